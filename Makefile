@@ -1,0 +1,30 @@
+# make run   set up .venv if needed, then run the main job on the bundled sample convening
+# make test  set up .venv if needed, then run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# The CPU build of torch must come first, or a CUDA build of several GB is pulled in.
+	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+run: setup
+	$(VENV)/bin/synth synthesize samples/convening/convening.ogg \
+		--roster samples/convening/roster.csv --out out/sample.json --out out/sample.md
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check synth pipelines tests
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,118 @@
+"""The ``synth`` command. Each command is a few lines over the library.
+
+Heavy libraries are imported inside commands, so ``synth --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from synth.errors import SynthError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Turn a convening's recordings into its shared priorities, offline.")
+log = logging.getLogger("synth")
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+         quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
+    """synth: recordings of a sector-partnership convening -> shared priorities."""
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr, force=True)
+    for noisy in ("faster_whisper", "sentence_transformers", "numba", "httpx", "BERTopic"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+@contextmanager
+def expected_errors() -> Iterator[None]:
+    """Show a user error as one plain line and exit non-zero, never a traceback."""
+    try:
+        yield
+    except SynthError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+@contextmanager
+def progress_bar(desc: str) -> Iterator[Callable[[float, str], None]]:
+    """A tqdm bar on stderr driven by a (fraction done, message) callback."""
+    from tqdm import tqdm
+
+    with tqdm(total=100, desc=desc, unit="%", file=sys.stderr, leave=False,
+              disable=not sys.stderr.isatty()) as bar:
+        def update(done: float, message: str) -> None:
+            bar.n = round(done * 100)
+            bar.set_postfix_str(message, refresh=True)
+        yield update
+
+
+SpeakersOpt = Annotated[str | None, typer.Option(
+    "--speakers", help="Find who spoke from the audio: 'auto' or a number of speakers.")]
+
+
+def _speakers(value: str | None) -> str | int | None:
+    if value is None or value == "auto":
+        return value
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    raise typer.BadParameter("use 'auto' or a positive number", param_hint="--speakers")
+
+
+@app.command()
+def transcribe(
+    files: Annotated[list[Path], typer.Argument(help="Recordings (audio/video) or transcripts.")],
+    model: Annotated[str | None, typer.Option(
+        help="base (default), tiny.en, a CTranslate2 model folder, or a hub name with "
+             "SYNTH_ALLOW_DOWNLOAD=1.")] = None,
+    language: Annotated[str | None, typer.Option(help="Language code, or 'auto' to detect.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output file; format by extension (.json .vtt .srt .txt). With several inputs, "
+             "a folder.")] = None,
+    speakers: SpeakersOpt = None,
+    force: Annotated[bool, typer.Option(help="Transcribe again even if cached.")] = False,
+) -> None:
+    """Transcribe recordings into timed, verbatim turns."""
+    from synth import settings as settings_mod
+    from synth.transcribe import transcribe_file
+    from synth.writers import to_text, write_transcript
+
+    settings = settings_mod.load()
+    if language:
+        settings = settings.with_(language=language)
+    who = _speakers(speakers)
+    failures = 0
+    for path in files:
+        with expected_errors(), progress_bar(path.name) as progress:
+            try:
+                transcript = transcribe_file(path, settings=settings, model=model, speakers=who,
+                                             force=force, progress=progress)
+            except SynthError as exc:
+                # One bad file must not lose the others: report it and carry on.
+                if len(files) == 1:
+                    raise
+                typer.echo(f"error: {exc}", err=True)
+                failures += 1
+                continue
+            for r in transcript.removed:
+                log.info("removed %.1f-%.1f s (%s): %r", r.start, r.end, r.reason, r.text)
+            if out is None:
+                typer.echo(to_text(transcript), nl=False)
+            elif len(files) == 1 and out.suffix:
+                write_transcript(transcript, out)
+            else:
+                write_transcript(transcript, out / f"{path.stem}.json")
+    if failures:
+        raise typer.Exit(2)
+
+
+def run() -> None:  # pragma: no cover - console entry point alias
+    app()

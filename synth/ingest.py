@@ -1,0 +1,120 @@
+"""Find, hash, validate and decode the inputs of a convening.
+
+A file is identified by the sha256 of its bytes, so the same recording under another name is
+recognised and never transcribed twice. The kind of a file is decided by its content, not its
+name: a text file renamed ``.wav`` is reported as such instead of crashing the decoder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from synth.errors import InputError, NoSpeechError
+from synth.records import Recording
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+AUDIO_EXTENSIONS = {".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".mkv",
+                    ".mov", ".aac", ".wma", ".aiff", ".aif"}
+TRANSCRIPT_EXTENSIONS = {".txt", ".vtt", ".srt", ".json"}
+# Magic numbers of containers PyAV decodes; anything else is tried only if named as audio.
+_AUDIO_MAGIC = (b"RIFF", b"fLaC", b"OggS", b"ID3", b"\x1aE\xdf\xa3", b"FORM", b"\xff\xfb",
+                b"\xff\xf3", b"\xff\xf2", b"\xff\xf1", b"\xff\xf9", b"0&\xb2u")
+
+
+def content_hash(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _looks_like_audio(head: bytes) -> bool:
+    return head.startswith(_AUDIO_MAGIC) or head[4:8] == b"ftyp"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in head:
+        return False
+    printable = sum(1 for b in head if b >= 32 or b in b"\t\r\n")
+    return printable / max(len(head), 1) > 0.95
+
+
+def identify(path: str | Path) -> Recording:
+    """Check that ``path`` is a readable, non-empty input and describe it.
+
+    Raises :class:`InputError` naming the file and the problem.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file. Check the path.")
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder; give the recording or transcript files inside it.")
+    size = p.stat().st_size
+    if size == 0:
+        raise InputError(f"{p}: the file is empty (0 bytes). Re-export or copy it again.")
+    with open(p, "rb") as f:
+        head = f.read(4096)
+    ext = p.suffix.lower()
+    if _looks_like_audio(head):
+        kind = "audio"
+    elif ext in TRANSCRIPT_EXTENSIONS and _looks_like_text(head):
+        kind = "transcript"
+    elif ext in AUDIO_EXTENSIONS and _looks_like_text(head):
+        raise InputError(
+            f"{p}: named like audio ({ext}) but holds text. If it is a transcript, give it a "
+            ".txt, .vtt, .srt or .json name; otherwise export the recording again."
+        )
+    elif ext in AUDIO_EXTENSIONS:
+        kind = "audio"  # unusual container; let the decoder decide
+    elif ext in TRANSCRIPT_EXTENSIONS:
+        raise InputError(
+            f"{p}: named like a transcript ({ext}) but is not text. Check the file."
+        )
+    else:
+        raise InputError(
+            f"{p}: unsupported file type '{ext or 'no extension'}'. Give audio or video "
+            f"({', '.join(sorted(AUDIO_EXTENSIONS))}) or a transcript (.txt, .vtt, .srt, .json)."
+        )
+    sha = content_hash(p)
+    return Recording(id=sha[:16], name=p.name, kind=kind, sha256=sha)  # type: ignore[arg-type]
+
+
+def decode_audio(path: str | Path, sampling_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Decode any audio or video file to mono float32 at ``sampling_rate``, without ffmpeg.
+
+    Uses PyAV (bundled with faster-whisper). Raises :class:`InputError` for files with no
+    audio track or that cannot be decoded, and :class:`NoSpeechError` for empty audio.
+    """
+    import av
+    from faster_whisper.audio import decode_audio as fw_decode
+
+    p = Path(path)
+    try:
+        with av.open(str(p), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                kinds = ", ".join(sorted({s.type for s in container.streams})) or "nothing"
+                raise InputError(
+                    f"{p}: has no audio track (it contains {kinds}). Export the recording "
+                    "with its sound, or give the audio file itself."
+                )
+        audio = fw_decode(str(p), sampling_rate=sampling_rate)
+    except InputError:
+        raise
+    except (av.error.FFmpegError, OSError, ValueError, IndexError, StopIteration) as exc:
+        raise InputError(
+            f"{p}: cannot be decoded as audio ({type(exc).__name__}: {exc}). The file may be "
+            "corrupt, truncated or not audio; export it again as wav, flac, mp3 or m4a."
+        ) from exc
+    if audio.size == 0:
+        raise NoSpeechError(f"{p}: decoded to no audio at all (0 samples). Check the recording.")
+    return audio

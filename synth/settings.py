@@ -1,0 +1,62 @@
+"""One place for paths, model names and step parameters.
+
+Values come from the defaults below, overridden by environment variables (``SYNTH_*``), so the
+CLI, the app and the pipelines all see the same configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"SYNTH_{name}", default)
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "synth"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Run-time configuration. Build with :func:`load` to pick up the environment."""
+
+    cache_dir: Path = field(default_factory=_default_cache)
+    # Transcription: the packaged Whisper base is the default; "tiny.en" is the fast one.
+    whisper_model: str = "base"
+    # Room recordings are mostly one language; pinning it avoids misdetection on noisy starts.
+    # "auto" lets Whisper detect it.
+    language: str = "en"
+    device: str = "cpu"
+    compute_type: str = "int8"
+    threads: int = 2
+    beam_size: int = 5
+    # Never fetch weights unless the user explicitly allows it (offline and private by default).
+    allow_download: bool = False
+    # Largest transcript we parse (bytes); larger text is almost certainly not a transcript.
+    max_transcript_bytes: int = 50 * 1024 * 1024
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some values changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def load() -> Settings:
+    """Settings from the defaults and ``SYNTH_*`` environment variables."""
+    d = Settings()
+    return Settings(
+        cache_dir=Path(_env("CACHE_DIR", str(d.cache_dir))).expanduser(),
+        whisper_model=_env("WHISPER_MODEL", d.whisper_model),
+        language=_env("LANGUAGE", d.language),
+        device=_env("DEVICE", d.device),
+        compute_type=_env("COMPUTE_TYPE", d.compute_type),
+        threads=int(_env("THREADS", str(d.threads))),
+        beam_size=int(_env("BEAM_SIZE", str(d.beam_size))),
+        allow_download=_env("ALLOW_DOWNLOAD", "0").lower() in {"1", "true", "yes"},
+        max_transcript_bytes=int(_env("MAX_TRANSCRIPT_BYTES", str(d.max_transcript_bytes))),
+    )

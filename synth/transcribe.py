@@ -1,0 +1,170 @@
+"""Recordings to timed, verbatim turns with faster-whisper, tuned for room audio.
+
+Defaults follow what goes wrong on meeting recordings: voice activity detection is on so that
+silence and pre-meeting noise never reach the decoder, ``condition_on_previous_text`` is off so
+one hallucination cannot seed a loop, and every segment passes the guard in :mod:`synth.guard`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from synth import ingest, models
+from synth.errors import InputError, NoSpeechError
+from synth.guard import RawSegment, guard_segments
+from synth.records import Recording, Transcript, Turn, Word
+from synth.settings import Settings
+from synth.settings import load as load_settings
+from synth.transcripts import load_transcript
+from synth.writers import atomic_write, to_json
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+# Room audio: keep short pauses inside speech, drop long silences and murmur below threshold.
+VAD_PARAMETERS = {"threshold": 0.5, "min_silence_duration_ms": 700, "speech_pad_ms": 200}
+
+
+class Transcriber(Protocol):
+    """Anything that turns decoded audio into guarded segments."""
+
+    name: str
+
+    def segments(self, audio: np.ndarray, progress: Progress | None) -> tuple[
+            Iterable[RawSegment], str | None]: ...
+
+
+class WhisperTranscriber:
+    """faster-whisper with room-audio defaults; the model is injected so it loads once."""
+
+    def __init__(self, model: WhisperModel, *, name: str, language: str | None = "en",
+                 beam_size: int = 5) -> None:
+        self.model = model
+        self.name = name
+        self.language = None if language in (None, "", "auto") else language
+        self.beam_size = beam_size
+
+    def segments(self, audio: np.ndarray, progress: Progress | None = None
+                 ) -> tuple[Iterable[RawSegment], str | None]:
+        """Decode lazily; the caller drives the generator and so sees progress as it goes."""
+        duration = len(audio) / ingest.SAMPLE_RATE
+        raw, info = self.model.transcribe(
+            audio, language=self.language, beam_size=self.beam_size, vad_filter=True,
+            vad_parameters=VAD_PARAMETERS, condition_on_previous_text=False,
+            word_timestamps=True,
+        )
+
+        def generate() -> Iterable[RawSegment]:
+            started = time.monotonic()
+            for seg in raw:
+                words = tuple(Word(round(w.start, 3), round(w.end, 3), w.word,
+                                   round(w.probability, 4)) for w in seg.words or ())
+                yield RawSegment(round(seg.start, 3), round(seg.end, 3), seg.text, words,
+                                 seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio)
+                if progress and duration:
+                    done = min(seg.end / duration, 1.0)
+                    elapsed = time.monotonic() - started
+                    eta = elapsed / done - elapsed if done > 0 else float("nan")
+                    progress(done, f"{done:.0%} of audio, about {eta:.0f} s left")
+            if progress:
+                progress(1.0, "done")
+
+        return generate(), info.language
+
+
+def turns_from_segments(segments: Iterable[RawSegment], recording_id: str) -> list[Turn]:
+    """Without speaker labels, each guarded segment is one turn; text is its words verbatim."""
+    turns = []
+    for seg in segments:
+        text = "".join(w.text for w in seg.words).strip() if seg.words else seg.text.strip()
+        if not text:
+            continue
+        conf = float(np.mean([w.probability for w in seg.words])) if seg.words else None
+        turns.append(Turn(recording_id=recording_id, index=len(turns), start=seg.start,
+                          end=seg.end, text=text, words=seg.words,
+                          confidence=None if conf is None else round(conf, 4)))
+    return turns
+
+
+def transcribe_audio(audio: np.ndarray, recording: Recording, transcriber: Transcriber, *,
+                     speakers: str | int | None = None,
+                     progress: Progress | None = None) -> Transcript:
+    """Transcribe decoded audio (16 kHz mono float32) into a guarded transcript."""
+    stream, language = transcriber.segments(audio, progress)
+    kept, removed = guard_segments(stream, recording.id)
+    if speakers is not None:
+        from synth import speakers as diarization  # optional, heavy: only when asked
+
+        num = None if speakers == "auto" else int(speakers)
+        segments = diarization.diarize(audio, sample_rate=ingest.SAMPLE_RATE, num_speakers=num)
+        words = diarization.label_words([w for s in kept for w in s.words], segments)
+        turns = diarization.words_to_turns(words, recording.id)
+    else:
+        turns = turns_from_segments(kept, recording.id)
+    if removed:
+        log.warning("%s: the guard removed %d stretch(es) of likely invented text",
+                    recording.name, len(removed))
+    duration = round(len(audio) / ingest.SAMPLE_RATE, 3)
+    rec = Recording(recording.id, recording.name, recording.kind, duration, recording.sha256)
+    return Transcript(recording=rec, turns=tuple(turns), language=language,
+                      removed=tuple(removed), model=transcriber.name)
+
+
+def _cache_path(settings: Settings, recording: Recording, key: dict[str, Any]) -> Path:
+    tag = "-".join(str(v).replace("/", "_") for v in key.values())
+    return settings.cache_dir / "transcripts" / f"{recording.id}-{tag}.json"
+
+
+def transcribe_file(path: str | Path, *, settings: Settings | None = None,
+                    model: str | None = None, speakers: str | int | None = None,
+                    force: bool = False, progress: Progress | None = None) -> Transcript:
+    """Transcribe one recording, or read a transcript file, with a content-hash cache.
+
+    The same bytes with the same model and options are never transcribed twice unless
+    ``force`` is set. Raises :class:`InputError` (or :class:`NoSpeechError`) for bad input.
+    """
+    from synth.transcripts import parse_json
+
+    settings = settings or load_settings()
+    recording = ingest.identify(path)
+    if recording.kind == "transcript":
+        return load_transcript(path, recording, settings.max_transcript_bytes)
+    name = model or settings.whisper_model
+    key = {"model": Path(name).name, "lang": settings.language, "beam": settings.beam_size,
+           "speakers": speakers or "none"}
+    cached = _cache_path(settings, recording, key)
+    if cached.exists() and not force:
+        log.info("%s: using the cached transcript %s", recording.name, cached)
+        transcript = parse_json(cached.read_text(encoding="utf-8"), recording, cached)
+        rec = Recording(recording.id, Path(path).name, recording.kind,
+                        json.loads(cached.read_text(encoding="utf-8"))["recording"]["duration"],
+                        recording.sha256)
+        return Transcript(rec, transcript.turns, transcript.language, transcript.removed,
+                          transcript.model)
+    audio = ingest.decode_audio(path)
+    transcriber = WhisperTranscriber(models.load_whisper(name, settings), name=name,
+                                     language=settings.language, beam_size=settings.beam_size)
+    transcript = transcribe_audio(audio, recording, transcriber, speakers=speakers,
+                                  progress=progress)
+    if not transcript.turns:
+        raise NoSpeechError(
+            f"{path}: no speech found in {transcript.recording.duration:.0f} s of audio "
+            f"({len(transcript.removed)} invented stretch(es) removed). Check that this is the "
+            "right recording and that the microphone was on."
+        )
+    atomic_write(cached, to_json(transcript))
+    return transcript
+
+
+__all__ = ["InputError", "NoSpeechError", "WhisperTranscriber", "transcribe_audio",
+           "transcribe_file", "turns_from_segments"]

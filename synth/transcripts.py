@@ -1,0 +1,170 @@
+"""Read transcripts people already have: plain text, WebVTT, SRT and synth's own JSON.
+
+Every turn keeps the 0-based line of the file it came from, so a quote can be traced back to
+the exact place in the user's document. Text transcripts carry no times; we estimate them from
+word counts at a typical speaking rate (so that talk-time shares are meaningful) and say so in
+the recording's kind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from synth.errors import InputError
+from synth.records import Recording, Removal, Transcript, Turn, Word
+
+WORDS_PER_SECOND = 2.5  # about 150 words a minute, typical of meeting speech
+
+# "Name: words" where Name starts with a letter and is short; "10:30" or "http://x" is not a speaker.
+_SPEAKER_LINE = re.compile(r"^\s*(?P<speaker>[^\W\d_][^:]{0,58}?)\s*:\s+(?P<text>\S.*)$")
+_TIMING = re.compile(
+    r"^\s*(?P<a>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<b>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
+)
+_VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+(?P<speaker>[^>]+)>(?P<text>.*?)(?:</v>|$)", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def read_text(path: Path, limit: int) -> str:
+    """Read a text file as UTF-8 (with or without BOM) or UTF-16 with BOM; refuse anything else."""
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(
+            f"{path}: {size / 1e6:.0f} MB is too large for a transcript (limit "
+            f"{limit / 1e6:.0f} MB, set SYNTH_MAX_TRANSCRIPT_BYTES to change it). Split the file."
+        )
+    data = path.read_bytes()
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: is not valid UTF-8 text (bad byte 0x{data[exc.start]:02x} at position "
+            f"{exc.start}). Re-save the transcript as UTF-8 and try again."
+        ) from exc
+
+
+def _speaker_split(text: str) -> tuple[str | None, str]:
+    m = _SPEAKER_LINE.match(text)
+    if m and len(m.group("speaker").split()) <= 6 and "//" not in m.group("speaker"):
+        return m.group("speaker").strip(), m.group("text").strip()
+    return None, text.strip()
+
+
+def parse_plain(text: str, recording_id: str) -> list[Turn]:
+    """One turn per non-empty line, ``Speaker: words`` or just words."""
+    turns: list[Turn] = []
+    clock = 0.0
+    for line_no, raw in enumerate(text.splitlines()):
+        if not raw.strip():
+            continue
+        speaker, words = _speaker_split(raw)
+        duration = max(len(words.split()) / WORDS_PER_SECOND, 0.4)
+        turns.append(Turn(recording_id=recording_id, index=len(turns), start=round(clock, 3),
+                          end=round(clock + duration, 3), text=words, speaker=speaker, line=line_no))
+        clock += duration
+    return turns
+
+
+def _seconds(stamp: str) -> float:
+    parts = stamp.replace(",", ".").split(":")
+    value = 0.0
+    for part in parts:
+        value = value * 60 + float(part)
+    return value
+
+
+def _cues(lines: list[str]) -> Iterator[tuple[float, float, int, str]]:
+    """Yield (start, end, first text line, text) for each timed cue of a VTT or SRT file."""
+    i = 0
+    while i < len(lines):
+        m = _TIMING.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        start, end = _seconds(m.group("a")), _seconds(m.group("b"))
+        first = i + 1
+        j = first
+        while j < len(lines) and lines[j].strip():
+            j += 1
+        yield start, end, first, "\n".join(lines[first:j])
+        i = j
+
+
+def parse_cues(text: str, recording_id: str, path: Path) -> list[Turn]:
+    """WebVTT or SRT: one turn per cue, speaker from ``<v Name>`` (Teams) or ``Name:`` (Zoom)."""
+    lines = text.splitlines()
+    turns: list[Turn] = []
+    for start, end, first, body in _cues(lines):
+        if end < start:
+            raise InputError(
+                f"{path}: the cue at line {first} ends before it starts. Fix its timing line."
+            )
+        voice = _VOICE.search(body)
+        if voice:
+            speaker: str | None = voice.group("speaker").strip()
+            words = _TAG.sub("", voice.group("text"))
+        else:
+            speaker, words = _speaker_split(_TAG.sub("", body).replace("\n", " "))
+        words = " ".join(words.split())
+        if not words:
+            continue
+        turns.append(Turn(recording_id=recording_id, index=len(turns), start=start, end=end,
+                          text=words, speaker=speaker, line=first))
+    if not turns and any("-->" in ln for ln in lines):
+        raise InputError(f"{path}: no readable cues (timing lines are malformed). Check the file.")
+    return turns
+
+
+def _turn_from_json(raw: dict[str, Any], recording_id: str, index: int) -> Turn:
+    words = tuple(Word(float(w["start"]), float(w["end"]), str(w["text"]),
+                       float(w.get("probability", 1.0)), w.get("speaker"))
+                  for w in raw.get("words") or ())
+    return Turn(recording_id=recording_id, index=index, start=float(raw["start"]),
+                end=float(raw["end"]), text=str(raw["text"]), speaker=raw.get("speaker"),
+                line=raw.get("line"), words=words, confidence=raw.get("confidence"))
+
+
+def parse_json(text: str, recording: Recording, path: Path) -> Transcript:
+    """synth's own transcript JSON, as written by :func:`synth.writers.to_json`."""
+    try:
+        data = json.loads(text)
+        raw_turns = data["turns"]
+        turns = tuple(_turn_from_json(t, recording.id, i) for i, t in enumerate(raw_turns))
+        removed = tuple(Removal(recording.id, float(r["start"]), float(r["end"]), str(r["text"]),
+                                str(r["reason"])) for r in data.get("removed") or ())
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(
+            f"{path}: is not a synth transcript JSON ({type(exc).__name__}: {exc}). Expected an "
+            'object with a "turns" list of {"start", "end", "text", "speaker"}.'
+        ) from exc
+    return Transcript(recording=recording, turns=turns, language=data.get("language"),
+                      removed=removed, model=data.get("model"))
+
+
+def load_transcript(path: str | Path, recording: Recording, limit: int) -> Transcript:
+    """Parse a transcript file whose kind was established by :func:`synth.ingest.identify`."""
+    p = Path(path)
+    text = read_text(p, limit)
+    ext = p.suffix.lower()
+    if ext == ".json":
+        transcript = parse_json(text, recording, p)
+    elif ext in {".vtt", ".srt"} or text.lstrip().startswith("WEBVTT"):
+        transcript = Transcript(recording=recording, turns=tuple(parse_cues(text, recording.id, p)))
+    else:
+        transcript = Transcript(recording=recording, turns=tuple(parse_plain(text, recording.id)))
+    if not transcript.turns:
+        raise InputError(f"{p}: the transcript has no turns (no text found). Check the file.")
+    duration = max(t.end for t in transcript.turns)
+    return Transcript(recording=_with_duration(transcript.recording, duration),
+                      turns=transcript.turns, language=transcript.language,
+                      removed=transcript.removed, model=transcript.model)
+
+
+def _with_duration(recording: Recording, duration: float) -> Recording:
+    return Recording(id=recording.id, name=recording.name, kind=recording.kind,
+                     duration=duration, sha256=recording.sha256)
