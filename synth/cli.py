@@ -114,5 +114,55 @@ def transcribe(
         raise typer.Exit(2)
 
 
+@app.command()
+def synthesize(
+    inputs: Annotated[list[Path], typer.Argument(
+        help="The recordings (audio/video) or transcripts of one convening.")],
+    out: Annotated[list[Path], typer.Option(
+        help="Result file(s): .json (full result) or .md (readable summary). Repeatable.")],
+    roster: Annotated[Path | None, typer.Option(
+        help="CSV with name, company, role (business, public, facilitator, other).")] = None,
+    model: Annotated[str | None, typer.Option(help="Whisper model for audio inputs.")] = None,
+    language: Annotated[str | None, typer.Option(help="Language code, or 'auto'.")] = None,
+    speakers: SpeakersOpt = None,
+    themes: Annotated[int | None, typer.Option(
+        help="Fix the number of candidate priorities (default: found automatically).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for theme finding.")] = 0,
+    include_facilitator: Annotated[bool, typer.Option(
+        help="Also cluster what facilitators said.")] = False,
+    force: Annotated[bool, typer.Option(help="Transcribe again even if cached.")] = False,
+) -> None:
+    """Find the candidate shared priorities of one convening."""
+    from synth import report
+    from synth import settings as settings_mod
+    from synth.errors import InputError
+    from synth.pipeline import synthesize as run_pipeline
+    from synth.roster import load_roster
+    from synth.themes import ThemeSettings
+    from synth.writers import atomic_write
+
+    writers = {".json": report.to_json, ".md": report.to_markdown}
+    with expected_errors():
+        for path in out:
+            if path.suffix.lower() not in writers:
+                raise InputError(f"{path}: unknown result format; use .json or .md.")
+        settings = settings_mod.load()
+        if language:
+            settings = settings.with_(language=language)
+        people = load_roster(roster) if roster else []
+        with progress_bar("convening") as progress:
+            result = run_pipeline(inputs, settings=settings, roster=people, model=model,
+                                  speakers=_speakers(speakers),
+                                  theme_settings=ThemeSettings(n_themes=themes, seed=seed),
+                                  include_facilitator=include_facilitator, force=force,
+                                  progress=progress)
+        for path in out:
+            atomic_write(path, writers[path.suffix.lower()](result))
+            log.info("wrote %s", path)
+        for rank, theme in enumerate(result.themes.themes, start=1):  # type: ignore[attr-defined]
+            log.info("%d. %s (%d speakers, %d statements)", rank, theme.label, theme.breadth,
+                     len(theme.statement_ids))
+
+
 def run() -> None:  # pragma: no cover - console entry point alias
     app()

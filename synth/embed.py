@@ -1,0 +1,80 @@
+"""Statement embeddings with sentence-transformers, cached on disk by text hash.
+
+Re-running a convening after a facilitator adds one recording embeds only the new statements:
+vectors live in a small SQLite file per model, keyed by the sha1 of the exact text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+BATCH = 64
+_CHUNK = 500  # SQLite parameters per query
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+    return conn
+
+
+def _cached(conn: sqlite3.Connection, keys: list[str]) -> dict[str, np.ndarray]:
+    found: dict[str, np.ndarray] = {}
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i:i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for key, blob in conn.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk):
+            found[key] = np.frombuffer(blob, dtype=np.float32)
+    return found
+
+
+def embed_texts(texts: Sequence[str], *, model: SentenceTransformer | None = None,
+                cache_dir: Path | None = None, batch_size: int = BATCH,
+                progress: Callable[[float, str], None] | None = None) -> np.ndarray:
+    """L2-normalised float32 vectors, one row per text, computing only the uncached ones."""
+    from synth import models, settings
+
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    cfg = settings.load()
+    model = model or models.load_embedder(cfg)
+    cache_dir = cache_dir or cfg.cache_dir
+    # One cache file per model: vectors of different models must never mix.
+    tag = hashlib.sha1(str(getattr(model, "model_card_data", "")).encode()
+                       + str(model).encode()).hexdigest()[:10]
+    keys = [text_key(t) for t in texts]
+    with closing(_connect(cache_dir / f"embeddings-{tag}.sqlite")) as conn:
+        have = _cached(conn, sorted(set(keys)))
+        todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in have}.items())
+        log.info("embedding %d new of %d statements", len(todo), len(texts))
+        for i in range(0, len(todo), batch_size * 8):
+            part = todo[i:i + batch_size * 8]
+            vecs = model.encode([t for _, t in part], batch_size=batch_size,
+                                normalize_embeddings=True, convert_to_numpy=True,
+                                show_progress_bar=False).astype(np.float32)
+            with conn:
+                conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                 [(k, v.tobytes()) for (k, _), v in zip(part, vecs, strict=True)])
+            have.update({k: v for (k, _), v in zip(part, vecs, strict=True)})
+            if progress:
+                progress(min((i + len(part)) / len(todo), 1.0), "embedding statements")
+    return np.stack([have[k] for k in keys]).astype(np.float32)

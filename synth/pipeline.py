@@ -1,0 +1,100 @@
+"""One convening: recordings -> transcripts -> statements -> embeddings -> candidate priorities.
+
+Each step is a function of the previous step's output; transcripts and embeddings are cached
+by content hash, so re-running after adding a recording only does the new work.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from synth.errors import InputError
+from synth.records import Participant, Statement, Transcript
+from synth.settings import Settings
+from synth.settings import load as load_settings
+
+log = logging.getLogger(__name__)
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Convening:
+    """Everything synth found in one convening's recordings."""
+
+    transcripts: tuple[Transcript, ...]
+    statements: tuple[Statement, ...]
+    themes: object  # synth.themes.ThemeResult (kept loose to avoid importing it here)
+    participants: tuple[Participant, ...] = ()
+
+
+def _stage(progress: Progress | None, lo: float, hi: float) -> Progress | None:
+    """Map a step's own 0..1 progress into its slice of the whole job."""
+    if progress is None:
+        return None
+    return lambda done, msg: progress(lo + (hi - lo) * done, msg)
+
+
+def talk_time_by_role(transcripts: Sequence[Transcript],
+                      participants: Mapping[str, Participant]) -> dict[str, float]:
+    """Share of talk time by role (business, public, facilitator, other, unknown speaker)."""
+    seconds: dict[str, float] = defaultdict(float)
+    for t in transcripts:
+        for turn in t.turns:
+            if turn.speaker is None:
+                role = "unknown"
+            else:
+                role = participants.get(turn.speaker, Participant(turn.speaker, role="other")).role
+            seconds[role] += max(turn.end - turn.start, 0.0)
+    total = sum(seconds.values()) or 1.0
+    return {role: round(s / total, 4) for role, s in sorted(seconds.items())}
+
+
+def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None,
+               roster: Sequence[Participant] = (), model: str | None = None,
+               speakers: str | int | None = None, theme_settings: object | None = None,
+               include_facilitator: bool = False, force: bool = False,
+               progress: Progress | None = None) -> Convening:
+    """Run the whole pipeline on the recordings (or transcripts) of one convening."""
+    from synth import models
+    from synth.embed import embed_texts
+    from synth.statements import extract_statements
+    from synth.themes import ThemeSettings, find_themes
+    from synth.transcribe import transcribe_file
+
+    settings = settings or load_settings()
+    if not inputs:
+        raise InputError("no inputs: give the recordings or transcripts of the convening.")
+    seen: dict[str, str] = {}
+    transcripts: list[Transcript] = []
+    for n, path in enumerate(inputs):
+        step = _stage(progress, 0.6 * n / len(inputs), 0.6 * (n + 1) / len(inputs))
+        t = transcribe_file(path, settings=settings, model=model, speakers=speakers,
+                            force=force, progress=step)
+        if t.recording.id in seen:
+            # The same bytes twice (a copy under another name) would double every voice.
+            log.warning("%s is the same recording as %s; using it once", path,
+                        seen[t.recording.id])
+            continue
+        seen[t.recording.id] = str(path)
+        transcripts.append(t)
+    people = {p.name: p for p in roster}
+    if progress:
+        progress(0.6, "splitting statements")
+    nlp = models.load_nlp(settings)
+    statements: list[Statement] = []
+    for t in transcripts:
+        statements += extract_statements(t.turns, nlp, participants=people,
+                                         include_facilitator=include_facilitator,
+                                         first_position=len(statements))
+    if progress:
+        progress(0.7, "embedding statements")
+    vectors = embed_texts([s.text for s in statements], cache_dir=settings.cache_dir,
+                          progress=_stage(progress, 0.7, 0.8))
+    themes = find_themes(statements, vectors,
+                         settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
+                         participants=people, progress=_stage(progress, 0.8, 1.0))
+    return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster))

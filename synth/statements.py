@@ -1,0 +1,140 @@
+"""Turns -> statements: sentence-sized, verbatim units with full provenance.
+
+spaCy splits each turn into sentences; fragments too short to stand alone ("For welders.")
+join a neighbour in the same turn, so every statement is still one contiguous substring of its
+turn. Back-channels and fillers stay in the transcript but are marked not clusterable, as is
+facilitator talk (the partnership is industry-driven: priorities come from business voices).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from synth.records import Participant, Statement, StatementKind, Turn
+
+MIN_WORDS = 4  # a sentence with fewer words joins a neighbour
+BACKCHANNEL_WORDS = {
+    "yeah", "yes", "yep", "yup", "no", "nope", "okay", "ok", "right", "sure", "mm", "hmm", "mhm",
+    "mm-hmm", "uh-huh", "uh", "um", "er", "ah", "oh", "so", "well", "thanks", "thank", "you",
+    "great", "good", "exactly", "absolutely", "true", "cool", "alright", "all", "i", "see",
+    "got", "it", "agreed", "agree", "totally", "definitely", "wow", "nice", "huh", "and", "but",
+    "that's", "interesting", "fair", "enough", "indeed", "really", "correct", "mmm", "hm",
+}
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
+
+# Cue words for the two questions a convening asks: opportunities for growth, and what is
+# needed to seize them. Regexes over lower-cased tokens keep this free of a lemmatizer.
+_OPPORTUNITY = [
+    [{"LOWER": {"REGEX": r"^(opportunit|grow|expan|invest|reshor|onshor|automat|innovat)"}}],
+    [{"LOWER": {"REGEX": r"^(market|demand|contracts?|orders?|customers?|export)s?$"}}],
+    [{"LOWER": {"IN": ["new", "emerging", "bigger", "more"]}},
+     {"LOWER": {"REGEX": r"^(product|market|line|customer|business|work|plant|facilit)"}}],
+    [{"LOWER": "going"}, {"LOWER": {"IN": ["to", "toward", "towards"]}}, {"LOWER": "be"}],
+]
+_NEED = [
+    [{"LOWER": {"REGEX": r"^(need|require|lack|shortage|struggl|challeng|problem|barrier|gap)"}}],
+    [{"LOWER": {"REGEX": r"^(hard|difficult|tough|impossible)$"}}, {"LOWER": "to"}],
+    [{"LOWER": {"IN": ["ca", "can", "cannot", "could"]}}, {"LOWER": {"IN": ["n't", "not"]}, "OP": "?"},
+     {"LOWER": {"IN": ["find", "hire", "keep", "fill", "get", "afford", "retain"]}}],
+    [{"LOWER": "keeps"}, {"LOWER": "me"}, {"LOWER": "up"}],
+    [{"LOWER": {"REGEX": r"^(wait|delay|backlog|bottleneck|cost|expensive|afford|turnover)"}}],
+    [{"LOWER": {"IN": ["not", "no"]}}, {"LOWER": "enough"}],
+]
+
+
+def statement_id(recording_id: str, turn_index: int, start: float, text: str) -> str:
+    """Stable id: the same words at the same place in the same recording get the same id."""
+    key = f"{recording_id}|{turn_index}|{start:.3f}|{text}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def is_backchannel(text: str) -> bool:
+    """True for fillers and acknowledgements that carry no content of their own."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return not words or (len(words) <= 4 and all(w in BACKCHANNEL_WORDS for w in words))
+
+
+def _matcher(nlp: Language) -> Matcher:
+    matcher = Matcher(nlp.vocab)
+    matcher.add("opportunity", _OPPORTUNITY)
+    matcher.add("need", _NEED)
+    return matcher
+
+
+def classify(doc: Doc, matcher: Matcher) -> StatementKind:
+    """Opportunity, need/requirement or other, from cue patterns; needs win ties."""
+    found = {doc.vocab.strings[m_id] for m_id, _, _ in matcher(doc)}
+    if "need" in found:
+        return "need"
+    return "opportunity" if "opportunity" in found else "other"
+
+
+def _spans(doc: Doc, min_words: int) -> list[tuple[int, int]]:
+    """Character spans of sentences, short fragments merged into a neighbour."""
+    spans: list[list[int]] = []
+    for sent in doc.sents:
+        text = sent.text.strip()
+        if not text:
+            continue
+        start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        end = start + len(text)
+        short = len(_WORD.findall(text)) < min_words
+        if spans and (short or len(_WORD.findall(doc.text[spans[-1][0]:spans[-1][1]])) < min_words):
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    return [(a, b) for a, b in spans]
+
+
+def _times(turn: Turn, a: int, b: int) -> tuple[float, float]:
+    """Start and end of characters a..b of the turn, from word timings when present."""
+    if turn.words:
+        offsets, pos = [], 0
+        joined = "".join(w.text for w in turn.words)
+        lead = len(joined) - len(joined.lstrip())
+        for w in turn.words:
+            offsets.append((pos - lead, pos - lead + len(w.text), w))
+            pos += len(w.text)
+        inside = [w for s, e, w in offsets if e > a and s < b]
+        if inside:
+            return inside[0].start, inside[-1].end
+    length = max(len(turn.text), 1)
+    span = turn.end - turn.start
+    return (round(turn.start + span * a / length, 3), round(turn.start + span * b / length, 3))
+
+
+def extract_statements(turns: Sequence[Turn], nlp: Language, *,
+                       participants: Mapping[str, Participant] | None = None,
+                       include_facilitator: bool = False, min_words: int = MIN_WORDS,
+                       first_position: int = 0) -> list[Statement]:
+    """Split turns into statements with provenance, kind and clusterability.
+
+    ``participants`` maps speaker names to roster entries; a speaker whose role is
+    ``facilitator`` is kept as context but not clustered unless ``include_facilitator``.
+    """
+    participants = participants or {}
+    matcher = _matcher(nlp)
+    out: list[Statement] = []
+    docs: Iterable[Doc] = nlp.pipe((t.text for t in turns), batch_size=256)
+    for turn, doc in zip(turns, docs, strict=True):
+        role = participants.get(turn.speaker or "", Participant("")).role
+        facilitator = role == "facilitator" and not include_facilitator
+        for a, b in _spans(doc, min_words):
+            text = turn.text[a:b]
+            start, end = _times(turn, a, b)
+            span = doc.char_span(a, b, alignment_mode="expand")
+            kind = classify(span.as_doc() if span is not None else doc, matcher)
+            out.append(Statement(
+                id=statement_id(turn.recording_id, turn.index, start, text),
+                recording_id=turn.recording_id, turn_index=turn.index, start=start, end=end,
+                text=text, speaker=turn.speaker, line=turn.line, kind=kind,
+                clusterable=not (facilitator or is_backchannel(text)),
+                position=first_position + len(out),
+            ))
+    return out

@@ -1,0 +1,69 @@
+"""Real Whisper models on real clips: accuracy, room-audio defaults, cache, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import CALL, JFK
+
+from synth import transcribe as transcribe_mod
+from synth.errors import NoSpeechError
+from synth.metrics import word_error_rate
+from synth.transcribe import transcribe_file
+
+JFK_REF = (JFK.parent / "jfk.ref.txt").read_text()
+CALL_REF = " ".join(line.split(maxsplit=5)[5]
+                    for line in (CALL.parent / "sample.stm").read_text().splitlines())
+
+
+@pytest.mark.parametrize(("model", "limit"), [("base", 0.10), ("tiny.en", 0.10)])
+def test_jfk_word_error(model: str, limit: float, settings) -> None:
+    t = transcribe_file(JFK, settings=settings, model=model)
+    assert word_error_rate(JFK_REF, " ".join(x.text for x in t.turns)) <= limit
+    assert t.language == "en" and t.model == model
+    turn = t.turns[0]
+    # Verbatim: the turn text is exactly its words, and words are timed inside the turn.
+    assert turn.text == "".join(w.text for w in turn.words).strip()
+    assert all(turn.start <= w.start <= w.end <= turn.end + 0.01 for w in turn.words)
+    assert 0 < turn.confidence <= 1
+
+
+def test_two_speaker_call_word_error(settings) -> None:
+    t = transcribe_file(CALL, settings=settings, model="tiny.en")
+    assert word_error_rate(CALL_REF, " ".join(x.text for x in t.turns)) < 0.35
+
+
+def test_same_recording_is_not_transcribed_twice(settings, monkeypatch, tmp_path: Path) -> None:
+    first = transcribe_file(JFK, settings=settings, model="tiny.en")
+    copy = tmp_path / "renamed.flac"
+    copy.write_bytes(JFK.read_bytes())
+
+    def fail(*_a, **_k):
+        raise AssertionError("the model ran again on a cached recording")
+
+    monkeypatch.setattr(transcribe_mod.WhisperTranscriber, "segments", fail)
+    again = transcribe_file(copy, settings=settings, model="tiny.en")
+    assert again.turns == first.turns and again.recording.name == "renamed.flac"
+    with pytest.raises(AssertionError, match="ran again"):
+        transcribe_file(copy, settings=settings, model="tiny.en", force=True)
+
+
+def test_silence_and_noise_invent_no_words(settings, tmp_path: Path) -> None:
+    from audio import encode
+
+    rng = np.random.default_rng(1)
+    minute = 60 * 16000
+    for name, audio in {"silence.wav": np.zeros(minute, np.float32),
+                        "noise.flac": (0.05 * rng.standard_normal(minute)).astype(np.float32)
+                        }.items():
+        with pytest.raises(NoSpeechError, match=f"{name}: no speech found"):
+            transcribe_file(encode(audio, tmp_path / name), settings=settings, model="tiny.en")
+
+
+def test_progress_reaches_the_end(settings) -> None:
+    seen: list[float] = []
+    transcribe_file(CALL, settings=settings, model="tiny.en", force=True,
+                    progress=lambda done, _msg: seen.append(done))
+    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
