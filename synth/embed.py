@@ -29,6 +29,16 @@ def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def model_tag(model: SentenceTransformer) -> str:
+    """A short tag naming the model, so vectors of different models never mix in one cache."""
+    try:
+        name = str(model[0].auto_model.config._name_or_path)
+    except (AttributeError, IndexError, TypeError):
+        name = type(model).__name__
+    dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else ""
+    return hashlib.sha1(f"{Path(name).name}|{dim}".encode()).hexdigest()[:10]
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30)
@@ -58,9 +68,7 @@ def embed_texts(texts: Sequence[str], *, model: SentenceTransformer | None = Non
     cfg = settings.load()
     model = model or models.load_embedder(cfg)
     cache_dir = cache_dir or cfg.cache_dir
-    # One cache file per model: vectors of different models must never mix.
-    tag = hashlib.sha1(str(getattr(model, "model_card_data", "")).encode()
-                       + str(model).encode()).hexdigest()[:10]
+    tag = model_tag(model)
     keys = [text_key(t) for t in texts]
     with closing(_connect(cache_dir / f"embeddings-{tag}.sqlite")) as conn:
         have = _cached(conn, sorted(set(keys)))
