@@ -35,6 +35,14 @@ def result_dict(c: Convening) -> dict[str, Any]:
     themes = c.themes.themes  # type: ignore[attr-defined]
     assignment = c.themes.assignment  # type: ignore[attr-defined]
     people = {p.name: p for p in c.participants}
+    has_roles = any(p.role == "business" for p in c.participants)
+
+    def breadth(speakers: tuple[str, ...]) -> int:
+        # The partnership is industry-driven: with a roster, breadth counts business leaders.
+        if not has_roles:
+            return len(speakers)
+        return sum(1 for s in speakers if s in people and people[s].role == "business")
+
     return {
         "schema": SCHEMA_VERSION,
         "recordings": [asdict(t.recording) | {"language": t.language, "model": t.model,
@@ -53,7 +61,7 @@ def result_dict(c: Convening) -> dict[str, Any]:
             {"id": t.id, "rank": rank, "label": t.label, "label_generated": t.label_generated,
              "keywords": list(t.keywords), "statement_ids": list(t.statement_ids),
              "statement_count": len(t.statement_ids), "speakers": list(t.speakers),
-             "breadth": t.breadth, "companies": list(t.companies),
+             "breadth": breadth(t.speakers), "companies": list(t.companies),
              "talk_share": t.talk_share, "stability": t.stability, "kinds": dict(t.kinds),
              "quotes": [asdict(q) for q in t.quotes]}
             for rank, t in enumerate(themes, start=1)
