@@ -47,11 +47,17 @@ def progress_bar(desc: str) -> Iterator[Callable[[float, str], None]]:
     """A tqdm bar on stderr driven by a (fraction done, message) callback."""
     from tqdm import tqdm
 
+    interactive = sys.stderr.isatty()
+    logged = [-1]
     with tqdm(total=100, desc=desc, unit="%", file=sys.stderr, leave=False,
-              disable=not sys.stderr.isatty()) as bar:
+              disable=not interactive) as bar:
         def update(done: float, message: str) -> None:
             bar.n = round(done * 100)
             bar.set_postfix_str(message, refresh=True)
+            # Without a terminal (CI, logs, nohup) show progress as a log line every 10%.
+            if not interactive and int(done * 10) > logged[0]:
+                logged[0] = int(done * 10)
+                log.info("%s: %s", desc, message)
         yield update
 
 
