@@ -1,0 +1,198 @@
+"""Personal voter codes: made, hashed, checked, throttled, and handed out as a link and QR code.
+
+A code is 12 characters from an alphabet without look-alikes (no 0/O, 1/I/L), printed in
+groups of four. The store keeps only a slow salted hash of it plus :func:`code_key`, its first
+group, so one entry can find the few candidate hashes to check without scanning (and scrypt-ing)
+every voter of the convening. Codes, links and QR codes are secrets: never log them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import logging
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from synth.errors import BallotError, InputError
+
+log = logging.getLogger(__name__)
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 symbols, none mistakable for another
+CODE_LENGTH = 12  # ~59 bits; the 4-character key leaves ~40 secret bits behind scrypt
+KEY_LENGTH = 4
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # ~16 MiB and tens of ms per check
+_SEPARATORS = str.maketrans("", "", " \t\r\n-_.")
+
+
+def new_code(length: int = CODE_LENGTH) -> str:
+    """A fresh random code (canonical form: upper case, no separators)."""
+    if length < 8:
+        raise InputError(f"voter codes need at least 8 characters, not {length}")
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def new_codes(count: int, length: int = CODE_LENGTH) -> list[str]:
+    """``count`` distinct codes whose keys are distinct too, so every lookup finds one hash."""
+    codes: list[str] = []
+    keys: set[str] = set()
+    while len(codes) < count:
+        code = new_code(length)
+        if code[:KEY_LENGTH] not in keys:  # 31**4 keys: clashes are rare, retrying is cheap
+            keys.add(code[:KEY_LENGTH])
+            codes.append(code)
+    return codes
+
+
+def normalise_code(text: str) -> str:
+    """A code as typed (any case, spaces, dashes) in canonical form."""
+    return text.translate(_SEPARATORS).upper()
+
+
+def format_code(code: str) -> str:
+    """A code for printing on a card: groups of four joined by dashes."""
+    c = normalise_code(code)
+    return "-".join(c[i:i + 4] for i in range(0, len(c), 4))
+
+
+def code_key(code: str) -> str:
+    """The lookup key the store indexes: the code's first group, not secret on its own."""
+    return normalise_code(code)[:KEY_LENGTH]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def hash_code(code: str) -> str:
+    """A slow salted hash of ``code``, with its parameters, as one storable string."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(normalise_code(code).encode(), salt=salt, dklen=32, **_SCRYPT)
+    params = ",".join(f"{k}={v}" for k, v in _SCRYPT.items())
+    return f"scrypt${params}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_code(code: str, stored: str) -> bool:
+    """True if ``code`` is the one ``stored`` was made from; compares in constant time."""
+    try:
+        scheme, params_text, salt_text, digest_text = stored.split("$")
+        params = {k: int(v) for k, v in (p.split("=") for p in params_text.split(","))}
+        if (scheme != "scrypt" or set(params) != {"n", "r", "p"} or params["n"] > 2**20
+                or params["r"] > 32 or params["p"] > 16):  # a tampered row must not hog memory
+            raise ValueError("unsupported parameters")
+        salt, digest = base64.b64decode(salt_text), base64.b64decode(digest_text)
+        if len(digest) < 16:
+            raise ValueError("digest too short")
+    except ValueError:
+        log.warning("a stored voter-code hash is malformed; treating it as no match")
+        return False
+    candidate = hashlib.scrypt(normalise_code(code).encode(), salt=salt, dklen=len(digest),
+                               **params)
+    return hmac.compare_digest(candidate, digest)
+
+
+class TooManyAttempts(BallotError):
+    """Wrong codes came too fast from one source; ``retry_after`` says how long to wait."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"too many wrong codes: wait {math.ceil(retry_after)} seconds "
+                         "and try again")
+
+
+@dataclass(slots=True)
+class _Failures:
+    count: int
+    last: float
+    until: float
+
+
+class Throttle:
+    """Exponential back-off on wrong codes, per source (an address, a session, a code key).
+
+    After ``free`` wrong tries (typos happen), each further one blocks the source for
+    ``base * factor**k`` seconds, at most ``cap``. It never sleeps itself, so a web server's
+    threads stay free: callers :meth:`check` before verifying and report the outcome.
+    """
+
+    def __init__(self, *, base: float = 1.0, factor: float = 2.0, cap: float = 300.0,
+                 free: int = 3, forget_after: float = 3600.0, max_sources: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.base, self.factor, self.cap, self.free = base, factor, cap, free
+        self.forget_after, self.max_sources, self.clock = forget_after, max_sources, clock
+        self._failures: dict[str, _Failures] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, source: str) -> float:
+        """Seconds until ``source`` may try again (0 when it may try now)."""
+        with self._lock:
+            f = self._failures.get(source)
+            return max(0.0, f.until - self.clock()) if f else 0.0
+
+    def check(self, source: str) -> None:
+        """Raise :class:`TooManyAttempts` while ``source`` is blocked."""
+        wait = self.retry_after(source)
+        if wait > 0:
+            raise TooManyAttempts(wait)
+
+    def failed(self, source: str) -> float:
+        """Record a wrong code from ``source``; return how long it is now blocked."""
+        with self._lock:
+            now = self.clock()
+            f = self._failures.get(source)
+            if f is None or now - f.last > self.forget_after:
+                f = _Failures(0, now, now)
+            f.count += 1
+            f.last = now
+            over = f.count - self.free
+            delay = 0.0 if over <= 0 else min(self.cap, self.base * self.factor ** (over - 1))
+            f.until = now + delay
+            self._failures[source] = f
+            if len(self._failures) > self.max_sources:
+                self._forget(now)
+        if delay:
+            # No source, code or count detail: sources can be personal data.
+            log.info("wrong voter code; source blocked for %.0f s", delay)
+        return delay
+
+    def succeeded(self, source: str) -> None:
+        """A right code: forget ``source``'s earlier wrong ones."""
+        with self._lock:
+            self._failures.pop(source, None)
+
+    def _forget(self, now: float) -> None:
+        # Bounded memory under a flood of sources: drop the stale, then the oldest.
+        stale = [s for s, f in self._failures.items() if now - f.last > self.forget_after]
+        for s in stale:
+            del self._failures[s]
+        excess = len(self._failures) - self.max_sources
+        if excess > 0:
+            for s in sorted(self._failures, key=lambda s: self._failures[s].last)[:excess]:
+                del self._failures[s]
+
+
+def ballot_link(base_url: str, code: str) -> str:
+    """The personal ballot address: ``base_url`` with ``code=...`` added to its query."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(f"ballot address '{base_url}' must start with http:// or https://")
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "code"]
+    query.append(("code", normalise_code(code)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def qr_svg(link: str, *, scale: int = 4) -> str:
+    """``link`` as a QR code in SVG text, for printing on a voter's card."""
+    import segno  # only needed when printing cards
+
+    qr = segno.make(link, error="m", micro=False)
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="svg", scale=scale, xmldecl=False, title="Your personal ballot")
+    return buffer.getvalue().decode("utf-8")
