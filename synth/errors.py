@@ -21,3 +21,27 @@ class NoSpeechError(InputError):
 
 class ModelError(SynthError):
     """A model is missing, corrupt or cannot be loaded."""
+
+
+class NotFoundError(InputError):
+    """An id (convening, theme, statement, speaker) that the database does not hold."""
+
+
+class ReviewError(InputError):
+    """A review action that cannot be done as asked (merge a theme into itself, ...)."""
+
+
+class BallotError(InputError):
+    """A ballot that breaks the voting rules (too many dots, unknown priority, closed vote ...)."""
+
+
+class ConflictError(SynthError):
+    """Someone else changed the same thing first; reload and try again."""
+
+    exit_code = 4
+
+
+class StoreError(SynthError):
+    """The database cannot be reached, is busy for too long or is not initialised."""
+
+    exit_code = 5
