@@ -22,6 +22,12 @@ def _default_cache() -> Path:
     return Path(base) / "synth"
 
 
+def _default_database_url() -> str:
+    # Review decisions are user data, not cache: they live in the data dir, not the cache dir.
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite:///{Path(base) / 'synth' / 'synth.db'}"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Run-time configuration. Build with :func:`load` to pick up the environment."""
@@ -40,6 +46,9 @@ class Settings:
     allow_download: bool = False
     # Largest transcript we parse (bytes); larger text is almost certainly not a transcript.
     max_transcript_bytes: int = 50 * 1024 * 1024
+    # The review database: a SQLite file by default, or any PostgreSQL URL
+    # (postgresql+psycopg://user:password@host/db) for a shared one.
+    database_url: str = field(default_factory=_default_database_url)
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some values changed."""
@@ -59,4 +68,5 @@ def load() -> Settings:
         beam_size=int(_env("BEAM_SIZE", str(d.beam_size))),
         allow_download=_env("ALLOW_DOWNLOAD", "0").lower() in {"1", "true", "yes"},
         max_transcript_bytes=int(_env("MAX_TRANSCRIPT_BYTES", str(d.max_transcript_bytes))),
+        database_url=_env("DATABASE_URL", d.database_url),
     )

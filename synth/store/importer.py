@@ -1,0 +1,283 @@
+"""Import a pipeline result into a convening, first time or re-run, in one transaction.
+
+A re-run keeps every facilitator decision. Stored themes are matched to the new candidates
+by :mod:`synth.store.matching` (shared statements, then centroid similarity); then:
+
+* a theme a facilitator acted on (confirmed, discarded, renamed, merged, split, moved to or
+  from, created by hand: ``edited``) keeps its label, status and members; new statements of
+  the candidates matched to it join it;
+* an untouched candidate that matches takes the re-run's members, label and keywords; one
+  that matches nothing is dropped (it held no decision);
+* a pinned statement (moved by hand) stays where the facilitator put it, and a statement in
+  an edited theme stays there;
+* a new candidate that matches nothing comes in as a candidate;
+* statements the re-run no longer has (a recording left out) are kept, with their themes.
+
+The whole import is one transaction: a bad file or a killed process changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from synth.errors import InputError
+from synth.store import audit, queries
+from synth.store.db import transaction
+from synth.store.matching import Members, centroid, match_themes
+from synth.store.result import ResultIn, StatementIn, load_result, parse_result
+from synth.store.schema import (
+    CONVENING_KINDS,
+    Convening,
+    Membership,
+    Participant,
+    Recording,
+    Run,
+    Speaker,
+    Statement,
+    StatementVector,
+    Theme,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+FLUSH_EVERY = 500  # statements per flush: bounded memory on large convenings
+
+
+@dataclass(frozen=True, slots=True)
+class ConveningSpec:
+    """Where to import: found by partnership and title, created if new."""
+
+    title: str
+    industry: str = "unspecified"
+    region: str = "unspecified"
+    date: dt.date | None = None
+    kind: str = "launch"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did."""
+
+    convening_id: int
+    run_id: int
+    statements_added: int
+    statements_updated: int
+    themes_matched: int
+    themes_new: int
+    themes_dropped: int
+
+
+def import_result(engine: Engine, result: ResultIn | Mapping[str, Any] | str | Path, *,
+                  convening: int | ConveningSpec, who: str | None = None,
+                  vectors: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+                  progress: Progress | None = None) -> ImportReport:
+    """Import a result (a file, its parsed JSON, or a checked :class:`ResultIn`).
+
+    The result is checked whole before anything is written; ``vectors`` (statement id ->
+    embedding) are stored for splits and used for centroid matching on later re-runs.
+    """
+    if isinstance(result, str | Path):
+        result = load_result(result)
+    elif not isinstance(result, ResultIn):
+        result = parse_result(result)
+    vecs = _check_vectors(result, vectors or {})
+    if isinstance(convening, ConveningSpec) and convening.kind not in CONVENING_KINDS:
+        raise InputError(f"unknown convening kind {convening.kind!r}; "
+                         f"use one of {', '.join(CONVENING_KINDS)}.")
+    step = progress or (lambda _done, _msg: None)
+    with transaction(engine) as session:
+        conv = _convening(session, convening)
+        run = Run(convening_id=conv.id, imported_at=utcnow(), source=result.source[:500],
+                  digest=result.digest, talk_time_by_role=result.talk_time_by_role)
+        session.add(run)
+        session.flush()
+        step(0.0, "recordings and roster")
+        _recordings(session, conv.id, result)
+        _roster_and_speakers(session, conv, result)
+        added, updated = _statements(session, conv.id, result.statements, step)
+        _vectors(session, conv.id, vecs)
+        step(0.8, "themes")
+        matched, new, dropped = _themes(session, conv.id, run.id, result, vecs, step)
+        audit.record(session, conv.id, action="import", target=result.source, who=who,
+                     before={}, after={"run": run.id, "digest": result.digest,
+                                       "statements_added": added, "themes_matched": matched,
+                                       "themes_new": new, "themes_dropped": dropped})
+        step(1.0, "committing")
+        report = ImportReport(conv.id, run.id, added, updated, matched, new, dropped)
+    log.info("imported %s into convening %d: %s", result.source, report.convening_id, report)
+    return report
+
+
+def _check_vectors(result: ResultIn, vectors: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    known = {s.id for s in result.statements}
+    out: dict[str, np.ndarray] = {}
+    dims: set[int] = set()
+    for sid, vec in vectors.items():
+        if sid not in known:
+            raise InputError(f"an embedding is given for statement {sid!r}, "
+                             "which is not in the result.")
+        arr = np.asarray(vec, dtype=np.float32).reshape(-1)
+        dims.add(arr.size)
+        out[sid] = arr
+    if len(dims) > 1:
+        raise InputError(f"embeddings of different sizes {sorted(dims)}: use one model.")
+    return out
+
+
+def _convening(session: Session, ref: int | ConveningSpec) -> Convening:
+    if isinstance(ref, ConveningSpec):
+        conv = queries.find_or_create_convening(
+            session, title=ref.title, industry=ref.industry, region=ref.region,
+            date=ref.date or dt.date.today(), kind=ref.kind)
+        ref = conv.id
+    # Hold the convening for the whole import: reviews of it wait until the import is done.
+    return queries.get_convening(session, ref, lock=True)
+
+
+def _recordings(session: Session, convening_id: int, result: ResultIn) -> None:
+    have = queries.recordings_of(session, convening_id)
+    for r in result.recordings:
+        row = have.get(r.id) or Recording(convening_id=convening_id, id=r.id)
+        row.name, row.kind, row.duration = r.name, r.kind, r.duration
+        session.add(row)
+
+
+def _roster_and_speakers(session: Session, conv: Convening, result: ResultIn) -> None:
+    roster = {p.name: p for p in queries.roster_of(session, conv.partnership_id).values()}
+    for p in result.participants:
+        row = roster.get(p.name) or Participant(partnership_id=conv.partnership_id, name=p.name)
+        row.company, row.role = p.company, p.role
+        session.add(row)
+        roster[p.name] = row
+    session.flush()
+    speakers = queries.speakers_of(session, conv.id)
+    for label in sorted({s.speaker for s in result.statements if s.speaker}):
+        if label not in speakers:
+            # A label that is already a roster name maps itself; facilitators fix the rest.
+            person = roster.get(label)
+            session.add(Speaker(convening_id=conv.id, label=label,
+                                participant_id=person.id if person else None))
+
+
+def _statements(session: Session, convening_id: int, statements: Sequence[StatementIn],
+                step: Progress) -> tuple[int, int]:
+    have = queries.statements_of(session, convening_id)
+    added = updated = 0
+    for n, s in enumerate(statements, start=1):
+        row = have.get(s.id)
+        if row is None:
+            row = Statement(convening_id=convening_id, id=s.id)
+            session.add(row)
+            added += 1
+        else:
+            updated += 1
+        row.recording_id, row.turn, row.line = s.recording, s.turn, s.line
+        row.start, row.end, row.text = s.start, s.end, s.text
+        row.speaker, row.kind, row.clusterable, row.position = (s.speaker, s.kind,
+                                                                s.clusterable, s.position)
+        if n % FLUSH_EVERY == 0:
+            session.flush()
+            step(0.1 + 0.7 * n / len(statements), "statements")
+    session.flush()
+    return added, updated
+
+
+def _vectors(session: Session, convening_id: int, vectors: Mapping[str, np.ndarray]) -> None:
+    for sid, vec in vectors.items():
+        session.merge(StatementVector(convening_id=convening_id, statement_id=sid,
+                                      vector=vec.astype(np.float32).tobytes()))
+    session.flush()
+
+
+def _held(theme: Theme) -> bool:
+    """A theme whose members a re-run must not take away."""
+    return theme.edited or theme.status != "candidate"
+
+
+def _themes(session: Session, convening_id: int, run_id: int, result: ResultIn,
+            vectors: Mapping[str, np.ndarray], step: Progress) -> tuple[int, int, int]:
+    themes = {t.id: t for t in queries.themes_of(session, convening_id, lock=True)}
+    rows = queries.memberships(session, convening_id)
+    current: dict[int, set[str]] = defaultdict(set)
+    for m in rows.values():
+        if m.theme_id is not None:
+            current[m.theme_id].add(m.statement_id)
+    all_vecs = {**queries.vectors_of(session, convening_id, rows), **vectors}
+    old = [Members(t.id, frozenset(current[t.id]), centroid(frozenset(current[t.id]), all_vecs))
+           for t in themes.values() if t.status != "merged"]
+    new = [Members(t.id, frozenset(t.statement_ids), centroid(t.statement_ids, all_vecs))
+           for t in result.themes]
+    matches = match_themes(new, old)
+
+    # Which statements the re-run may place: not pinned, not in a theme a facilitator holds.
+    held = {sid for sid, m in rows.items()
+            if m.pinned or (m.theme_id is not None and _held(themes[m.theme_id]))}
+    groups: dict[str, list[str]] = {c.id: [s for s in c.statement_ids if s not in held]
+                                    for c in result.themes}
+    changed: set[int] = set()
+    target: dict[str, int] = {}
+    for cand in result.themes:
+        tid = matches.get(cand.id)
+        if tid is None and not groups[cand.id]:
+            continue  # everything it found is already where a facilitator put it
+        theme = themes[tid] if tid is not None else Theme(convening_id=convening_id)
+        if tid is None or not _held(theme):
+            values = {"label": cand.label, "label_generated": cand.label_generated,
+                      "keywords": list(cand.keywords), "stability": cand.stability}
+            if tid is not None and any(getattr(theme, k) != v for k, v in values.items()):
+                changed.add(tid)
+            for k, v in {**values, "source_run_id": run_id, "source_key": cand.id}.items():
+                setattr(theme, k, v)
+        if tid is None:
+            session.add(theme)
+            session.flush()
+            themes[theme.id] = theme
+        target[cand.id] = theme.id
+
+    step(0.9, "theme members")
+    wanted = {sid: target[key] for key, sids in groups.items() if key in target for sid in sids}
+    for sid, m in rows.items():
+        if sid in held or m.theme_id is None or wanted.get(sid) == m.theme_id:
+            continue
+        # An untouched candidate follows the re-run, which may leave a statement out.
+        changed.add(m.theme_id)
+        if sid not in wanted:
+            session.delete(m)
+    for sid, tid in wanted.items():
+        row = rows.get(sid)
+        if row is None:
+            session.add(Membership(convening_id=convening_id, statement_id=sid, theme_id=tid))
+            changed.add(tid)
+        elif row.theme_id != tid:
+            row.theme_id = tid
+            changed.add(tid)
+    session.flush()
+
+    created = len(set(target.values()) - {o.key for o in old})
+    dropped = 0
+    for tid, theme in themes.items():
+        if _held(theme):
+            pass
+        elif tid not in set(target.values()) or not queries.members_of(session, [tid]):
+            # An untouched candidate the re-run no longer finds held no decision.
+            session.delete(theme)
+            changed.discard(tid)
+            dropped += 1
+            continue
+        if tid in changed and tid in {o.key for o in old}:
+            theme.version += 1
+            theme.updated_at = utcnow()
+    session.flush()
+    return len(set(matches.values())), created, dropped

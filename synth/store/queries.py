@@ -1,0 +1,365 @@
+"""Reads over the store: lookups for the review operations and the convening's reports.
+
+Breadth of support counts business leaders, not statements: a theme's speakers are resolved
+through the speaker mapping (renames, merges, roster assignments) to roster participants, and
+only distinct participants with the business role count. A convening with no speaker mapped
+to the roster falls back to distinct speakers, so an un-rostered meeting still ranks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import Session
+
+from synth.errors import NotFoundError
+from synth.store.schema import (
+    AuditEntry,
+    Convening,
+    Membership,
+    Participant,
+    Partnership,
+    Recording,
+    Run,
+    Speaker,
+    Statement,
+    StatementVector,
+    Theme,
+)
+
+ACTIVE = ("candidate", "confirmed")
+
+
+def _lock(stmt: Select, session: Session, lock: bool) -> Select:
+    # FOR UPDATE serialises writers per convening on PostgreSQL; SQLite ignores it and is
+    # serialised by BEGIN IMMEDIATE instead.
+    return stmt.with_for_update() if lock else stmt
+
+
+# --- lookups ---------------------------------------------------------------------------
+
+
+def get_convening(session: Session, convening_id: int, *, lock: bool = False) -> Convening:
+    """The convening, or :class:`NotFoundError`; ``lock`` holds it until the transaction ends."""
+    row = session.scalars(_lock(select(Convening).where(Convening.id == convening_id),
+                                session, lock)).first()
+    if row is None:
+        raise NotFoundError(f"no convening with id {convening_id}.")
+    return row
+
+
+def find_convening(session: Session, ref: str | int) -> Convening:
+    """A convening by id or by title (the title must be unambiguous)."""
+    if isinstance(ref, int) or str(ref).isdigit():
+        return get_convening(session, int(ref))
+    rows = session.scalars(select(Convening).where(Convening.title == ref)).all()
+    if not rows:
+        raise NotFoundError(f"no convening titled {ref!r}; `synth review convenings` lists them.")
+    if len(rows) > 1:
+        raise NotFoundError(f"several convenings are titled {ref!r}; give its id instead "
+                            f"({', '.join(str(r.id) for r in rows)}).")
+    return rows[0]
+
+
+def find_or_create_convening(session: Session, *, title: str, industry: str, region: str,
+                             date: dt.date, kind: str) -> Convening:
+    """The partnership's convening with this title, created (with the partnership) if new."""
+    partnership = session.scalars(select(Partnership).where(
+        Partnership.industry == industry, Partnership.region == region)).first()
+    if partnership is None:
+        partnership = Partnership(industry=industry, region=region)
+        session.add(partnership)
+        session.flush()
+    convening = session.scalars(select(Convening).where(
+        Convening.partnership_id == partnership.id, Convening.title == title)).first()
+    if convening is None:
+        convening = Convening(partnership_id=partnership.id, title=title, date=date, kind=kind)
+        session.add(convening)
+        session.flush()
+    return convening
+
+
+def list_convenings(session: Session) -> list[tuple[Convening, Partnership]]:
+    """Every convening with its partnership, newest first."""
+    rows = session.execute(select(Convening, Partnership)
+                           .join(Partnership, Partnership.id == Convening.partnership_id)
+                           .order_by(Convening.date.desc(), Convening.id.desc())).all()
+    return [(c, p) for c, p in rows]
+
+
+def get_theme(session: Session, theme_id: int, *, lock: bool = False) -> Theme:
+    """The theme, or :class:`NotFoundError`."""
+    row = session.scalars(_lock(select(Theme).where(Theme.id == theme_id), session, lock)).first()
+    if row is None:
+        raise NotFoundError(f"no theme with id {theme_id}; `synth review list` shows them.")
+    return row
+
+
+def themes_of(session: Session, convening_id: int, *, lock: bool = False) -> list[Theme]:
+    """All themes of a convening (every status), in id order."""
+    return list(session.scalars(_lock(select(Theme).where(Theme.convening_id == convening_id)
+                                      .order_by(Theme.id), session, lock)))
+
+
+def memberships(session: Session, convening_id: int,
+                statement_ids: Iterable[str] | None = None) -> dict[str, Membership]:
+    """Membership rows of a convening by statement id (optionally only some statements)."""
+    stmt = select(Membership).where(Membership.convening_id == convening_id)
+    if statement_ids is not None:
+        ids = list(statement_ids)
+        return {m.statement_id: m for chunk in _chunks(ids)
+                for m in session.scalars(stmt.where(Membership.statement_id.in_(chunk)))}
+    return {m.statement_id: m for m in session.scalars(stmt)}
+
+
+def members_of(session: Session, theme_ids: Iterable[int]) -> list[Membership]:
+    """Membership rows of these themes."""
+    ids = list(theme_ids)
+    return list(session.scalars(select(Membership).where(Membership.theme_id.in_(ids))
+                                .order_by(Membership.statement_id))) if ids else []
+
+
+def statements_of(session: Session, convening_id: int,
+                  ids: Iterable[str] | None = None) -> dict[str, Statement]:
+    """Statements of a convening by id, in spoken order."""
+    stmt = select(Statement).where(Statement.convening_id == convening_id)
+    if ids is None:
+        rows = list(session.scalars(stmt.order_by(Statement.position)))
+    else:
+        rows = sorted((s for chunk in _chunks(list(ids))
+                       for s in session.scalars(stmt.where(Statement.id.in_(chunk)))),
+                      key=lambda s: s.position)
+    return {s.id: s for s in rows}
+
+
+def require_statements(session: Session, convening_id: int,
+                       ids: Sequence[str]) -> dict[str, Statement]:
+    """The statements, or :class:`NotFoundError` naming the first unknown id."""
+    found = statements_of(session, convening_id, ids)
+    for sid in ids:
+        if sid not in found:
+            raise NotFoundError(f"no statement {sid!r} in convening {convening_id}.")
+    return found
+
+
+def recordings_of(session: Session, convening_id: int) -> dict[str, Recording]:
+    """Recordings of a convening by id."""
+    return {r.id: r for r in session.scalars(
+        select(Recording).where(Recording.convening_id == convening_id))}
+
+
+def speakers_of(session: Session, convening_id: int) -> dict[str, Speaker]:
+    """Speaker rows of a convening by label."""
+    return {s.label: s for s in session.scalars(
+        select(Speaker).where(Speaker.convening_id == convening_id).order_by(Speaker.label))}
+
+
+def get_speaker(session: Session, convening_id: int, label: str) -> Speaker:
+    """A speaker row, or :class:`NotFoundError`."""
+    row = session.get(Speaker, (convening_id, label))
+    if row is None:
+        raise NotFoundError(f"no speaker {label!r} in convening {convening_id}; "
+                            "`synth speakers list` shows them.")
+    return row
+
+
+def roster_of(session: Session, partnership_id: int) -> dict[int, Participant]:
+    """The partnership's roster by participant id."""
+    return {p.id: p for p in session.scalars(
+        select(Participant).where(Participant.partnership_id == partnership_id))}
+
+
+def find_participant(session: Session, partnership_id: int, name: str) -> Participant:
+    """A roster entry by name, or :class:`NotFoundError`."""
+    row = session.scalars(select(Participant).where(
+        Participant.partnership_id == partnership_id, Participant.name == name)).first()
+    if row is None:
+        raise NotFoundError(f"{name!r} is not on this partnership's roster.")
+    return row
+
+
+def vectors_of(session: Session, convening_id: int, ids: Iterable[str]) -> dict[str, np.ndarray]:
+    """Stored embeddings of these statements (those that have one)."""
+    stmt = select(StatementVector).where(StatementVector.convening_id == convening_id)
+    return {v.statement_id: np.frombuffer(v.vector, dtype=np.float32)
+            for chunk in _chunks(list(ids))
+            for v in session.scalars(stmt.where(StatementVector.statement_id.in_(chunk)))}
+
+
+def runs_of(session: Session, convening_id: int) -> list[Run]:
+    """Imports into a convening, oldest first."""
+    return list(session.scalars(select(Run).where(Run.convening_id == convening_id)
+                                .order_by(Run.id)))
+
+
+def audit_of(session: Session, convening_id: int) -> list[AuditEntry]:
+    """The convening's audit log, oldest first."""
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.convening_id == convening_id)
+                                .order_by(AuditEntry.id)))
+
+
+def last_action(session: Session, convening_id: int) -> AuditEntry | None:
+    """The latest entry that is not an undo and has not been undone (what undo reverts)."""
+    return session.scalars(select(AuditEntry).where(
+        AuditEntry.convening_id == convening_id, AuditEntry.action != "undo",
+        AuditEntry.undone_by.is_(None)).order_by(AuditEntry.id.desc()).limit(1)).first()
+
+
+def delete_memberships(session: Session, convening_id: int, statement_ids: Iterable[str]) -> None:
+    """Remove membership rows (the statements then belong to no theme)."""
+    for chunk in _chunks(list(statement_ids)):
+        session.execute(delete(Membership).where(Membership.convening_id == convening_id,
+                                                 Membership.statement_id.in_(chunk)))
+
+
+def count(session: Session, model: type[Any], convening_id: int) -> int:
+    """Rows of a per-convening table, for checks and reports."""
+    column = model.convening_id
+    return int(session.scalar(select(func.count()).select_from(model)
+                              .where(column == convening_id)) or 0)
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
+    # Keeps IN lists under SQLite's parameter limit.
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# --- who spoke ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """A speaker label resolved through renames, merges and the roster."""
+
+    name: str
+    role: str  # business, public, facilitator, other (not on the roster)
+    company: str | None = None
+    participant_id: int | None = None
+
+
+def resolve_speakers(session: Session, convening: Convening) -> dict[str, Who]:
+    """Every speaker label of the convening mapped to who it really is."""
+    speakers = speakers_of(session, convening.id)
+    roster = roster_of(session, convening.partnership_id)
+    by_name = {p.name: p for p in roster.values()}
+    out: dict[str, Who] = {}
+    for label in speakers:
+        row, seen = speakers[label], {label}
+        while row.merged_into and row.merged_into in speakers and row.merged_into not in seen:
+            seen.add(row.merged_into)
+            row = speakers[row.merged_into]
+        name = row.name or row.label
+        person = roster.get(row.participant_id) if row.participant_id else by_name.get(name)
+        out[label] = (Who(person.name, person.role, person.company, person.id) if person
+                      else Who(name, "other"))
+    return out
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeSummary:
+    """A theme as a facilitator reviews it: ranked by breadth of business support."""
+
+    id: int
+    rank: int | None  # None for discarded and merged themes
+    status: str
+    label: str
+    label_generated: bool
+    keywords: tuple[str, ...]
+    version: int
+    statement_ids: tuple[str, ...]
+    pinned: tuple[str, ...]
+    speakers: tuple[str, ...]
+    business_leaders: tuple[str, ...]
+    companies: tuple[str, ...]
+    breadth: int
+    talk_seconds: float
+    stability: float
+    merged_into: int | None = None
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+def theme_summaries(session: Session, convening_id: int, *,
+                    include_all: bool = False) -> list[ThemeSummary]:
+    """The convening's themes ranked by breadth (business leaders, then companies, speakers).
+
+    Candidates and confirmed themes are ranked; with ``include_all`` discarded and merged
+    ones follow, unranked.
+    """
+    convening = get_convening(session, convening_id)
+    who = resolve_speakers(session, convening)
+    roster_used = any(w.participant_id is not None for w in who.values())
+    statements = statements_of(session, convening_id)
+    members: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+    for m in memberships(session, convening_id).values():
+        if m.theme_id is not None:
+            members[m.theme_id].append((m.statement_id, m.pinned))
+    out: list[ThemeSummary] = []
+    for t in themes_of(session, convening_id):
+        rows = sorted((statements[sid] for sid, _ in members[t.id]), key=lambda s: s.position)
+        people = [who[s.speaker] for s in rows if s.speaker and s.speaker in who]
+        business = sorted({w.name for w in people if w.role == "business"})
+        names = sorted({w.name for w in people})
+        kinds: dict[str, int] = defaultdict(int)
+        for s in rows:
+            kinds[s.kind] += 1
+        out.append(ThemeSummary(
+            id=t.id, rank=None, status=t.status, label=t.label, label_generated=t.label_generated,
+            keywords=tuple(t.keywords), version=t.version,
+            statement_ids=tuple(s.id for s in rows),
+            pinned=tuple(sid for sid, pinned in members[t.id] if pinned), speakers=tuple(names),
+            business_leaders=tuple(business),
+            companies=tuple(sorted({w.company for w in people
+                                    if w.role == "business" and w.company})),
+            breadth=len(business) if roster_used else len(names),
+            talk_seconds=round(sum(max(s.end - s.start, 0.0) for s in rows), 3),
+            stability=t.stability, merged_into=t.merged_into, kinds=dict(kinds)))
+    ranked = sorted((s for s in out if s.status in ACTIVE),
+                    key=lambda s: (-s.breadth, -len(s.companies), -len(s.speakers),
+                                   -len(s.statement_ids), s.id))
+    result = [_with_rank(s, i) for i, s in enumerate(ranked, start=1)]
+    if include_all:
+        result += [s for s in out if s.status not in ACTIVE]
+    return result
+
+
+def _with_rank(s: ThemeSummary, rank: int) -> ThemeSummary:
+    return replace(s, rank=rank)
+
+
+@dataclass(frozen=True, slots=True)
+class TalkTime:
+    """Seconds and shares of the convening's statements by speaker role."""
+
+    seconds: dict[str, float]
+    shares: dict[str, float]
+
+    @property
+    def business_outnumbers_public(self) -> bool:
+        """The healthy-partnership indicator: business voices take more time than public ones."""
+        return self.seconds.get("business", 0.0) > self.seconds.get("public", 0.0)
+
+
+def talk_time(session: Session, convening_id: int) -> TalkTime:
+    """Talk time by business leaders, public partners, facilitators, others and unknown.
+
+    Computed from the stored statements, so it follows every speaker correction.
+    """
+    convening = get_convening(session, convening_id)
+    who = resolve_speakers(session, convening)
+    seconds: dict[str, float] = {r: 0.0 for r in ("business", "public", "facilitator")}
+    for s in statements_of(session, convening_id).values():
+        role = who[s.speaker].role if s.speaker and s.speaker in who else "unknown"
+        seconds[role] = seconds.get(role, 0.0) + max(s.end - s.start, 0.0)
+    total = sum(seconds.values()) or 1.0
+    return TalkTime(seconds={k: round(v, 3) for k, v in seconds.items()},
+                    shares={k: round(v / total, 4) for k, v in seconds.items()})

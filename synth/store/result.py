@@ -1,0 +1,228 @@
+"""Read and check a result JSON (``synth synthesize --out result.json``) before any write.
+
+Every problem is reported as an :class:`InputError` naming the place in the file, so a bad
+file is refused whole and the database is never touched by half of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from synth.errors import InputError
+from synth.store.schema import ROLES, STATEMENT_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingIn:
+    id: str
+    name: str
+    kind: str
+    duration: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantIn:
+    name: str
+    company: str | None
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatementIn:
+    id: str
+    text: str
+    speaker: str | None
+    start: float
+    end: float
+    recording: str
+    line: int | None
+    turn: int
+    kind: str
+    clusterable: bool
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeIn:
+    id: str
+    label: str
+    label_generated: bool
+    keywords: tuple[str, ...]
+    statement_ids: tuple[str, ...]
+    stability: float
+
+
+@dataclass(frozen=True, slots=True)
+class ResultIn:
+    """A checked result: every theme member is a known statement, each in one theme at most."""
+
+    source: str
+    digest: str
+    recordings: tuple[RecordingIn, ...]
+    participants: tuple[ParticipantIn, ...]
+    talk_time_by_role: dict[str, float]
+    statements: tuple[StatementIn, ...]
+    themes: tuple[ThemeIn, ...]
+
+
+def load_result(path: str | Path) -> ResultIn:
+    """Read and check a result file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such result file.") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{p}: not a JSON result file ({exc}).") from None
+    return parse_result(data, source=p.name)
+
+
+def parse_result(data: Any, *, source: str = "result") -> ResultIn:
+    """Check a result already read from JSON; the message names the first problem found."""
+    where = _Where(source)
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: a result is a JSON object, got {type(data).__name__}.")
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    recordings = tuple(_recording(r, where.at("recordings", i))
+                       for i, r in enumerate(_list(data, "recordings", where)))
+    participants = tuple(_participant(p, where.at("participants", i))
+                         for i, p in enumerate(_list(data, "participants", where, optional=True)))
+    talk = data.get("talk_time_by_role") or {}
+    if not isinstance(talk, dict) or not all(_is_number(v) for v in talk.values()):
+        raise InputError(f"{source}: 'talk_time_by_role' must map roles to numbers.")
+    statements = tuple(_statement(s, where.at("statements", i), i)
+                       for i, s in enumerate(_list(data, "statements", where)))
+    themes = tuple(_theme(t, where.at("themes", i))
+                   for i, t in enumerate(_list(data, "themes", where)))
+    _check_links(source, recordings, statements, themes)
+    return ResultIn(source=source, digest=digest, recordings=recordings,
+                    participants=participants,
+                    talk_time_by_role={str(k): float(v) for k, v in talk.items()},
+                    statements=statements, themes=themes)
+
+
+class _Where:
+    """The place in the file a value came from, for messages: ``result.json: themes[2].id``."""
+
+    def __init__(self, source: str, path: str = "") -> None:
+        self.source, self.path = source, path
+
+    def at(self, key: str, index: int | None = None) -> _Where:
+        step = f"{key}[{index}]" if index is not None else key
+        return _Where(self.source, f"{self.path}.{step}" if self.path else step)
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.path}" if self.path else self.source
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _list(data: dict[str, Any], key: str, where: _Where, *, optional: bool = False) -> list[Any]:
+    if key not in data:
+        if optional:
+            return []
+        raise InputError(f"{where}: '{key}' is missing; is this a synth result file?")
+    value = data[key]
+    if not isinstance(value, list):
+        raise InputError(f"{where.at(key)}: expected a list, got {type(value).__name__}.")
+    return value
+
+
+def _get(obj: Any, key: str, kind: type | tuple[type, ...], where: _Where, *,
+         optional: bool = False, default: Any = None) -> Any:
+    if not isinstance(obj, dict):
+        raise InputError(f"{where}: expected an object, got {type(obj).__name__}.")
+    if key not in obj or obj[key] is None:
+        if optional:
+            return default
+        raise InputError(f"{where}: '{key}' is missing.")
+    value = obj[key]
+    numeric = kind is float or kind == (float,)
+    if numeric and _is_number(value):
+        return float(value)
+    if isinstance(value, bool) and kind is int:
+        raise InputError(f"{where.at(key)}: expected an integer, got {value!r}.")
+    if not numeric and isinstance(value, kind):
+        return value
+    name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+    raise InputError(f"{where.at(key)}: expected {name}, got {value!r}.")
+
+
+def _recording(r: Any, where: _Where) -> RecordingIn:
+    return RecordingIn(id=_get(r, "id", str, where), name=_get(r, "name", str, where),
+                       kind=_get(r, "kind", str, where, optional=True, default="audio"),
+                       duration=_get(r, "duration", float, where, optional=True))
+
+
+def _participant(p: Any, where: _Where) -> ParticipantIn:
+    role = _get(p, "role", str, where, optional=True, default="business")
+    if role not in ROLES:
+        raise InputError(f"{where.at('role')}: unknown role {role!r}; "
+                         f"use one of {', '.join(ROLES)}.")
+    return ParticipantIn(name=_get(p, "name", str, where),
+                         company=_get(p, "company", str, where, optional=True), role=role)
+
+
+def _statement(s: Any, where: _Where, position: int) -> StatementIn:
+    kind = _get(s, "kind", str, where, optional=True, default="other")
+    if kind not in STATEMENT_KINDS:
+        raise InputError(f"{where.at('kind')}: unknown kind {kind!r}; "
+                         f"use one of {', '.join(STATEMENT_KINDS)}.")
+    start, end = _get(s, "start", float, where), _get(s, "end", float, where)
+    if end < start:
+        raise InputError(f"{where}: ends ({end}) before it starts ({start}).")
+    return StatementIn(
+        id=_get(s, "id", str, where), text=_get(s, "text", str, where),
+        speaker=_get(s, "speaker", str, where, optional=True), start=start, end=end,
+        recording=_get(s, "recording", str, where),
+        line=_get(s, "line", int, where, optional=True),
+        turn=_get(s, "turn", int, where, optional=True, default=0), kind=kind,
+        clusterable=_get(s, "clusterable", bool, where, optional=True, default=True),
+        position=position)
+
+
+def _theme(t: Any, where: _Where) -> ThemeIn:
+    ids = _get(t, "statement_ids", list, where)
+    if not all(isinstance(i, str) for i in ids):
+        raise InputError(f"{where.at('statement_ids')}: statement ids are strings.")
+    keywords = _get(t, "keywords", list, where, optional=True, default=[])
+    return ThemeIn(id=str(_get(t, "id", (str, int), where)), label=_get(t, "label", str, where),
+                   label_generated=_get(t, "label_generated", bool, where, optional=True,
+                                        default=True),
+                   keywords=tuple(str(k) for k in keywords), statement_ids=tuple(ids),
+                   stability=_get(t, "stability", float, where, optional=True, default=0.0))
+
+
+def _check_links(source: str, recordings: tuple[RecordingIn, ...],
+                 statements: tuple[StatementIn, ...], themes: tuple[ThemeIn, ...]) -> None:
+    rec_ids = {r.id for r in recordings}
+    seen: set[str] = set()
+    for s in statements:
+        if s.id in seen:
+            raise InputError(f"{source}: statement id {s.id!r} appears twice.")
+        seen.add(s.id)
+        if s.recording not in rec_ids:
+            raise InputError(f"{source}: statement {s.id!r} comes from recording "
+                             f"{s.recording!r}, which is not in 'recordings'.")
+    owner: dict[str, str] = {}
+    theme_ids: set[str] = set()
+    for t in themes:
+        if t.id in theme_ids:
+            raise InputError(f"{source}: theme id {t.id!r} appears twice.")
+        theme_ids.add(t.id)
+        for sid in t.statement_ids:
+            if sid not in seen:
+                raise InputError(f"{source}: theme {t.id!r} ({t.label!r}) lists statement "
+                                 f"{sid!r}, which is not in 'statements'.")
+            if sid in owner and owner[sid] != t.id:
+                raise InputError(f"{source}: statement {sid!r} is in two themes "
+                                 f"({owner[sid]!r} and {t.id!r}).")
+            owner[sid] = t.id
