@@ -13,7 +13,8 @@ from synth.errors import ModelError
 
 def test_manifest_names_a_package_and_hash_for_every_role() -> None:
     entries = {k: v for k, v in models.manifest().items() if not k.startswith("_")}
-    assert set(entries) == {"whisper-base", "whisper-tiny.en", "embeddings", "spacy"}
+    assert set(entries) == {"whisper-base", "whisper-tiny.en", "embeddings", "spacy",
+                            "voice-encoder"}
     for entry in entries.values():
         assert entry["packages"] and all("==" in p for p in entry["packages"])
         assert all(len(h) == 64 for h in entry["sha256"].values())
