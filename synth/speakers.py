@@ -67,7 +67,8 @@ class _SegmentIndex:
         return min(candidates)[1]
 
 
-def label_words(words: Sequence[Word], segments: Sequence[SpeakerSegment]) -> list[Word]:
+def label_words(words: Sequence[Word], segments: Sequence[SpeakerSegment], *,
+                smooth: bool = True) -> list[Word]:
     """Each word with the speaker whose segments cover most of it (the nearest if none).
 
     With no segments at all (silence, or diarization not run) the words come back unchanged.
@@ -75,7 +76,8 @@ def label_words(words: Sequence[Word], segments: Sequence[SpeakerSegment]) -> li
     if not segments:
         return list(words)
     index = _SegmentIndex(segments)
-    return smooth_flips([replace(w, speaker=index.speaker_of(w.start, w.end)) for w in words])
+    labelled = [replace(w, speaker=index.speaker_of(w.start, w.end)) for w in words]
+    return smooth_flips(labelled) if smooth else labelled
 
 
 def smooth_flips(words: Sequence[Word], *, max_words: int = 2,

@@ -67,10 +67,25 @@ def test_label_words_splits_at_the_turn_boundary() -> None:
     segments = [seg(0, 5, "S1"), seg(5, 10, "S2"), seg(12, 14, "S1")]
     words = [word(4.0, 4.6, " so"), word(4.8, 5.6, " next"), word(4.5, 5.1, " end"),
              word(10.5, 11.0, " gap"), word(11.6, 11.9, " near"), word(20, 21, " late")]
-    labelled = label_words(words, segments)
+    labelled = label_words(words, segments, smooth=False)
     assert [w.speaker for w in labelled] == ["S1", "S2", "S1", "S2", "S1", "S1"]
     assert [w.text for w in labelled] == [w.text for w in words]
     assert label_words(words, []) == words
+
+
+def test_a_short_island_inside_one_voice_takes_that_voice() -> None:
+    from synth.speakers import smooth_flips
+
+    words = [word(0.0, 0.3, " we", "S1"), word(0.35, 0.6, " need", "S2"),
+             word(0.65, 1.0, " welders", "S1"), word(1.1, 1.4, " badly.", "S1"),
+             word(3.0, 3.3, " Yes,", "S2"), word(3.4, 3.8, " same", "S2")]
+    assert [w.speaker for w in smooth_flips(words)] == ["S1"] * 4 + ["S2"] * 2
+    # A real reply after a pause is kept, as is a long island.
+    reply = [word(0, 1, " a", "S1"), word(1.8, 2.2, " yes", "S2"), word(3.0, 3.5, " b", "S1")]
+    assert [w.speaker for w in smooth_flips(reply)] == ["S1", "S2", "S1"]
+    long = [word(0, 0.3, " a", "S1")] + [word(0.3 + i * 0.3, 0.6 + i * 0.3, " x", "S2")
+                                          for i in range(3)] + [word(1.3, 1.5, " b", "S1")]
+    assert [w.speaker for w in smooth_flips(long)] == ["S1", "S2", "S2", "S2", "S1"]
 
 
 def test_words_to_turns_groups_by_speaker_and_pause() -> None:
