@@ -179,6 +179,10 @@ def _mount_review() -> None:
     app.command("import")(rc.import_result)
     app.add_typer(rc.review_app, name="review")
     app.add_typer(rc.speakers_app, name="speakers")
+    from synth import vote_cli
+
+    app.add_typer(vote_cli.vote_app, name="vote")
+    app.command("export")(vote_cli.export_command)
 
 
 _mount_review()

@@ -45,3 +45,9 @@ class StoreError(SynthError):
     """The database cannot be reached, is busy for too long or is not initialised."""
 
     exit_code = 5
+
+
+class OutputError(SynthError):
+    """An output file cannot be written (disk full, no permission, a missing drive)."""
+
+    exit_code = 6

@@ -240,3 +240,131 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     undone_by: Mapped[int | None] = mapped_column(ForeignKey("audit_log.id"))
+
+
+# --- voting: the vote of a convening, voter codes, ballots, volunteers, throttle ------------
+
+VOTE_STATUSES = ("draft", "open", "closed")
+PUBLIC_PARTNERS = ("exclude", "separate", "include")
+VOLUNTEER_ROLES = ("champion", "member")
+
+
+class Vote(Base):
+    """A convening's dot vote: where it stands and its rules.
+
+    Every ballot written takes a lock on this row (``FOR UPDATE`` on PostgreSQL, the write lock
+    of ``BEGIN IMMEDIATE`` on SQLite), and so does closing it: a ballot is either saved before
+    the close or refused after it, never half of each.
+    """
+
+    __tablename__ = "votes"
+    __table_args__ = (CheckConstraint(_in("status", VOTE_STATUSES), name="status"),
+                      CheckConstraint(_in("public_partners", PUBLIC_PARTNERS),
+                                      name="public_partners"))
+
+    convening_id: Mapped[int] = mapped_column(ForeignKey("convenings.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    # Rules are fixed when the vote opens; a draft has none yet.
+    dots_per_voter: Mapped[int | None] = mapped_column(Integer)
+    max_per_priority: Mapped[int | None] = mapped_column(Integer)
+    ask_scores: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    public_partners: Mapped[str] = mapped_column(String(10), default="separate")
+    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class BallotPriority(Base):
+    """A priority on the ballot: the confirmed themes when the vote opened, in display order.
+
+    Deleting a theme (undoing the review action that made it) takes it off the ballot.
+    """
+
+    __tablename__ = "ballot_priorities"
+
+    convening_id: Mapped[int] = mapped_column(ForeignKey("votes.convening_id"),
+                                              primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class VoterCode(Base):
+    """One participant's personal code for one convening, kept only as a slow salted hash.
+
+    ``code_key`` (the code's first group, not secret alone) finds the row without hashing
+    every voter's code. Issuing a new code for the same person replaces the hash in place, so
+    a ballot already cast stays theirs and the lost code stops working.
+    """
+
+    __tablename__ = "voter_codes"
+    __table_args__ = (UniqueConstraint("convening_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    convening_id: Mapped[int] = mapped_column(ForeignKey("convenings.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    code_key: Mapped[str] = mapped_column(String(8), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BallotRecord(Base):
+    """The one ballot of a voter code; replaced in place (``revision`` + 1) until the close."""
+
+    __tablename__ = "ballots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    convening_id: Mapped[int] = mapped_column(ForeignKey("convenings.id"), index=True)
+    # unique: one ballot per code, even if two submissions race past the vote lock.
+    voter_code_id: Mapped[int] = mapped_column(ForeignKey("voter_codes.id"), unique=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    cast_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BallotMark(Base):
+    """A ballot's dots on one priority, with the optional 1..5 importance and feasibility."""
+
+    __tablename__ = "ballot_marks"
+    __table_args__ = (CheckConstraint("dots >= 0", name="dots"),)
+
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    dots: Mapped[int] = mapped_column(Integer, default=0)
+    importance: Mapped[int | None] = mapped_column(Integer)
+    feasibility: Mapped[int | None] = mapped_column(Integer)
+
+
+class VolunteerSignup(Base):
+    """A participant offering to champion (lead) or join a priority's task team."""
+
+    __tablename__ = "volunteers"
+    __table_args__ = (CheckConstraint(_in("role", VOLUNTEER_ROLES), name="role"),)
+
+    convening_id: Mapped[int] = mapped_column(ForeignKey("convenings.id"), primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10), default="member")
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CodeAttempt(Base):
+    """Wrong voter codes counted per scope, so the back-off holds across processes.
+
+    A row is either source-wide (``code_key`` is ``*``) or key-wide (``source`` is ``*``);
+    sources are stored hashed, since an address is personal data. Times are seconds on the
+    throttle's clock (wall-clock time outside tests).
+    """
+
+    __tablename__ = "code_attempts"
+
+    code_key: Mapped[str] = mapped_column(String(8), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[float] = mapped_column(Float, default=0.0)
+    blocked_until: Mapped[float] = mapped_column(Float, default=0.0)
