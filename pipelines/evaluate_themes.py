@@ -242,13 +242,31 @@ REFERENCES: dict[str, Callable[[Meeting], list[int | None]]] = {
 # --------------------------------------------------------------------------- the product path
 
 
-def _statement_step() -> Callable[[Sequence[Turn]], list[Statement]]:
-    """The product's statement step (synth.statements + the packaged spaCy model)."""
+def _statement_step(cache_dir: Path) -> Callable[[Sequence[Turn]], list[Statement]]:
+    """The product's statement step (synth.statements + the packaged spaCy model).
+
+    Results are cached on disk by a hash of the turns, because parsing is the slow part of a
+    rerun and the statement step is not what this evaluation tunes.
+    """
     from synth.models import load_nlp
+    from synth.records import to_dict
     from synth.statements import extract_statements
 
-    nlp = load_nlp()
-    return lambda turns: extract_statements(turns, nlp)
+    nlp = None
+
+    def run(turns: Sequence[Turn]) -> list[Statement]:
+        nonlocal nlp
+        key = hashlib.sha1(json.dumps([to_dict(t) for t in turns], sort_keys=True).encode()).hexdigest()
+        path = cache_dir / f"{key}.json"
+        if path.exists():
+            return [Statement(**d) for d in json.loads(path.read_text())]
+        nlp = nlp or load_nlp()
+        statements = extract_statements(turns, nlp)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps([to_dict(s) for s in statements]))
+        return statements
+
+    return run
 
 
 def _embed_step(cache_dir: Path) -> Callable[[list[str]], np.ndarray]:
@@ -332,7 +350,7 @@ def evaluate(meetings: Sequence[Meeting], *, settings=None, with_references: boo
     from synth.themes import ThemeSettings
 
     settings = settings or ThemeSettings()
-    statements_of = _statement_step()
+    statements_of = _statement_step(cache_dir / "statements")
     embed = _embed_step(cache_dir / "embeddings")
     rows: list[dict] = []
     for n, base in enumerate(meetings):
@@ -366,6 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="write rows and summary as JSON here")
     parser.add_argument("--no-references", action="store_true")
     parser.add_argument("--n-themes", type=int, default=None, help="fix the number of themes")
+    parser.add_argument("--stability-runs", type=int, default=0,
+                        help="stability subsamples per meeting (they do not change the clusters; 0 saves time)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -374,7 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     meetings = load_split(args.split, args.limit)
     if not meetings:
         parser.error(f"no meetings found for split {args.split!r} under {DATA_DIR}")
-    settings = ThemeSettings(n_themes=args.n_themes)
+    settings = ThemeSettings(n_themes=args.n_themes, stability_runs=args.stability_runs)
     t0 = time.perf_counter()
     rows, summary = evaluate(meetings, settings=settings, with_references=not args.no_references)
     print(format_table(summary))

@@ -1,0 +1,223 @@
+"""Conversation-aware clustering of statements into themes.
+
+Why not plain clustering of sentence embeddings: a statement's own embedding says little about
+the theme it belongs to ("We can't find them." is about welders only because of what was said
+around it). On QMSum meetings a statement's own embedding clusters near chance; its context
+carries most of the signal. So each statement is described by two context views:
+
+* its **semantic context**: the mean of the meeting-centred embeddings of the statements
+  within ``semantic_context`` either side (centring removes what all talk in the meeting shares);
+* its **lexical context**: the TF-IDF of the words around it (``lexical_context`` either side),
+  reduced by SVD. A theme that comes back later reuses its nouns, which links the pieces better
+  than mean embeddings do.
+
+k-means on the joined views gives the themes; the number is chosen by an elbow rule on the
+k-means inertia. A sticky Viterbi pass then re-labels each statement from its *narrow* context
+with a cost for switching theme, so boundaries move to where the talk actually changes while a
+theme can still recur. Context never crosses from one recording to another.
+
+Everything is deterministic: seeded k-means and SVD, stable sorts, ties broken by index.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+log = logging.getLogger(__name__)
+
+# Words of spoken conversation that carry no theme; added to the English stop words.
+CONVERSATION_STOP_WORDS = frozenset(
+    """
+    yeah yes yep okay ok um uh uhm mm hmm mhm huh ah oh er erm like just really actually basically
+    think know mean guess sort kind lot lots thing things stuff gonna wanna gotta got get getting
+    going go goes said say says saying tell told want wanted need right sure well good great maybe
+    probably pretty quite bit little way ll ve re don didn doesn isn aren wasn won wouldn couldn
+    shouldn let okay alright alrighty anyway anyways one two three also still even
+    look looking see seen come came make made take took put use used thank thanks please
+    dont didnt doesnt isnt cant wont wouldnt couldnt shouldnt im ive youre thats theres did does
+    doing done having
+    """.split()
+)
+STOP_WORDS = sorted(ENGLISH_STOP_WORDS | CONVERSATION_STOP_WORDS)
+_TOKENS = r"(?u)\b[a-zA-Z][a-zA-Z-]+\b"
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterParams:
+    """Knobs of the conversation-aware clustering (tuned on the QMSum train split)."""
+
+    semantic_context: int = 30  # statements either side in the semantic view
+    lexical_context: int = 15  # statements either side in the lexical view
+    lexical_weight: float = 0.6  # share of the lexical view in the joined features
+    lexical_dims: int = 100  # SVD dimensions of the TF-IDF
+    context_share: float = 0.05  # context never wider than this share of the statements
+    elbow: float = 0.92  # stop adding themes when inertia(k+1)/inertia(k) exceeds this
+    refine_context: int = 3  # statements either side seen by the refinement pass
+    switch_penalty: float = 5.0  # cost of changing theme between neighbours (0 = no pass)
+    min_share: float = 0.02  # themes with fewer statements than this share are folded in
+    n_init: int = 3  # k-means restarts
+    selection_sample: int = 20000  # choose k on at most this many rows (100,000 stays feasible)
+
+
+def smooth(x: np.ndarray, groups: np.ndarray, width: int) -> np.ndarray:
+    """Mean of each row with ``width`` rows either side, never crossing a change of group."""
+    if width <= 0 or len(x) == 0:
+        return np.asarray(x, dtype=np.float64).copy()
+    out = np.empty(x.shape, dtype=np.float64)
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ends = np.r_[starts[1:], len(x)]
+    for a, b in zip(starts, ends, strict=True):
+        csum = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(np.asarray(x[a:b], dtype=np.float64), axis=0)])
+        idx = np.arange(b - a)
+        lo = np.maximum(idx - width, 0)
+        hi = np.minimum(idx + width + 1, b - a)
+        out[a:b] = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    return out
+
+
+def normalise(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norm > 0, norm, 1.0)
+
+
+def renumber(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0.. in order of first appearance (negative labels become -1)."""
+    mapping: dict[int, int] = {}
+    out = np.full(len(labels), -1, dtype=int)
+    for i, lab in enumerate(labels):
+        if lab >= 0:
+            out[i] = mapping.setdefault(int(lab), len(mapping))
+    return out
+
+
+def lexical_rows(texts: Sequence[str], dims: int, seed: int) -> np.ndarray | None:
+    """TF-IDF of each text reduced by SVD, or None when the texts share too few words."""
+    vectorizer = TfidfVectorizer(stop_words=STOP_WORDS, sublinear_tf=True, min_df=2, token_pattern=_TOKENS)
+    try:
+        tfidf = vectorizer.fit_transform(texts)
+    except ValueError:  # empty vocabulary
+        return None
+    dims = min(dims, min(tfidf.shape) - 1)
+    if dims < 2:
+        return None
+    return TruncatedSVD(n_components=dims, random_state=seed).fit_transform(sparse.csr_matrix(tfidf))
+
+
+def context_features(vectors: np.ndarray, texts: Sequence[str], groups: np.ndarray,
+                     params: ClusterParams, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Wide features (for clustering) and narrow ones (for refinement), one row per statement."""
+    n = len(vectors)
+    cap = max(2, int(params.context_share * n))  # a 60-statement meeting must not be one window
+    semantic_w = min(params.semantic_context, cap)
+    lexical_w = min(params.lexical_context, cap)
+    narrow_w = min(params.refine_context, cap)
+    centred = vectors.astype(np.float64) - vectors.mean(axis=0, keepdims=True)
+    lex = lexical_rows(texts, params.lexical_dims, seed)
+    weight = params.lexical_weight if lex is not None else 0.0
+    wide = [np.sqrt(1 - weight) * normalise(smooth(centred, groups, semantic_w))]
+    narrow = [np.sqrt(1 - weight) * normalise(smooth(centred, groups, narrow_w))]
+    if lex is not None:
+        wide.append(np.sqrt(weight) * normalise(smooth(lex, groups, lexical_w)))
+        narrow.append(np.sqrt(weight) * normalise(smooth(lex, groups, narrow_w)))
+    return np.hstack(wide), np.hstack(narrow)
+
+
+def choose_k(features: np.ndarray, k_range: tuple[int, int], elbow: float, seed: int, n_init: int,
+             sample: int) -> int:
+    """Smallest k in range after which one more theme explains little (inertia ratio > elbow).
+
+    Silhouette picked too many themes on the train meetings; the elbow rule was as good as the
+    true number on average (see pipelines/evaluate_themes.py).
+    """
+    lo, hi = k_range
+    if lo >= hi:
+        return lo
+    rows = features
+    if len(rows) > sample:  # evenly spaced rows keep every part of the conversation
+        rows = rows[np.linspace(0, len(rows) - 1, sample).astype(int)]
+    inertia = {}
+    for k in range(lo, hi + 1):
+        inertia[k] = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(rows).inertia_
+        if k > lo and inertia[k - 1] > 0 and inertia[k] / inertia[k - 1] > elbow:
+            return k - 1
+    return hi
+
+
+def refine(x: np.ndarray, groups: np.ndarray, labels: np.ndarray, penalty: float) -> np.ndarray:
+    """Sticky Viterbi relabelling: closest theme centroid, with a cost for switching theme."""
+    k = int(labels.max()) + 1 if len(labels) else 0
+    if penalty <= 0 or k < 2:
+        return labels
+    cent = normalise(np.vstack([x[labels == c].mean(axis=0) for c in range(k)]))
+    score = normalise(x) @ cent.T  # n x k cosine similarities
+    n = len(x)
+    back = np.zeros((n, k), dtype=int)
+    total = score[0].copy()
+    keep = np.arange(k)
+    for i in range(1, n):
+        best = int(np.argmax(total))
+        if groups[i] != groups[i - 1]:  # a new recording starts free
+            back[i] = best
+            total = total[best] + score[i]
+            continue
+        switch = total[best] - penalty
+        back[i] = np.where(total >= switch, keep, best)
+        total = np.maximum(total, switch) + score[i]
+    out = np.empty(n, dtype=int)
+    out[-1] = int(np.argmax(total))
+    for i in range(n - 1, 0, -1):
+        out[i - 1] = back[i, out[i]]
+    return out
+
+
+def fold_small(x: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:
+    """Members of themes smaller than ``min_size`` move to the theme with the closest centroid."""
+    sizes = np.bincount(labels)
+    keep = np.flatnonzero(sizes >= min_size)
+    if len(keep) == 0 or len(keep) == len(sizes):
+        return labels
+    cent = normalise(np.vstack([x[labels == c].mean(axis=0) for c in keep]))
+    out = labels.copy()
+    small = ~np.isin(labels, keep)
+    out[small] = keep[np.argmax(normalise(x[small]) @ cent.T, axis=1)]
+    return out
+
+
+def cluster_conversation(vectors: np.ndarray, texts: Sequence[str], groups: np.ndarray, *,
+                         n_clusters: int | None = None, k_range: tuple[int, int] = (2, 10),
+                         params: ClusterParams = ClusterParams(), seed: int = 0) -> np.ndarray:
+    """Theme number (0.., in order of first appearance) per statement, in conversation order.
+
+    ``vectors`` and ``texts`` are the clusterable statements only; ``groups`` numbers their
+    recordings. ``n_clusters`` fixes the count, otherwise it is chosen within ``k_range``.
+    """
+    n = len(vectors)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    wide, narrow = context_features(vectors, texts, groups, params, seed)
+    k = n_clusters if n_clusters is not None else choose_k(
+        wide, k_range, params.elbow, seed, params.n_init, params.selection_sample)
+    k = max(1, min(k, n))
+    if k == 1:
+        return np.zeros(n, dtype=int)
+    labels = KMeans(n_clusters=k, n_init=params.n_init, random_state=seed).fit_predict(wide)
+    # A switch must be paid for by a stretch of better fit; in a short convening stretches are
+    # short too, so the penalty shrinks with the context width actually used.
+    scale = min(1.0, params.context_share * n / max(params.semantic_context, 1))
+    labels = refine(narrow, groups, labels, params.switch_penalty * scale)
+    if n_clusters is None:  # a fixed count is the user's choice: keep every theme
+        # The elbow over-splits short convenings (k-means fits noise): a theme there needs at
+        # least a sixth of the statements, up to 8.
+        min_size = max(2, int(np.ceil(params.min_share * n)), min(8, n // 6))
+        labels = fold_small(narrow, renumber(labels), min_size)
+    log.debug("clustered %d statements into %d themes", n, len(np.unique(labels)))
+    return renumber(labels)

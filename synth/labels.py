@@ -1,0 +1,153 @@
+"""Readable labels and verbatim quotes for themes.
+
+A label is a short phrase a facilitator could keep ("Welder apprenticeship pipeline"), never a
+topic-model id like "0_the_we_of". Candidates are runs of up to three content words that occur
+verbatim in the theme's statements (stop words and conversational fillers break a run, as in
+RAKE). A candidate scores by how specific it is to the theme (class-based TF-IDF: frequent in
+this theme, rare in the others), how many different statements and speakers use it, and how
+central those statements are. Themes are labelled in rank order and a candidate too close to a
+label already taken is skipped (maximal marginal relevance), so two themes never share a label.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+from synth.clustering import STOP_WORDS, normalise
+from synth.records import Quote, Statement
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
+_STOP = frozenset(STOP_WORDS)
+MAX_PHRASE_WORDS = 3
+
+
+def candidate_phrases(text: str) -> list[tuple[str, ...]]:
+    """Runs of 1..3 consecutive content words in a statement (lower case), as word tuples."""
+    words = [w.lower().strip("'-") for w in _TOKEN.findall(text)]
+    out: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for w in [*words, ""]:
+        if w and w not in _STOP and len(w) > 2 and "'" not in w:
+            run.append(w)
+            continue
+        for size in range(1, MAX_PHRASE_WORDS + 1):
+            for i in range(len(run) - size + 1):
+                out.append(tuple(run[i : i + size]))
+        run = []
+    return out
+
+
+def _phrase_stats(members: Sequence[Statement], weights: np.ndarray) -> tuple[Counter, dict]:
+    """Weighted statement counts of each phrase in one theme, and the speakers using it."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    speakers: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for s, w in zip(members, weights, strict=True):
+        for p in set(candidate_phrases(s.text)):
+            counts[p] += float(w)
+            speakers[p].add(s.speaker or "")
+    return counts, speakers
+
+
+def label_themes(themes: Sequence[Sequence[Statement]], centrality: Sequence[np.ndarray],
+                 n_keywords: int = 8) -> list[tuple[str, tuple[str, ...]]]:
+    """A (label, keyphrases) pair per theme, themes given in rank order.
+
+    ``centrality[t][j]`` (0..1) weighs member j of theme t: phrases used in central statements
+    describe the theme better than those in stray ones.
+    """
+    stats = [_phrase_stats(members, 0.5 + 0.5 * np.asarray(c)) for members, c in zip(themes, centrality, strict=True)]
+    n_themes = len(themes)
+    # In how many themes a phrase is used: the inverse "class frequency" of c-TF-IDF.
+    spread: Counter[tuple[str, ...]] = Counter()
+    total: Counter[tuple[str, ...]] = Counter()
+    for counts, _ in stats:
+        spread.update(counts.keys())
+        total.update(counts)
+    mean_size = np.mean([max(len(m), 1) for m in themes]) if themes else 1.0
+    out: list[tuple[str, tuple[str, ...]]] = []
+    taken: list[set[str]] = []
+    for members, (counts, speakers) in zip(themes, stats, strict=True):
+        scored = []
+        for phrase, tf in counts.items():
+            if tf < 1.0 and len(members) > 3:
+                continue
+            idf = math.log(1 + mean_size * n_themes / total[phrase]) if n_themes > 1 else 1.0
+            specific = tf / max(len(members), 1) * idf * (1.0 / spread[phrase]) ** 0.5
+            voices = 1 + 0.25 * min(len(speakers[phrase]) - 1, 4)
+            length = 1.0 + 0.6 * (len(phrase) - 1)  # a phrase reads better than a word
+            scored.append((specific * voices * length, phrase))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        keyphrases = _diverse(scored, n_keywords, set())
+        label_words = _diverse(scored, 1, set().union(*taken) if taken else set())
+        best = label_words[0] if label_words else (keyphrases[0] if keyphrases else ())
+        if len(best) == 1:  # one word is a poor label: add the next distinct phrase
+            second = _diverse([x for x in scored if not set(x[1]) & set(best)], 1, set())
+            label = _format(best) + (f" and {' '.join(second[0])}" if second else "")
+        else:
+            label = _format(best)
+        taken.append(set(best))
+        out.append((label or "Other talk", tuple(" ".join(p) for p in keyphrases)))
+    return out
+
+
+def _diverse(scored: list[tuple[float, tuple[str, ...]]], n: int, avoid: set[str]) -> list[tuple[str, ...]]:
+    """Top phrases that share no word with each other or with ``avoid`` (a simple MMR)."""
+    picked: list[tuple[str, ...]] = []
+    used = set(avoid)
+    for _, phrase in scored:
+        if set(phrase) & used:
+            continue
+        picked.append(phrase)
+        used |= set(phrase)
+        if len(picked) >= n:
+            break
+    return picked
+
+
+def _format(phrase: tuple[str, ...]) -> str:
+    """Sentence case: "welder apprenticeship pipeline" -> "Welder apprenticeship pipeline"."""
+    text = " ".join(phrase)
+    return text[:1].upper() + text[1:]
+
+
+def pick_quotes(members: Sequence[Statement], vectors: np.ndarray, n: int = 4,
+                min_words: int = 6, max_words: int = 60) -> tuple[Quote, ...]:
+    """Up to ``n`` verbatim quotes: central statements, diverse in content and in speaker.
+
+    Greedy maximal marginal relevance: each pick maximises closeness to the theme's centroid,
+    minus similarity to quotes already picked, minus a penalty for a speaker already quoted.
+    """
+    if not members:
+        return ()
+    words = np.array([len(s.text.split()) for s in members])
+    ok = np.flatnonzero((words >= min_words) & (words <= max_words))
+    if len(ok) == 0:
+        ok = np.argsort(-words, kind="stable")[: max(n, 1)]
+    v = normalise(vectors.astype(np.float64))
+    centroid = normalise(v.mean(axis=0, keepdims=True))[0]
+    relevance = v @ centroid
+    chosen: list[int] = []
+    quoted: Counter[str] = Counter()
+    while len(chosen) < min(n, len(ok)):
+        best, best_score = -1, -np.inf
+        for i in ok:
+            if i in chosen:
+                continue
+            redundancy = max((float(v[i] @ v[j]) for j in chosen), default=0.0)
+            score = relevance[i] - 0.5 * redundancy - 0.15 * quoted[members[i].speaker or ""]
+            if score > best_score + 1e-12:
+                best, best_score = int(i), score
+        if best < 0:
+            break
+        chosen.append(best)
+        quoted[members[best].speaker or ""] += 1
+    return tuple(
+        Quote(statement_id=s.id, text=s.text, speaker=s.speaker, start=s.start, end=s.end,
+              recording_id=s.recording_id, line=s.line)
+        for s in (members[i] for i in sorted(chosen, key=lambda j: members[j].position))
+    )

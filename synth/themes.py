@@ -1,0 +1,287 @@
+"""Statements + embeddings -> candidate shared priorities (themes).
+
+The clustering is conversation-aware (see :mod:`synth.clustering`); it is injected into
+BERTopic as its clustering model, with the dimensionality reduction left out (the clusterer
+works on the embeddings passed in), and BERTopic's class-based TF-IDF gives each theme its
+keywords. Labels and verbatim quotes come from :mod:`synth.labels`, stability from
+:mod:`synth.stability`.
+
+Only clusterable statements are clustered; the others (back-channels, facilitator talk) come
+back unassigned. Every clusterable statement ends in a theme or is explicitly unassigned (None).
+The result depends only on the input and the settings: no unseeded randomness, no dependence on
+dict order or threads, themes identified by their central statement rather than by a number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import warnings
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from synth.clustering import STOP_WORDS, ClusterParams, cluster_conversation, normalise, smooth
+from synth.errors import SynthError
+from synth.labels import label_themes, pick_quotes
+from synth.records import Participant, Statement, Theme
+from synth.stability import theme_stability
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+
+class ThemeError(SynthError, ValueError):
+    """The statements and vectors given to theme finding do not fit together."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeSettings:
+    """Parameters of theme finding (defaults tuned on the QMSum train split)."""
+
+    n_themes: int | None = None  # fix the number of candidates; None = automatic
+    min_themes: int = 2  # automatic range: a convening settles on 3 to 6 priorities,
+    max_themes: int = 10  # so offer a few more candidates than that, never a long tail
+    seed: int = 0
+    stability_runs: int = 8  # subsamples for the stability score (0 = skip)
+    min_theme_statements: int = 3  # smaller candidates are folded into their closest theme
+    n_quotes: int = 4
+    cluster: ClusterParams = field(default_factory=ClusterParams)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeResult:
+    """Themes ranked by breadth of support, and where each statement went."""
+
+    themes: tuple[Theme, ...]
+    assignment: dict[str, str | None]  # statement id -> theme id, or None = unassigned
+
+
+class ConversationClusterer:
+    """A BERTopic ``hdbscan_model``: clusters rows in conversation order (see synth.clustering).
+
+    BERTopic calls ``fit(embeddings)`` and reads ``labels_``; the texts and recording groups it
+    also needs are given at construction.
+    """
+
+    def __init__(self, texts: Sequence[str], groups: np.ndarray, n_clusters: int | None,
+                 k_range: tuple[int, int], params: ClusterParams, seed: int) -> None:
+        self.texts = list(texts)
+        self.groups = groups
+        self.n_clusters = n_clusters
+        self.k_range = k_range
+        self.params = params
+        self.seed = seed
+        self.labels_: np.ndarray = np.zeros(0, dtype=int)
+
+    def fit(self, x: np.ndarray, y: object = None) -> ConversationClusterer:
+        """Cluster the rows of ``x`` (one per text, in conversation order)."""
+        self.labels_ = cluster_conversation(x, self.texts, self.groups, n_clusters=self.n_clusters,
+                                            k_range=self.k_range, params=self.params, seed=self.seed)
+        return self
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Labels of the rows fitted last (BERTopic only predicts on what it fitted)."""
+        return self.labels_
+
+
+def find_themes(statements: Sequence[Statement], vectors: np.ndarray, *,
+                settings: ThemeSettings = ThemeSettings(),
+                participants: Mapping[str, Participant] | None = None,
+                progress: Progress | None = None) -> ThemeResult:
+    """Candidate priorities from statements in conversation order and their embeddings.
+
+    ``vectors[i]`` embeds ``statements[i]``. Raises :class:`ThemeError` (a ValueError) when the
+    two do not fit together; otherwise never fails on small or odd input: too little to cluster
+    gives no theme, a single repeated sentence gives one.
+    """
+    report = progress or (lambda fraction, message: None)
+    statements, vectors = _check(statements, vectors)
+    assignment: dict[str, str | None] = {s.id: None for s in statements}
+    idx = [i for i, s in enumerate(statements) if s.clusterable and s.text.strip()]
+    n = len(idx)
+    k_range = _k_range(n, settings)
+    if k_range is None:
+        log.info("theme finding: %d clusterable statements, too few for a theme", n)
+        report(1.0, "too few statements for a theme")
+        return ThemeResult(themes=(), assignment=assignment)
+
+    members = [statements[i] for i in idx]
+    x = vectors[idx].astype(np.float64)
+    groups = _groups(members)
+    texts = [s.text for s in members]
+    report(0.1, f"clustering {n} statements")
+    if _degenerate(x, texts):
+        labels = np.zeros(n, dtype=int)
+        keywords = _keywords_fallback(texts)
+    else:
+        n_fixed = None if settings.n_themes is None else min(max(settings.n_themes, 1), k_range[1])
+        labels, keywords = _fit_bertopic(texts, x, groups, n_fixed, k_range, settings)
+    k = int(labels.max()) + 1
+    report(0.5, f"{k} candidate themes; measuring stability")
+
+    def recluster(index: np.ndarray, run: int) -> np.ndarray:
+        return cluster_conversation(x[index], [texts[i] for i in index], groups[index], n_clusters=k,
+                                    k_range=(k, k), params=settings.cluster, seed=settings.seed + 1 + run)
+
+    stability = (theme_stability(labels, recluster, runs=settings.stability_runs, seed=settings.seed)
+                 if k > 1 else np.ones(k))
+    report(0.8, "labelling themes and picking quotes")
+    themes = _build_themes(members, x, groups, labels, keywords, stability, settings, participants or {})
+    for theme in themes:
+        for sid in theme.statement_ids:
+            assignment[sid] = theme.id
+    report(1.0, f"{len(themes)} candidate themes")
+    return ThemeResult(themes=tuple(themes), assignment=assignment)
+
+
+def _check(statements: Sequence[Statement], vectors: np.ndarray) -> tuple[list[Statement], np.ndarray]:
+    """Validate the input; statements sorted into conversation order (vectors alongside)."""
+    vectors = np.asarray(vectors)
+    statements = list(statements)
+    if not statements:
+        return [], np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
+    if vectors.ndim != 2 or vectors.shape[0] != len(statements):
+        raise ThemeError(f"theme finding needs one embedding row per statement: got {len(statements)} "
+                         f"statements and vectors of shape {vectors.shape}")
+    if not np.isfinite(vectors).all():
+        raise ThemeError("the statement embeddings contain NaN or infinite values; re-run the embedding step")
+    ids = [s.id for s in statements]
+    if len(set(ids)) != len(ids):
+        raise ThemeError("statement ids are not unique; statements must come from one extraction run")
+    order = sorted(range(len(statements)), key=lambda i: (statements[i].position, i))
+    return [statements[i] for i in order], vectors[order]
+
+
+def _k_range(n: int, settings: ThemeSettings) -> tuple[int, int] | None:
+    """Allowed number of themes for ``n`` statements, or None when there are too few."""
+    smallest = max(1, settings.min_theme_statements)
+    if n < smallest:
+        return None
+    most = max(1, min(settings.max_themes, n // smallest))
+    least = max(1, min(settings.min_themes, most))
+    return least, most
+
+
+def _groups(members: Sequence[Statement]) -> np.ndarray:
+    """Recording number per statement: context never crosses recordings."""
+    numbering: dict[str, int] = {}
+    return np.array([numbering.setdefault(s.recording_id, len(numbering)) for s in members], dtype=int)
+
+
+def _degenerate(x: np.ndarray, texts: Sequence[str]) -> bool:
+    """True when there is nothing to separate: one distinct text or (near) identical vectors."""
+    if len(set(texts)) <= 1:
+        return True
+    return bool(np.ptp(x, axis=0).max() < 1e-6)
+
+
+def _fit_bertopic(texts: list[str], x: np.ndarray, groups: np.ndarray, n_fixed: int | None,
+                  k_range: tuple[int, int], settings: ThemeSettings) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """Cluster with BERTopic (our clusterer injected) and read c-TF-IDF keywords per theme."""
+    from bertopic import BERTopic
+    from bertopic.dimensionality import BaseDimensionalityReduction
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    clusterer = ConversationClusterer(texts, groups, n_fixed, k_range, settings.cluster, settings.seed)
+    model = BERTopic(
+        umap_model=BaseDimensionalityReduction(),  # the clusterer reduces nothing: it uses context
+        hdbscan_model=clusterer,
+        vectorizer_model=CountVectorizer(stop_words=STOP_WORDS, ngram_range=(1, 2), min_df=1,
+                                         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z-]+\b"),
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        top_n_words=10,
+        min_topic_size=max(2, settings.min_theme_statements),
+        calculate_probabilities=False,
+        verbose=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # BERTopic warns about tiny topics; we handle sizes ourselves
+        try:
+            topics, _ = model.fit_transform(texts, embeddings=x.astype(np.float32))
+        except ValueError as err:  # e.g. an empty vocabulary: fall back to the clusterer alone
+            log.info("BERTopic could not extract keywords (%s); using the clustering only", err)
+            clusterer.fit(x)
+            return clusterer.labels_, {}
+    topics = np.asarray(topics)
+    # BERTopic renumbers topics by size; map back to our order of first appearance.
+    ours = clusterer.labels_
+    mapping = {int(t): int(o) for t, o in zip(topics, ours, strict=True)}
+    keywords = {}
+    for t, o in mapping.items():
+        words = model.get_topic(t) or []
+        keywords[o] = [w for w, score in words if w and score > 0]
+    return ours, keywords
+
+
+def _keywords_fallback(texts: Sequence[str]) -> dict[int, list[str]]:
+    """Most frequent content words when there is a single theme and nothing to contrast."""
+    from synth.labels import candidate_phrases
+
+    counts = Counter(p[0] for t in texts for p in candidate_phrases(t) if len(p) == 1)
+    return {0: [w for w, _ in sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:10]]}
+
+
+def _build_themes(members: list[Statement], x: np.ndarray, groups: np.ndarray, labels: np.ndarray,
+                  keywords: dict[int, list[str]], stability: np.ndarray, settings: ThemeSettings,
+                  participants: Mapping[str, Participant]) -> list[Theme]:
+    """Theme records, ranked by breadth of support, then talk time."""
+    k = int(labels.max()) + 1
+    context = normalise(smooth(x - x.mean(axis=0, keepdims=True), groups, settings.cluster.refine_context))
+    # quotes and centrality use the statement itself plus a little context
+    talk = np.array([_talk(s) for s in members])
+    total_talk = float(talk.sum()) or 1.0
+    roles_known = bool(participants)
+    drafts = []
+    for t in range(k):
+        rows = np.flatnonzero(labels == t)
+        if len(rows) == 0:
+            continue
+        centroid = normalise(context[rows].mean(axis=0, keepdims=True))[0]
+        centrality = np.clip(context[rows] @ centroid, 0.0, 1.0)
+        medoid = members[rows[int(np.argmax(centrality))]]  # first maximum: deterministic
+        speakers = _speakers([members[i] for i in rows], talk[rows])
+        business = [sp for sp in speakers if participants.get(sp, Participant(sp)).role == "business"]
+        breadth = len(business) if roles_known else len(speakers)
+        drafts.append((-breadth, -float(talk[rows].sum()), medoid.id, t, rows, centrality, speakers))
+    drafts.sort(key=lambda d: d[:3])
+    named = label_themes([[members[i] for i in d[4]] for d in drafts], [d[5] for d in drafts])
+    themes = []
+    for (_, _, medoid_id, t, rows, centrality, speakers), (label, phrases) in zip(drafts, named, strict=True):
+        ms = [members[i] for i in rows]
+        companies = sorted({c for sp in speakers if (c := participants.get(sp, Participant(sp)).company)})
+        kinds = Counter(s.kind for s in ms)
+        words = keywords.get(t) or list(phrases)
+        themes.append(Theme(
+            id="theme-" + hashlib.sha256(medoid_id.encode()).hexdigest()[:12],
+            label=label,
+            keywords=tuple(words[:10]),
+            statement_ids=tuple(s.id for s in ms),
+            speakers=tuple(speakers),
+            companies=tuple(companies),
+            quotes=pick_quotes(ms, x[rows] + context[rows], n=settings.n_quotes),
+            stability=round(float(stability[t]), 4),
+            talk_share=round(float(talk[rows].sum()) / total_talk, 4),
+            label_generated=True,
+            kinds={kind: kinds.get(kind, 0) for kind in ("opportunity", "need", "other")},
+        ))
+    return themes
+
+
+def _talk(s: Statement) -> float:
+    """Talk time of a statement in seconds; words at 0.4 s each when timings are missing."""
+    duration = s.end - s.start
+    return duration if duration > 0 else 0.4 * max(len(s.text.split()), 1)
+
+
+def _speakers(ms: Sequence[Statement], talk: np.ndarray) -> list[str]:
+    """Distinct speakers, most talk time first (name breaks ties)."""
+    time: Counter[str] = Counter()
+    for s, t in zip(ms, talk, strict=True):
+        if s.speaker:
+            time[s.speaker] += float(t)
+    return sorted(time, key=lambda sp: (-time[sp], sp))
