@@ -1,4 +1,5 @@
-# make run   set up .venv if needed, then run the main job on the bundled sample convening
+# make run   set up .venv if needed, run the main job on the bundled sample convening and
+#            serve the app on it (http://127.0.0.1:8501)
 # make test  set up .venv if needed, then run the whole test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -22,12 +23,16 @@ run: setup
 	$(VENV)/bin/synth synthesize samples/convening/convening.ogg \
 		--roster samples/convening/roster.csv --speakers roster \
 		--out out/sample.json --out out/sample.md
+	# Into the database (once: a second run keeps the review), then serve the app on it.
+	$(PY) -m synth.demo out/sample.json --audio samples/convening/convening.ogg \
+		--roster samples/convening/roster.csv
+	$(VENV)/bin/streamlit run app.py
 
 test: setup
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check synth pipelines tests
+	$(VENV)/bin/ruff check synth synth_app app.py pipelines tests
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache test-artifacts

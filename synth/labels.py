@@ -47,7 +47,9 @@ def _phrase_stats(members: Sequence[Statement], weights: np.ndarray) -> tuple[Co
     counts: Counter[tuple[str, ...]] = Counter()
     speakers: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for s, w in zip(members, weights, strict=True):
-        for p in set(candidate_phrases(s.text)):
+        # Noun phrases tagged by spaCy when the statement step found them; else word runs.
+        found = [tuple(p.split()) for p in s.phrases] if s.phrases else candidate_phrases(s.text)
+        for p in set(found):
             counts[p] += float(w)
             speakers[p].add(s.speaker or "")
     return counts, speakers
@@ -74,7 +76,7 @@ def label_themes(themes: Sequence[Sequence[Statement]], centrality: Sequence[np.
     for members, (counts, speakers) in zip(themes, stats, strict=True):
         scored = []
         for phrase, tf in counts.items():
-            if tf < 1.0 and len(members) > 3:
+            if tf < 0.5 and len(members) > 3:  # a phrase of one stray statement is no label
                 continue
             idf = math.log(1 + mean_size * n_themes / total[phrase]) if n_themes > 1 else 1.0
             specific = tf / max(len(members), 1) * idf * (1.0 / spread[phrase]) ** 0.5

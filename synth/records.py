@@ -96,6 +96,8 @@ class Statement:
     kind: StatementKind = "other"
     clusterable: bool = True  # False for back-channels, fillers and facilitator talk
     position: int = 0  # order of the statement within the convening (all recordings)
+    # Noun phrases of up to three words ("welding apprenticeship"), lower case: label material.
+    phrases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

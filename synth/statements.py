@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from spacy.language import Language
 from spacy.matcher import Matcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from synth.records import Participant, Statement, StatementKind, Turn
 
@@ -46,6 +46,36 @@ _NEED = [
     [{"LOWER": {"REGEX": r"^(wait|delay|backlog|bottleneck|cost|expensive|afford|turnover)"}}],
     [{"LOWER": {"IN": ["not", "no"]}}, {"LOWER": "enough"}],
 ]
+
+
+_PHRASE_POS = {"NOUN", "PROPN", "ADJ"}
+_HEAD_POS = {"NOUN", "PROPN"}
+MAX_PHRASE_WORDS = 3
+
+
+def noun_phrases(span: Span) -> tuple[str, ...]:
+    """Runs of adjectives and nouns ending in a noun, up to three words: label candidates.
+
+    Only nouns can head a label a facilitator would keep ("childcare center", not "run and
+    love"), so verbs, adverbs and stop words break a run.
+    """
+    out: list[str] = []
+    run: list[str] = []
+    heads: list[bool] = []
+    for tok in [*span, None]:
+        word = tok.lower_ if tok is not None else ""
+        if (tok is not None and tok.pos_ in _PHRASE_POS and not tok.is_stop and tok.is_alpha
+                and len(word) > 2):
+            run.append(word)
+            heads.append(tok.pos_ in _HEAD_POS)
+            continue
+        for end in range(len(run)):
+            if not heads[end]:
+                continue
+            for size in range(1, min(MAX_PHRASE_WORDS, end + 1) + 1):
+                out.append(" ".join(run[end - size + 1:end + 1]))
+        run, heads = [], []
+    return tuple(dict.fromkeys(out))
 
 
 def statement_id(recording_id: str, turn_index: int, start: float, text: str) -> str:
@@ -128,13 +158,13 @@ def extract_statements(turns: Sequence[Turn], nlp: Language, *,
         for a, b in _spans(doc, min_words):
             text = turn.text[a:b]
             start, end = _times(turn, a, b)
-            span = doc.char_span(a, b, alignment_mode="expand")
-            kind = classify(span.as_doc() if span is not None else doc, matcher)
+            span = doc.char_span(a, b, alignment_mode="expand") or doc[:]
+            kind = classify(span.as_doc(), matcher)
             out.append(Statement(
                 id=statement_id(turn.recording_id, turn.index, start, text),
                 recording_id=turn.recording_id, turn_index=turn.index, start=start, end=end,
                 text=text, speaker=turn.speaker, line=turn.line, kind=kind,
                 clusterable=not (facilitator or is_backchannel(text)),
-                position=first_position + len(out),
+                position=first_position + len(out), phrases=noun_phrases(span),
             ))
     return out

@@ -1,0 +1,302 @@
+"""Background jobs: a convening's recordings -> transcripts -> candidate priorities -> the store.
+
+Processing takes minutes, far longer than a web request, so it runs in its own process
+(``python -m synth.jobs JOB.json``, started in a new session so a page refresh, a closed tab
+or a restarted app does not stop it). Its state lives in one small JSON file per job, written
+atomically, that any page can poll. A file rather than a table: a job's state must be
+writable while the database is locked by the import it is running, and it has nothing to
+join with.
+
+Files the app keeps beside the database (:func:`files_dir`): ``jobs/`` (state, uploads and
+log of each job) and ``media/`` (recordings by recording id, for the audio player).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy.engine import make_url
+
+from synth.errors import InputError, SynthError
+
+log = logging.getLogger(__name__)
+
+Status = Literal["queued", "running", "done", "failed"]
+ACTIVE: tuple[Status, ...] = ("queued", "running")
+_WRITE_EVERY_S = 0.5  # progress writes are throttled: a file write per Whisper segment is waste
+
+
+def files_dir(database_url: str) -> Path:
+    """The folder for the app's files: beside a SQLite database, else in the data dir."""
+    if os.environ.get("SYNTH_FILES_DIR"):
+        return Path(os.environ["SYNTH_FILES_DIR"])
+    u = make_url(database_url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        db = Path(u.database)
+        return db.with_name(f"{db.stem}-files")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "synth" / f"{u.host or 'db'}-{u.database or 'synth'}-files"
+
+
+def media_path(root: Path, recording_id: str) -> Path | None:
+    """The stored audio of a recording, if the app has it."""
+    folder = root / "media"
+    if not folder.is_dir():
+        return None
+    return next(iter(sorted(folder.glob(f"{recording_id}.*"))), None)
+
+
+def keep_media(root: Path, recording_id: str, source: Path) -> Path:
+    """Keep a copy of a recording under its id, for the audio player (idempotent)."""
+    have = media_path(root, recording_id)
+    if have is not None:
+        return have
+    target = root / "media" / f"{recording_id}{source.suffix.lower()}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One processing job: what it works on, and how far it got."""
+
+    id: str
+    convening_id: int
+    inputs: tuple[str, ...]  # file paths under the job's folder
+    status: Status = "queued"
+    progress: float = 0.0  # 0..1
+    message: str = "waiting to start"
+    error: str | None = None
+    report: dict[str, Any] = field(default_factory=dict)
+    model: str | None = None
+    who: str | None = None
+    pid: int | None = None
+    created: str = ""
+    updated: str = ""
+
+    @property
+    def active(self) -> bool:
+        """Still queued or running."""
+        return self.status in ACTIVE
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _state_file(root: Path, job_id: str) -> Path:
+    return root / "jobs" / job_id / "job.json"
+
+
+def _write(root: Path, job: Job) -> Job:
+    job = replace(job, updated=_now())
+    path = _state_file(root, job.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".job.{os.getpid()}.tmp")
+    data = asdict(job) | {"inputs": list(job.inputs)}
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, path)  # a reader sees the old state or the new one, never half a file
+    return job
+
+
+def load(root: Path, job_id: str) -> Job:
+    """A job's state as last written."""
+    try:
+        data = json.loads(_state_file(root, job_id).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"no job {job_id!r}.") from None
+    data["inputs"] = tuple(data["inputs"])
+    return Job(**data)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        # Reap it if it is our child that finished, so it does not linger as a zombie.
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def refresh(root: Path, job: Job) -> Job:
+    """The job, marked failed if its process died without saying so (killed, machine off)."""
+    if job.active and job.pid is not None and not _alive(job.pid):
+        current = load(root, job.id)  # it may have finished between the two reads
+        if current.active:
+            return _write(root, replace(current, status="failed",
+                                        error="processing stopped unexpectedly; see the log "
+                                              f"in {_state_file(root, job.id).parent}."))
+        return current
+    return job
+
+
+def jobs_of(root: Path, convening_id: int | None = None) -> list[Job]:
+    """Jobs (of one convening), newest first, with dead ones marked failed."""
+    folder = root / "jobs"
+    out = []
+    for path in folder.glob("*/job.json") if folder.is_dir() else ():
+        try:
+            job = load(root, path.parent.name)
+        except (OSError, ValueError, TypeError):
+            continue  # being written for the first time, or not ours
+        if convening_id is None or job.convening_id == convening_id:
+            out.append(refresh(root, job))
+    return sorted(out, key=lambda j: (j.created, j.id), reverse=True)
+
+
+def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes]], *,
+           model: str | None = None, who: str | None = None, start: bool = True) -> Job:
+    """Save uploaded files (name, bytes) and start processing them in a background process.
+
+    Each file's type is checked by its content first, so a bad upload is refused at once,
+    not minutes later.
+    """
+    from synth.ingest import identify
+
+    if not files:
+        raise InputError("choose at least one recording or transcript to process.")
+    root = files_dir(database_url)
+    job = Job(id=uuid.uuid4().hex[:12], convening_id=convening_id, inputs=(), model=model,
+              who=who, created=_now())
+    folder = _state_file(root, job.id).parent / "inputs"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, data in files:
+        # Only the base name: an upload's name is user input and must not choose the folder.
+        path = folder / (Path(name).name or "upload")
+        path.write_bytes(data)
+        identify(path)  # raises InputError naming the file and the problem
+        paths.append(str(path))
+    job = _write(root, replace(job, inputs=tuple(paths)))
+    if start:
+        job = start_process(database_url, job)
+    return job
+
+
+def start_process(database_url: str, job: Job) -> Job:
+    """Run the job in a new process that outlives the page (and the app) that started it."""
+    root = files_dir(database_url)
+    logfile = open(_state_file(root, job.id).with_name("job.log"), "ab")  # noqa: SIM115
+    env = os.environ | {"SYNTH_DATABASE_URL": database_url, "SYNTH_FILES_DIR": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "synth.jobs", str(_state_file(root, job.id))],
+                            stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT,
+                            env=env, start_new_session=True)
+    logfile.close()
+    log.info("job %s started (pid %d) for convening %d", job.id, proc.pid, job.convening_id)
+    return _write(root, replace(load(root, job.id), pid=proc.pid))
+
+
+def run(database_url: str, job_id: str) -> Job:
+    """Do the job's work here and now (the background process calls this)."""
+    root = files_dir(database_url)
+    job = _write(root, replace(load(root, job_id), status="running", pid=os.getpid(),
+                               message="starting"))
+    last = [0.0]
+
+    def progress(done: float, message: str) -> None:
+        nonlocal job
+        if time.monotonic() - last[0] < _WRITE_EVERY_S and done < 1.0:
+            return
+        last[0] = time.monotonic()
+        job = _write(root, replace(job, progress=round(min(max(done, 0.0), 1.0), 3),
+                                   message=message))
+
+    try:
+        report = process(database_url, job.convening_id, [Path(p) for p in job.inputs],
+                         model=job.model, who=job.who, progress=progress)
+    except SynthError as exc:
+        log.warning("job %s failed: %s", job_id, exc)
+        return _write(root, replace(job, status="failed", error=str(exc)))
+    except Exception as exc:  # noqa: BLE001 - the page must hear of any failure
+        traceback.print_exc()
+        return _write(root, replace(job, status="failed",
+                                    error=f"unexpected error ({type(exc).__name__}: {exc}); "
+                                          "see the job's log."))
+    return _write(root, replace(job, status="done", progress=1.0, message="done",
+                                report=report))
+
+
+def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
+            model: str | None = None, who: str | None = None,
+            progress: Any = None) -> dict[str, Any]:
+    """Transcribe, find themes and import into the convening; returns the import report."""
+    from synth.embed import embed_texts
+    from synth.ingest import identify
+    from synth.pipeline import synthesize
+    from synth.report import result_dict
+    from synth.settings import load as load_settings
+    from synth.store import import_result, make_engine, setup
+    from synth.store.result import parse_result
+
+    step = progress or (lambda _done, _msg: None)
+    settings = load_settings().with_(database_url=database_url)
+    engine = make_engine(database_url)
+    people = setup.roster(engine, convening_id)
+    recordings = {Path(p): identify(p) for p in inputs}
+    found = {r.id: path for path, r in recordings.items()}  # recording id -> its file
+    audio = any(r.kind == "audio" for r in recordings.values())
+    # The roster bounds how many voices there are (see synth.pipeline); transcripts name them.
+    speakers = "roster" if audio and people else None
+    convening = synthesize(inputs, settings=settings, roster=people, model=model,
+                           speakers=speakers,
+                           progress=lambda d, m: step(0.9 * d, m))
+    step(0.9, "saving recordings")
+    root = files_dir(database_url)
+    for t in convening.transcripts:
+        if t.recording.kind == "audio" and t.recording.id in found:
+            keep_media(root, t.recording.id, found[t.recording.id])
+    data = result_dict(convening)
+    # Cached by text hash during the pipeline, so this is a lookup, not a second embedding.
+    vectors = embed_texts([s.text for s in convening.statements], cache_dir=settings.cache_dir)
+    names = ", ".join(Path(p).name for p in inputs)
+    report = import_result(engine, parse_result(data, source=names[:500]),
+                           convening=convening_id, who=who,
+                           vectors={s.id: v for s, v in zip(convening.statements, vectors,
+                                                            strict=True)},
+                           progress=lambda d, m: step(0.92 + 0.08 * d, f"saving: {m}"))
+    engine.dispose()
+    return asdict(report)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m synth.jobs JOB.json``: run one job (started by :func:`start_process`)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s", stream=sys.stderr)
+    if len(args) != 1:
+        log.error("usage: python -m synth.jobs JOBS_DIR/ID/job.json")
+        return 2
+    state = Path(args[0])
+    from synth.settings import load as load_settings
+
+    job = run(os.environ.get("SYNTH_DATABASE_URL") or load_settings().database_url,
+              state.parent.name)
+    return 0 if job.status == "done" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

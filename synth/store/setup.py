@@ -1,0 +1,72 @@
+"""Set-up writes the app needs before any recording is processed: a convening and its roster.
+
+Imports create both as a side effect; the app lets a facilitator create them up front, so a
+roster is there to map speakers to and to hand voter codes out from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import Engine
+
+from synth.errors import InputError
+from synth.records import Participant
+from synth.store import queries
+from synth.store.db import transaction
+from synth.store.schema import CONVENING_KINDS, ROLES
+from synth.store.schema import Participant as ParticipantRow
+
+log = logging.getLogger(__name__)
+
+
+def create_convening(engine: Engine, *, title: str, industry: str, region: str,
+                     date: dt.date | None = None, kind: str = "launch") -> int:
+    """The id of the partnership's convening with this title, created (with it) if new."""
+    title, industry, region = (" ".join(v.split()) for v in (title, industry, region))
+    if not (title and industry and region):
+        raise InputError("a convening needs a title, and its partnership an industry and a "
+                         "region.")
+    if kind not in CONVENING_KINDS:
+        raise InputError(f"unknown convening kind {kind!r}; use one of "
+                         f"{', '.join(CONVENING_KINDS)}.")
+    with transaction(engine) as s:
+        conv = queries.find_or_create_convening(s, title=title, industry=industry, region=region,
+                                                date=date or dt.date.today(), kind=kind)
+        log.info("convening %d: %s (%s, %s)", conv.id, title, industry, region)
+        return conv.id
+
+
+def roster(engine: Engine, convening_id: int) -> list[Participant]:
+    """The roster of the convening's partnership, by name."""
+    with transaction(engine) as s:
+        conv = queries.get_convening(s, convening_id)
+        rows = queries.roster_of(s, conv.partnership_id).values()
+        return sorted((Participant(p.name, p.company, p.role) for p in rows),  # type: ignore[arg-type]
+                      key=lambda p: p.name)
+
+
+def save_roster(engine: Engine, convening_id: int, people: Sequence[Participant]) -> int:
+    """Add or update people on the partnership's roster; returns how many were saved.
+
+    Nobody is removed: earlier convenings' speakers may still point at them.
+    """
+    names = [p.name.strip() for p in people]
+    if any(not n for n in names):
+        raise InputError("every person on the roster needs a name.")
+    if len(set(names)) != len(names):
+        raise InputError("names on the roster must be unique (they are how speakers are "
+                         "matched).")
+    for p in people:
+        if p.role not in ROLES:
+            raise InputError(f"{p.name}: unknown role {p.role!r}; use {', '.join(ROLES)}.")
+    with transaction(engine) as s:
+        conv = queries.get_convening(s, convening_id)
+        have = {p.name: p for p in queries.roster_of(s, conv.partnership_id).values()}
+        for p, name in zip(people, names, strict=True):
+            row = have.get(name) or ParticipantRow(partnership_id=conv.partnership_id, name=name)
+            row.company, row.role = (p.company or None), p.role
+            s.add(row)
+    return len(people)

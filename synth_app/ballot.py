@@ -1,0 +1,115 @@
+"""The voter's page: a personal code opens a ballot of dots, and task-team sign-up. Nothing else.
+
+Built for a phone: one column, the dots left always shown above the priorities and again
+beside the button that casts the ballot.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from synth import ballots
+from synth.errors import SynthError
+from synth.report import md_escape
+from synth_app.common import engine, plain, shown_errors
+
+log = logging.getLogger(__name__)
+
+CODE = "voter_code"
+ROLES = {"member": "Join the task team", "champion": "Lead it as a champion"}
+
+
+def _source() -> str:
+    # Wrong codes are throttled per source: the caller's address when Streamlit knows it.
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - older/embedded runtimes have no context
+        ip = None
+    return f"app:{ip or 'local'}"
+
+
+def _code_form() -> None:
+    st.write("Type the code on your card (or open the personal link it gives).")
+    with st.form("code"):
+        code = st.text_input("Your voter code", placeholder="ABCD-EFGH-JKMN")
+        if st.form_submit_button("Open my ballot", type="primary"):
+            st.session_state[CODE] = code
+            st.rerun()
+
+
+def render() -> None:
+    """Draw the ballot page."""
+    st.set_page_config(page_title="Your ballot", layout="centered")
+    st.title("Your ballot")
+    code = st.query_params.get("code") or st.session_state.get(CODE)
+    if not code:
+        _code_form()
+        return
+    try:
+        voter = ballots.check_code(engine(), code, source=_source())
+    except SynthError as exc:
+        st.error(md_escape(str(exc)))
+        log.info("a voter code was refused")
+        st.session_state.pop(CODE, None)
+        _code_form()
+        return
+    plain(f"{voter.name}, {voter.convening_title}")
+    info = ballots.vote_info(engine(), voter.convening_id)
+    if info.status == "draft":
+        st.info("Voting has not opened yet. Keep this page open and refresh it when the "
+                "facilitator opens the vote.")
+        return
+    if info.status == "closed":
+        st.info("Voting has closed. Thank you for taking part.")
+        return
+    _ballot(code, info)
+    _volunteer(code, info, voter.role)
+
+
+def _ballot(code: str, info: ballots.VoteInfo) -> None:
+    rules = info.rules
+    keys = {tid: f"dots-{tid}" for tid, _ in info.priorities}
+    if "_ballot_loaded" not in st.session_state:
+        # Prefill once from the stored ballot, so a voter can change their mind.
+        with shown_errors():
+            saved = ballots.current_ballot(engine(), code, source=_source())
+            for tid, key in keys.items():
+                st.session_state[key] = int(saved.dots.get(tid, 0)) if saved else 0
+        st.session_state["_ballot_loaded"] = True
+    spent = sum(int(st.session_state.get(k, 0) or 0) for k in keys.values())
+    left = rules.dots_per_voter - spent
+    st.metric("Dots left", left, help=f"You have {rules.dots_per_voter} dots; at most "
+              f"{rules.max_per_priority} on one priority.")
+    if left < 0:
+        st.error(f"You spent {spent} dots but have {rules.dots_per_voter}: take some back.")
+    for tid, label in info.priorities:
+        with st.container(border=True):
+            plain(label)
+            st.number_input("Dots", min_value=0, max_value=rules.max_per_priority, step=1,
+                            key=keys[tid])
+    st.text(f"Dots left: {left} of {rules.dots_per_voter}")
+    if st.button("Cast my ballot", type="primary", disabled=left < 0, key="cast"):
+        with shown_errors():
+            receipt = ballots.cast_ballot(
+                engine(), code, {tid: int(st.session_state.get(k, 0) or 0)
+                                 for tid, k in keys.items()}, source=_source())
+            st.success(f"Your ballot is saved: {receipt.dots_spent} dots spent, "
+                       f"{receipt.dots_left} left. You can change it until voting closes.")
+            for note in receipt.notices:
+                plain(note)
+
+
+def _volunteer(code: str, info: ballots.VoteInfo, role: str) -> None:
+    st.subheader("Help make it happen")
+    st.write("Each priority needs a champion (a business leader who leads a task team with a "
+             "60-day goal) and members.")
+    labels = dict(info.priorities)
+    tid = st.selectbox("Priority", list(labels), format_func=labels.__getitem__, key="vol-pick")
+    allowed = ROLES if role == "business" else {"member": ROLES["member"]}
+    what = st.radio("How", list(allowed), format_func=allowed.__getitem__, key="vol-role")
+    if st.button("Volunteer", key="volunteer"):
+        with shown_errors():
+            ballots.volunteer(engine(), code, tid, what, source=_source())
+            st.success("Thank you: you are on the list.")

@@ -1,0 +1,125 @@
+"""What every page shares: the database, the app's files, plain-text output and error display.
+
+Participant text (quotes, names, labels) reaches the page only through :func:`plain` or
+widgets that show text as text (``st.text``, dataframes, widget labels of our own); never
+``st.markdown`` or HTML, so a quote reads exactly as it was said.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from synth.errors import SynthError
+from synth.report import md_escape
+
+log = logging.getLogger(__name__)
+
+FLASH = "_flash"
+
+
+def database_url() -> str:
+    """The database the app works on (``SYNTH_DATABASE_URL`` or the user's data dir)."""
+    from synth.store import database_url as url
+
+    return url()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    from synth.store import init_db, make_engine
+
+    engine = make_engine(url)
+    init_db(engine)  # a fresh install opens on an empty, ready database
+    return engine
+
+
+def engine() -> Engine:
+    """The app's engine, made and migrated once per server process and database."""
+    return _engine(database_url())
+
+
+def files() -> Path:
+    """The folder beside the database for jobs, recordings and the passcode."""
+    from synth.jobs import files_dir
+
+    return files_dir(database_url())
+
+
+def plain(text: object) -> None:
+    """Show participant (or any untrusted) text exactly as it is: never markup."""
+    st.text(str(text))
+
+
+def clock(seconds: float) -> str:
+    """``m:ss`` (or ``h:mm:ss``) for a time in a recording."""
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+@contextmanager
+def shown_errors() -> Iterator[None]:
+    """Show a user error as a plain message instead of a traceback."""
+    try:
+        yield
+    except SynthError as exc:
+        log.info("shown to the user: %s", exc)
+        st.error(md_escape(str(exc)))
+
+
+def act(message: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run a review or vote action from a widget callback; the outcome shows on the next run.
+
+    Callbacks run before the page is drawn again, so the page always shows the state after
+    the action.
+    """
+    try:
+        fn(*args, **kwargs)
+    except SynthError as exc:
+        st.session_state[FLASH] = ("error", str(exc))
+    else:
+        st.session_state[FLASH] = ("success", message)
+
+
+def show_flash() -> None:
+    """The outcome of the last action, once."""
+    kind, message = st.session_state.pop(FLASH, (None, None))
+    # Messages may quote labels or names (user text), and these elements render Markdown.
+    if kind == "error":
+        st.error(md_escape(message))
+    elif kind == "success":
+        st.success(md_escape(message))
+
+
+def pick_convening(key: str = "convening") -> int | None:
+    """A convening chosen from the database (remembered across pages), or None if none yet."""
+    from synth.store import queries, transaction
+
+    with transaction(engine()) as s:
+        rows = [(c.id, f"{c.title} - {p.industry}, {p.region} ({c.date})")
+                for c, p in queries.list_convenings(s)]
+    if not rows:
+        return None
+    ids = [r[0] for r in rows]
+    names = dict(rows)
+    current = st.session_state.get("convening_id")
+    index = ids.index(current) if current in ids else 0
+    chosen = st.selectbox("Convening", ids, index=index, format_func=names.__getitem__, key=key)
+    st.session_state["convening_id"] = chosen
+    return chosen
+
+
+def require_staff() -> None:
+    """Stop the page unless this session signed in with the staff passcode."""
+    from synth_app.auth import signed_in
+
+    if not signed_in():
+        st.warning("Sign in with the staff passcode to see this page.")
+        st.stop()

@@ -1,0 +1,83 @@
+"""Seeing the whole convening: a map of statements by theme, breadth of support, search."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from synth.store import queries, transaction
+from synth_app.common import clock, engine
+from synth_app.view import ConveningView
+
+
+def project_2d(vectors: np.ndarray) -> np.ndarray:
+    """A 2-D PCA projection (deterministic: signs fixed so the map never flips between runs)."""
+    x = vectors - vectors.mean(axis=0)
+    if len(x) < 2:
+        return np.zeros((len(x), 2))
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    axes = vt[:2]
+    axes *= np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])[:, None]
+    out = x @ axes.T
+    return out if out.shape[1] == 2 else np.pad(out, ((0, 0), (0, 2 - out.shape[1])))
+
+
+def statement_map(view: ConveningView, convening_id: int) -> None:
+    """Statements as points, coloured by the theme they are in."""
+    said = [s for s in view.statements.values() if s.clusterable]
+    with transaction(engine()) as s:
+        vecs = queries.vectors_of(s, convening_id, [x.id for x in said])
+    said = [x for x in said if x.id in vecs]
+    if len(said) < 3:
+        st.info("The map needs the statements' embeddings, which are saved when recordings "
+                "are processed here. Process the recordings in the Recordings tab to see it.")
+        return
+    xy = project_2d(np.stack([vecs[x.id] for x in said]).astype(np.float64))
+    frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
+                          "priority": [view.label_of(x.theme_id) for x in said],
+                          "speaker": [x.speaker for x in said],
+                          "time": [clock(x.start) for x in said],
+                          "statement": [x.text[:140] for x in said]})
+    chart = alt.Chart(frame).mark_circle(size=70).encode(
+        x=alt.X("x", axis=None), y=alt.Y("y", axis=None), color=alt.Color("priority:N"),
+        tooltip=["priority", "speaker", "time", "statement"])
+    st.altair_chart(chart, width="stretch")
+    st.caption("Each point is a statement; nearby points say similar things. The axes of a "
+               "2-D projection of the embeddings have no units.")
+
+
+def breadth_chart(view: ConveningView) -> None:
+    """Breadth of support of each active priority."""
+    active = view.active
+    if not active:
+        return
+    frame = pd.DataFrame({"priority": [f"#{t.rank} {t.label}" for t in active],
+                          "breadth": [t.breadth for t in active],
+                          "statements": [len(t.statement_ids) for t in active]})
+    chart = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("breadth:Q", title="business leaders who raised it"),
+        y=alt.Y("priority:N", sort=None, title=None), tooltip=["priority", "breadth",
+                                                                "statements"])
+    st.altair_chart(chart, width="stretch")
+    if view.business_share is not None:
+        st.text(f"Business leaders spoke {view.business_share:.0%} of the time.")
+
+
+def search(view: ConveningView) -> None:
+    """Find statements by their words."""
+    query = st.text_input("Search statements", key="search",
+                          placeholder="e.g. welders, childcare, housing")
+    if not query.strip():
+        return
+    words = query.lower().split()
+    hits = [s for s in view.statements.values() if all(w in s.text.lower() for w in words)]
+    st.text(f"{len(hits)} statement(s) match.")
+    if hits:
+        # A dataframe shows cells as plain text: quotes are never markup.
+        st.dataframe(pd.DataFrame({"time": [clock(s.start) for s in hits],
+                                   "speaker": [s.speaker for s in hits],
+                                   "priority": [view.label_of(s.theme_id) for s in hits],
+                                   "statement": [s.text for s in hits]}),
+                     hide_index=True, width="stretch")

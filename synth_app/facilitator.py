@@ -1,0 +1,40 @@
+"""The facilitator's page: set up a convening, process its recordings, review candidates."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from synth_app import cards, explore, setup, speakers, view
+from synth_app.common import pick_convening, plain, require_staff, show_flash, shown_errors
+
+
+def render() -> None:
+    """Draw the page."""
+    st.set_page_config(page_title="synth: review", layout="wide")
+    require_staff()
+    st.title("Candidate priorities")
+    show_flash()
+    with shown_errors():
+        convening_id = pick_convening()
+        setup.new_convening_form(expanded=convening_id is None)
+        if convening_id is None:
+            st.info("Start by creating a convening above: its partnership's industry and "
+                    "region, a title and a date.")
+            return
+        data = view.load(convening_id)
+        review_tab, files_tab, setup_tab, speakers_tab, explore_tab = st.tabs(
+            ["Review", "Recordings", "Roster", "Speakers", "Map and search"])
+        with review_tab:
+            cards.review_cards(data, convening_id)
+        with files_tab:
+            setup.uploads(convening_id)
+        with setup_tab:
+            setup.roster_editor(convening_id)
+        with speakers_tab:
+            speakers.speaker_editor(data, convening_id)
+        with explore_tab:
+            explore.breadth_chart(data)
+            explore.statement_map(data, convening_id)
+            explore.search(data)
+        if data.themes:
+            plain(f"{len(data.statements)} statements in {data.title}.")

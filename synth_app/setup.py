@@ -1,0 +1,131 @@
+"""Facilitator set-up: a partnership and convening, its roster, and the recordings to process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from synth import jobs
+from synth.records import Participant
+from synth.report import md_escape
+from synth.store import setup as store_setup
+from synth.store.schema import CONVENING_KINDS, ROLES
+from synth_app.common import database_url, engine, files, shown_errors
+
+log = logging.getLogger(__name__)
+
+UPLOAD_TYPES = ["wav", "flac", "mp3", "m4a", "ogg", "opus", "webm", "mp4", "mkv", "mov", "aac",
+                "txt", "vtt", "srt", "json"]
+MAX_UPLOAD_MB = int(os.environ.get("SYNTH_MAX_UPLOAD_MB", "500"))
+MODELS = {"base": "Whisper base (accurate)", "tiny.en": "Whisper tiny.en (fast)"}
+
+
+def new_convening_form(expanded: bool) -> None:
+    """Create a partnership (industry + region) and a convening of it."""
+    with st.expander("New convening", expanded=expanded), st.form("new-convening"):
+        industry = st.text_input("Industry", placeholder="Manufacturing")
+        region = st.text_input("Region", placeholder="Cascade Valley")
+        title = st.text_input("Convening title", placeholder="Launch meeting")
+        day = st.date_input("Date", value=dt.date.today())
+        kind = st.selectbox("Kind", CONVENING_KINDS)
+        if st.form_submit_button("Create convening"):
+            with shown_errors():
+                cid = store_setup.create_convening(engine(), title=title, industry=industry,
+                                                   region=region, date=day, kind=kind)
+                st.session_state["convening_id"] = cid
+                st.rerun()
+
+
+def roster_editor(convening_id: int) -> None:
+    """Who is in the room: typed in, or loaded from a name,company,role CSV."""
+    people = store_setup.roster(engine(), convening_id)
+    st.write("Who is in the room. Business leaders' voices rank the priorities; public partners "
+             "are counted apart.")
+    upload = st.file_uploader("Load a roster CSV (name, company, role)", type=["csv"],
+                              key=f"roster-csv-{convening_id}")
+    if upload is not None and st.button("Add the CSV's people", key="roster-csv-save"):
+        from synth.roster import load_roster
+
+        with shown_errors(), tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "roster.csv"
+            path.write_bytes(upload.getvalue())
+            n = store_setup.save_roster(engine(), convening_id, load_roster(path))
+            st.success(f"Saved {n} people.")
+            people = store_setup.roster(engine(), convening_id)
+    frame = pd.DataFrame([{"name": p.name, "company": p.company or "", "role": p.role}
+                          for p in people], columns=["name", "company", "role"])
+    edited = st.data_editor(frame, num_rows="dynamic", key=f"roster-{convening_id}",
+                            column_config={"role": st.column_config.SelectboxColumn(
+                                "role", options=list(ROLES), required=True)},
+                            width="stretch")
+    if st.button("Save roster", key="roster-save"):
+        rows = [r for r in edited.to_dict("records") if str(r.get("name") or "").strip()]
+        with shown_errors():
+            n = store_setup.save_roster(engine(), convening_id, [
+                Participant(str(r["name"]).strip(), str(r.get("company") or "").strip() or None,
+                            r.get("role") or "business") for r in rows])
+            st.success(f"Saved {n} people.")
+
+
+def uploads(convening_id: int) -> None:
+    """Upload recordings or transcripts and process them in the background."""
+    st.write("Upload the convening's recordings (audio or video) or transcripts (.txt with "
+             "`Name: words` lines, .vtt, .srt). Processing runs in the background: you can "
+             "leave or refresh this page.")
+    chosen = st.file_uploader("Recordings or transcripts", type=UPLOAD_TYPES,
+                              accept_multiple_files=True, key=f"upload-{convening_id}")
+    model = st.selectbox("Transcription model", list(MODELS), format_func=MODELS.__getitem__,
+                         index=list(MODELS).index(os.environ.get("SYNTH_WHISPER_MODEL", "base"))
+                         if os.environ.get("SYNTH_WHISPER_MODEL") in MODELS else 0)
+    if st.button("Process", type="primary", disabled=not chosen, key="process"):
+        too_big = [f.name for f in chosen if f.size > MAX_UPLOAD_MB * 1024 * 1024]
+        if too_big:
+            st.error(f"Larger than {MAX_UPLOAD_MB} MB: {', '.join(too_big)}. Split the "
+                     "recording or raise SYNTH_MAX_UPLOAD_MB.")
+        else:
+            with shown_errors():
+                jobs.submit(database_url(), convening_id,
+                            [(f.name, f.getvalue()) for f in chosen], model=model,
+                            who="facilitator")
+                st.rerun()
+    job_status(convening_id)
+
+
+@st.fragment(run_every=2)
+def _poll(convening_id: int, was_active: tuple[str, ...]) -> None:
+    """Redraw job progress every 2 s; redraw the whole page when a job finishes."""
+    current = jobs.jobs_of(files(), convening_id)
+    if any(j.id in was_active and not j.active for j in current):
+        st.rerun(scope="app")
+    _show_jobs(current)
+
+
+def job_status(convening_id: int) -> None:
+    """Progress of this convening's processing jobs (read from their state files)."""
+    current = jobs.jobs_of(files(), convening_id)
+    active = tuple(j.id for j in current if j.active)
+    if active:
+        _poll(convening_id, active)
+    else:
+        _show_jobs(current)
+
+
+def _show_jobs(current: list[jobs.Job]) -> None:
+    for job in current[:5]:
+        # File names are user input: escaped, as these messages render Markdown.
+        names = md_escape(", ".join(Path(p).name for p in job.inputs))
+        if job.active:
+            st.progress(job.progress, text=f"{names}: {job.message} ({job.progress:.0%})")
+        elif job.status == "done":
+            r = job.report
+            st.success(f"{names}: processed. {r.get('statements_added', 0)} new statements, "
+                       f"{r.get('themes_new', 0)} new candidates, "
+                       f"{r.get('themes_matched', 0)} kept.")
+        else:
+            st.error(f"{names}: {md_escape(job.error or 'failed')}")

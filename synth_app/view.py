@@ -1,0 +1,84 @@
+"""One read of a convening for the facilitator's pages: themes, statements, speakers, audio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from synth.store import queries, transaction
+from synth.store.queries import ThemeSummary
+from synth_app.common import engine
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A statement as the page shows it: verbatim text, who said it (resolved) and when."""
+
+    id: str
+    text: str
+    speaker: str
+    label: str | None  # the raw speaker label, for corrections
+    start: float
+    recording_id: str
+    theme_id: int | None
+    clusterable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConveningView:
+    """Everything the review needs, read in one transaction."""
+
+    title: str
+    themes: tuple[ThemeSummary, ...]  # active first (ranked), then discarded and merged
+    statements: dict[str, Said]
+    speakers: dict[str, str]  # label -> resolved name
+    assigned: dict[str, str | None]  # label -> roster name it is mapped to
+    roster: tuple[str, ...]
+    business_share: float | None
+
+    @property
+    def active(self) -> list[ThemeSummary]:
+        """Candidates and confirmed priorities, ranked by breadth."""
+        return [t for t in self.themes if t.rank is not None]
+
+    def label_of(self, theme_id: int | None) -> str:
+        """A theme's label (or that the statement is in no theme)."""
+        for t in self.themes:
+            if t.id == theme_id:
+                return t.label
+        return "(no theme)"
+
+
+def load(convening_id: int) -> ConveningView:
+    """Read the convening as the review pages show it."""
+    with transaction(engine()) as s:
+        conv = queries.get_convening(s, convening_id)
+        themes = queries.theme_summaries(s, convening_id, include_all=True)
+        who = queries.resolve_speakers(s, conv)
+        member = {m.statement_id: m.theme_id for m in queries.memberships(s, convening_id).values()}
+        statements = {
+            st.id: Said(st.id, st.text, who[st.speaker].name if st.speaker in who
+                        else (st.speaker or "unknown speaker"), st.speaker, st.start,
+                        st.recording_id, member.get(st.id), st.clusterable)
+            for st in queries.statements_of(s, convening_id).values()}
+        rows = queries.speakers_of(s, convening_id)
+        roster = queries.roster_of(s, conv.partnership_id)
+        assigned = {label: roster[r.participant_id].name if r.participant_id in roster else None
+                    for label, r in rows.items()}
+        talk = queries.talk_time(s, convening_id) if statements else None
+        return ConveningView(
+            title=conv.title, themes=tuple(themes), statements=statements,
+            speakers={label: w.name for label, w in who.items()}, assigned=assigned,
+            roster=tuple(sorted(p.name for p in roster.values())),
+            business_share=talk.shares.get("business") if talk else None)
+
+
+def quotes(view: ConveningView, theme: ThemeSummary, n: int = 3) -> list[Said]:
+    """Up to ``n`` quotes from different speakers first: a priority is as broad as its voices."""
+    said = [view.statements[sid] for sid in theme.statement_ids if sid in view.statements]
+    first: list[Said] = []
+    rest: list[Said] = []
+    seen: set[str] = set()
+    for x in said:
+        (rest if x.speaker in seen else first).append(x)
+        seen.add(x.speaker)
+    return (first + rest)[:n]

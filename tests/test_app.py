@@ -1,0 +1,349 @@
+"""The Streamlit app, page by page, with ``streamlit.testing.v1.AppTest`` on a temporary database.
+
+No model runs here: the convening is a small hand-made result with made-up embeddings. The
+real pipeline behind the upload is covered by tests/test_app_browser.py.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from synth import ballots, jobs  # noqa: E402
+from synth.errors import InputError  # noqa: E402
+from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction  # noqa: E402
+from synth_app import auth  # noqa: E402
+from synth_app.results import export_files  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PASSCODE = "cascade-valley-2026"
+TRICKY = "<b>Childcare</b> is **the** [issue](http://evil.example) for welders"
+PEOPLE = [("Ana", "Acme Welding", "business"), ("Ben", "Bolt Fab", "business"),
+          ("Cy", "Cobalt Machining", "business"), ("Pat", "North College", "public")]
+TOPICS = {"t1": ("welder apprenticeships", range(0, 6)), "t2": ("childcare near plants",
+                                                              range(6, 12)),
+          "t3": ("air permits", range(12, 16))}
+
+
+def _result() -> dict[str, Any]:
+    statements = []
+    for key, (topic, nums) in TOPICS.items():
+        for i in nums:
+            text = TRICKY if i == 6 else f"We need {topic}, said in way number {i}."
+            statements.append({"id": f"s{i:02d}", "text": text, "speaker": PEOPLE[i % 4][0],
+                               "start": 10.0 * i, "end": 10.0 * i + 8, "recording": "r1",
+                               "line": i, "turn": i, "kind": "need", "clusterable": True,
+                               "theme": key})
+    themes = [{"id": key, "rank": n, "label": topic, "label_generated": True,
+               "keywords": topic.split(), "statement_ids": [f"s{i:02d}" for i in nums],
+               "statement_count": len(nums), "speakers": [], "breadth": 0, "companies": [],
+               "talk_share": 0.0, "stability": 0.8, "kinds": {"need": len(nums)}, "quotes": []}
+              for n, (key, (topic, nums)) in enumerate(TOPICS.items(), start=1)]
+    return {"schema": 1,
+            "recordings": [{"id": "r1", "name": "plenary.txt", "kind": "transcript",
+                            "duration": 200.0, "sha256": "", "language": "en", "model": "",
+                            "turns": 16, "removed": []}],
+            "participants": [{"name": n, "company": c, "role": r} for n, c, r in PEOPLE],
+            "talk_time_by_role": {"business": 0.75, "public": 0.25},
+            "statements": statements, "themes": themes}
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A migrated SQLite database holding one processed convening, and the staff passcode."""
+    url = f"sqlite:///{tmp_path / 'synth.db'}"
+    monkeypatch.setenv("SYNTH_DATABASE_URL", url)
+    monkeypatch.delenv("SYNTH_FILES_DIR", raising=False)
+    engine = make_engine(url)
+    init_db(engine)
+    rng = np.random.default_rng(0)
+    centres = {key: rng.normal(size=8) for key in TOPICS}
+    vectors = {f"s{i:02d}": centres[key] + 0.1 * rng.normal(size=8)
+               for key, (_, nums) in TOPICS.items() for i in nums}
+    report = import_result(engine, _result(), vectors=vectors, convening=ConveningSpec(
+        "Launch", industry="Manufacturing", region="Cascade Valley"))
+    auth.set_passcode(jobs.files_dir(url), PASSCODE)
+    yield {"url": url, "engine": engine, "convening": report.convening_id}
+    engine.dispose()
+
+
+def themes(engine, convening_id: int) -> dict[str, queries.ThemeSummary]:
+    with transaction(engine) as s:
+        return {t.label: t for t in queries.theme_summaries(s, convening_id, include_all=True)}
+
+
+def signed_in() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input[0].input(PASSCODE)
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, key: str):
+    return next(b for b in at.button if b.key == key)
+
+
+def texts(at: AppTest) -> list[str]:
+    return [t.value for t in at.text]
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def test_staff_pages_need_the_passcode(db) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert [t.value for t in at.title] == ["synth: staff sign-in"]
+    assert not any(b.key == "merge" for b in at.button)
+    at.text_input[0].input("wrong guess")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert [e.value for e in at.error] == ["That passcode is not right."]
+    assert not any("welder" in t for t in texts(at))
+    at = signed_in()
+    assert [t.value for t in at.title] == ["Candidate priorities"]
+
+
+def test_first_use_chooses_a_passcode_stored_only_as_a_scrypt_hash(db) -> None:
+    path = auth.passcode_file(jobs.files_dir(db["url"]))
+    path.unlink()
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input[0].input("short")
+    at.text_input[1].input("short")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert "at least 8" in at.error[0].value
+    at.text_input[0].input(PASSCODE)
+    at.text_input[1].input(PASSCODE)
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert [t.value for t in at.title] == ["Candidate priorities"]
+    stored = path.read_text()
+    assert stored.startswith("scrypt$") and PASSCODE not in stored
+    assert auth.verify_passcode(PASSCODE, stored) and not auth.verify_passcode("nope", stored)
+
+
+# --- facilitator review --------------------------------------------------------------------
+
+
+def test_candidates_show_as_cards_with_plain_text_quotes(db) -> None:
+    at = signed_in()
+    shown = texts(at)
+    assert any(t.startswith("#1") for t in shown)
+    # The quote is shown exactly as said, markup and all, and never through Markdown.
+    assert f"\u201c{TRICKY}\u201d" in shown
+    assert not any("Childcare" in m.value for m in at.markdown)
+    assert any("generated label" in c.value for c in at.caption)
+    assert {m.label for m in at.metric} >= {"Breadth of support", "Stability"}
+
+
+def test_confirm_rename_merge_and_undo(db) -> None:
+    engine, conv = db["engine"], db["convening"]
+    ids = {label: t.id for label, t in themes(engine, conv).items()}
+    at = signed_in()
+    button(at, f"confirm-{ids['air permits']}").click()
+    at.run()
+    assert themes(engine, conv)["air permits"].status == "confirmed"
+    assert at.success[0].value.startswith("Confirmed")
+
+    next(t for t in at.text_input if t.key == f"label-{ids['air permits']}").input(
+        "Faster air permits")
+    button(at, f"rename-{ids['air permits']}").click()
+    at.run()
+    assert "Faster air permits" in themes(engine, conv)
+
+    first, second = ids["welder apprenticeships"], ids["childcare near plants"]
+    next(m for m in at.multiselect if m.key == "merge-pick").set_value([first, second])
+    at.run()
+    button(at, "merge").click()
+    at.run()
+    after = themes(engine, conv)
+    assert after["childcare near plants"].status == "merged"
+    assert len(after["welder apprenticeships"].statement_ids) == 12
+
+    button(at, "undo").click()
+    at.run()
+    after = themes(engine, conv)
+    assert after["childcare near plants"].status == "candidate"
+    assert len(after["welder apprenticeships"].statement_ids) == 6
+    assert not at.exception
+
+
+def test_a_stale_page_is_refused_with_a_plain_message(db) -> None:
+    from synth import review
+
+    engine, conv = db["engine"], db["convening"]
+    tid = themes(engine, conv)["air permits"].id
+    at = signed_in()
+    review.rename(engine, tid, "Renamed elsewhere")  # someone else, after our page was drawn
+    button(at, f"discard-{tid}").click()
+    at.run()
+    assert "changed by someone else" in at.error[0].value
+    assert themes(engine, conv)["Renamed elsewhere"].status == "candidate"
+    assert not at.exception
+
+
+def test_split_with_preview_and_move_statements(db) -> None:
+    engine, conv = db["engine"], db["convening"]
+    tid = themes(engine, conv)["welder apprenticeships"].id
+    at = signed_in()
+    button(at, f"preview-{tid}").click()
+    at.run()
+    assert any(t.startswith("Part 1") for t in texts(at))
+    assert len(themes(engine, conv)) == 3  # a preview writes nothing
+    button(at, f"split-{tid}-apply").click()
+    at.run()
+    assert len(themes(engine, conv)) == 4
+
+    permits = themes(engine, conv)["air permits"]
+    next(m for m in at.multiselect if m.key == f"move-pick-{permits.id}").set_value(
+        [permits.statement_ids[0]])
+    at.run()
+    button(at, f"move-{permits.id}").click()
+    at.run()
+    assert len(themes(engine, conv)["air permits"].statement_ids) == 3
+    assert not at.exception
+
+
+def test_speakers_map_to_the_roster(db) -> None:
+    from synth import review
+
+    engine, conv = db["engine"], db["convening"]
+    review.assign_speaker(engine, conv, "Pat", None)
+    at = signed_in()
+    box = next(s for s in at.selectbox if s.key == "speaker-Pat")
+    box.set_value("Cy")
+    at.get("form_submit_button")[-1].click()
+    at.run()
+    with transaction(engine) as s:
+        who = queries.resolve_speakers(s, queries.get_convening(s, conv))
+    assert who["Pat"].name == "Cy"
+    assert not at.exception
+
+
+def test_search_and_map(db) -> None:
+    at = signed_in()
+    next(t for t in at.text_input if t.key == "search").input("permits")
+    at.run()
+    assert "4 statement(s) match." in texts(at)
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert not at.exception
+
+
+def test_empty_database_says_what_to_do(tmp_path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("SYNTH_DATABASE_URL", url)
+    auth.set_passcode(jobs.files_dir(url), PASSCODE)
+    at = signed_in()
+    assert any("creating a convening" in i.value for i in at.info)
+
+
+# --- vote and results ----------------------------------------------------------------------
+
+
+def _open_vote(db) -> dict[str, str]:
+    engine, conv = db["engine"], db["convening"]
+    from synth import review
+
+    for t in themes(engine, conv).values():
+        review.confirm(engine, t.id)
+    ballots.open_vote(engine, conv)
+    return dict(ballots.issue_codes(engine, conv))
+
+
+def test_a_voter_code_opens_the_ballot_and_nothing_else(db) -> None:
+    codes = _open_vote(db)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["code"] = codes["Ana"]
+    at.run()
+    assert [t.value for t in at.title] == ["Your ballot"]
+    assert not any(b.key in {"merge", "open-vote"} for b in at.button)
+    assert not at.sidebar.button
+    dots = at.number_input
+    assert len(dots) == 3 and {m.label for m in at.metric} == {"Dots left"}
+    rules = ballots.vote_info(db["engine"], db["convening"]).rules
+    dots[0].set_value(1)
+    at.run()
+    assert at.metric[0].value == str(rules.dots_per_voter - 1)
+    button(at, "cast").click()
+    at.run()
+    assert at.success[0].value.startswith("Your ballot is saved")
+    saved = ballots.current_ballot(db["engine"], codes["Ana"])
+    assert saved is not None and sum(saved.dots.values()) == 1
+
+    next(r for r in at.radio if r.key == "vol-role").set_value("champion")
+    button(at, "volunteer").click()
+    at.run()
+    rosters = ballots.champion_rosters(db["engine"], db["convening"])
+    assert any("Ana" in r.champions for r in rosters)
+
+
+def test_a_wrong_code_is_a_plain_message(db) -> None:
+    _open_vote(db)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["code"] = "ABCD-EFGH-JKMN"
+    at.run()
+    assert "not right" in at.error[0].value
+    assert not at.exception
+
+
+def test_results_page_runs_the_vote_and_offers_every_export(db) -> None:
+    from synth import review
+    from synth.export import FORMATS
+
+    engine, conv = db["engine"], db["convening"]
+    for t in themes(engine, conv).values():
+        review.confirm(engine, t.id)
+    at = signed_in()
+    at.switch_page("synth_app/pages/results.py").run()
+    assert [t.value for t in at.title] == ["Vote and results"]
+    button(at, "open-vote").click()
+    at.run()
+    assert ballots.vote_info(engine, conv).status == "open"
+    button(at, "issue-codes").click()
+    at.run()
+    assert len(at.dataframe) >= 1
+    codes = dict(ballots.issue_codes(engine, conv, ["Ben"]))
+    first = ballots.vote_info(engine, conv).priorities[0][0]
+    ballots.cast_ballot(engine, codes["Ben"], {first: 2})
+    button(at, "close-vote").click()
+    at.run()
+    assert ballots.vote_info(engine, conv).status == "closed"
+    assert {b.key for b in at.get("download_button")} >= {f"export-{f}" for f in FORMATS}
+    files = {fmt: data for fmt, _, data, _ in export_files(ballots.priority_report(engine, conv))}
+    assert set(files) == set(FORMATS) and all(files.values())
+    assert b"2" in files["csv"] and "rank" in files["csv"].decode("utf-8-sig")
+    assert not at.exception
+
+
+# --- background jobs -----------------------------------------------------------------------
+
+
+def test_a_job_refuses_a_file_whose_content_is_not_its_type(db) -> None:
+    with pytest.raises(InputError, match="holds text"):
+        jobs.submit(db["url"], db["convening"], [("meeting.wav", b"Ana: hello there\n")],
+                    start=False)
+
+
+def test_a_job_whose_process_died_is_reported_failed(db) -> None:
+    job = jobs.submit(db["url"], db["convening"], [("notes.txt", b"Ana: we need welders.\n")],
+                      start=False)
+    root = jobs.files_dir(db["url"])
+    assert jobs.jobs_of(root, db["convening"])[0].status == "queued"
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)  # a process that has ended without writing "done"
+    jobs._write(root, replace(jobs.load(root, job.id), status="running", pid=pid))
+    (state,) = jobs.jobs_of(root, db["convening"])
+    assert state.status == "failed" and "stopped unexpectedly" in (state.error or "")

@@ -1,0 +1,229 @@
+"""End to end in a real headless browser: the app served by ``streamlit run``, driven by Playwright.
+
+A facilitator signs in, uploads the sample convening's transcript, waits for the candidates
+(real pipeline, in the background job), merges two and confirms them, opens the vote; two
+business leaders vote with their codes; the vote closes and the CSV export is downloaded and
+checked. A screenshot of each page goes to test-artifacts/.
+
+Needs Debian's chromium (``apt-get install chromium``, done by .ci/run) and the ``playwright``
+package (its driver only: no browser download). Skipped when either is missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("SYNTH_TEST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+SAMPLE = ROOT / "samples" / "convening"
+PASSCODE = "browser-test-passcode"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420),
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason=f"no chromium at {CHROMIUM} (apt-get install chromium)")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """``streamlit run app.py`` on a free local port with a fresh database and passcode."""
+    from synth import jobs
+    from synth.roster import load_roster
+    from synth.store import init_db, make_engine, setup
+    from synth_app import auth
+
+    tmp = tmp_path_factory.mktemp("app")
+    url = f"sqlite:///{tmp / 'synth.db'}"
+    engine = make_engine(url)
+    init_db(engine)
+    conv = setup.create_convening(engine, title="Launch", industry="Manufacturing",
+                                  region="Cascade Valley")
+    setup.save_roster(engine, conv, load_roster(SAMPLE / "roster.csv"))
+    engine.dispose()
+    auth.set_passcode(jobs.files_dir(url), PASSCODE)
+    port = _free_port()
+    env = os.environ | {"SYNTH_DATABASE_URL": url, "SYNTH_PUBLIC_URL":
+                        f"http://127.0.0.1:{port}/"}
+    log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + (tmp / "streamlit.log").read_text()[-2000:])
+    try:
+        yield {"base": base, "url": url, "log": str(tmp / "streamlit.log")}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=ARGS, headless=True,
+            accept_downloads=True, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(30_000)
+        yield context
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished the run the last action started."""
+    page.wait_for_timeout(250)  # the run starts a moment after the click reaches the server
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(
+        timeout=60_000)
+
+
+def click(page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).first.click()
+    settle(page)
+
+
+def test_facilitator_to_voters_to_export(server, browser) -> None:
+    page = browser.new_page()
+    try:
+        _flow(page, server, browser)
+    except Exception:
+        for n, open_page in enumerate(browser.pages):  # what each page showed when it failed
+            if not open_page.is_closed():
+                shot(open_page, f"failure-{n}")
+        raise
+
+
+def _flow(page, server, browser) -> None:
+    page.goto(server["base"])
+    page.get_by_label("Staff passcode").fill(PASSCODE)
+    click(page, "Sign in")
+    page.get_by_role("heading", name="Candidate priorities").wait_for()
+    shot(page, "01-review-empty")
+
+    # Upload the sample transcript and wait for the background job to find candidates.
+    page.get_by_role("tab", name="Recordings").click()
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Recordings or transcripts")
+    uploader.locator("input[type=file]").set_input_files(str(SAMPLE / "convening.txt"))
+    uploader.get_by_text("convening.txt").wait_for()
+    settle(page)
+    click(page, "Process")
+    page.get_by_text("processed.").first.wait_for(timeout=240_000)
+    shot(page, "02-recordings-processed")
+
+    page.get_by_role("tab", name="Review").click()
+    confirms = page.get_by_role("button", name="Confirm", exact=True)
+    confirms.first.wait_for()
+    assert confirms.count() >= 2
+    shot(page, "03-review-candidates")
+
+    # Merge the first two candidates, then confirm every remaining one.
+    picker = page.get_by_label("Merge these priorities (into the first chosen)")
+    for _ in range(2):
+        picker.click()
+        # Not the "Select all" entry that Streamlit puts first.
+        page.get_by_role("option").filter(has_text=re.compile(r"^#")).first.click()
+        settle(page)
+    page.keyboard.press("Escape")
+    before = confirms.count()
+    click(page, "Merge")
+    page.get_by_text("Merged 2 priorities.").wait_for()
+    sync_api.expect(confirms).to_have_count(before - 1)
+    enabled = page.get_by_role("button", name="Confirm", exact=True, disabled=False)
+    for left in range(before - 1, 0, -1):
+        enabled.first.click()
+        sync_api.expect(enabled).to_have_count(left - 1)
+    settle(page)
+    page.get_by_role("tab", name="Map and search").click()
+    settle(page)
+    shot(page, "04-map-and-search")
+
+    # Open the vote and hand out codes.
+    page.get_by_role("link", name="Vote and results").click()
+    settle(page)
+    click(page, "Open voting")
+    page.get_by_text("Voting is open").first.wait_for()
+    click(page, "Issue codes")
+    with page.expect_download() as got:
+        click(page, "Download codes (CSV)")
+    links = {row["name"]: row["link"] for row in
+             csv.DictReader(io.StringIO(Path(got.value.path()).read_text()))}
+    shot(page, "05-vote-open")
+
+    # Two business leaders vote on a phone-sized screen with their personal links.
+    phone = browser.new_page()
+    phone.set_viewport_size({"width": 390, "height": 844})
+    for n, name in enumerate(["Tom Reyes", "Linda Park"]):
+        phone.goto(links[name])  # the personal link printed on the voter's card
+        phone.get_by_role("heading", name="Your ballot").wait_for()
+        assert phone.get_by_role("button", name="Merge").count() == 0
+        # Phones get no +/- steppers (Streamlit hides them when narrow): type the dots.
+        dots = phone.get_by_role("spinbutton").nth(n)
+        dots.fill("2")
+        dots.press("Enter")
+        settle(phone)
+        phone.get_by_text("Dots left: 1 of 3").wait_for()
+        assert phone.get_by_text("Dots left:").first.is_visible()
+        click(phone, "Cast my ballot")
+        phone.get_by_text("Your ballot is saved").wait_for()
+        if n == 0:
+            shot(phone, "06-ballot-phone")
+    phone.close()
+
+    # Close the vote, download the CSV and check it.
+    # A reload would end the signed-in session: go round through the menu instead.
+    page.get_by_role("link", name="Review").click()
+    settle(page)
+    page.get_by_role("link", name="Vote and results").click()
+    settle(page)
+    page.get_by_text("2 ballot(s) cast").wait_for()
+    click(page, "Close voting")
+    page.get_by_text("Voting is closed").first.wait_for()
+    with page.expect_download() as got:
+        page.get_by_role("button", name="CSV", exact=True).click()
+    data = Path(got.value.path()).read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert rows and rows[0]["rank"] == "1"
+    assert sum(int(r["dots"]) for r in rows) == 4
+    shot(page, "07-results")
