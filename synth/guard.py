@@ -18,6 +18,7 @@ from synth.records import Removal, Word
 MAX_COMPRESSION_RATIO = 2.4
 NO_SPEECH_PROB = 0.6
 LOW_LOGPROB = -0.8
+UNSURE_LOGPROB = -0.5
 # Phrases Whisper is known to produce from silence (training data of subtitled videos).
 STOCK_PHRASES = {
     "you", "thank you", "thanks", "thanks for watching", "thank you for watching", "bye",
@@ -89,7 +90,10 @@ def _reason_to_drop(seg: RawSegment, previous: list[str]) -> str | None:
     norm = normalise(seg.text)
     if not norm:
         return "no words"
-    if seg.compression_ratio > MAX_COMPRESSION_RATIO:
+    # A person may really say a sentence twice: repetition alone is evidence only when the
+    # decoder was unsure too (loops of short n-grams are cut separately, in _cut_loops).
+    unsure = seg.avg_logprob < UNSURE_LOGPROB or seg.no_speech_prob > 0.3
+    if seg.compression_ratio > MAX_COMPRESSION_RATIO and unsure:
         return f"repetitive text (compression ratio {seg.compression_ratio:.1f})"
     if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < LOW_LOGPROB:
         return f"probably not speech (no-speech probability {seg.no_speech_prob:.2f})"

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 # Room audio: keep short pauses inside speech, drop long silences and murmur below threshold.
 VAD_PARAMETERS = {"threshold": 0.5, "min_silence_duration_ms": 700, "speech_pad_ms": 200}
+BLOCK_SECONDS = 600.0  # longest stretch of audio decoded at once (bounds memory)
 
 
 class Transcriber(Protocol):
@@ -57,38 +58,69 @@ class WhisperTranscriber:
         # decoded side by side); it is much faster on a GPU. 0 decodes sequentially.
         self.batch_size = batch_size
 
-    def segments(self, audio: np.ndarray, progress: Progress | None = None
-                 ) -> tuple[Iterable[RawSegment], str | None]:
-        """Decode lazily; the caller drives the generator and so sees progress as it goes."""
-        duration = len(audio) / ingest.SAMPLE_RATE
-        options = dict(language=self.language, beam_size=self.beam_size, vad_filter=True,
+    def _decode(self, audio: np.ndarray, language: str | None) -> tuple[Iterable[Any], Any]:
+        options = dict(language=language, beam_size=self.beam_size, vad_filter=True,
                        vad_parameters=VAD_PARAMETERS, condition_on_previous_text=False,
                        word_timestamps=True)
         if self.batch_size:
             from faster_whisper import BatchedInferencePipeline
 
             batched = BatchedInferencePipeline(model=self.model)
-            raw, info = batched.transcribe(audio, batch_size=self.batch_size,
-                                           without_timestamps=False, **options)
-        else:
-            raw, info = self.model.transcribe(audio, **options)
+            return batched.transcribe(audio, batch_size=self.batch_size,
+                                      without_timestamps=False, **options)
+        return self.model.transcribe(audio, **options)
+
+    def segments(self, audio: np.ndarray, progress: Progress | None = None
+                 ) -> tuple[Iterable[RawSegment], str | None]:
+        """Decode lazily, block by block; the caller drives the generator and sees progress.
+
+        faster-whisper computes the mel spectrogram of all the audio it is given at once
+        (about 1 GB per 20 minutes), so long recordings go in blocks cut at quiet moments.
+        """
+        duration = len(audio) / ingest.SAMPLE_RATE
+        blocks = quiet_cuts(audio)
+        first, info = self._decode(audio[blocks[0][0]:blocks[0][1]], self.language)
+        # Detect the language once, on the first block, and keep it for the others.
+        language = self.language or info.language
 
         def generate() -> Iterable[RawSegment]:
             started = time.monotonic()
-            for seg in raw:
-                words = tuple(Word(round(w.start, 3), round(w.end, 3), w.word,
-                                   round(w.probability, 4)) for w in seg.words or ())
-                yield RawSegment(round(seg.start, 3), round(seg.end, 3), seg.text, words,
-                                 seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio)
-                if progress and duration:
-                    done = min(seg.end / duration, 1.0)
-                    elapsed = time.monotonic() - started
-                    eta = elapsed / done - elapsed if done > 0 else float("nan")
-                    progress(done, f"{done:.0%} of audio, about {eta:.0f} s left")
+            for n, (a, b) in enumerate(blocks):
+                raw = first if n == 0 else self._decode(audio[a:b], language)[0]
+                offset = a / ingest.SAMPLE_RATE
+                for seg in raw:
+                    words = tuple(Word(round(w.start + offset, 3), round(w.end + offset, 3),
+                                       w.word, round(w.probability, 4)) for w in seg.words or ())
+                    yield RawSegment(round(seg.start + offset, 3), round(seg.end + offset, 3),
+                                     seg.text, words, seg.avg_logprob, seg.no_speech_prob,
+                                     seg.compression_ratio)
+                    if progress and duration:
+                        done = min((seg.end + offset) / duration, 1.0)
+                        elapsed = time.monotonic() - started
+                        eta = elapsed / done - elapsed if done > 0 else float("nan")
+                        progress(done, f"{done:.0%} of audio, about {eta:.0f} s left")
             if progress:
                 progress(1.0, "done")
 
         return generate(), info.language
+
+
+def quiet_cuts(audio: np.ndarray, block_s: float = BLOCK_SECONDS,
+               search_s: float = 30.0) -> list[tuple[int, int]]:
+    """Split audio into blocks of at most ``block_s`` seconds, each cut at the quietest
+    0.2 s in the ``search_s`` seconds before the limit, so no word is cut in two."""
+    rate = ingest.SAMPLE_RATE
+    block, search, frame = int(block_s * rate), int(search_s * rate), rate // 5
+    cuts, start = [], 0
+    while len(audio) - start > block:
+        lo, hi = start + block - search, start + block
+        frames = audio[lo:hi].reshape(-1, frame)
+        quietest = int(np.argmin(np.sqrt((frames.astype(np.float64) ** 2).mean(axis=1))))
+        cut = lo + quietest * frame + frame // 2
+        cuts.append((start, cut))
+        start = cut
+    cuts.append((start, len(audio)))
+    return cuts
 
 
 def turns_from_segments(segments: Iterable[RawSegment], recording_id: str) -> list[Turn]:

@@ -31,9 +31,12 @@ def test_single_word_loop() -> None:
     assert kept[0].text == "the end" and removed
 
 
-def test_high_compression_ratio_drops_segment() -> None:
-    kept, removed = guard_segments([seg("la la la", compression_ratio=3.1)], "r")
+def test_high_compression_ratio_drops_segment_when_the_decoder_was_unsure() -> None:
+    kept, removed = guard_segments([seg("la la la", compression_ratio=3.1, avg_logprob=-0.7)],
+                                   "r")
     assert kept == [] and "compression ratio 3.1" in removed[0].reason
+    said_twice = seg("ask what you can do. " * 2, compression_ratio=2.5, avg_logprob=-0.1)
+    assert guard_segments([said_twice], "r") == ([said_twice], [])
 
 
 def test_stock_phrase_from_silence_is_dropped_only_on_evidence() -> None:

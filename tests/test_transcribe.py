@@ -67,3 +67,44 @@ def test_progress_reaches_the_end(settings) -> None:
     transcribe_file(CALL, settings=settings, model="tiny.en", force=True,
                     progress=lambda done, _msg: seen.append(done))
     assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_long_audio_is_cut_at_quiet_moments_into_bounded_blocks() -> None:
+    from synth.transcribe import quiet_cuts
+
+    rate = 16000
+    rng = np.random.default_rng(0)
+    audio = (0.3 * rng.standard_normal(25 * 60 * rate)).astype(np.float32)
+    audio[(9 * 60 + 50) * rate:(9 * 60 + 51) * rate] = 0  # a pause 10 s before the limit
+    blocks = quiet_cuts(audio, block_s=600)
+    assert blocks[0][0] == 0 and blocks[-1][1] == len(audio)
+    assert all(b - a <= 600 * rate for a, b in blocks)
+    assert all(blocks[i][1] == blocks[i + 1][0] for i in range(len(blocks) - 1))
+    assert (9 * 60 + 50) * rate <= blocks[0][1] <= (9 * 60 + 51) * rate
+    assert quiet_cuts(audio[: 5 * rate]) == [(0, 5 * rate)]
+
+
+def test_blocks_give_the_same_words_with_offset_times(settings, jfk_audio) -> None:
+    from synth import models
+    from synth.records import Recording
+    from synth.transcribe import WhisperTranscriber, transcribe_audio
+
+    model = models.load_whisper("tiny.en", settings)
+    gap = np.zeros(16000 * 3, dtype=np.float32)
+    audio = np.concatenate([jfk_audio, gap, jfk_audio])
+    whole = transcribe_audio(audio, Recording("r", "r", "audio"),
+                             WhisperTranscriber(model, name="tiny.en"))
+    monkey_block = 11.0 + 3.0  # a block ends inside the gap: two blocks
+    import synth.transcribe as tr
+
+    original = tr.BLOCK_SECONDS
+    try:
+        tr.quiet_cuts.__defaults__ = (monkey_block, 2.0)
+        blocked = transcribe_audio(audio, Recording("r", "r", "audio"),
+                                   WhisperTranscriber(model, name="tiny.en"))
+    finally:
+        tr.quiet_cuts.__defaults__ = (original, 30.0)
+    text = lambda t: " ".join(x.text for x in t.turns)  # noqa: E731
+    assert word_error_rate(text(whole), text(blocked)) < 0.1
+    assert blocked.turns[-1].end > 20.0 and blocked.turns[-1].end == pytest.approx(
+        whole.turns[-1].end, abs=1.0)
