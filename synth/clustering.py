@@ -11,8 +11,10 @@ carries most of the signal. So each statement is described by two context views:
   reduced by SVD. A theme that comes back later reuses its nouns, which links the pieces better
   than mean embeddings do.
 
-k-means on the joined views gives the themes; the number is chosen by an elbow rule on the
-k-means inertia. A sticky Viterbi pass then re-labels each statement from its *narrow* context
+k-means on the joined views gives the themes; the number is chosen by Hartigan's rule on the
+k-means inertia, counted in *effective* statements (statements / context window: neighbouring
+rows share their context, so they are not independent evidence), within the 3 to 7 themes a
+convening typically settles on. A sticky Viterbi pass then re-labels each statement from its *narrow* context
 with a cost for switching theme, so boundaries move to where the talk actually changes while a
 theme can still recur. Context never crosses from one recording to another.
 
@@ -59,7 +61,9 @@ class ClusterParams:
     lexical_weight: float = 0.6  # share of the lexical view in the joined features
     lexical_dims: int = 100  # SVD dimensions of the TF-IDF
     context_share: float = 0.05  # context never wider than this share of the statements
-    elbow: float = 0.92  # stop adding themes when inertia(k+1)/inertia(k) exceeds this
+    elbow: float = 0.92  # legacy inertia-ratio rule, used only when ``hartigan`` <= 0
+    hartigan: float = 1.2  # add a theme while (inertia(k)/inertia(k+1) - 1) * effective n >= this
+    prior_range: tuple[int, int] = (3, 7)  # themes a convening settles on; narrows the range given
     refine_context: int = 3  # statements either side seen by the refinement pass
     switch_penalty: float = 5.0  # cost of changing theme between neighbours (0 = no pass)
     min_share: float = 0.02  # themes with fewer statements than this share are folded in
@@ -131,23 +135,48 @@ def context_features(vectors: np.ndarray, texts: Sequence[str], groups: np.ndarr
     return np.hstack(wide), np.hstack(narrow)
 
 
-def choose_k(features: np.ndarray, k_range: tuple[int, int], elbow: float, seed: int, n_init: int,
-             sample: int) -> int:
-    """Smallest k in range after which one more theme explains little (inertia ratio > elbow).
+def effective_n(n: int, params: ClusterParams) -> float:
+    """Statements divided by the width of the semantic context window (independent stretches)."""
+    cap = max(2, int(params.context_share * n))
+    return n / (2 * min(params.semantic_context, cap) + 1)
 
-    Silhouette picked too many themes on the train meetings; the elbow rule was as good as the
-    true number on average (see pipelines/evaluate_themes.py).
+
+def narrow_range(k_range: tuple[int, int], prior: tuple[int, int], n_eff: float) -> tuple[int, int]:
+    """``k_range`` narrowed to the prior; its floor only where there are >= 6 effective stretches."""
+    lo, hi = k_range
+    p_lo, p_hi = prior
+    if n_eff >= 6:
+        lo = min(max(lo, p_lo), hi)
+    return lo, max(min(hi, p_hi), lo)
+
+
+def choose_k(features: np.ndarray, k_range: tuple[int, int], elbow: float, seed: int, n_init: int,
+             sample: int, hartigan: float = 0.0, n_eff: float | None = None) -> int:
+    """Number of themes in ``k_range`` from the k-means inertia curve.
+
+    With ``hartigan`` > 0: the smallest k for which one more theme does not pay, i.e.
+    ``(inertia(k) / inertia(k+1) - 1) * n_eff < hartigan`` (Hartigan's rule with the effective
+    number of statements, so short meetings, where k-means fits noise, get fewer themes). With
+    ``hartigan`` <= 0 the old elbow rule: stop when inertia(k+1)/inertia(k) exceeds ``elbow``
+    (over-split: 6 themes found where 4 were annotated on the train meetings).
     """
     lo, hi = k_range
     if lo >= hi:
         return lo
     rows = features
+    if n_eff is None:
+        n_eff = float(len(rows))
     if len(rows) > sample:  # evenly spaced rows keep every part of the conversation
         rows = rows[np.linspace(0, len(rows) - 1, sample).astype(int)]
-    inertia = {}
+    inertia: dict[int, float] = {}
     for k in range(lo, hi + 1):
         inertia[k] = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(rows).inertia_
-        if k > lo and inertia[k - 1] > 0 and inertia[k] / inertia[k - 1] > elbow:
+        if k == lo:
+            continue
+        if hartigan > 0:
+            if inertia[k] > 0 and (inertia[k - 1] / inertia[k] - 1) * n_eff < hartigan:
+                return k - 1
+        elif inertia[k - 1] > 0 and inertia[k] / inertia[k - 1] > elbow:
             return k - 1
     return hi
 
@@ -204,8 +233,12 @@ def cluster_conversation(vectors: np.ndarray, texts: Sequence[str], groups: np.n
     if n == 0:
         return np.zeros(0, dtype=int)
     wide, narrow = context_features(vectors, texts, groups, params, seed)
-    k = n_clusters if n_clusters is not None else choose_k(
-        wide, k_range, params.elbow, seed, params.n_init, params.selection_sample)
+    if n_clusters is not None:
+        k = n_clusters
+    else:
+        n_eff = effective_n(n, params)
+        k = choose_k(wide, narrow_range(k_range, params.prior_range, n_eff), params.elbow, seed,
+                     params.n_init, params.selection_sample, params.hartigan, n_eff)
     k = max(1, min(k, n))
     if k == 1:
         return np.zeros(n, dtype=int)
@@ -215,7 +248,7 @@ def cluster_conversation(vectors: np.ndarray, texts: Sequence[str], groups: np.n
     scale = min(1.0, params.context_share * n / max(params.semantic_context, 1))
     labels = refine(narrow, groups, labels, params.switch_penalty * scale)
     if n_clusters is None:  # a fixed count is the user's choice: keep every theme
-        # The elbow over-splits short convenings (k-means fits noise): a theme there needs at
+        # k-means over-splits short convenings (it fits noise): a theme there needs at
         # least a sixth of the statements, up to 8.
         min_size = max(2, int(np.ceil(params.min_share * n)), min(8, n // 6))
         labels = fold_small(narrow, renumber(labels), min_size)
