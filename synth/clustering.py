@@ -79,7 +79,9 @@ def smooth(x: np.ndarray, groups: np.ndarray, width: int) -> np.ndarray:
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     ends = np.r_[starts[1:], len(x)]
     for a, b in zip(starts, ends, strict=True):
-        csum = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(np.asarray(x[a:b], dtype=np.float64), axis=0)])
+        csum = np.vstack(
+            [np.zeros((1, x.shape[1])), np.cumsum(np.asarray(x[a:b], dtype=np.float64), axis=0)]
+        )
         idx = np.arange(b - a)
         lo = np.maximum(idx - width, 0)
         hi = np.minimum(idx + width + 1, b - a)
@@ -105,7 +107,9 @@ def renumber(labels: np.ndarray) -> np.ndarray:
 
 def lexical_rows(texts: Sequence[str], dims: int, seed: int) -> np.ndarray | None:
     """TF-IDF of each text reduced by SVD, or None when the texts share too few words."""
-    vectorizer = TfidfVectorizer(stop_words=STOP_WORDS, sublinear_tf=True, min_df=2, token_pattern=_TOKENS)
+    vectorizer = TfidfVectorizer(
+        stop_words=STOP_WORDS, sublinear_tf=True, min_df=2, token_pattern=_TOKENS
+    )
     try:
         tfidf = vectorizer.fit_transform(texts)
     except ValueError:  # empty vocabulary
@@ -113,11 +117,18 @@ def lexical_rows(texts: Sequence[str], dims: int, seed: int) -> np.ndarray | Non
     dims = min(dims, min(tfidf.shape) - 1)
     if dims < 2:
         return None
-    return TruncatedSVD(n_components=dims, random_state=seed).fit_transform(sparse.csr_matrix(tfidf))
+    return TruncatedSVD(n_components=dims, random_state=seed).fit_transform(
+        sparse.csr_matrix(tfidf)
+    )
 
 
-def context_features(vectors: np.ndarray, texts: Sequence[str], groups: np.ndarray,
-                     params: ClusterParams, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def context_features(
+    vectors: np.ndarray,
+    texts: Sequence[str],
+    groups: np.ndarray,
+    params: ClusterParams,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Wide features (for clustering) and narrow ones (for refinement), one row per statement."""
     n = len(vectors)
     cap = max(2, int(params.context_share * n))  # a 60-statement meeting must not be one window
@@ -150,8 +161,16 @@ def narrow_range(k_range: tuple[int, int], prior: tuple[int, int], n_eff: float)
     return lo, max(min(hi, p_hi), lo)
 
 
-def choose_k(features: np.ndarray, k_range: tuple[int, int], elbow: float, seed: int, n_init: int,
-             sample: int, hartigan: float = 0.0, n_eff: float | None = None) -> int:
+def choose_k(
+    features: np.ndarray,
+    k_range: tuple[int, int],
+    elbow: float,
+    seed: int,
+    n_init: int,
+    sample: int,
+    hartigan: float = 0.0,
+    n_eff: float | None = None,
+) -> int:
     """Number of themes in ``k_range`` from the k-means inertia curve.
 
     With ``hartigan`` > 0: the smallest k for which one more theme does not pay, i.e.
@@ -221,9 +240,16 @@ def fold_small(x: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:
     return out
 
 
-def cluster_conversation(vectors: np.ndarray, texts: Sequence[str], groups: np.ndarray, *,
-                         n_clusters: int | None = None, k_range: tuple[int, int] = (2, 10),
-                         params: ClusterParams = ClusterParams(), seed: int = 0) -> np.ndarray:
+def cluster_conversation(
+    vectors: np.ndarray,
+    texts: Sequence[str],
+    groups: np.ndarray,
+    *,
+    n_clusters: int | None = None,
+    k_range: tuple[int, int] = (2, 10),
+    params: ClusterParams = ClusterParams(),
+    seed: int = 0,
+) -> np.ndarray:
     """Theme number (0.., in order of first appearance) per statement, in conversation order.
 
     ``vectors`` and ``texts`` are the clusterable statements only; ``groups`` numbers their
@@ -237,8 +263,16 @@ def cluster_conversation(vectors: np.ndarray, texts: Sequence[str], groups: np.n
         k = n_clusters
     else:
         n_eff = effective_n(n, params)
-        k = choose_k(wide, narrow_range(k_range, params.prior_range, n_eff), params.elbow, seed,
-                     params.n_init, params.selection_sample, params.hartigan, n_eff)
+        k = choose_k(
+            wide,
+            narrow_range(k_range, params.prior_range, n_eff),
+            params.elbow,
+            seed,
+            params.n_init,
+            params.selection_sample,
+            params.hartigan,
+            n_eff,
+        )
     k = max(1, min(k, n))
     if k == 1:
         return np.zeros(n, dtype=int)

@@ -55,14 +55,18 @@ def _phrase_stats(members: Sequence[Statement], weights: np.ndarray) -> tuple[Co
     return counts, speakers
 
 
-def label_themes(themes: Sequence[Sequence[Statement]], centrality: Sequence[np.ndarray],
-                 n_keywords: int = 8) -> list[tuple[str, tuple[str, ...]]]:
+def label_themes(
+    themes: Sequence[Sequence[Statement]], centrality: Sequence[np.ndarray], n_keywords: int = 8
+) -> list[tuple[str, tuple[str, ...]]]:
     """A (label, keyphrases) pair per theme, themes given in rank order.
 
     ``centrality[t][j]`` (0..1) weighs member j of theme t: phrases used in central statements
     describe the theme better than those in stray ones.
     """
-    stats = [_phrase_stats(members, 0.5 + 0.5 * np.asarray(c)) for members, c in zip(themes, centrality, strict=True)]
+    stats = [
+        _phrase_stats(members, 0.5 + 0.5 * np.asarray(c))
+        for members, c in zip(themes, centrality, strict=True)
+    ]
     n_themes = len(themes)
     # In how many themes a phrase is used: the inverse "class frequency" of c-TF-IDF.
     spread: Counter[tuple[str, ...]] = Counter()
@@ -97,7 +101,9 @@ def label_themes(themes: Sequence[Sequence[Statement]], centrality: Sequence[np.
     return out
 
 
-def _diverse(scored: list[tuple[float, tuple[str, ...]]], n: int, avoid: set[str]) -> list[tuple[str, ...]]:
+def _diverse(
+    scored: list[tuple[float, tuple[str, ...]]], n: int, avoid: set[str]
+) -> list[tuple[str, ...]]:
     """Top phrases that share no word with each other or with ``avoid`` (a simple MMR)."""
     picked: list[tuple[str, ...]] = []
     used = set(avoid)
@@ -117,8 +123,13 @@ def _format(phrase: tuple[str, ...]) -> str:
     return text[:1].upper() + text[1:]
 
 
-def pick_quotes(members: Sequence[Statement], vectors: np.ndarray, n: int = 4,
-                min_words: int = 6, max_words: int = 60) -> tuple[Quote, ...]:
+def pick_quotes(
+    members: Sequence[Statement],
+    vectors: np.ndarray,
+    n: int = 4,
+    min_words: int = 6,
+    max_words: int = 60,
+) -> tuple[Quote, ...]:
     """Up to ``n`` verbatim quotes: central statements, diverse in content and in speaker.
 
     Greedy maximal marginal relevance: each pick maximises closeness to the theme's centroid,
@@ -149,7 +160,14 @@ def pick_quotes(members: Sequence[Statement], vectors: np.ndarray, n: int = 4,
         chosen.append(best)
         quoted[members[best].speaker or ""] += 1
     return tuple(
-        Quote(statement_id=s.id, text=s.text, speaker=s.speaker, start=s.start, end=s.end,
-              recording_id=s.recording_id, line=s.line)
+        Quote(
+            statement_id=s.id,
+            text=s.text,
+            speaker=s.speaker,
+            start=s.start,
+            end=s.end,
+            recording_id=s.recording_id,
+            line=s.line,
+        )
         for s in (members[i] for i in sorted(chosen, key=lambda j: members[j].position))
     )

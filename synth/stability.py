@@ -18,8 +18,14 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
-def theme_stability(labels: np.ndarray, cluster: Callable[[np.ndarray, int], np.ndarray], *, runs: int,
-                    seed: int = 0, keep: float = 0.8) -> np.ndarray:
+def theme_stability(
+    labels: np.ndarray,
+    cluster: Callable[[np.ndarray, int], np.ndarray],
+    *,
+    runs: int,
+    seed: int = 0,
+    keep: float = 0.8,
+) -> np.ndarray:
     """Stability in 0..1 of each theme in ``labels`` (theme numbers 0..k-1, -1 = none).
 
     ``cluster(index, run)`` must cluster the rows ``index`` (sorted, so conversation order is

@@ -67,8 +67,15 @@ class ConversationClusterer:
     also needs are given at construction.
     """
 
-    def __init__(self, texts: Sequence[str], groups: np.ndarray, n_clusters: int | None,
-                 k_range: tuple[int, int], params: ClusterParams, seed: int) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str],
+        groups: np.ndarray,
+        n_clusters: int | None,
+        k_range: tuple[int, int],
+        params: ClusterParams,
+        seed: int,
+    ) -> None:
         self.texts = list(texts)
         self.groups = groups
         self.n_clusters = n_clusters
@@ -79,8 +86,15 @@ class ConversationClusterer:
 
     def fit(self, x: np.ndarray, y: object = None) -> ConversationClusterer:
         """Cluster the rows of ``x`` (one per text, in conversation order)."""
-        self.labels_ = cluster_conversation(x, self.texts, self.groups, n_clusters=self.n_clusters,
-                                            k_range=self.k_range, params=self.params, seed=self.seed)
+        self.labels_ = cluster_conversation(
+            x,
+            self.texts,
+            self.groups,
+            n_clusters=self.n_clusters,
+            k_range=self.k_range,
+            params=self.params,
+            seed=self.seed,
+        )
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -88,10 +102,14 @@ class ConversationClusterer:
         return self.labels_
 
 
-def find_themes(statements: Sequence[Statement], vectors: np.ndarray, *,
-                settings: ThemeSettings = ThemeSettings(),
-                participants: Mapping[str, Participant] | None = None,
-                progress: Progress | None = None) -> ThemeResult:
+def find_themes(
+    statements: Sequence[Statement],
+    vectors: np.ndarray,
+    *,
+    settings: ThemeSettings = ThemeSettings(),
+    participants: Mapping[str, Participant] | None = None,
+    progress: Progress | None = None,
+) -> ThemeResult:
     """Candidate priorities from statements in conversation order and their embeddings.
 
     ``vectors[i]`` embeds ``statements[i]``. Raises :class:`ThemeError` (a ValueError) when the
@@ -124,13 +142,25 @@ def find_themes(statements: Sequence[Statement], vectors: np.ndarray, *,
     report(0.5, f"{k} candidate themes; measuring stability")
 
     def recluster(index: np.ndarray, run: int) -> np.ndarray:
-        return cluster_conversation(x[index], [texts[i] for i in index], groups[index], n_clusters=k,
-                                    k_range=(k, k), params=settings.cluster, seed=settings.seed + 1 + run)
+        return cluster_conversation(
+            x[index],
+            [texts[i] for i in index],
+            groups[index],
+            n_clusters=k,
+            k_range=(k, k),
+            params=settings.cluster,
+            seed=settings.seed + 1 + run,
+        )
 
-    stability = (theme_stability(labels, recluster, runs=settings.stability_runs, seed=settings.seed)
-                 if k > 1 else np.ones(k))
+    stability = (
+        theme_stability(labels, recluster, runs=settings.stability_runs, seed=settings.seed)
+        if k > 1
+        else np.ones(k)
+    )
     report(0.8, "labelling themes and picking quotes")
-    themes = _build_themes(members, x, groups, labels, keywords, stability, settings, participants or {})
+    themes = _build_themes(
+        members, x, groups, labels, keywords, stability, settings, participants or {}
+    )
     for theme in themes:
         for sid in theme.statement_ids:
             assignment[sid] = theme.id
@@ -138,20 +168,28 @@ def find_themes(statements: Sequence[Statement], vectors: np.ndarray, *,
     return ThemeResult(themes=tuple(themes), assignment=assignment)
 
 
-def _check(statements: Sequence[Statement], vectors: np.ndarray) -> tuple[list[Statement], np.ndarray]:
+def _check(
+    statements: Sequence[Statement], vectors: np.ndarray
+) -> tuple[list[Statement], np.ndarray]:
     """Validate the input; statements sorted into conversation order (vectors alongside)."""
     vectors = np.asarray(vectors)
     statements = list(statements)
     if not statements:
         return [], np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
     if vectors.ndim != 2 or vectors.shape[0] != len(statements):
-        raise ThemeError(f"theme finding needs one embedding row per statement: got {len(statements)} "
-                         f"statements and vectors of shape {vectors.shape}")
+        raise ThemeError(
+            f"theme finding needs one embedding row per statement: got {len(statements)} "
+            f"statements and vectors of shape {vectors.shape}"
+        )
     if not np.isfinite(vectors).all():
-        raise ThemeError("the statement embeddings contain NaN or infinite values; re-run the embedding step")
+        raise ThemeError(
+            "the statement embeddings contain NaN or infinite values; re-run the embedding step"
+        )
     ids = [s.id for s in statements]
     if len(set(ids)) != len(ids):
-        raise ThemeError("statement ids are not unique; statements must come from one extraction run")
+        raise ThemeError(
+            "statement ids are not unique; statements must come from one extraction run"
+        )
     order = sorted(range(len(statements)), key=lambda i: (statements[i].position, i))
     return [statements[i] for i in order], vectors[order]
 
@@ -169,7 +207,9 @@ def _k_range(n: int, settings: ThemeSettings) -> tuple[int, int] | None:
 def _groups(members: Sequence[Statement]) -> np.ndarray:
     """Recording number per statement: context never crosses recordings."""
     numbering: dict[str, int] = {}
-    return np.array([numbering.setdefault(s.recording_id, len(numbering)) for s in members], dtype=int)
+    return np.array(
+        [numbering.setdefault(s.recording_id, len(numbering)) for s in members], dtype=int
+    )
 
 
 def _degenerate(x: np.ndarray, texts: Sequence[str]) -> bool:
@@ -179,20 +219,32 @@ def _degenerate(x: np.ndarray, texts: Sequence[str]) -> bool:
     return bool(np.ptp(x, axis=0).max() < 1e-6)
 
 
-def _fit_bertopic(texts: list[str], x: np.ndarray, groups: np.ndarray, n_fixed: int | None,
-                  k_range: tuple[int, int], settings: ThemeSettings) -> tuple[np.ndarray, dict[int, list[str]]]:
+def _fit_bertopic(
+    texts: list[str],
+    x: np.ndarray,
+    groups: np.ndarray,
+    n_fixed: int | None,
+    k_range: tuple[int, int],
+    settings: ThemeSettings,
+) -> tuple[np.ndarray, dict[int, list[str]]]:
     """Cluster with BERTopic (our clusterer injected) and read c-TF-IDF keywords per theme."""
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
     from bertopic.vectorizers import ClassTfidfTransformer
     from sklearn.feature_extraction.text import CountVectorizer
 
-    clusterer = ConversationClusterer(texts, groups, n_fixed, k_range, settings.cluster, settings.seed)
+    clusterer = ConversationClusterer(
+        texts, groups, n_fixed, k_range, settings.cluster, settings.seed
+    )
     model = BERTopic(
         umap_model=BaseDimensionalityReduction(),  # the clusterer reduces nothing: it uses context
         hdbscan_model=clusterer,
-        vectorizer_model=CountVectorizer(stop_words=STOP_WORDS, ngram_range=(1, 2), min_df=1,
-                                         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z-]+\b"),
+        vectorizer_model=CountVectorizer(
+            stop_words=STOP_WORDS,
+            ngram_range=(1, 2),
+            min_df=1,
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z-]+\b",
+        ),
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         top_n_words=10,
         min_topic_size=max(2, settings.min_theme_statements),
@@ -200,7 +252,9 @@ def _fit_bertopic(texts: list[str], x: np.ndarray, groups: np.ndarray, n_fixed: 
         verbose=False,
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # BERTopic warns about tiny topics; we handle sizes ourselves
+        warnings.simplefilter(
+            "ignore"
+        )  # BERTopic warns about tiny topics; we handle sizes ourselves
         try:
             topics, _ = model.fit_transform(texts, embeddings=x.astype(np.float32))
         except ValueError as err:  # e.g. an empty vocabulary: fall back to the clusterer alone
@@ -226,12 +280,21 @@ def _keywords_fallback(texts: Sequence[str]) -> dict[int, list[str]]:
     return {0: [w for w, _ in sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:10]]}
 
 
-def _build_themes(members: list[Statement], x: np.ndarray, groups: np.ndarray, labels: np.ndarray,
-                  keywords: dict[int, list[str]], stability: np.ndarray, settings: ThemeSettings,
-                  participants: Mapping[str, Participant]) -> list[Theme]:
+def _build_themes(
+    members: list[Statement],
+    x: np.ndarray,
+    groups: np.ndarray,
+    labels: np.ndarray,
+    keywords: dict[int, list[str]],
+    stability: np.ndarray,
+    settings: ThemeSettings,
+    participants: Mapping[str, Participant],
+) -> list[Theme]:
     """Theme records, ranked by breadth of support, then talk time."""
     k = int(labels.max()) + 1
-    context = normalise(smooth(x - x.mean(axis=0, keepdims=True), groups, settings.cluster.refine_context))
+    context = normalise(
+        smooth(x - x.mean(axis=0, keepdims=True), groups, settings.cluster.refine_context)
+    )
     # quotes and centrality use the statement itself plus a little context
     talk = np.array([_talk(s) for s in members])
     total_talk = float(talk.sum()) or 1.0
@@ -245,30 +308,40 @@ def _build_themes(members: list[Statement], x: np.ndarray, groups: np.ndarray, l
         centrality = np.clip(context[rows] @ centroid, 0.0, 1.0)
         medoid = members[rows[int(np.argmax(centrality))]]  # first maximum: deterministic
         speakers = _speakers([members[i] for i in rows], talk[rows])
-        business = [sp for sp in speakers if participants.get(sp, Participant(sp)).role == "business"]
+        business = [
+            sp for sp in speakers if participants.get(sp, Participant(sp)).role == "business"
+        ]
         breadth = len(business) if roles_known else len(speakers)
-        drafts.append((-breadth, -float(talk[rows].sum()), medoid.id, t, rows, centrality, speakers))
+        drafts.append(
+            (-breadth, -float(talk[rows].sum()), medoid.id, t, rows, centrality, speakers)
+        )
     drafts.sort(key=lambda d: d[:3])
     named = label_themes([[members[i] for i in d[4]] for d in drafts], [d[5] for d in drafts])
     themes = []
-    for (_, _, medoid_id, t, rows, centrality, speakers), (label, phrases) in zip(drafts, named, strict=True):
+    for (_, _, medoid_id, t, rows, centrality, speakers), (label, phrases) in zip(
+        drafts, named, strict=True
+    ):
         ms = [members[i] for i in rows]
-        companies = sorted({c for sp in speakers if (c := participants.get(sp, Participant(sp)).company)})
+        companies = sorted(
+            {c for sp in speakers if (c := participants.get(sp, Participant(sp)).company)}
+        )
         kinds = Counter(s.kind for s in ms)
         words = keywords.get(t) or list(phrases)
-        themes.append(Theme(
-            id="theme-" + hashlib.sha256(medoid_id.encode()).hexdigest()[:12],
-            label=label,
-            keywords=tuple(words[:10]),
-            statement_ids=tuple(s.id for s in ms),
-            speakers=tuple(speakers),
-            companies=tuple(companies),
-            quotes=pick_quotes(ms, x[rows] + context[rows], n=settings.n_quotes),
-            stability=round(float(stability[t]), 4),
-            talk_share=round(float(talk[rows].sum()) / total_talk, 4),
-            label_generated=True,
-            kinds={kind: kinds.get(kind, 0) for kind in ("opportunity", "need", "other")},
-        ))
+        themes.append(
+            Theme(
+                id="theme-" + hashlib.sha256(medoid_id.encode()).hexdigest()[:12],
+                label=label,
+                keywords=tuple(words[:10]),
+                statement_ids=tuple(s.id for s in ms),
+                speakers=tuple(speakers),
+                companies=tuple(companies),
+                quotes=pick_quotes(ms, x[rows] + context[rows], n=settings.n_quotes),
+                stability=round(float(stability[t]), 4),
+                talk_share=round(float(talk[rows].sum()) / total_talk, 4),
+                label_generated=True,
+                kinds={kind: kinds.get(kind, 0) for kind in ("opportunity", "need", "other")},
+            )
+        )
     return themes
 
 

@@ -16,32 +16,53 @@ from synth.records import Statement  # noqa: E402
 
 
 def _meeting(texts: list[str], topics: list[set[int]], name: str = "ES2000a") -> ev.Meeting:
-    return ev.Meeting(name=name, domain=ev.domain_of(name), speakers=tuple("AB"[i % 2] for i in range(len(texts))),
-                      texts=tuple(texts), topics=tuple(frozenset(t) for t in topics))
+    return ev.Meeting(
+        name=name,
+        domain=ev.domain_of(name),
+        speakers=tuple("AB"[i % 2] for i in range(len(texts))),
+        texts=tuple(texts),
+        topics=tuple(frozenset(t) for t in topics),
+    )
 
 
 FIVE = "we need more trained welders"  # five words: scored
 
 
 def test_clean_text_strips_markup() -> None:
-    assert ev.clean_text("So {disfmarker} the {vocalsound} remote {pause}  is , uh , red .") == \
-        "So the remote is , uh , red ."
+    assert (
+        ev.clean_text("So {disfmarker} the {vocalsound} remote {pause}  is , uh , red .")
+        == "So the remote is , uh , red ."
+    )
 
 
 def test_domains() -> None:
-    assert [ev.domain_of(n) for n in ("ES2006a", "IS1006b", "TS3009c", "Bed002", "education_0", "covid_2")] == \
-        ["AMI", "AMI", "AMI", "ICSI", "committee", "committee"]
+    assert [
+        ev.domain_of(n)
+        for n in ("ES2006a", "IS1006b", "TS3009c", "Bed002", "education_0", "covid_2")
+    ] == ["AMI", "AMI", "AMI", "ICSI", "committee", "committee"]
 
 
 def test_load_meeting_reads_inclusive_string_spans(tmp_path: Path) -> None:
-    data = {"meeting_transcripts": [{"speaker": "A", "content": f"turn {i} {{vocalsound}}"} for i in range(5)],
-            "topic_list": [{"topic": "x", "relevant_text_span": [["0", "1"]]},
-                           {"topic": "y", "relevant_text_span": [["1", "3"]]}]}
+    data = {
+        "meeting_transcripts": [
+            {"speaker": "A", "content": f"turn {i} {{vocalsound}}"} for i in range(5)
+        ],
+        "topic_list": [
+            {"topic": "x", "relevant_text_span": [["0", "1"]]},
+            {"topic": "y", "relevant_text_span": [["1", "3"]]},
+        ],
+    }
     path = tmp_path / "Bxx001.json"
     path.write_text(json.dumps(data))
     m = ev.load_meeting(path)
     assert m.domain == "ICSI" and m.texts[0] == "turn 0"
-    assert m.topics == (frozenset({0}), frozenset({0, 1}), frozenset({1}), frozenset({1}), frozenset())
+    assert m.topics == (
+        frozenset({0}),
+        frozenset({0, 1}),
+        frozenset({1}),
+        frozenset({1}),
+        frozenset(),
+    )
 
 
 def test_scored_turns_need_five_words_and_one_topic() -> None:
@@ -52,7 +73,9 @@ def test_scored_turns_need_five_words_and_one_topic() -> None:
 def test_perfect_clustering_scores_one() -> None:
     m = _meeting([FIVE] * 6, [{0}, {0}, {0}, {1}, {1}, {1}])
     s = ev.score_clusters([5, 5, 5, 7, 7, 7], m)
-    assert s["ari"] == pytest.approx(1.0) and s["ami"] == pytest.approx(1.0) and s["coverage"] == 1.0
+    assert (
+        s["ari"] == pytest.approx(1.0) and s["ami"] == pytest.approx(1.0) and s["coverage"] == 1.0
+    )
 
 
 def test_unassigned_turn_is_its_own_cluster_hand_worked() -> None:
@@ -85,17 +108,23 @@ def test_shuffle_blocks_cuts_each_topic_in_three_and_keeps_turns() -> None:
     assert all(m.topics[m.texts.index(t)] == tp for t, tp in zip(s1.texts, s1.topics, strict=True))
     # Six blocks of three consecutive original turns each.
     original = [m.texts.index(t) for t in s1.texts]
-    blocks = [original[i:i + 3] for i in range(0, 18, 3)]
+    blocks = [original[i : i + 3] for i in range(0, 18, 3)]
     assert all(b == list(range(b[0], b[0] + 3)) for b in blocks)
     assert original != sorted(original)
 
 
 def test_turn_cluster_is_majority_theme_of_its_statements() -> None:
     def st(i: str, turn: int, text: str, pos: int) -> Statement:
-        return Statement(id=i, recording_id="r", turn_index=turn, start=0, end=1, text=text, position=pos)
+        return Statement(
+            id=i, recording_id="r", turn_index=turn, start=0, end=1, text=text, position=pos
+        )
 
-    statements = [st("a", 0, "one two three", 0), st("b", 0, "four five six seven eight", 1),
-                  st("c", 1, "nine ten", 2), st("d", 2, "eleven", 3)]
+    statements = [
+        st("a", 0, "one two three", 0),
+        st("b", 0, "four five six seven eight", 1),
+        st("c", 1, "nine ten", 2),
+        st("d", 2, "eleven", 3),
+    ]
     assignment = {"a": "t1", "b": "t2", "c": "t1", "d": None}
     clusters = ev.turn_themes(statements, assignment, 4)
     # Turn 0: t2 has more words; turn 1: t1; turn 2: unassigned; turn 3: no statement at all.
@@ -110,8 +139,18 @@ def test_meeting_turns_have_increasing_times() -> None:
 
 
 def test_summary_and_table() -> None:
-    rows = [{"method": "m", "condition": "as-is", "domain": d, "ari": a, "ami": a, "coverage": 1.0, "themes": 3}
-            for d, a in (("AMI", 0.2), ("AMI", 0.4), ("ICSI", 0.9))]
+    rows = [
+        {
+            "method": "m",
+            "condition": "as-is",
+            "domain": d,
+            "ari": a,
+            "ami": a,
+            "coverage": 1.0,
+            "themes": 3,
+        }
+        for d, a in (("AMI", 0.2), ("AMI", 0.4), ("ICSI", 0.9))
+    ]
     s = ev.summarise(rows, "m", "as-is")
     assert s["all"]["ari"] == pytest.approx(0.5) and s["AMI"]["ari"] == pytest.approx(0.3)
     assert "ICSI" in ev.format_table({"m": {"as-is": s}})

@@ -14,22 +14,30 @@ from synth.themes import ThemeError, ThemeResult, ThemeSettings, find_themes
 FAST = ThemeSettings(stability_runs=2)
 
 TOPICS = {
-    "welders": ["We cannot find certified welders for the second shift.",
-                "The welder apprenticeship pipeline from the college is too small.",
-                "Our welders retire faster than the apprenticeship program trains them.",
-                "A welding certificate takes two years at the community college."],
-    "childcare": ["Night shift workers have no childcare options in the county.",
-                  "Childcare costs more than half of an entry level paycheck.",
-                  "Two of our nurses quit because the childcare center closed.",
-                  "Could employers share a childcare center near the industrial park?"],
-    "broadband": ["Rural broadband is too slow for our remote monitoring systems.",
-                  "We lost a contract because the broadband upload speed was poor.",
-                  "The county broadband grant could reach the east valley plants.",
-                  "Broadband towers need permits that take a year."],
+    "welders": [
+        "We cannot find certified welders for the second shift.",
+        "The welder apprenticeship pipeline from the college is too small.",
+        "Our welders retire faster than the apprenticeship program trains them.",
+        "A welding certificate takes two years at the community college.",
+    ],
+    "childcare": [
+        "Night shift workers have no childcare options in the county.",
+        "Childcare costs more than half of an entry level paycheck.",
+        "Two of our nurses quit because the childcare center closed.",
+        "Could employers share a childcare center near the industrial park?",
+    ],
+    "broadband": [
+        "Rural broadband is too slow for our remote monitoring systems.",
+        "We lost a contract because the broadband upload speed was poor.",
+        "The county broadband grant could reach the east valley plants.",
+        "Broadband towers need permits that take a year.",
+    ],
 }
 
 
-def _convening(order: list[str], dim: int = 32, seed: int = 0) -> tuple[list[Statement], np.ndarray]:
+def _convening(
+    order: list[str], dim: int = 32, seed: int = 0
+) -> tuple[list[Statement], np.ndarray]:
     """Statements in the given theme order, with synthetic vectors: theme direction + noise."""
     rng = np.random.default_rng(seed)
     axes = {t: rng.normal(size=dim) for t in TOPICS}
@@ -37,9 +45,20 @@ def _convening(order: list[str], dim: int = 32, seed: int = 0) -> tuple[list[Sta
     for pos, topic in enumerate(order):
         text = TOPICS[topic][used[topic] % 4] + ("" if used[topic] < 4 else f" ({used[topic]})")
         used[topic] += 1
-        statements.append(Statement(id=f"s{pos:04d}", recording_id="rec", turn_index=pos, start=float(pos * 5),
-                                    end=float(pos * 5 + 4), text=text, speaker=f"Speaker {pos % 5}", line=pos,
-                                    kind="need" if pos % 3 else "opportunity", position=pos))
+        statements.append(
+            Statement(
+                id=f"s{pos:04d}",
+                recording_id="rec",
+                turn_index=pos,
+                start=float(pos * 5),
+                end=float(pos * 5 + 4),
+                text=text,
+                speaker=f"Speaker {pos % 5}",
+                line=pos,
+                kind="need" if pos % 3 else "opportunity",
+                position=pos,
+            )
+        )
         v = axes[topic] + 0.6 * rng.normal(size=dim)
         rows.append(v / np.linalg.norm(v))
     return statements, np.array(rows, dtype=np.float32)
@@ -51,7 +70,9 @@ def _blocks(pattern: str, size: int = 8) -> list[str]:
 
 
 def _json(result: ThemeResult) -> str:
-    return json.dumps({"themes": [to_dict(t) for t in result.themes], "assignment": result.assignment})
+    return json.dumps(
+        {"themes": [to_dict(t) for t in result.themes], "assignment": result.assignment}
+    )
 
 
 def test_themes_recover_recurring_blocks_deterministically() -> None:
@@ -79,8 +100,14 @@ def test_theme_records_are_complete_and_quotes_verbatim() -> None:
         assert 3 <= len(theme.quotes) <= 5
         for q in theme.quotes:
             s = by_id[q.statement_id]
-            assert (q.text, q.speaker, q.start, q.end, q.recording_id, q.line) == \
-                (s.text, s.speaker, s.start, s.end, s.recording_id, s.line)
+            assert (q.text, q.speaker, q.start, q.end, q.recording_id, q.line) == (
+                s.text,
+                s.speaker,
+                s.start,
+                s.end,
+                s.recording_id,
+                s.line,
+            )
             assert q.statement_id in theme.statement_ids
         assert len({q.speaker for q in theme.quotes}) >= 2  # diverse voices
         assert sum(theme.kinds.values()) == len(theme.statement_ids)
@@ -104,14 +131,30 @@ def test_every_statement_assigned_or_none_and_context_unassigned() -> None:
 def test_ids_do_not_depend_on_input_order() -> None:
     statements, vectors = _convening(_blocks("wcbw"))
     forward = find_themes(statements, vectors, settings=FAST)
-    backward = find_themes(statements[::-1], vectors[::-1], settings=FAST)  # sorted by position inside
+    backward = find_themes(
+        statements[::-1], vectors[::-1], settings=FAST
+    )  # sorted by position inside
     assert _json(forward) == _json(backward)
 
 
 def test_n_themes_fixes_the_count() -> None:
     statements, vectors = _convening(_blocks("wcbwcb"))
-    assert len(find_themes(statements, vectors, settings=ThemeSettings(n_themes=2, stability_runs=0)).themes) == 2
-    assert len(find_themes(statements, vectors, settings=ThemeSettings(n_themes=3, stability_runs=0)).themes) == 3
+    assert (
+        len(
+            find_themes(
+                statements, vectors, settings=ThemeSettings(n_themes=2, stability_runs=0)
+            ).themes
+        )
+        == 2
+    )
+    assert (
+        len(
+            find_themes(
+                statements, vectors, settings=ThemeSettings(n_themes=3, stability_runs=0)
+            ).themes
+        )
+        == 3
+    )
 
 
 def test_ranking_counts_business_voices_when_roles_known() -> None:
@@ -119,18 +162,26 @@ def test_ranking_counts_business_voices_when_roles_known() -> None:
     result = find_themes(statements, vectors, settings=FAST)
     breadth = [t.breadth for t in result.themes]
     assert breadth == sorted(breadth, reverse=True)
-    roster = {f"Speaker {i}": Participant(f"Speaker {i}", company=f"Co {i}",
-                                          role="business" if i < 2 else "public") for i in range(5)}
+    roster = {
+        f"Speaker {i}": Participant(
+            f"Speaker {i}", company=f"Co {i}", role="business" if i < 2 else "public"
+        )
+        for i in range(5)
+    }
     ranked = find_themes(statements, vectors, settings=FAST, participants=roster)
     business = [sum(roster[s].role == "business" for s in t.speakers) for t in ranked.themes]
     assert business == sorted(business, reverse=True)
-    assert all(set(t.companies) <= {f"Co {i}" for i in range(5)} and t.companies for t in ranked.themes)
+    assert all(
+        set(t.companies) <= {f"Co {i}" for i in range(5)} and t.companies for t in ranked.themes
+    )
 
 
 @pytest.mark.parametrize("n", [0, 1, 2])
 def test_too_few_statements_give_no_theme(n: int) -> None:
     statements, vectors = _convening(_blocks("w")[:n] if n else [])
-    result = find_themes(statements, vectors.reshape(n, -1) if n else np.zeros((0, 32)), settings=FAST)
+    result = find_themes(
+        statements, vectors.reshape(n, -1) if n else np.zeros((0, 32)), settings=FAST
+    )
     assert result.themes == () and all(v is None for v in result.assignment.values())
 
 
@@ -142,8 +193,19 @@ def test_ten_statements_give_a_sensible_result() -> None:
 
 
 def test_one_sentence_repeated_gives_one_theme() -> None:
-    statements = [Statement(id=f"r{i}", recording_id="rec", turn_index=i, start=i, end=i + 1,
-                            text="We need more welders.", speaker=f"S{i % 7}", position=i) for i in range(200)]
+    statements = [
+        Statement(
+            id=f"r{i}",
+            recording_id="rec",
+            turn_index=i,
+            start=i,
+            end=i + 1,
+            text="We need more welders.",
+            speaker=f"S{i % 7}",
+            position=i,
+        )
+        for i in range(200)
+    ]
     vectors = np.tile(np.eye(1, 32, dtype=np.float32), (200, 1))
     result = find_themes(statements, vectors, settings=FAST)
     assert len(result.themes) == 1 and len(result.themes[0].statement_ids) == 200
