@@ -7,13 +7,13 @@ name: a text file renamed ``.wav`` is reported as such instead of crashing the d
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
 import numpy as np
 
 from synth.errors import InputError, NoSpeechError
+from synth.models import sha256_file
 from synth.records import Recording
 
 log = logging.getLogger(__name__)
@@ -27,13 +27,9 @@ _AUDIO_MAGIC = (b"RIFF", b"fLaC", b"OggS", b"ID3", b"\x1aE\xdf\xa3", b"FORM", b"
                 b"\xff\xf3", b"\xff\xf2", b"\xff\xf1", b"\xff\xf9", b"0&\xb2u")
 
 
-def content_hash(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+def content_hash(path: Path) -> str:
+    """Hex sha256 of a file's bytes: the identity of a recording or transcript."""
+    return sha256_file(path)
 
 
 def _looks_like_audio(head: bytes) -> bool:
