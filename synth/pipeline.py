@@ -59,10 +59,6 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
                include_facilitator: bool = False, force: bool = False,
                progress: Progress | None = None) -> Convening:
     """Run the whole pipeline on the recordings (or transcripts) of one convening."""
-    from synth import models
-    from synth.embed import embed_texts
-    from synth.statements import extract_statements
-    from synth.themes import ThemeSettings, find_themes
     from synth.transcribe import transcribe_file
 
     settings = settings or load_settings()
@@ -87,9 +83,31 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
             continue
         seen[t.recording.id] = str(path)
         transcripts.append(t)
+    return synthesize_transcripts(transcripts, settings=settings, roster=roster,
+                                  theme_settings=theme_settings,
+                                  include_facilitator=include_facilitator,
+                                  progress=_stage(progress, 0.6, 1.0))
+
+
+def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Settings | None = None,
+                           roster: Sequence[Participant] = (),
+                           theme_settings: object | None = None,
+                           include_facilitator: bool = False,
+                           progress: Progress | None = None) -> Convening:
+    """Statements, embeddings and candidate priorities of already transcribed recordings.
+
+    The second half of :func:`synthesize`; ``pipelines/batch.py`` calls it with transcripts
+    made elsewhere (one per recording, possibly on another worker).
+    """
+    from synth import models
+    from synth.embed import embed_texts
+    from synth.statements import extract_statements
+    from synth.themes import ThemeSettings, find_themes
+
+    settings = settings or load_settings()
     people = {p.name: p for p in roster}
     if progress:
-        progress(0.6, "splitting statements")
+        progress(0.0, "splitting statements")
     nlp = models.load_nlp(settings)
     statements: list[Statement] = []
     for t in transcripts:
@@ -97,10 +115,10 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
                                          include_facilitator=include_facilitator,
                                          first_position=len(statements))
     if progress:
-        progress(0.7, "embedding statements")
+        progress(0.25, "embedding statements")
     vectors = embed_texts([s.text for s in statements], cache_dir=settings.cache_dir,
-                          progress=_stage(progress, 0.7, 0.8))
+                          progress=_stage(progress, 0.25, 0.5))
     themes = find_themes(statements, vectors,
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
-                         participants=people, progress=_stage(progress, 0.8, 1.0))
+                         participants=people, progress=_stage(progress, 0.5, 1.0))
     return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster))
