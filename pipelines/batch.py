@@ -1,0 +1,761 @@
+"""Run the convening pipeline over a folder of many convenings, on Ray or in one process.
+
+    .venv/bin/python pipelines/batch.py run INPUT --out OUT [--workers N] [--address ADDR]
+        [--serial] [--model tiny.en] [--speakers auto] [--force]
+    .venv/bin/python pipelines/batch.py bench INPUT [--workers 1 2] [--model tiny.en]
+    .venv/bin/python pipelines/batch.py make-input FOLDER [--convenings 6]
+
+How a folder maps to convenings (``discover``):
+
+- each subfolder of INPUT is one convening; every recording or transcript in it (at any depth,
+  by extension: audio/video or .txt .vtt .srt .json) is a recording of that convening, and
+  they are synthesized together, in path order. A ``roster.csv`` directly in the subfolder is
+  its roster. Other files (notes, READMEs) are listed as ignored in the summary;
+- each recording or transcript directly in INPUT (a loose file) is a convening of its own,
+  named by its file name without extension (with the extension when that name is taken);
+- hidden files and folders (``.name``) and the output folder, when inside INPUT, are skipped.
+
+What is written (always by the driver, through a temporary file and a rename, so a kill never
+leaves half a file; workers only return results):
+
+    OUT/<convening>/recordings/<file>.json   one transcript per recording (synth transcript
+                                             JSON plus a "batch" record of its source version)
+    OUT/<convening>/result.json, result.md   the convening's result, byte-identical to
+                                             `synth synthesize` on the same files
+    OUT/<convening>/batch.json               written last: which inputs and options made it
+    OUT/summary.json, OUT/summary.md         every convening and recording: done, reused,
+                                             failed (with the error) or not run; timings
+
+Resuming: a recording whose transcript exists, parses and records the same source (size and
+modification time) and options is not transcribed again; a convening whose ``batch.json``
+names the same recordings (by sha256), roster and options is not synthesized again. So an
+interrupted batch, rerun with the same command, does only what is missing. ``--force`` redoes
+everything.
+
+Errors: a recording that fails (corrupt, empty, no speech, unsupported) is reported and its
+convening is not synthesized (a result missing a recording would mislead); every other
+recording and convening goes on. The exit status is 2 when anything failed.
+
+Ray: one actor per worker loads Whisper (when there is audio), spaCy and MiniLM once and keeps
+them for every task it is given. By default a local Ray is started on this machine (no
+dashboard, no usage statistics, nothing fetched); ``--address`` joins a running cluster, whose
+nodes must have this project installed and see INPUT at the same path (a shared file system).
+``--serial`` runs the same loop in this process without Ray, the baseline for ``bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from synth.errors import InputError, ModelError, SynthError  # noqa: E402
+from synth.ingest import AUDIO_EXTENSIONS, TRANSCRIPT_EXTENSIONS  # noqa: E402
+from synth.records import Participant  # noqa: E402
+from synth.settings import Settings  # noqa: E402
+from synth.settings import load as load_settings  # noqa: E402
+from synth.writers import atomic_write  # noqa: E402
+
+log = logging.getLogger("batch")
+INPUT_EXTENSIONS = AUDIO_EXTENSIONS | TRANSCRIPT_EXTENSIONS
+ROSTER_NAME = "roster.csv"
+MARKER_NAME = "batch.json"
+SCHEMA = 1
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingJob:
+    convening: str
+    path: Path  # absolute path of the input file
+    source: str  # path relative to INPUT, for reports
+    out: Path  # OUT/<convening>/recordings/<file>.json
+
+
+@dataclass(frozen=True, slots=True)
+class ConveningJob:
+    name: str
+    recordings: tuple[RecordingJob, ...]
+    roster: Path | None
+    folder: Path  # OUT/<convening>
+
+
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def discover(root: Path, out: Path) -> tuple[list[ConveningJob], list[str]]:
+    """The convenings in ``root`` (see the module doc) and the files that were ignored."""
+    root = root.resolve()
+    out = out.resolve()
+    if not root.is_dir():
+        raise InputError(f"{root}: not a folder. Give the folder that holds the convenings.")
+    ignored: list[str] = []
+    entries = sorted(p for p in root.iterdir()
+                     if not p.name.startswith(".") and p.resolve() != out)
+    folders = [p for p in entries if p.is_dir()]
+    loose = [p for p in entries if p.is_file()]
+    jobs: list[ConveningJob] = []
+    for folder in folders:
+        name = folder.name
+        recs, roster = [], None
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if not path.is_file() or _hidden(rel) or path.resolve() == out:
+                continue
+            if out in path.resolve().parents:
+                continue
+            if rel == Path(ROSTER_NAME):
+                roster = path
+            elif path.suffix.lower() in INPUT_EXTENSIONS:
+                recs.append(RecordingJob(name, path, str(path.relative_to(root)),
+                                         out / name / "recordings" / (
+                                             "__".join(rel.parts) + ".json")))
+            else:
+                ignored.append(str(path.relative_to(root)))
+        jobs.append(ConveningJob(name, tuple(recs), roster, out / name))
+    taken = {p.name for p in folders}
+    stems = [p.stem for p in loose if p.suffix.lower() in INPUT_EXTENSIONS]
+    for path in loose:
+        if path.suffix.lower() not in INPUT_EXTENSIONS:
+            ignored.append(path.name)
+            continue
+        name = path.stem if path.stem not in taken and stems.count(path.stem) == 1 else path.name
+        rec = RecordingJob(name, path, path.name, out / name / "recordings" / f"{path.name}.json")
+        jobs.append(ConveningJob(name, (rec,), None, out / name))
+    jobs.sort(key=lambda j: j.name)
+    return jobs, ignored
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Everything besides the input bytes that changes a result (kept in the markers)."""
+
+    model: str
+    language: str
+    beam_size: int
+    speakers: str | int | None = None
+    n_themes: int | None = None
+    seed: int = 0
+    include_facilitator: bool = False
+
+    def transcription(self) -> dict[str, Any]:
+        return {"model": self.model, "language": self.language, "beam_size": self.beam_size,
+                "speakers": self.speakers}
+
+
+def _theme_settings(opts: Options) -> Any:
+    from synth.themes import ThemeSettings
+
+    return ThemeSettings(n_themes=opts.n_themes, seed=opts.seed)
+
+
+def _error(exc: BaseException) -> str:
+    if isinstance(exc, SynthError):
+        return str(exc)
+    # An unexpected failure: keep the last frame so the report says where.
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    at = f" (at {Path(where[0].filename).name}:{where[0].lineno})" if where else ""
+    return f"{type(exc).__name__}: {exc}{at}"
+
+
+class Worker:
+    """Holds the models of one process and runs the two kinds of task on them.
+
+    On Ray each actor is one of these, so every model is loaded once per worker and reused;
+    with ``--serial`` the driver holds a single one. Tasks never raise: they return
+    ``{"ok": False, "error": ...}`` so that one bad file cannot stop the batch.
+    """
+
+    def __init__(self, settings: Settings, opts: Options, *, whisper: bool,
+                 threads: int | None = None) -> None:
+        from synth import models
+
+        started = time.perf_counter()
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+            settings = settings.with_(threads=threads)
+        self.settings = settings
+        self.opts = opts
+        models.load_nlp(settings)
+        models.load_embedder(settings)
+        if whisper:
+            models.load_whisper(opts.model, settings)
+        self.load_seconds = time.perf_counter() - started
+
+    def info(self) -> dict[str, Any]:
+        return {"pid": os.getpid(), "load_seconds": round(self.load_seconds, 2)}
+
+    def transcribe(self, path: str, force: bool = False) -> dict[str, Any]:
+        from synth.transcribe import transcribe_file
+        from synth.writers import transcript_dict
+
+        started = time.perf_counter()
+        try:
+            t = transcribe_file(path, settings=self.settings, model=self.opts.model,
+                                speakers=self.opts.speakers, force=force)
+            return {"ok": True, "transcript": transcript_dict(t), "pid": os.getpid(),
+                    "seconds": time.perf_counter() - started}
+        except Exception as exc:  # noqa: BLE001 - reported per recording, the batch goes on
+            return {"ok": False, "error": _error(exc), "pid": os.getpid(),
+                    "seconds": time.perf_counter() - started}
+
+    def synthesize(self, transcripts: list[dict[str, Any]],
+                   roster: list[Participant]) -> dict[str, Any]:
+        from synth import report
+        from synth.pipeline import synthesize_transcripts
+        from synth.records import Recording
+        from synth.transcripts import parse_json
+
+        started = time.perf_counter()
+        try:
+            parsed = [parse_json(json.dumps(d), Recording(**d["recording"]), Path("batch"))
+                      for d in transcripts]
+            c = synthesize_transcripts(parsed, settings=self.settings, roster=roster,
+                                       theme_settings=_theme_settings(self.opts),
+                                       include_facilitator=self.opts.include_facilitator)
+            return {"ok": True, "json": report.to_json(c), "md": report.to_markdown(c),
+                    "themes": len(c.themes.themes),  # type: ignore[attr-defined]
+                    "statements": len(c.statements), "pid": os.getpid(),
+                    "seconds": time.perf_counter() - started}
+        except Exception as exc:  # noqa: BLE001
+            return {"ok": False, "error": _error(exc), "pid": os.getpid(),
+                    "seconds": time.perf_counter() - started}
+
+
+# --------------------------------------------------------------------------- resume checks
+
+
+def _source_stamp(path: Path) -> dict[str, int]:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def recording_done(job: RecordingJob, opts: Options) -> dict[str, Any] | None:
+    """The saved transcript of ``job`` when it is complete and current, else None."""
+    data = _read_json(job.out)
+    if not data or not isinstance(data.get("turns"), list) or not data["turns"]:
+        return None
+    batch = data.get("batch") or {}
+    try:
+        stamp = _source_stamp(job.path)
+    except OSError:
+        return None
+    if batch.get("source") != stamp or batch.get("options") != opts.transcription():
+        return None
+    if not (data.get("recording") or {}).get("sha256"):
+        return None
+    return data
+
+
+def _marker(conv: ConveningJob, transcripts: list[dict[str, Any]], opts: Options) -> dict:
+    from synth.models import sha256_file
+
+    return {"schema": SCHEMA,
+            "recordings": [t["recording"]["sha256"] for t in transcripts],
+            "roster": sha256_file(conv.roster) if conv.roster else None,
+            "options": asdict(opts)}
+
+
+def convening_done(conv: ConveningJob, marker: dict[str, Any]) -> bool:
+    saved = _read_json(conv.folder / MARKER_NAME)
+    if saved != marker:
+        return False
+    result = _read_json(conv.folder / "result.json")
+    return bool(result and "themes" in result) and (conv.folder / "result.md").is_file()
+
+
+def _unique(transcripts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each recording once, in order (a copy under another name would double every voice)."""
+    seen: set[str] = set()
+    out = []
+    for t in transcripts:
+        if t["recording"]["id"] not in seen:
+            seen.add(t["recording"]["id"])
+            out.append(t)
+    return out
+
+
+# --------------------------------------------------------------------------- executors
+
+
+class SerialExecutor:
+    """Runs each task at once in this process: the single-process loop."""
+
+    def __init__(self, make_worker: Callable[[], Worker]) -> None:
+        self.worker = make_worker()
+        self.workers = [0]
+        self.load_seconds = [self.worker.load_seconds]
+        self._done: deque[tuple[int, dict[str, Any]]] = deque()
+        self._n = 0
+
+    def submit(self, index: int, method: str, *args: Any) -> int:
+        self._n += 1
+        self._done.append((self._n, getattr(self.worker, method)(*args)))
+        return self._n
+
+    def next_done(self) -> tuple[int, dict[str, Any]]:
+        return self._done.popleft()
+
+    def close(self) -> None:
+        pass
+
+
+class RayExecutor:
+    """One Ray actor per worker, each holding its own loaded models."""
+
+    def __init__(self, settings: Settings, opts: Options, *, whisper: bool, workers: int,
+                 cpus_per_worker: int, address: str | None, num_cpus: int | None) -> None:
+        import ray
+
+        self.ray = ray
+        self.started_ray = False
+        self.actors: list[Any] = []
+        if not ray.is_initialized():
+            env = {k: v for k, v in os.environ.items()
+                   if k.startswith("SYNTH_") or k == "RAY_USAGE_STATS_ENABLED"}
+            kwargs: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False,
+                                      "runtime_env": {"env_vars": env}}
+            if address:
+                kwargs["address"] = address
+            else:
+                kwargs["num_cpus"] = num_cpus or workers * cpus_per_worker
+                kwargs["include_dashboard"] = False
+            ray.init(**kwargs)
+            self.started_ray = True
+        if __name__ != "__main__":
+            # Workers get this module by value, so it need not be importable on their path.
+            ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+        actor = ray.remote(Worker).options(num_cpus=cpus_per_worker, max_restarts=2)
+        self.actors = [actor.remote(settings, opts, whisper=whisper, threads=cpus_per_worker)
+                       for _ in range(workers)]
+        try:
+            infos = ray.get([a.info.remote() for a in self.actors])
+        except ray.exceptions.RayError as exc:
+            self.close()
+            cause = getattr(exc, "cause", None)
+            raise ModelError(f"the Ray workers could not start: {cause or exc}") from None
+        self.workers = list(range(workers))
+        self.load_seconds = [i["load_seconds"] for i in infos]
+        self.pending: dict[Any, int] = {}
+
+    def submit(self, index: int, method: str, *args: Any) -> Any:
+        ref = getattr(self.actors[index], method).remote(*args)
+        self.pending[ref] = index
+        return ref
+
+    def next_done(self) -> tuple[Any, dict[str, Any]]:
+        [ref], _ = self.ray.wait(list(self.pending), num_returns=1)
+        self.pending.pop(ref)
+        try:
+            return ref, self.ray.get(ref)
+        except self.ray.exceptions.RayError as exc:  # the worker process died
+            return ref, {"ok": False, "error": f"worker failed: {type(exc).__name__}: "
+                                               f"{str(exc).splitlines()[0][:300]}",
+                         "seconds": 0.0}
+
+    def close(self) -> None:
+        for a in self.actors:
+            self.ray.kill(a)
+        if self.started_ray:
+            self.ray.shutdown()
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+@dataclass
+class Report:
+    """What happened to every convening and recording; written as OUT/summary.*"""
+
+    input: str
+    mode: str
+    workers: int
+    convenings: list[dict[str, Any]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    startup_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    interrupted: bool = False
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.convenings:
+            out[f"convenings_{c['status']}"] = out.get(f"convenings_{c['status']}", 0) + 1
+            for r in c["recordings"]:
+                out[f"recordings_{r['status']}"] = out.get(f"recordings_{r['status']}", 0) + 1
+        return dict(sorted(out.items()))
+
+    @property
+    def failed(self) -> bool:
+        return any(c["status"] == "failed" for c in self.convenings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "input": self.input, "mode": self.mode,
+                "workers": self.workers, "interrupted": self.interrupted,
+                "wall_seconds": round(self.wall_seconds, 2),
+                "startup_seconds": round(self.startup_seconds, 2),
+                "recordings": sum(len(c["recordings"]) for c in self.convenings),
+                "counts": self.counts(), "convenings": self.convenings,
+                "ignored": self.ignored}
+
+    def to_markdown(self) -> str:
+        lines = ["# Batch summary", "",
+                 f"Input `{self.input}`, {self.mode} with {self.workers} worker(s), "
+                 f"{self.wall_seconds:.1f} s wall ({self.startup_seconds:.1f} s startup)"
+                 + (", **interrupted**" if self.interrupted else "") + ".", "",
+                 "| convening | status | recordings | themes | error |",
+                 "|---|---|---|---|---|"]
+        for c in self.convenings:
+            recs = ", ".join(f"{Path(r['source']).name} ({r['status']})" for r in c["recordings"])
+            err = (c.get("error") or "").replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {c['name']} | {c['status']} | {recs} | {c.get('themes', '')} "
+                         f"| {err} |")
+        if self.ignored:
+            lines += ["", "Ignored files: " + ", ".join(self.ignored)]
+        return "\n".join(lines) + "\n"
+
+
+def run_batch(root: Path, out: Path, *, workers: int | None = None, serial: bool = False,
+              address: str | None = None, num_cpus: int | None = None,
+              cpus_per_worker: int = 1, settings: Settings | None = None,
+              model: str | None = None, speakers: str | int | None = None,
+              n_themes: int | None = None, seed: int = 0, include_facilitator: bool = False,
+              force: bool = False) -> Report:
+    """Synthesize every convening under ``root`` into ``out``; see the module doc."""
+    from synth.roster import load_roster
+
+    started = time.perf_counter()
+    root, out = Path(root).resolve(), Path(out).resolve()
+    settings = settings or load_settings()
+    opts = Options(model=model or settings.whisper_model, language=settings.language,
+                   beam_size=settings.beam_size, speakers=speakers, n_themes=n_themes,
+                   seed=seed, include_facilitator=include_facilitator)
+    convs, ignored = discover(root, out)
+    out.mkdir(parents=True, exist_ok=True)
+    if workers is None:
+        workers = max(1, (num_cpus or os.cpu_count() or 1) // cpus_per_worker)
+    report = Report(str(root), "serial" if serial else "ray", 1 if serial else workers,
+                    ignored=ignored)
+    status: dict[str, dict[str, Any]] = {}
+    rec_status: dict[str, dict[str, Any]] = {}
+    saved: dict[str, dict[str, Any]] = {}  # recording source -> transcript dict
+    todo: deque[RecordingJob] = deque()
+    for conv in convs:
+        entry = {"name": conv.name, "status": "not run", "result": None,
+                 "recordings": []}
+        status[conv.name] = entry
+        report.convenings.append(entry)
+        if not conv.recordings:
+            entry.update(status="failed", error="no recordings or transcripts in this folder")
+        for rec in conv.recordings:
+            r = {"source": rec.source, "status": "not run", "output": str(rec.out.relative_to(out))}
+            entry["recordings"].append(r)
+            rec_status[rec.source] = r
+            done = None if force else recording_done(rec, opts)
+            if done is not None:
+                r["status"] = "reused"
+                saved[rec.source] = done
+            else:
+                todo.append(rec)
+    total = len(todo)
+    ready: deque[ConveningJob] = deque()
+    by_name = {c.name: c for c in convs}
+    rosters: dict[str, list[Participant]] = {}
+
+    def conv_ready(conv: ConveningJob) -> None:
+        """All recordings of ``conv`` are settled: queue it, reuse it or mark it failed."""
+        entry = status[conv.name]
+        bad = [r for r in entry["recordings"] if r["status"] == "failed"]
+        if bad:
+            entry.update(status="failed", error="; ".join(
+                f"{r['source']}: {r['error']}" for r in bad))
+            return
+        try:
+            rosters[conv.name] = load_roster(conv.roster) if conv.roster else []
+        except SynthError as exc:
+            entry.update(status="failed", error=str(exc))
+            return
+        transcripts = _unique([saved[r.source] for r in conv.recordings])
+        marker = _marker(conv, transcripts, opts)
+        entry["marker"] = marker
+        if not force and convening_done(conv, marker):
+            entry.update(status="reused", result=f"{conv.name}/result.json")
+            return
+        ready.append(conv)
+
+    for conv in convs:
+        if conv.recordings and all(rec_status[r.source]["status"] == "reused"
+                                   for r in conv.recordings):
+            conv_ready(conv)
+    if total:
+        log.info("%d recording(s) to transcribe, %d already done", total,
+                 sum(len(c.recordings) for c in convs) - total)
+
+    executor: SerialExecutor | RayExecutor | None = None
+    n_tasks = total + len(ready)  # at most this many tasks can ever run side by side
+    try:
+        if todo or ready:
+            whisper = any(r.path.suffix.lower() in AUDIO_EXTENSIONS for r in todo)
+            t0 = time.perf_counter()
+            if serial:
+                executor = SerialExecutor(lambda: Worker(settings, opts, whisper=whisper))
+            else:
+                executor = RayExecutor(settings, opts, whisper=whisper,
+                                       workers=max(1, min(workers, n_tasks)),
+                                       cpus_per_worker=cpus_per_worker, address=address,
+                                       num_cpus=num_cpus)
+            report.startup_seconds = time.perf_counter() - t0
+            log.info("%s: %d worker(s) ready in %.1f s (models loaded in %s s)", report.mode,
+                     len(executor.workers), report.startup_seconds,
+                     ", ".join(f"{s:.1f}" for s in executor.load_seconds))
+        idle = deque(executor.workers if executor else [])
+        in_flight: dict[Any, tuple[str, Any]] = {}
+        n_done = 0
+        while executor and (todo or ready or in_flight):
+            while idle and (ready or todo):
+                w = idle.popleft()
+                if ready:  # finish convenings first: a finished result survives a kill
+                    conv = ready.popleft()
+                    args = [_unique([saved[r.source] for r in conv.recordings]),
+                            rosters[conv.name]]
+                    in_flight[executor.submit(w, "synthesize", *args)] = ("conv", conv, w)
+                else:
+                    rec = todo.popleft()
+                    in_flight[executor.submit(w, "transcribe", str(rec.path), force)] = (
+                        "rec", rec, w)
+            handle, result = executor.next_done()
+            kind, job, w = in_flight.pop(handle)
+            idle.append(w)
+            seconds = round(result.get("seconds", 0.0), 2)
+            if kind == "rec":
+                n_done += 1
+                r = rec_status[job.source]
+                r["seconds"] = seconds
+                if result["ok"]:
+                    data = result["transcript"] | {"batch": {
+                        "source": _source_stamp(job.path), "options": opts.transcription()}}
+                    atomic_write(job.out, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+                    saved[job.source] = data
+                    r["status"] = "done"
+                    log.info("[%d/%d] ok    %s (%.1f s)", n_done, total, job.source, seconds)
+                else:
+                    r.update(status="failed", output=None, error=result["error"])
+                    log.warning("[%d/%d] FAIL  %s: %s", n_done, total, job.source,
+                                result["error"])
+                conv = by_name[job.convening]
+                if all(rec_status[x.source]["status"] in {"done", "reused", "failed"}
+                       for x in conv.recordings):
+                    conv_ready(conv)
+            else:
+                entry = status[job.name]
+                entry["seconds"] = seconds
+                if result["ok"]:
+                    job.folder.mkdir(parents=True, exist_ok=True)
+                    atomic_write(job.folder / "result.json", result["json"])
+                    atomic_write(job.folder / "result.md", result["md"])
+                    # Last: its presence says the two results above are whole and current.
+                    atomic_write(job.folder / MARKER_NAME,
+                                 json.dumps(entry["marker"], indent=1) + "\n")
+                    entry.update(status="done", result=f"{job.name}/result.json",
+                                 themes=result["themes"], statements=result["statements"])
+                    log.info("convening %s: %d candidate(s) from %d statement(s) (%.1f s)",
+                             job.name, result["themes"], result["statements"], seconds)
+                else:
+                    entry.update(status="failed", error=result["error"])
+                    log.warning("convening %s FAILED: %s", job.name, result["error"])
+    except KeyboardInterrupt:
+        report.interrupted = True
+        log.warning("interrupted: rerun the same command to resume")
+        raise
+    finally:
+        if executor:
+            executor.close()
+        for entry in report.convenings:
+            entry.pop("marker", None)
+        report.wall_seconds = time.perf_counter() - started
+        atomic_write(out / "summary.json", json.dumps(report.to_dict(), indent=1) + "\n")
+        atomic_write(out / "summary.md", report.to_markdown())
+    return report
+
+
+# --------------------------------------------------------------------------- bench inputs
+
+
+def make_input(folder: Path, convenings: int = 6) -> Path:
+    """A folder of real inputs for ``bench``: the sample convening, QMSum meetings cut into
+    two transcripts each, and one convening of two real short recordings."""
+    import re
+
+    shared = ROOT.parent / "shared" / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    sample = ROOT / "samples" / "convening"
+    (folder / "cascade-launch").mkdir(exist_ok=True)
+    shutil.copy(sample / "convening.txt", folder / "cascade-launch" / "convening.txt")
+    shutil.copy(sample / "roster.csv", folder / "cascade-launch" / ROSTER_NAME)
+    audio = [shared / "audio" / "jfk" / "jfk.flac",
+             shared / "audio" / "two-speaker-call" / "sample.wav"]
+    if all(p.exists() for p in audio):
+        (folder / "short-calls").mkdir(exist_ok=True)
+        for p in audio:
+            shutil.copy(p, folder / "short-calls" / p.name)
+    markup = re.compile(r"\{[a-z_]+\}")
+    meetings = sorted((shared / "qmsum" / "train").glob("*.json"))
+    for path in meetings[: max(0, convenings - 2)]:
+        turns = json.loads(path.read_text(encoding="utf-8"))["meeting_transcripts"]
+        lines = []
+        for t in turns:
+            words = " ".join(markup.sub(" ", t["content"]).split())
+            if len(words.split()) >= 4:
+                lines.append(f"{' '.join(t['speaker'].split()[:4])}: {words}")
+        lines = lines[:160]  # a convening's worth of talk, so each run stays short
+        half = len(lines) // 2
+        target = folder / f"qmsum-{path.stem}"
+        target.mkdir(exist_ok=True)
+        (target / "part1.txt").write_text("\n".join(lines[:half]) + "\n", encoding="utf-8")
+        (target / "part2.txt").write_text("\n".join(lines[half:]) + "\n", encoding="utf-8")
+    return folder
+
+
+def _fresh_cache(base: Path, into: Path) -> Path:
+    """An empty transcript/embedding cache that shares the verified models of ``base``."""
+    into.mkdir(parents=True)
+    if (base / "models").is_dir():
+        (into / "models").symlink_to((base / "models").resolve())
+    if (base / "verified.json").is_file():
+        shutil.copy(base / "verified.json", into / "verified.json")
+    return into
+
+
+def bench(root: Path, *, workers: Iterable[int] = (1, 2), model: str | None = None,
+          keep: Path | None = None) -> list[dict[str, Any]]:
+    """Serial loop vs Ray with each worker count on the same inputs, each with a cold cache."""
+    settings = load_settings()
+    from synth import models
+
+    models.packaged_dir("spacy", settings)  # verify (and join) once, outside the timings
+    models.packaged_dir("embeddings", settings)
+    models.resolve_whisper(model or settings.whisper_model, settings)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="synth-bench-") as tmp:
+        for mode, n in [("serial", 1)] + [("ray", w) for w in workers]:
+            label = "serial" if mode == "serial" else f"ray x{n}"
+            cache = _fresh_cache(settings.cache_dir, Path(tmp) / f"cache-{mode}-{n}")
+            os.environ["SYNTH_CACHE_DIR"] = str(cache)
+            out = Path(tmp) / f"out-{mode}-{n}"
+            log.warning("bench: %s ...", label)
+            rep = run_batch(root, out, workers=n, serial=mode == "serial", num_cpus=n,
+                            settings=settings.with_(cache_dir=cache), model=model)
+            recs = sum(len(c["recordings"]) for c in rep.convenings)
+            rows.append({"mode": label, "recordings": recs,
+                         "convenings": len(rep.convenings), "wall_s": rep.wall_seconds,
+                         "startup_s": rep.startup_seconds,
+                         "per_recording_s": rep.wall_seconds / max(recs, 1),
+                         "failed": rep.failed})
+            if keep:
+                shutil.copytree(out, keep / label.replace(" ", ""), dirs_exist_ok=True)
+        os.environ["SYNTH_CACHE_DIR"] = str(settings.cache_dir)
+    return rows
+
+
+def bench_table(rows: list[dict[str, Any]]) -> str:
+    head = (f"{'mode':<8} {'recordings':>10} {'convenings':>10} {'wall s':>8} "
+            f"{'startup s':>9} {'per-rec s':>9} {'speed-up':>8}")
+    base = rows[0]["wall_s"]
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r['mode']:<8} {r['recordings']:>10} {r['convenings']:>10} "
+                     f"{r['wall_s']:>8.1f} {r['startup_s']:>9.1f} {r['per_recording_s']:>9.1f} "
+                     f"{base / r['wall_s']:>7.2f}x" + ("  (failures)" if r["failed"] else ""))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="synthesize every convening in a folder")
+    run.add_argument("input", type=Path)
+    run.add_argument("--out", type=Path, required=True)
+    run.add_argument("--workers", type=int, default=None,
+                     help="Ray workers (default: CPUs / --cpus-per-worker)")
+    run.add_argument("--cpus-per-worker", type=int, default=1)
+    run.add_argument("--num-cpus", type=int, default=None, help="CPUs of the local Ray")
+    run.add_argument("--address", default=None, help="join this Ray cluster (ray://... or auto)")
+    run.add_argument("--serial", action="store_true", help="one process, no Ray")
+    run.add_argument("--model", default=None, help="Whisper model (default: SYNTH_WHISPER_MODEL)")
+    run.add_argument("--speakers", default=None, help="auto or a number")
+    run.add_argument("--themes", type=int, default=None)
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--include-facilitator", action="store_true")
+    run.add_argument("--force", action="store_true", help="redo everything")
+    b = sub.add_parser("bench", help="serial vs Ray on the same inputs")
+    b.add_argument("input", type=Path)
+    b.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    b.add_argument("--model", default=None)
+    b.add_argument("--keep", type=Path, default=None, help="copy each run's output here")
+    mk = sub.add_parser("make-input", help="build a folder of real inputs for bench")
+    mk.add_argument("folder", type=Path)
+    mk.add_argument("--convenings", type=int, default=6)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr, force=True)
+    for noisy in ("faster_whisper", "sentence_transformers", "synth", "httpx", "BERTopic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        if args.command == "make-input":
+            print(make_input(args.folder, args.convenings))
+            return 0
+        if args.command == "bench":
+            rows = bench(args.input, workers=args.workers, model=args.model, keep=args.keep)
+            print(bench_table(rows))
+            return 0
+        speakers = int(args.speakers) if args.speakers and args.speakers.isdigit() else \
+            args.speakers
+        rep = run_batch(args.input, args.out, workers=args.workers, serial=args.serial,
+                        address=args.address, num_cpus=args.num_cpus,
+                        cpus_per_worker=args.cpus_per_worker, model=args.model,
+                        speakers=speakers, n_themes=args.themes, seed=args.seed,
+                        include_facilitator=args.include_facilitator, force=args.force)
+    except SynthError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"{args.out / 'summary.md'}: {rep.counts()}")
+    return 2 if rep.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
