@@ -2,7 +2,8 @@
 
 Who sees what: a personal ballot link (``?code=...``) shows the ballot and nothing else;
 without the staff passcode only the sign-in and the vote page are reachable; facilitators
-and staff who signed in get the review, the vote and the results.
+and staff who signed in get the review, the vote and the results. Signing in lasts across
+reloads through a session token in the page's address (``?session=...``, see synth_app.auth).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import streamlit as st
 
 from synth_app import auth
+from synth_app.common import files
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -19,7 +21,7 @@ vote = st.Page("synth_app/pages/vote.py", title="Vote", url_path="vote")
 if st.query_params.get("code"):
     # A voter's personal link: the ballot only, with no menu to wander from.
     pages, position = [vote], "hidden"
-elif not auth.signed_in():
+elif not auth.restore(files()):
     pages = [st.Page("synth_app/pages/sign_in.py", title="Staff sign-in", default=True), vote]
     position = "sidebar"
 else:
@@ -27,7 +29,9 @@ else:
              st.Page("synth_app/pages/results.py", title="Vote and results",
                      url_path="results"), vote]
     position = "sidebar"
-    if st.sidebar.button("Sign out"):
-        st.session_state.pop(auth.SIGNED_IN, None)
+    if st.sidebar.button("Sign out", key="sign-out"):
+        auth.sign_out(files())
         st.rerun()
+    st.sidebar.caption("Signed in: this page's address keeps you signed in for "
+                       f"{auth.SESSION_HOURS:g} hours, so don't share it. Sign out when done.")
 st.navigation(pages, position=position).run()

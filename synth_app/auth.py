@@ -1,17 +1,25 @@
 """The staff passcode: chosen at set-up, kept only as a scrypt hash in a file beside the database.
 
 Facilitator and staff pages need it; a voter's code opens only the ballot.
+
+Signing in survives a page reload: it makes a random session token that lives in the page's
+address (``?session=...``) and, on the server, only as its sha256 with an expiry (``sessions``
+beside the passcode). Signing out revokes it; an expired or revoked token signs nobody in.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import hmac
+import json
 import logging
 import os
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -20,8 +28,10 @@ log = logging.getLogger(__name__)
 
 MIN_LENGTH = 8
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-SIGNED_IN = "staff_signed_in"
+SIGNED_IN = "staff_signed_in"  # holds this browser session's token
 _FAILS = "_passcode_failures"
+PARAM = "session"  # the query parameter that carries the token across reloads
+SESSION_HOURS = float(os.environ.get("SYNTH_SESSION_HOURS", "12"))
 
 
 def passcode_file(folder: Path) -> Path:
@@ -64,9 +74,103 @@ def set_passcode(folder: Path, passcode: str) -> None:
     log.info("staff passcode set in %s", path)
 
 
+# --- sign-in sessions ---------------------------------------------------------------------
+
+
+def sessions_file(folder: Path) -> Path:
+    """Where the hashes of live session tokens and their expiry times are kept."""
+    return folder / "sessions"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def _sessions(folder: Path, write: bool) -> Iterator[dict[str, float]]:
+    """The live sessions (hash -> expiry), locked; written back (expired ones dropped)."""
+    path = sessions_file(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(".sessions.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if write else fcntl.LOCK_SH)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            live = {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        except (OSError, ValueError, TypeError):
+            live = {}
+        yield live
+        if write:
+            now = time.time()
+            tmp = path.with_name(".sessions.tmp")
+            tmp.write_text(json.dumps({k: v for k, v in live.items() if v > now}),
+                           encoding="utf-8")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+
+
+def start_session(folder: Path, hours: float | None = None) -> str:
+    """A new random session token; only its hash is stored, with its expiry."""
+    token = secrets.token_urlsafe(32)
+    with _sessions(folder, write=True) as live:
+        live[_token_hash(token)] = time.time() + 3600 * (hours or SESSION_HOURS)
+    return token
+
+
+def session_valid(folder: Path, token: str | None) -> bool:
+    """True for a token that was issued here, is not revoked and has not expired."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return False
+    with _sessions(folder, write=False) as live:
+        expires = live.get(_token_hash(token))
+    return expires is not None and expires > time.time()
+
+
+def end_session(folder: Path, token: str | None) -> None:
+    """Revoke a token (signing out): it no longer signs anyone in, here or in another tab."""
+    if token:
+        with _sessions(folder, write=True) as live:
+            live.pop(_token_hash(token), None)
+
+
+def _sign_in(folder: Path) -> None:
+    token = start_session(folder)
+    st.session_state[SIGNED_IN] = token
+    st.query_params[PARAM] = token
+    log.info("staff signed in")
+
+
+def restore(folder: Path) -> bool:
+    """Whether this browser session is signed in, from its state or from the page's address.
+
+    Checked on every run, so a token revoked in another tab or expired ends this session too.
+    The token is put back in the address after each run (page changes may drop it), so a
+    reload keeps the facilitator signed in.
+    """
+    token = st.session_state.get(SIGNED_IN)
+    if not isinstance(token, str):
+        token = st.query_params.get(PARAM)
+    if session_valid(folder, token):
+        st.session_state[SIGNED_IN] = token
+        if st.query_params.get(PARAM) != token:
+            st.query_params[PARAM] = token
+        return True
+    st.session_state.pop(SIGNED_IN, None)
+    if PARAM in st.query_params:
+        del st.query_params[PARAM]
+    return False
+
+
+def sign_out(folder: Path) -> None:
+    """End this browser session's sign-in and revoke its token."""
+    end_session(folder, st.session_state.pop(SIGNED_IN, None))
+    if PARAM in st.query_params:
+        del st.query_params[PARAM]
+    log.info("staff signed out")
+
+
 def signed_in() -> bool:
-    """True once this browser session entered the passcode."""
-    return bool(st.session_state.get(SIGNED_IN))
+    """True while this browser session holds a live session token (see :func:`restore`)."""
+    return isinstance(st.session_state.get(SIGNED_IN), str)
 
 
 def sign_in_page(folder: Path) -> None:
@@ -88,7 +192,7 @@ def sign_in_page(folder: Path) -> None:
                     except ValueError as exc:
                         st.error(str(exc))
                     else:
-                        st.session_state[SIGNED_IN] = True
+                        _sign_in(folder)
                         st.rerun()
         return
     with st.form("sign-in"):
@@ -98,8 +202,8 @@ def sign_in_page(folder: Path) -> None:
             if fails >= 3:
                 time.sleep(min(2 ** (fails - 3), 8))  # slows guessing; scrypt does the rest
             if verify_passcode(passcode, path.read_text(encoding="utf-8")):
-                st.session_state[SIGNED_IN] = True
                 st.session_state.pop(_FAILS, None)
+                _sign_in(folder)
                 st.rerun()
             else:
                 st.session_state[_FAILS] = fails + 1

@@ -1,7 +1,11 @@
 """The voter's page: a personal code opens a ballot of dots, and task-team sign-up. Nothing else.
 
 Built for a phone: one column, the dots left always shown above the priorities and again
-beside the button that casts the ballot.
+beside the button that casts the ballot. When the vote asks for them, each priority also takes
+an importance and a feasibility score from 1 to 5 (optional, as a row of five choices).
+
+A code that was typed in goes into the page's address, as a personal link does, so a reload
+keeps the ballot open; "Use another code" forgets it.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ import streamlit as st
 from synth import ballots
 from synth.errors import SynthError
 from synth.report import md_escape
+from synth.voting import SCORE_MAX, SCORE_MIN
 from synth_app.common import engine, plain, shown_errors
 
 log = logging.getLogger(__name__)
 
 CODE = "voter_code"
 ROLES = {"member": "Join the task team", "champion": "Lead it as a champion"}
+SCORES = list(range(SCORE_MIN, SCORE_MAX + 1))
 
 
 def _source() -> str:
@@ -55,7 +61,13 @@ def render() -> None:
         st.session_state.pop(CODE, None)
         _code_form()
         return
+    if st.query_params.get("code") != code:
+        # A typed code goes into the address like a personal link: a reload keeps the ballot,
+        # and the page shows the ballot only.
+        st.query_params["code"] = code
+        st.rerun()
     plain(f"{voter.name}, {voter.convening_title}")
+    st.button("Not you? Use another code", key="forget-code", on_click=_forget)
     info = ballots.vote_info(engine(), voter.convening_id)
     if info.status == "draft":
         st.info("Voting has not opened yet. Keep this page open and refresh it when the "
@@ -68,8 +80,19 @@ def render() -> None:
     _volunteer(code, info, voter.role)
 
 
+def _forget() -> None:
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(
+            ("dots-", "importance-", "feasibility-"))]:
+        del st.session_state[key]
+    for key in (CODE, "_ballot_loaded"):
+        st.session_state.pop(key, None)
+    if "code" in st.query_params:
+        del st.query_params["code"]
+
+
 def _ballot(code: str, info: ballots.VoteInfo) -> None:
     rules = info.rules
+    scored = rules.ask_importance_feasibility
     keys = {tid: f"dots-{tid}" for tid, _ in info.priorities}
     if "_ballot_loaded" not in st.session_state:
         # Prefill once from the stored ballot, so a voter can change their mind.
@@ -77,6 +100,11 @@ def _ballot(code: str, info: ballots.VoteInfo) -> None:
             saved = ballots.current_ballot(engine(), code, source=_source())
             for tid, key in keys.items():
                 st.session_state[key] = int(saved.dots.get(tid, 0)) if saved else 0
+                if scored:
+                    st.session_state[f"importance-{tid}"] = (saved.importance.get(tid)
+                                                             if saved else None)
+                    st.session_state[f"feasibility-{tid}"] = (saved.feasibility.get(tid)
+                                                              if saved else None)
         st.session_state["_ballot_loaded"] = True
     spent = sum(int(st.session_state.get(k, 0) or 0) for k in keys.values())
     left = rules.dots_per_voter - spent
@@ -84,21 +112,43 @@ def _ballot(code: str, info: ballots.VoteInfo) -> None:
               f"{rules.max_per_priority} on one priority.")
     if left < 0:
         st.error(f"You spent {spent} dots but have {rules.dots_per_voter}: take some back.")
+    if scored:
+        st.caption(f"Also score each priority from {SCORE_MIN} (low) to {SCORE_MAX} (high): "
+                   "how important it is to your business, and how feasible for this "
+                   "partnership. Scores are optional.")
     for tid, label in info.priorities:
         with st.container(border=True):
             plain(label)
             st.number_input("Dots", min_value=0, max_value=rules.max_per_priority, step=1,
                             key=keys[tid])
+            if scored:
+                # Five short choices in a row fit a phone's width; none chosen = not scored.
+                st.radio("Importance", SCORES, index=None, horizontal=True,
+                         key=f"importance-{tid}")
+                st.radio("Feasibility", SCORES, index=None, horizontal=True,
+                         key=f"feasibility-{tid}")
     st.text(f"Dots left: {left} of {rules.dots_per_voter}")
     if st.button("Cast my ballot", type="primary", disabled=left < 0, key="cast"):
         with shown_errors():
             receipt = ballots.cast_ballot(
                 engine(), code, {tid: int(st.session_state.get(k, 0) or 0)
-                                 for tid, k in keys.items()}, source=_source())
+                                 for tid, k in keys.items()},
+                _scores("importance", keys) if scored else None,
+                _scores("feasibility", keys) if scored else None, source=_source())
             st.success(f"Your ballot is saved: {receipt.dots_spent} dots spent, "
                        f"{receipt.dots_left} left. You can change it until voting closes.")
             for note in receipt.notices:
                 plain(note)
+
+
+def _scores(what: str, keys: dict[int, str]) -> dict[int, int]:
+    """The scores the voter chose (priorities left unscored are left out)."""
+    out = {}
+    for tid in keys:
+        value = st.session_state.get(f"{what}-{tid}")
+        if value is not None:
+            out[tid] = int(value)
+    return out
 
 
 def _volunteer(code: str, info: ballots.VoteInfo, role: str) -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 from synth import review
 from synth.jobs import media_path
 from synth.store.queries import ThemeSummary
-from synth_app.common import act, clock, engine, files, plain
+from synth_app.common import FLASH, act, clock, engine, files, plain
 from synth_app.view import ConveningView, Said, quotes
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,39 @@ def toolbar(view: ConveningView, convening_id: int) -> None:
         st.button("Undo last action", key="undo", on_click=act,
                   args=("Undone.", review.undo, engine(), convening_id),
                   kwargs={"who": "facilitator"})
+
+
+def create_form(view: ConveningView, convening_id: int) -> None:
+    """A priority the room agreed on that synth did not find: a label and chosen statements."""
+    with st.expander("Create a priority by hand"):
+        st.write("Name it and pick the statements that support it; they leave the priorities "
+                 "they are in now. Undo takes it back.")
+        said = sorted(view.statements.values(), key=lambda x: (x.recording_id, x.start))
+        st.text_input("Label", key="create-label", placeholder="e.g. Shared welding lab")
+        st.multiselect("Statements that support it", [x.id for x in said], key="create-pick",
+                       format_func=lambda sid: f"{clock(view.statements[sid].start)} "
+                                               f"{_short(view.statements[sid])}",
+                       placeholder="Type words to find statements")
+        status = st.radio("Status", ["confirmed", "candidate"], horizontal=True,
+                          key="create-status")
+        themes = {t.id: t.version for t in view.themes}
+        st.button("Create priority", key="create", on_click=_create,
+                  args=(convening_id, status, view, themes))
+
+
+def _create(convening_id: int, status: str, view: ConveningView,
+            versions: dict[int, int]) -> None:
+    label = st.session_state.get("create-label", "")
+    picked = list(st.session_state.get("create-pick") or [])
+    # The versions of the themes the statements come from, as the page showed them.
+    sources = {view.statements[sid].theme_id for sid in picked if sid in view.statements}
+    expected = {tid: v for tid, v in versions.items() if tid in sources}
+    act(f"Created the priority \u201c{' '.join(label.split())}\u201d.", review.create_theme,
+        engine(), convening_id, label, picked, status=status, who="facilitator",
+        expected=expected)
+    if st.session_state[FLASH][0] == "success":  # start the next one afresh
+        st.session_state["create-label"] = ""
+        st.session_state["create-pick"] = []
 
 
 def _merge(chosen: list[int], label: str, expected: dict[int, int]) -> None:
@@ -171,6 +204,7 @@ def review_cards(view: ConveningView, convening_id: int) -> None:
                 "in the Recordings tab; candidates appear here when processing is done.")
         return
     toolbar(view, convening_id)
+    create_form(view, convening_id)
     for theme in view.active:
         card(view, theme, convening_id)
     gone = [t for t in view.themes if t.rank is None]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from synth import jobs
 from synth_app import cards, explore, setup, speakers, view
-from synth_app.common import pick_convening, plain, require_staff, show_flash, shown_errors
+from synth_app.common import files, pick_convening, plain, require_staff, show_flash, shown_errors
 
 
 def render() -> None:
@@ -22,6 +23,10 @@ def render() -> None:
                     "region, a title and a date.")
             return
         data = view.load(convening_id)
+        running = [j for j in jobs.jobs_of(files(), convening_id) if j.active]
+        if running:
+            st.info(f"Processing {len(running)} upload(s) in the background: see the progress "
+                    "in the Recordings tab. You can leave or reload this page meanwhile.")
         review_tab, files_tab, setup_tab, speakers_tab, explore_tab = st.tabs(
             ["Review", "Recordings", "Roster", "Speakers", "Map and search"])
         with review_tab:

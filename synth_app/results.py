@@ -57,7 +57,7 @@ def render() -> None:
         run_vote(convening_id, info)
         codes(convening_id, info)
         if info.status != "draft":
-            results(convening_id)
+            results(convening_id, info.rules.ask_importance_feasibility)
             exports(convening_id)
 
 
@@ -74,8 +74,10 @@ def run_vote(convening_id: int, info: ballots.VoteInfo) -> None:
                               value=rules.dots_per_voter, key="rules-dots")
         cap = b.number_input("At most on one priority", min_value=1, max_value=20,
                              value=rules.max_per_priority, key="rules-cap")
+        scores = st.checkbox("Also ask each voter to score importance and feasibility (1-5)",
+                             value=rules.ask_importance_feasibility, key="rules-scores")
         st.button("Open voting", type="primary", key="open-vote", on_click=_open,
-                  args=(convening_id, int(dots), int(cap)))
+                  args=(convening_id, int(dots), int(cap), bool(scores)))
     elif info.status == "open":
         st.text(f"Voting is open on {len(info.priorities)} priorities: {info.ballots_cast} "
                 f"ballot(s) cast, {info.codes_issued} code(s) issued.")
@@ -86,10 +88,11 @@ def run_vote(convening_id: int, info: ballots.VoteInfo) -> None:
         st.text(f"Voting is closed: {info.ballots_cast} ballot(s) cast.")
 
 
-def _open(convening_id: int, dots: int, cap: int) -> None:
+def _open(convening_id: int, dots: int, cap: int, scores: bool = False) -> None:
     def opening() -> None:
         ballots.open_vote(engine(), convening_id,
-                          BallotRules(dots_per_voter=dots, max_per_priority=cap))
+                          BallotRules(dots_per_voter=dots, max_per_priority=cap,
+                                      ask_importance_feasibility=scores))
 
     act("Voting is open.", opening)
 
@@ -124,8 +127,8 @@ def _issue(convening_id: int) -> None:
                                    "people to the roster on the Review page to issue more).")
 
 
-def results(convening_id: int) -> None:
-    """The ranked tally and the task teams."""
+def results(convening_id: int, scored: bool = False) -> None:
+    """The ranked tally, the mean importance and feasibility scores if asked, the task teams."""
     rows = ballots.results(engine(), convening_id)
     st.subheader("Result")
     if not rows or not any(r.dots for r in rows):
@@ -138,6 +141,8 @@ def results(convening_id: int) -> None:
             x=alt.X("dots:Q", title="business leaders' dots"),
             y=alt.Y("priority:N", sort=None, title=None), tooltip=["priority", "dots", "voters"])
         st.altair_chart(chart, width="stretch")
+        if scored:
+            score_table(rows)
     rosters = ballots.champion_rosters(engine(), convening_id)
     labels = {r.priority_id: r.label for r in rows}
     st.subheader("Champions and task teams")
@@ -145,6 +150,25 @@ def results(convening_id: int) -> None:
         "priority": [labels.get(r.priority_id, r.priority_id) for r in rosters],
         "champions": ["; ".join(r.champions) or "champion needed" for r in rosters],
         "members": ["; ".join(r.members) for r in rosters]}), hide_index=True, width="stretch")
+
+
+def _mean(value: float | None) -> str:
+    return "not scored" if value is None else f"{value:.1f}"
+
+
+def score_table(rows: list) -> None:
+    """Mean importance and feasibility of each priority (1-5), beside its dots."""
+    st.subheader("Importance and feasibility")
+    if not any(r.importance_mean is not None or r.feasibility_mean is not None for r in rows):
+        st.info("No scores yet: voters score each priority from 1 to 5 on their ballot; the "
+                "means appear here.")
+        return
+    st.dataframe(pd.DataFrame({
+        "priority": [f"{r.rank}. {r.label}" for r in rows],
+        "dots": [r.dots for r in rows],
+        "mean importance (1-5)": [_mean(r.importance_mean) for r in rows],
+        "mean feasibility (1-5)": [_mean(r.feasibility_mean) for r in rows]}),
+        hide_index=True, width="stretch")
 
 
 def exports(convening_id: int) -> None:

@@ -24,6 +24,10 @@ UPLOAD_TYPES = ["wav", "flac", "mp3", "m4a", "ogg", "opus", "webm", "mp4", "mkv"
                 "txt", "vtt", "srt", "json"]
 MAX_UPLOAD_MB = int(os.environ.get("SYNTH_MAX_UPLOAD_MB", "500"))
 MODELS = {"base": "Whisper base (accurate)", "tiny.en": "Whisper tiny.en (fast)"}
+# Where each stage of a job ends on its 0-1 progress: synth.jobs.process gives the pipeline
+# 0-0.9 and saving the rest; synth.pipeline.synthesize gives transcription its first 60 %
+# (statements, embeddings and themes the next 40 %).
+STAGES = (("Transcription", 0.9 * 0.6), ("Theme finding", 0.9), ("Saving", 1.0))
 
 
 def new_convening_form(expanded: bool) -> None:
@@ -89,7 +93,7 @@ def uploads(convening_id: int) -> None:
             st.error(f"Larger than {MAX_UPLOAD_MB} MB: {', '.join(too_big)}. Split the "
                      "recording or raise SYNTH_MAX_UPLOAD_MB.")
         else:
-            with shown_errors():
+            with shown_errors(), st.spinner("Saving the upload..."):
                 jobs.submit(database_url(), convening_id,
                             [(f.name, f.getvalue()) for f in chosen], model=model,
                             who="facilitator")
@@ -116,12 +120,46 @@ def job_status(convening_id: int) -> None:
         _show_jobs(current)
 
 
+def stages(job: jobs.Job) -> list[tuple[str, str]]:
+    """(stage, how far) for upload, transcription, theme finding and saving of a job."""
+    out = [("Upload", f"done, {_size(job)}")]
+    start = 0.0
+    for name, end in STAGES:
+        # Whisper says "done" at the end of transcription; telling the voices apart comes
+        # next and reports no progress of its own, so the stage stays open until it is over.
+        diarizing = name == "Transcription" and job.message == "done"
+        if job.status == "done" or job.progress > end or (job.progress >= end
+                                                          and not diarizing):
+            state = "done"
+        elif job.progress > start or (start == 0.0 and job.status == "running"):
+            part = (job.progress - start) / (end - start)
+            state = (f"{part:.0%}, {job.message}" if not diarizing
+                     else "words done; telling the speakers apart")
+        else:
+            state = "waiting"
+        out.append((name, state))
+        start = end
+    return out
+
+
+def _size(job: jobs.Job) -> str:
+    total = 0
+    for p in job.inputs:
+        try:
+            total += Path(p).stat().st_size
+        except OSError:
+            pass
+    return f"{len(job.inputs)} file(s), {total / 1e6:.1f} MB"
+
+
 def _show_jobs(current: list[jobs.Job]) -> None:
     for job in current[:5]:
         # File names are user input: escaped, as these messages render Markdown.
         names = md_escape(", ".join(Path(p).name for p in job.inputs))
         if job.active:
             st.progress(job.progress, text=f"{names}: {job.message} ({job.progress:.0%})")
+            for name, state in stages(job):
+                st.text(f"{name}: {state}")
         elif job.status == "done":
             r = job.report
             st.success(f"{names}: processed. {r.get('statements_added', 0)} new statements, "

@@ -1,27 +1,53 @@
-"""Correcting who spoke: map each speaker label (S1, SPEAKER_02 ...) to a person on the roster."""
+"""Correcting who spoke: rename a speaker label, merge two labels of one person, and map each
+label (S1, SPEAKER_02, a name from a transcript ...) to a person on the roster.
+
+Every change is one audited, undoable review action (Undo on the Review tab takes it back).
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from synth import review
 from synth.report import md_escape
-from synth_app.common import engine, shown_errors
+from synth_app.common import act, engine, shown_errors
 from synth_app.view import ConveningView
 
 NOBODY = "(not on the roster)"
 
 
 def speaker_editor(view: ConveningView, convening_id: int) -> None:
-    """One row per speaker label; saving applies only the changed ones (each one audited)."""
+    """Who each label is now, then the three corrections."""
     if not view.assigned:
-        st.info("No speakers yet: they appear once recordings or transcripts are processed.")
+        st.info("No speakers yet: they appear once recordings or transcripts are processed "
+                "in the Recordings tab.")
         return
+    st.write("Correct who spoke. Breadth of support counts business leaders, so this changes "
+             "the ranking.")
+    said = {label: 0 for label in view.assigned}
+    for s in view.statements.values():
+        if s.label in said:
+            said[s.label] += 1
+    # A dataframe shows names as plain text, whatever the transcript called people.
+    st.dataframe(pd.DataFrame({
+        "label": list(said), "shown as": [view.speakers.get(k, k) for k in said],
+        "roster person": [view.assigned.get(k) or "" for k in said],
+        "same person as": [view.merged.get(k) or "" for k in said],
+        "statements": list(said.values())}), hide_index=True, width="stretch")
+    st.subheader("Map to the roster")
+    roster_form(view, convening_id)
+    st.subheader("Rename")
+    rename_form(view, convening_id)
+    st.subheader("Merge two speakers")
+    merge_form(view, convening_id)
+
+
+def roster_form(view: ConveningView, convening_id: int) -> None:
+    """One row per speaker label; saving applies only the changed ones (each one audited)."""
     if not view.roster:
-        st.info("Add the roster in the Set-up tab first; then map each speaker to a person.")
+        st.info("Add the roster in the Roster tab first; then map each speaker to a person.")
         return
-    st.write("Map each speaker the transcript found to a person on the roster. Breadth of "
-             "support counts business leaders, so this changes the ranking.")
     choices = [NOBODY, *view.roster]
     with st.form("speakers"):
         picked = {}
@@ -41,3 +67,44 @@ def speaker_editor(view: ConveningView, convening_id: int) -> None:
                         changed += 1
                 st.session_state["_flash"] = ("success", f"Updated {changed} speaker(s).")
                 st.rerun()
+
+
+def rename_form(view: ConveningView, convening_id: int) -> None:
+    """Give a label the name of the person (a roster name also maps the label to them)."""
+    labels = list(view.assigned)
+    st.caption("For someone not on the roster. A speaker mapped to a roster person shows as "
+               "that person; typing a roster name here maps the speaker to them.")
+    left, mid, right = st.columns([2, 3, 1], vertical_alignment="bottom")
+    label = left.selectbox("Speaker", labels, key="speaker-rename-pick",
+                           format_func=lambda k: _describe(view, k))
+    mid.text_input("Their name", key="speaker-rename-name", placeholder="e.g. Linda Park")
+    right.button("Rename", key="speaker-rename", on_click=_rename, args=(convening_id, label))
+
+
+def _rename(convening_id: int, label: str) -> None:
+    name = st.session_state.get("speaker-rename-name", "")
+    act(f"Speaker {label} is now {' '.join(name.split())}.", review.rename_speaker, engine(),
+        convening_id, label, name, who="facilitator")
+    if st.session_state["_flash"][0] == "success":
+        st.session_state["speaker-rename-name"] = ""
+
+
+def merge_form(view: ConveningView, convening_id: int) -> None:
+    """Two labels of one person (diarization split a voice): the second counts as the first."""
+    labels = list(view.assigned)
+    if len(labels) < 2:
+        st.info("Only one speaker: nothing to merge.")
+        return
+    left, mid, right = st.columns([3, 3, 1], vertical_alignment="bottom")
+    other = left.selectbox("This speaker", labels, key="speaker-merge-other",
+                           format_func=lambda k: _describe(view, k))
+    keep = mid.selectbox("is the same person as", [k for k in labels if k != other],
+                         key="speaker-merge-keep", format_func=lambda k: _describe(view, k))
+    right.button("Merge", key="speaker-merge", disabled=keep is None, on_click=act,
+                 args=(f"Speaker {other} now counts as {keep}.", review.merge_speakers,
+                       engine(), convening_id, keep, other), kwargs={"who": "facilitator"})
+
+
+def _describe(view: ConveningView, label: str) -> str:
+    shown = view.speakers.get(label, label)
+    return label if shown == label else f"{label} ({shown})"

@@ -32,6 +32,7 @@ class ConveningView:
     statements: dict[str, Said]
     speakers: dict[str, str]  # label -> resolved name
     assigned: dict[str, str | None]  # label -> roster name it is mapped to
+    merged: dict[str, str | None]  # label -> the label it was merged into (same person)
     roster: tuple[str, ...]
     business_share: float | None
 
@@ -68,6 +69,7 @@ def load(convening_id: int) -> ConveningView:
         return ConveningView(
             title=conv.title, themes=tuple(themes), statements=statements,
             speakers={label: w.name for label, w in who.items()}, assigned=assigned,
+            merged={label: r.merged_into for label, r in rows.items()},
             roster=tuple(sorted(p.name for p in roster.values())),
             business_share=talk.shares.get("business") if talk else None)
 

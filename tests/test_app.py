@@ -133,6 +133,44 @@ def test_first_use_chooses_a_passcode_stored_only_as_a_scrypt_hash(db) -> None:
     assert auth.verify_passcode(PASSCODE, stored) and not auth.verify_passcode("nope", stored)
 
 
+def test_a_reload_keeps_the_facilitator_signed_in_until_sign_out(db) -> None:
+    folder = jobs.files_dir(db["url"])
+    at = signed_in()
+    token = at.query_params.get(auth.PARAM)
+    assert token and len(token) >= 40
+    # Only the token's hash is kept on the server, with its expiry.
+    stored = auth.sessions_file(folder).read_text()
+    assert token not in stored and auth._token_hash(token) in stored
+
+    reloaded = AppTest.from_file(APP, default_timeout=30)  # a reload: a new browser session
+    reloaded.query_params[auth.PARAM] = token
+    reloaded.run()
+    assert [t.value for t in reloaded.title] == ["Candidate priorities"]
+    assert reloaded.query_params.get(auth.PARAM) == token
+
+    next(b for b in reloaded.sidebar.button if b.key == "sign-out").click()
+    reloaded.run()
+    assert [t.value for t in reloaded.title] == ["synth: staff sign-in"]
+    assert auth.PARAM not in reloaded.query_params
+    again = AppTest.from_file(APP, default_timeout=30)
+    again.query_params[auth.PARAM] = token  # the old address, after sign-out
+    again.run()
+    assert [t.value for t in again.title] == ["synth: staff sign-in"]
+    assert not at.exception and not again.exception
+
+
+@pytest.mark.parametrize("token", ["made-up-token", "expired"])
+def test_a_forged_or_expired_session_token_signs_nobody_in(db, token) -> None:
+    if token == "expired":
+        token = auth.start_session(jobs.files_dir(db["url"]), hours=-1)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params[auth.PARAM] = token
+    at.run()
+    assert [t.value for t in at.title] == ["synth: staff sign-in"]
+    assert not any("welder" in t for t in texts(at))
+    assert auth.PARAM not in at.query_params
+
+
 # --- facilitator review --------------------------------------------------------------------
 
 
@@ -215,6 +253,34 @@ def test_split_with_preview_and_move_statements(db) -> None:
     assert not at.exception
 
 
+def test_create_a_priority_by_hand(db) -> None:
+    engine, conv = db["engine"], db["convening"]
+    before = themes(engine, conv)
+    taken = [before["air permits"].statement_ids[0], before["welder apprenticeships"]
+             .statement_ids[0]]
+    at = signed_in()
+    button(at, "create").click()  # nothing filled in: a plain message, nothing made
+    at.run()
+    assert "needs a label" in at.error[0].value
+    next(t for t in at.text_input if t.key == "create-label").input("Shared <i>welding</i> lab")
+    next(m for m in at.multiselect if m.key == "create-pick").set_value(taken)
+    at.run()
+    button(at, "create").click()
+    at.run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Created the priority")
+    after = themes(engine, conv)
+    made = after["Shared <i>welding</i> lab"]
+    assert made.status == "confirmed" and sorted(made.statement_ids) == sorted(taken)
+    assert len(after["air permits"].statement_ids) == 3
+    # The label is shown as text, never as markup.
+    assert any(t.endswith("Shared <i>welding</i> lab") for t in texts(at))
+    button(at, "undo").click()
+    at.run()
+    assert "Shared <i>welding</i> lab" not in {
+        label for label, t in themes(engine, conv).items() if t.rank is not None}
+
+
 def test_speakers_map_to_the_roster(db) -> None:
     from synth import review
 
@@ -229,6 +295,65 @@ def test_speakers_map_to_the_roster(db) -> None:
         who = queries.resolve_speakers(s, queries.get_convening(s, conv))
     assert who["Pat"].name == "Cy"
     assert not at.exception
+
+
+def _who(engine, conv) -> dict[str, str]:
+    with transaction(engine) as s:
+        return {k: w.name for k, w in
+                queries.resolve_speakers(s, queries.get_convening(s, conv)).items()}
+
+
+def test_speakers_rename_and_merge(db) -> None:
+    from synth import review
+
+    engine, conv = db["engine"], db["convening"]
+    review.assign_speaker(engine, conv, "Pat", None)  # a voice not on the roster
+    at = signed_in()
+    assert any("statements" in d.value.columns for d in at.dataframe)
+    next(s for s in at.selectbox if s.key == "speaker-rename-pick").set_value("Pat")
+    next(t for t in at.text_input if t.key == "speaker-rename-name").input("Pat [Morgan]")
+    at.run()
+    button(at, "speaker-rename").click()
+    at.run()
+    assert not at.exception
+    assert _who(engine, conv)["Pat"] == "Pat [Morgan]"
+    assert at.success[0].value.startswith("Speaker Pat is now")
+
+    next(s for s in at.selectbox if s.key == "speaker-merge-other").set_value("Ben")
+    at.run()
+    next(s for s in at.selectbox if s.key == "speaker-merge-keep").set_value("Ana")
+    at.run()
+    button(at, "speaker-merge").click()
+    at.run()
+    assert not at.exception
+    assert _who(engine, conv)["Ben"] == "Ana"
+    # Ben's statements now count as Ana's: breadth of support drops where both spoke.
+    button(at, "undo").click()
+    at.run()
+    assert _who(engine, conv)["Ben"] == "Ben"
+
+    next(t for t in at.text_input if t.key == "speaker-rename-name").input("   ")
+    at.run()
+    button(at, "speaker-rename").click()
+    at.run()
+    assert "cannot be empty" in at.error[0].value
+    assert not at.exception
+
+
+def test_speakers_tab_without_speakers_says_what_to_do(tmp_path, monkeypatch) -> None:
+    from synth.store import setup
+
+    url = f"sqlite:///{tmp_path / 'bare.db'}"
+    monkeypatch.setenv("SYNTH_DATABASE_URL", url)
+    engine = make_engine(url)
+    init_db(engine)
+    setup.create_convening(engine, title="Launch", industry="M", region="R")
+    auth.set_passcode(jobs.files_dir(url), PASSCODE)
+    at = signed_in()
+    infos = [i.value for i in at.info]
+    assert any("No speakers yet" in i and "Recordings tab" in i for i in infos)
+    assert any("No candidate priorities yet" in i for i in infos)
+    engine.dispose()
 
 
 def test_search_and_map(db) -> None:
@@ -286,6 +411,88 @@ def test_a_voter_code_opens_the_ballot_and_nothing_else(db) -> None:
     at.run()
     rosters = ballots.champion_rosters(db["engine"], db["convening"])
     assert any("Ana" in r.champions for r in rosters)
+
+
+def test_a_typed_code_survives_a_reload_and_opens_only_the_ballot(db) -> None:
+    codes = _open_vote(db)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("synth_app/pages/vote.py").run()
+    next(t for t in at.text_input if t.label == "Your voter code").input(codes["Ben"])
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert at.query_params.get("code") == codes["Ben"]
+    assert len(at.number_input) == 3 and not at.sidebar.button
+
+    reloaded = AppTest.from_file(APP, default_timeout=30)
+    reloaded.query_params["code"] = at.query_params["code"]
+    reloaded.run()
+    assert [t.value for t in reloaded.title] == ["Your ballot"]
+    assert len(reloaded.number_input) == 3
+    assert not any(b.key in {"merge", "open-vote", "sign-out"} for b in reloaded.button)
+
+    button(reloaded, "forget-code").click()
+    reloaded.run()
+    assert "code" not in reloaded.query_params
+    assert not reloaded.number_input and not reloaded.exception
+
+
+def test_importance_and_feasibility_scores_when_the_vote_asks(db) -> None:
+    from synth import review
+    from synth.voting import BallotRules
+
+    engine, conv = db["engine"], db["convening"]
+    for t in themes(engine, conv).values():
+        review.confirm(engine, t.id)
+    at = signed_in()
+    at.switch_page("synth_app/pages/results.py").run()
+    next(c for c in at.checkbox if c.key == "rules-scores").check()
+    at.run()
+    button(at, "open-vote").click()
+    at.run()
+    assert ballots.vote_info(engine, conv).rules == BallotRules(
+        dots_per_voter=3, max_per_priority=2, ask_importance_feasibility=True)
+    assert any("No scores yet" in i.value for i in at.info)
+    codes = dict(ballots.issue_codes(engine, conv))
+
+    first, second = (tid for tid, _ in ballots.vote_info(engine, conv).priorities[:2])
+    for name, importance, feasibility in (("Ana", 5, 2), ("Ben", 4, 3)):
+        voter = AppTest.from_file(APP, default_timeout=30)
+        voter.query_params["code"] = codes[name]
+        voter.run()
+        radios = {r.key: r for r in voter.radio}
+        assert {f"importance-{first}", f"feasibility-{first}"} <= set(radios)
+        assert radios[f"importance-{first}"].value is None  # optional: nothing chosen yet
+        voter.number_input[0].set_value(1)
+        radios[f"importance-{first}"].set_value(importance)
+        radios[f"feasibility-{first}"].set_value(feasibility)
+        voter.run()
+        button(voter, "cast").click()
+        voter.run()
+        assert voter.success[0].value.startswith("Your ballot is saved"), voter.error
+        saved = ballots.current_ballot(engine, codes[name])
+        assert saved.importance == {first: importance} and saved.feasibility == {
+            first: feasibility}
+        assert second not in saved.importance
+
+    again = AppTest.from_file(APP, default_timeout=30)  # coming back shows the saved scores
+    again.query_params["code"] = codes["Ana"]
+    again.run()
+    assert next(r for r in again.radio if r.key == f"importance-{first}").value == 5
+
+    at.run()
+    table = next(d.value for d in at.dataframe if "mean importance (1-5)" in d.value.columns)
+    row = table.iloc[0]
+    assert row["mean importance (1-5)"] == "4.5" and row["mean feasibility (1-5)"] == "2.5"
+    assert "not scored" in set(table["mean importance (1-5)"])
+    assert not at.exception
+
+
+def test_a_vote_without_scores_asks_for_none(db) -> None:
+    codes = _open_vote(db)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["code"] = codes["Ana"]
+    at.run()
+    assert not at.radio or all(not (r.key or "").startswith("importance") for r in at.radio)
 
 
 def test_a_wrong_code_is_a_plain_message(db) -> None:
@@ -347,3 +554,32 @@ def test_a_job_whose_process_died_is_reported_failed(db) -> None:
     jobs._write(root, replace(jobs.load(root, job.id), status="running", pid=pid))
     (state,) = jobs.jobs_of(root, db["convening"])
     assert state.status == "failed" and "stopped unexpectedly" in (state.error or "")
+
+
+def test_a_running_job_shows_each_stage_and_is_seen_after_a_reload(db) -> None:
+    from synth_app.setup import stages
+
+    job = jobs.submit(db["url"], db["convening"], [("notes.txt", b"Ana: we need welders.\n")],
+                      start=False)
+    root = jobs.files_dir(db["url"])
+    # Whisper is half way through the audio (the pid is this test's: the job looks alive).
+    jobs._write(root, replace(job, status="running", pid=os.getpid(), progress=0.27,
+                              message="50% of audio, about 60 s left"))
+    at = signed_in()  # a new browser session, as after a reload
+    shown = texts(at)
+    assert any(t.startswith("Upload: done, 1 file(s)") for t in shown)
+    assert "Transcription: 50%, 50% of audio, about 60 s left" in shown
+    assert "Theme finding: waiting" in shown
+    assert any("in the background" in i.value for i in at.info)
+    assert not at.exception
+
+    def stage(progress: float, message: str) -> dict[str, str]:
+        state = replace(job, status="running", progress=progress, message=message)
+        return dict(stages(state))
+
+    assert stage(0.54, "done")["Transcription"] == "words done; telling the speakers apart"
+    assert stage(0.54, "splitting statements")["Transcription"] == "done"
+    assert stage(0.72, "embedding statements")["Theme finding"].startswith("50%")
+    assert stage(0.95, "saving: themes") == {"Upload": stage(0, "")["Upload"],
+                                             "Transcription": "done", "Theme finding": "done",
+                                             "Saving": "50%, saving: themes"}
