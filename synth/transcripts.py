@@ -9,6 +9,7 @@ the recording's kind.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,6 +101,9 @@ def parse_cues(text: str, recording_id: str, path: Path) -> list[Turn]:
     lines = text.splitlines()
     turns: list[Turn] = []
     for start, end, first, body in _cues(lines):
+        if not (math.isfinite(start) and math.isfinite(end)):
+            raise InputError(f"{path}: the cue at line {first} has an impossible time "
+                             f"({lines[first - 1].strip()[:40]}...). Fix its timing line.")
         if end < start:
             raise InputError(
                 f"{path}: the cue at line {first} ends before it starts. Fix its timing line."
@@ -120,13 +124,51 @@ def parse_cues(text: str, recording_id: str, path: Path) -> list[Turn]:
     return turns
 
 
+def _time(obj: dict[str, Any], where: str) -> tuple[float, float]:
+    """(start, end) in seconds: finite, not negative, in order; else ValueError naming them."""
+    start, end = float(obj["start"]), float(obj["end"])
+    if not (math.isfinite(start) and math.isfinite(end) and 0 <= start <= end):
+        raise ValueError(f"{where} has start {start} and end {end}; times are seconds from "
+                         "the start, and a turn ends after it starts")
+    return start, end
+
+
+def _optional(obj: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool) \
+            and math.isfinite(value):
+        return float(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if kind is str and isinstance(value, str):
+        return value
+    raise ValueError(f"{where}.{key} should be {kind.__name__}, got {str(value)[:40]!r}")
+
+
+def _text(obj: dict[str, Any], where: str) -> str:
+    value = obj["text"]
+    if not isinstance(value, str):
+        raise ValueError(f"{where}.text should be text, got {type(value).__name__}")
+    return value
+
+
 def _turn_from_json(raw: dict[str, Any], recording_id: str, index: int) -> Turn:
-    words = tuple(Word(float(w["start"]), float(w["end"]), str(w["text"]),
-                       float(w.get("probability", 1.0)), w.get("speaker"))
-                  for w in raw.get("words") or ())
-    return Turn(recording_id=recording_id, index=index, start=float(raw["start"]),
-                end=float(raw["end"]), text=str(raw["text"]), speaker=raw.get("speaker"),
-                line=raw.get("line"), words=words, confidence=raw.get("confidence"))
+    where = f"turns[{index}]"
+    words = []
+    for n, w in enumerate(raw.get("words") or ()):
+        at = f"{where}.words[{n}]"
+        probability = float(w.get("probability", 1.0))
+        if not math.isfinite(probability):
+            raise ValueError(f"{at}.probability is {probability}")
+        words.append(Word(*_time(w, at), _text(w, at), probability,
+                          _optional(w, "speaker", str, at)))
+    start, end = _time(raw, where)
+    return Turn(recording_id=recording_id, index=index, start=start, end=end,
+                text=_text(raw, where), speaker=_optional(raw, "speaker", str, where),
+                line=_optional(raw, "line", int, where), words=tuple(words),
+                confidence=_optional(raw, "confidence", float, where))
 
 
 def parse_json(text: str, recording: Recording, path: Path) -> Transcript:
@@ -135,15 +177,18 @@ def parse_json(text: str, recording: Recording, path: Path) -> Transcript:
         data = json.loads(text)
         raw_turns = data["turns"]
         turns = tuple(_turn_from_json(t, recording.id, i) for i, t in enumerate(raw_turns))
-        removed = tuple(Removal(recording.id, float(r["start"]), float(r["end"]), str(r["text"]),
-                                str(r["reason"])) for r in data.get("removed") or ())
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        removed = tuple(Removal(recording.id, *_time(r, f"removed[{n}]"), str(r["text"]),
+                                str(r["reason"])) for n, r in enumerate(data.get("removed") or ()))
+        language = _optional(data, "language", str, "the transcript")
+        model = _optional(data, "model", str, "the transcript")
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError,
+            RecursionError) as exc:
         raise InputError(
-            f"{path}: is not a synth transcript JSON ({type(exc).__name__}: {exc}). Expected an "
-            'object with a "turns" list of {"start", "end", "text", "speaker"}.'
+            f"{path}: is not a synth transcript JSON ({type(exc).__name__}: {str(exc)[:200]}). "
+            'Expected an object with a "turns" list of {"start", "end", "text", "speaker"}.'
         ) from exc
-    return Transcript(recording=recording, turns=turns, language=data.get("language"),
-                      removed=removed, model=data.get("model"))
+    return Transcript(recording=recording, turns=turns, language=language, removed=removed,
+                      model=model)
 
 
 def load_transcript(path: str | Path, recording: Recording, limit: int) -> Transcript:

@@ -70,6 +70,15 @@ MALFORMED: dict[str, tuple[Callable[[dict], None], str]] = {
     "theme label missing": (lambda d: d["themes"][0].pop("label"), "themes[0]: 'label'"),
     "bad role": (_set(("participants", 0, "role"), "boss"), "unknown role 'boss'"),
     "empty object": (lambda d: d.clear(), "'recordings' is missing"),
+    # Found by tests/test_fuzz.py: each of these used to reach the database and fail there
+    # (IntegrityError, OverflowError) or be stored as a time no export can write.
+    "start is NaN": (_set(("statements", 3, "start"), float("nan")), "statements[3].start"),
+    "end is infinite": (_set(("statements", 3, "end"), float("inf")), "statements[3].end"),
+    "turn too large": (_set(("statements", 0, "turn"), 2**64), "whole number from 0"),
+    "speaker too long": (_set(("statements", 0, "speaker"), "x" * 201), "too long"),
+    "NUL in text": (_set(("statements", 0, "text"), "a\x00b"), "NUL character"),
+    "talk time infinite": (_set(("talk_time_by_role", "business"), float("inf")),
+                           "'talk_time_by_role' must map roles to numbers"),
 }
 
 

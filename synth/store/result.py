@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,7 @@ def load_result(path: str | Path) -> ResultIn:
         raise InputError(f"{p}: no such result file.") from None
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{p}: not a JSON result file ({exc}).") from None
     return parse_result(data, source=p.name)
 
@@ -122,7 +123,17 @@ class _Where:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A finite number: JSON's NaN and Infinity are refused (a database stores no such time)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
+# Whole numbers (turn, line) must fit the database's integer columns.
+MAX_INT = 2**31 - 1
 
 
 def _list(data: dict[str, Any], key: str, where: _Where, *, optional: bool = False) -> list[Any]:
@@ -137,7 +148,29 @@ def _list(data: dict[str, Any], key: str, where: _Where, *, optional: bool = Fal
 
 
 def _get(obj: Any, key: str, kind: type | tuple[type, ...], where: _Where, *,
-         optional: bool = False, default: Any = None) -> Any:
+         optional: bool = False, default: Any = None, max_len: int | None = None) -> Any:
+    value = _get_typed(obj, key, kind, where, optional=optional, default=default)
+    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_INT:
+        raise InputError(f"{where.at(key)}: expected a whole number from 0 to {MAX_INT}, "
+                         f"got {value}.")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InputError(f"{where.at(key)}: holds a NUL character (\\x00); "
+                             "the file is corrupt.")
+        if max_len is not None and len(value) > max_len:
+            raise InputError(f"{where.at(key)}: {len(value)} characters is too long "
+                             f"(at most {max_len}).")
+    return value
+
+
+def _short(value: Any) -> str:
+    """A value for a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _get_typed(obj: Any, key: str, kind: type | tuple[type, ...], where: _Where, *,
+               optional: bool = False, default: Any = None) -> Any:
     if not isinstance(obj, dict):
         raise InputError(f"{where}: expected an object, got {type(obj).__name__}.")
     if key not in obj or obj[key] is None:
@@ -149,40 +182,44 @@ def _get(obj: Any, key: str, kind: type | tuple[type, ...], where: _Where, *,
     if numeric and _is_number(value):
         return float(value)
     if isinstance(value, bool) and kind is int:
-        raise InputError(f"{where.at(key)}: expected an integer, got {value!r}.")
+        raise InputError(f"{where.at(key)}: expected an integer, got {_short(value)}.")
     if not numeric and isinstance(value, kind):
         return value
     name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-    raise InputError(f"{where.at(key)}: expected {name}, got {value!r}.")
+    raise InputError(f"{where.at(key)}: expected {name}, got {_short(value)}.")
 
 
 def _recording(r: Any, where: _Where) -> RecordingIn:
-    return RecordingIn(id=_get(r, "id", str, where), name=_get(r, "name", str, where),
-                       kind=_get(r, "kind", str, where, optional=True, default="audio"),
+    return RecordingIn(id=_get(r, "id", str, where, max_len=64),
+                       name=_get(r, "name", str, where, max_len=500),
+                       kind=_get(r, "kind", str, where, optional=True, default="audio",
+                                 max_len=20),
                        duration=_get(r, "duration", float, where, optional=True))
 
 
 def _participant(p: Any, where: _Where) -> ParticipantIn:
     role = _get(p, "role", str, where, optional=True, default="business")
     if role not in ROLES:
-        raise InputError(f"{where.at('role')}: unknown role {role!r}; "
+        raise InputError(f"{where.at('role')}: unknown role {_short(role)}; "
                          f"use one of {', '.join(ROLES)}.")
-    return ParticipantIn(name=_get(p, "name", str, where),
-                         company=_get(p, "company", str, where, optional=True), role=role)
+    return ParticipantIn(name=_get(p, "name", str, where, max_len=200),
+                         company=_get(p, "company", str, where, optional=True, max_len=200),
+                         role=role)
 
 
 def _statement(s: Any, where: _Where, position: int) -> StatementIn:
     kind = _get(s, "kind", str, where, optional=True, default="other")
     if kind not in STATEMENT_KINDS:
-        raise InputError(f"{where.at('kind')}: unknown kind {kind!r}; "
+        raise InputError(f"{where.at('kind')}: unknown kind {_short(kind)}; "
                          f"use one of {', '.join(STATEMENT_KINDS)}.")
     start, end = _get(s, "start", float, where), _get(s, "end", float, where)
     if end < start:
         raise InputError(f"{where}: ends ({end}) before it starts ({start}).")
     return StatementIn(
-        id=_get(s, "id", str, where), text=_get(s, "text", str, where),
-        speaker=_get(s, "speaker", str, where, optional=True), start=start, end=end,
-        recording=_get(s, "recording", str, where),
+        id=_get(s, "id", str, where, max_len=64), text=_get(s, "text", str, where),
+        speaker=_get(s, "speaker", str, where, optional=True, max_len=200), start=start,
+        end=end,
+        recording=_get(s, "recording", str, where, max_len=64),
         line=_get(s, "line", int, where, optional=True),
         turn=_get(s, "turn", int, where, optional=True, default=0), kind=kind,
         clusterable=_get(s, "clusterable", bool, where, optional=True, default=True),
@@ -194,7 +231,8 @@ def _theme(t: Any, where: _Where) -> ThemeIn:
     if not all(isinstance(i, str) for i in ids):
         raise InputError(f"{where.at('statement_ids')}: statement ids are strings.")
     keywords = _get(t, "keywords", list, where, optional=True, default=[])
-    return ThemeIn(id=str(_get(t, "id", (str, int), where)), label=_get(t, "label", str, where),
+    return ThemeIn(id=str(_get(t, "id", (str, int), where, max_len=64)),
+                   label=_get(t, "label", str, where, max_len=300),
                    label_generated=_get(t, "label_generated", bool, where, optional=True,
                                         default=True),
                    keywords=tuple(str(k) for k in keywords), statement_ids=tuple(ids),
@@ -221,7 +259,7 @@ def _check_links(source: str, recordings: tuple[RecordingIn, ...],
         for sid in t.statement_ids:
             if sid not in seen:
                 raise InputError(f"{source}: theme {t.id!r} ({t.label!r}) lists statement "
-                                 f"{sid!r}, which is not in 'statements'.")
+                                 f"{_short(sid)}, which is not in 'statements'.")
             if sid in owner and owner[sid] != t.id:
                 raise InputError(f"{source}: statement {sid!r} is in two themes "
                                  f"({owner[sid]!r} and {t.id!r}).")
