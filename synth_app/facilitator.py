@@ -24,8 +24,11 @@ def render() -> None:
             return
         data = view.load(convening_id)
         running = [j for j in jobs.jobs_of(files(), convening_id) if j.active]
+        # Always one element here, so the tabs below keep their place (and the chosen tab)
+        # when a job starts or ends.
+        notice = st.empty()
         if running:
-            st.info(f"Processing {len(running)} upload(s) in the background: see the progress "
+            notice.info(f"Processing {len(running)} upload(s) in the background: see the progress "
                     "in the Recordings tab. You can leave or reload this page meanwhile.")
         review_tab, files_tab, setup_tab, speakers_tab, explore_tab = st.tabs(
             ["Review", "Recordings", "Roster", "Speakers", "Map and search"])
