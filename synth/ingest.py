@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -92,7 +93,6 @@ def decode_audio(path: str | Path, sampling_rate: int = SAMPLE_RATE) -> np.ndarr
     audio track or that cannot be decoded, and :class:`NoSpeechError` for empty audio.
     """
     import av
-    from faster_whisper.audio import decode_audio as fw_decode
 
     p = Path(path)
     try:
@@ -103,7 +103,7 @@ def decode_audio(path: str | Path, sampling_rate: int = SAMPLE_RATE) -> np.ndarr
                     f"{p}: has no audio track (it contains {kinds}). Export the recording "
                     "with its sound, or give the audio file itself."
                 )
-        audio = fw_decode(str(p), sampling_rate=sampling_rate)
+            audio = _decode_samples(container, sampling_rate)
     except InputError:
         raise
     except (av.error.FFmpegError, OSError, ValueError, IndexError, StopIteration) as exc:
@@ -114,3 +114,37 @@ def decode_audio(path: str | Path, sampling_rate: int = SAMPLE_RATE) -> np.ndarr
     if audio.size == 0:
         raise NoSpeechError(f"{p}: decoded to no audio at all (0 samples). Check the recording.")
     return audio
+
+
+def _decode_samples(container: Any, sampling_rate: int) -> np.ndarray:
+    """The first audio track as mono float32, written straight into one array.
+
+    Gives the same samples as faster-whisper's ``decode_audio`` (16-bit, then / 32768) with
+    about a third of its peak memory: that one keeps every 16-bit sample in a buffer and then
+    makes two float copies (1.7 GB for a 3-hour recording, against 0.7 GB here). The array is
+    sized from the container's duration and grown only if the duration was wrong.
+    """
+    import gc
+
+    import av
+    from faster_whisper.audio import _group_frames, _ignore_invalid_frames, _resample_frames
+
+    resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono",
+                                                  rate=sampling_rate)
+    seconds = container.duration / av.time_base if container.duration else 600.0
+    out = np.empty(int(seconds * sampling_rate) + sampling_rate, dtype=np.float32)
+    n = 0
+    frames = _resample_frames(_group_frames(_ignore_invalid_frames(
+        container.decode(audio=0)), 500_000), resampler)
+    for frame in frames:
+        chunk = frame.to_ndarray().reshape(-1)
+        if n + chunk.size > out.size:
+            out.resize(max(n + chunk.size, int(out.size * 1.5)), refcheck=False)
+        block = out[n:n + chunk.size]
+        block[:] = chunk
+        block *= 1.0 / 32768.0  # exact (a power of two): the same values as dividing
+        n += chunk.size
+    del resampler, frames
+    gc.collect()  # PyAV's resampler holds buffers until collected (faster-whisper #390)
+    out.resize(n, refcheck=False)  # in place: no second copy of a long recording
+    return out
