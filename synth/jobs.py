@@ -186,8 +186,7 @@ def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, byte
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, data in files:
-        # Only the base name: an upload's name is user input and must not choose the folder.
-        path = folder / (Path(name).name or "upload")
+        path = folder / _upload_name(name, {Path(p).name for p in paths})
         path.write_bytes(data)
         identify(path)  # raises InputError naming the file and the problem
         paths.append(str(path))
@@ -195,6 +194,26 @@ def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, byte
     if start:
         job = start_process(database_url, job)
     return job
+
+
+def _upload_name(name: str, taken: set[str]) -> str:
+    """A safe, unused file name for an upload.
+
+    Only the base name: an upload's name is user input and must not choose the folder (``..``
+    is no name at all). Two uploads with one name (``table1/notes.txt``, ``table2/notes.txt``)
+    both keep their content: the second becomes ``notes (2).txt``.
+    """
+    base = Path(name.replace("\\", "/").replace("\x00", "")).name
+    if base in {"", ".", ".."}:
+        base = "upload"
+    # A file name holds 255 bytes: cut a long one, never inside a character.
+    stem = Path(base).stem.encode()[:200].decode("utf-8", "ignore")
+    suffix = Path(base).suffix[:20]
+    candidate, n = f"{stem}{suffix}", 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem} ({n}){suffix}"
+    return candidate
 
 
 def start_process(database_url: str, job: Job) -> Job:

@@ -90,9 +90,15 @@ def _cues(lines: list[str]) -> Iterator[tuple[float, float, int, str]]:
         start, end = _seconds(m.group("a")), _seconds(m.group("b"))
         first = i + 1
         j = first
-        while j < len(lines) and lines[j].strip():
+        # A cue ends at a blank line, or at the next timing line when an export left the
+        # blank line out (then the number line before that timing is the next cue's, too).
+        while j < len(lines) and lines[j].strip() and not _TIMING.match(lines[j]):
             j += 1
-        yield start, end, first, "\n".join(lines[first:j])
+        last = j
+        if j < len(lines) and _TIMING.match(lines[j]) and last > first \
+                and lines[last - 1].strip().isdigit():
+            last -= 1
+        yield start, end, first, "\n".join(lines[first:last])
         i = j
 
 
