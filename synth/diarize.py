@@ -7,8 +7,9 @@ The recipe, in order:
    straddle long silences and the voice encoder sees what it was trained on (Resemblyzer trims
    silences too);
 3. a Resemblyzer embedding for a short window every ``hop`` seconds of that stream;
-4. spectral clustering of the windows on cosine similarity, the number of speakers from the
-   largest eigengap unless given;
+4. spectral clustering, on cosine similarity, of the windows that lie inside one speech region
+   (a window across a pause mixes two turns), the number of speakers from the largest
+   eigengap unless given;
 5. each 10 ms frame scored against every speaker's centroid by the windows covering it
    (centre-weighted), then a Viterbi pass that pays a price for every change of speaker, so
    that boundaries land on the frame where the voice changes rather than where a window ends.
@@ -128,6 +129,13 @@ def _embed(mels: np.ndarray, starts: np.ndarray, length: int, progress: Progress
         if progress is not None:
             progress(done + share * min(i + chunk, len(starts)) / len(starts))
     return np.concatenate(parts)
+
+
+def _inside_one_region(starts: np.ndarray, length: int, opens: np.ndarray) -> np.ndarray:
+    """Which windows of the speech stream start and end in the same speech region."""
+    region = np.cumsum(opens) - 1
+    last = np.minimum(starts + length, len(opens)) - 1
+    return region[starts] == region[last]
 
 
 def _spectral_labels(embeddings: np.ndarray, num_speakers: int | None,
@@ -254,10 +262,17 @@ def diarize(audio: np.ndarray, *, sample_rate: int = 16000, num_speakers: int | 
     starts = _window_starts(len(mels), length, int(round(options.hop * FRAMES_PER_SECOND)))
     embeddings = _embed(mels, starts, length, progress, 0.1, 0.4)
 
+    # Cluster only the windows that lie inside one speech region: a window across a pause
+    # usually holds the end of one turn and the start of the next, two voices in one vector,
+    # and such windows formed a cluster of their own that took the place of a real speaker
+    # (sample convening, 7 speakers given: 0.82 -> 0.94 of words right). Regions shorter than
+    # a window are still scored below; their own sub-window embeddings were too noisy to help.
+    sample = embeddings[_inside_one_region(starts, length, opens)]
+    if len(sample) < 4:
+        sample = embeddings
     # Cluster an evenly spaced subset when there are many windows: the affinity matrix is
     # quadratic in their number; the others are scored against the centroids below.
-    step = int(np.ceil(len(embeddings) / options.max_cluster_windows))
-    sample = embeddings[::step]
+    sample = sample[::int(np.ceil(len(sample) / options.max_cluster_windows))]
     labels = _spectral_labels(sample, num_speakers, options.max_speakers)
     centroids = _centroids(sample, labels)
     if num_speakers is None:
