@@ -336,8 +336,9 @@ class SerialExecutor:
 class RayExecutor:
     """One Ray actor per worker, each holding its own loaded models."""
 
-    def __init__(self, settings: Settings, opts: Options, *, whisper: bool, workers: int,
-                 cpus_per_worker: int, address: str | None, num_cpus: int | None) -> None:
+    def __init__(self, settings: Settings, opts: Options, *, whisper: bool,
+                 workers: int | None, max_workers: int, cpus_per_worker: int,
+                 address: str | None, num_cpus: int | None) -> None:
         import ray
 
         self.ray = ray
@@ -351,13 +352,17 @@ class RayExecutor:
             if address:
                 kwargs["address"] = address
             else:
-                kwargs["num_cpus"] = num_cpus or workers * cpus_per_worker
+                # As many CPUs as the workers need; None gives Ray all of this machine's.
+                kwargs["num_cpus"] = num_cpus or (workers * cpus_per_worker if workers else None)
                 kwargs["include_dashboard"] = False
             ray.init(**kwargs)
             self.started_ray = True
         if __name__ != "__main__":
             # Workers get this module by value, so it need not be importable on their path.
             ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+        if workers is None:  # as many as the Ray we joined or started has CPUs for
+            workers = max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus_per_worker)
+        workers = min(workers, max_workers)
         actor = ray.remote(Worker).options(num_cpus=cpus_per_worker, max_restarts=2)
         self.actors = [actor.remote(settings, opts, whisper=whisper, threads=cpus_per_worker)
                        for _ in range(workers)]
@@ -464,9 +469,7 @@ def run_batch(root: Path, out: Path, *, workers: int | None = None, serial: bool
                    seed=seed, include_facilitator=include_facilitator)
     convs, ignored = discover(root, out)
     out.mkdir(parents=True, exist_ok=True)
-    if workers is None:
-        workers = max(1, (num_cpus or os.cpu_count() or 1) // cpus_per_worker)
-    report = Report(str(root), "serial" if serial else "ray", 1 if serial else workers,
+    report = Report(str(root), "serial" if serial else "ray", 1 if serial else workers or 0,
                     ignored=ignored)
     status: dict[str, dict[str, Any]] = {}
     rec_status: dict[str, dict[str, Any]] = {}
@@ -533,10 +536,11 @@ def run_batch(root: Path, out: Path, *, workers: int | None = None, serial: bool
                 executor = SerialExecutor(lambda: Worker(settings, opts, whisper=whisper))
             else:
                 executor = RayExecutor(settings, opts, whisper=whisper,
-                                       workers=max(1, min(workers, n_tasks)),
+                                       workers=workers, max_workers=max(1, n_tasks),
                                        cpus_per_worker=cpus_per_worker, address=address,
                                        num_cpus=num_cpus)
             report.startup_seconds = time.perf_counter() - t0
+            report.workers = len(executor.workers)
             log.info("%s: %d worker(s) ready in %.1f s (models loaded in %s s)", report.mode,
                      len(executor.workers), report.startup_seconds,
                      ", ".join(f"{s:.1f}" for s in executor.load_seconds))
@@ -711,7 +715,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("input", type=Path)
     run.add_argument("--out", type=Path, required=True)
     run.add_argument("--workers", type=int, default=None,
-                     help="Ray workers (default: CPUs / --cpus-per-worker)")
+                     help="Ray workers (default: the Ray's CPUs / --cpus-per-worker)")
     run.add_argument("--cpus-per-worker", type=int, default=1)
     run.add_argument("--num-cpus", type=int, default=None, help="CPUs of the local Ray")
     run.add_argument("--address", default=None, help="join this Ray cluster (ray://... or auto)")
