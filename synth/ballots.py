@@ -557,7 +557,8 @@ def _quotes(s: Session, conv: Convening, theme_ids: Sequence[int]) -> dict[int, 
     statements = queries.statements_of(s, conv.id, [m.statement_id for m in members])
     by_theme: dict[int, list[Statement]] = {tid: [] for tid in theme_ids}
     for m in members:
-        if m.theme_id in by_theme and m.statement_id in statements:
+        if (m.theme_id in by_theme and m.statement_id in statements
+                and not statements[m.statement_id].withdrawn):  # never quote withdrawn words
             by_theme[m.theme_id].append(statements[m.statement_id])
 
     def role(st: Statement) -> str:

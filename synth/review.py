@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
@@ -337,7 +338,7 @@ def move(engine: Engine, statement_ids: Sequence[str], to_theme: int | None, *,
     if to_theme is None and convening_id is None:
         raise ReviewError("to take statements out of every theme, say which convening.")
     with _edit(engine, "move", who=who, theme=to_theme, convening=convening_id) as e:
-        queries.require_statements(e.s, e.conv.id, ids)
+        _live(queries.require_statements(e.s, e.conv.id, ids))
         rows = queries.memberships(e.s, e.conv.id, ids)
         sources = sorted({m.theme_id for m in rows.values() if m.theme_id is not None})
         wanted = sorted(set(sources) | ({to_theme} if to_theme is not None else set()))
@@ -353,6 +354,14 @@ def move(engine: Engine, statement_ids: Sequence[str], to_theme: int | None, *,
         return e.finish(f"{len(ids)} statement(s) to {where}", touched=list(themes.values()))
 
 
+def _live(found: Mapping[str, Any]) -> None:
+    """Refuse withdrawn statements: a participant took those words back."""
+    gone = [sid for sid, st in found.items() if st.withdrawn]
+    if gone:
+        raise ReviewError(f"statement {gone[0]} was withdrawn by its speaker; it cannot be "
+                          "put in a priority.")
+
+
 def create_theme(engine: Engine, convening_id: int, label: str, statement_ids: Sequence[str], *,
                  status: str = "confirmed", who: str | None = None,
                  expected: Expected = None) -> Outcome:
@@ -366,7 +375,7 @@ def create_theme(engine: Engine, convening_id: int, label: str, statement_ids: S
     if status not in ("candidate", "confirmed"):
         raise ReviewError("a new priority is a candidate or confirmed.")
     with _edit(engine, "create", who=who, convening=convening_id) as e:
-        queries.require_statements(e.s, e.conv.id, ids)
+        _live(queries.require_statements(e.s, e.conv.id, ids))
         rows = queries.memberships(e.s, e.conv.id, ids)
         sources = sorted({m.theme_id for m in rows.values() if m.theme_id is not None})
         themes = e.themes(sources, expected)
@@ -394,6 +403,10 @@ def undo(engine: Engine, convening_id: int, *, who: str | None = None) -> Outcom
         if entry.action == "import":
             raise ReviewError(f"the last change to convening {e.conv.id} is the import of "
                               f"{entry.target}; undo stops there.")
+        if entry.action in ("delete_recording", "withdraw"):  # synth.privacy.IRREVERSIBLE
+            raise ReviewError(f"the last change to convening {e.conv.id} is {entry.action} "
+                              f"({entry.target}), which cannot be undone: the words are gone. "
+                              "Undo stops there.")
         keys = {k: list(entry.after.get(k, {})) for k in ("themes", "members", "speakers")}
         now = audit.capture(e.s, e.conv.id, themes=[int(k) for k in keys["themes"]],
                             statements=keys["members"], speakers=keys["speakers"])

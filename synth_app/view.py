@@ -60,7 +60,8 @@ def load(convening_id: int) -> ConveningView:
             st.id: Said(st.id, st.text, who[st.speaker].name if st.speaker in who
                         else (st.speaker or "unknown speaker"), st.speaker, st.start,
                         st.recording_id, member.get(st.id), st.clusterable)
-            for st in queries.statements_of(s, convening_id).values()}
+            for st in queries.statements_of(s, convening_id).values()
+            if not st.withdrawn}  # withdrawn words show nowhere: cards, search, map
         rows = queries.speakers_of(s, convening_id)
         roster = queries.roster_of(s, conv.partnership_id)
         assigned = {label: roster[r.participant_id].name if r.participant_id in roster else None

@@ -77,6 +77,9 @@ def _sqlite_events(engine: Engine, busy_timeout_s: float) -> None:
         # last commit.
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        # Deleted and overwritten content is zeroed on disk, so a withdrawn quote or a deleted
+        # recording's words do not linger in free pages (see synth.privacy).
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -106,7 +106,9 @@ def import_result(engine: Engine, result: ResultIn | Mapping[str, Any] | str | P
         step(0.0, "recordings and roster")
         _recordings(session, conv.id, result)
         _roster_and_speakers(session, conv, result)
-        added, updated = _statements(session, conv.id, result.statements, step)
+        added, updated, withdrawn = _statements(session, conv.id, result.statements, step)
+        # A withdrawn statement's embedding is made from its words: never keep or use it.
+        vecs = {sid: v for sid, v in vecs.items() if sid not in withdrawn}
         _vectors(session, conv.id, vecs)
         step(0.8, "themes")
         matched, new, dropped = _themes(session, conv.id, run.id, result, vecs, step)
@@ -172,26 +174,42 @@ def _roster_and_speakers(session: Session, conv: Convening, result: ResultIn) ->
 
 
 def _statements(session: Session, convening_id: int, statements: Sequence[StatementIn],
-                step: Progress) -> tuple[int, int]:
+                step: Progress) -> tuple[int, int, set[str]]:
+    """Write the statements; returns (added, updated, ids of withdrawn statements).
+
+    A withdrawn statement stays withdrawn: the same id keeps its blank text, and a new id
+    whose words hash like withdrawn words comes in withdrawn (see :mod:`synth.privacy`).
+    """
+    from synth.privacy import mark_withdrawn, text_hash
+
     have = queries.statements_of(session, convening_id)
+    gone = {r.withdrawn_hash for r in have.values() if r.withdrawn and r.withdrawn_hash}
+    withdrawn = {sid for sid, r in have.items() if r.withdrawn}
     added = updated = 0
     for n, s in enumerate(statements, start=1):
         row = have.get(s.id)
         if row is None:
-            row = Statement(convening_id=convening_id, id=s.id)
+            row = Statement(convening_id=convening_id, id=s.id, withdrawn=False)
             session.add(row)
             added += 1
         else:
             updated += 1
         row.recording_id, row.turn, row.line = s.recording, s.turn, s.line
-        row.start, row.end, row.text = s.start, s.end, s.text
+        row.start, row.end = s.start, s.end
         row.speaker, row.kind, row.clusterable, row.position = (s.speaker, s.kind,
                                                                 s.clusterable, s.position)
+        if not row.withdrawn:
+            row.text = s.text
+            digest = text_hash(s.text) if gone else None
+            if digest in gone:
+                session.flush()  # the statement row first: its membership refers to it
+                mark_withdrawn(session, row, digest=digest)
+                withdrawn.add(s.id)
         if n % FLUSH_EVERY == 0:
             session.flush()
             step(0.1 + 0.7 * n / len(statements), "statements")
     session.flush()
-    return added, updated
+    return added, updated, withdrawn
 
 
 def _vectors(session: Session, convening_id: int, vectors: Mapping[str, np.ndarray]) -> None:

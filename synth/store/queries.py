@@ -305,7 +305,8 @@ def theme_summaries(session: Session, convening_id: int, *,
             members[m.theme_id].append((m.statement_id, m.pinned))
     out: list[ThemeSummary] = []
     for t in themes_of(session, convening_id):
-        rows = sorted((statements[sid] for sid, _ in members[t.id]), key=lambda s: s.position)
+        rows = sorted((statements[sid] for sid, _ in members[t.id]
+                       if not statements[sid].withdrawn), key=lambda s: s.position)
         people = [who[s.speaker] for s in rows if s.speaker and s.speaker in who]
         business = sorted({w.name for w in people if w.role == "business"})
         names = sorted({w.name for w in people})
