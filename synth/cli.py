@@ -179,6 +179,10 @@ def _mount_review() -> None:
     app.command("import")(rc.import_result)
     app.add_typer(rc.review_app, name="review")
     app.add_typer(rc.speakers_app, name="speakers")
+    from synth import privacy_cli
+
+    app.add_typer(privacy_cli.recordings_app, name="recordings")
+    rc.review_app.command("withdraw")(privacy_cli.withdraw)
     from synth import vote_cli
 
     app.add_typer(vote_cli.vote_app, name="vote")
