@@ -14,6 +14,7 @@ from synth import review
 from synth.jobs import media_path
 from synth.store.queries import ThemeSummary
 from synth_app.common import FLASH, act, clock, engine, files, plain
+from synth_app.privacy import withdraw_quote
 from synth_app.view import ConveningView, Said, quotes
 
 log = logging.getLogger(__name__)
@@ -86,10 +87,11 @@ def _audio(said: Said) -> None:
         st.audio(str(path), start_time=int(said.start))
 
 
-def _quote(said: Said) -> None:
+def _quote(said: Said, convening_id: int) -> None:
     plain(f"\u201c{said.text}\u201d")
     plain(f"\u2014 {said.speaker}, {clock(said.start)}")
     _audio(said)
+    withdraw_quote(said, convening_id)
 
 
 def card(view: ConveningView, theme: ThemeSummary, convening_id: int) -> None:
@@ -110,7 +112,7 @@ def card(view: ConveningView, theme: ThemeSummary, convening_id: int) -> None:
         c.metric("Stability", f"{theme.stability:.2f}",
                  help="How consistently its statements cluster together across seeds (0-1)")
         for said in quotes(view, theme):
-            _quote(said)
+            _quote(said, convening_id)
         _actions(theme, expected)
         _split(view, theme, expected)
         _statements(view, theme, convening_id)

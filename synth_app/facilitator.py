@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from synth import jobs
-from synth_app import cards, explore, setup, speakers, view
+from synth_app import cards, explore, privacy, setup, speakers, view
 from synth_app.common import files, pick_convening, plain, require_staff, show_flash, shown_errors
 
 
@@ -36,6 +36,7 @@ def render() -> None:
             cards.review_cards(data, convening_id)
         with files_tab:
             setup.uploads(convening_id)
+            privacy.recordings_panel(data, convening_id)
         with setup_tab:
             setup.roster_editor(convening_id)
         with speakers_tab:
