@@ -29,7 +29,7 @@ import os
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +39,14 @@ from sqlalchemy.orm import Session
 
 from synth.errors import NotFoundError, ReviewError
 from synth.store import queries, transaction
-from synth.store.schema import Recording, Speaker, Statement, StatementVector, Theme
+from synth.store.schema import (
+    Membership,
+    Recording,
+    Speaker,
+    Statement,
+    StatementVector,
+    Theme,
+)
 
 log = logging.getLogger(__name__)
 
@@ -270,8 +277,8 @@ def _delete_files(recording_id: str, files_root: Path | None, cache_dir: Path | 
     return done, problems
 
 
-def _delete_uploads(root: Path, recording_id: str, convening_id: int, remove,
-                    problems: list[str]) -> None:
+def _delete_uploads(root: Path, recording_id: str, convening_id: int,
+                    remove: Callable[[Path], None], problems: list[str]) -> None:
     """The uploaded copies of the recording in the convening's job folders."""
     from synth import jobs
     from synth.ingest import content_hash
@@ -372,11 +379,9 @@ def withdraw(engine: Engine, convening_id: int, statement_ids: Sequence[str], *,
                       tuple(problems))
 
 
-def mark_withdrawn(session: Session, statement: Statement, membership=None,
-                   digest: str | None = None) -> None:
+def mark_withdrawn(session: Session, statement: Statement,
+                   membership: Membership | None = None, digest: str | None = None) -> None:
     """Blank a statement's words, keep their hash, and pin it out of every theme."""
-    from synth.store.schema import Membership
-
     statement.withdrawn_hash = digest or statement.withdrawn_hash or text_hash(statement.text)
     statement.text = ""
     statement.withdrawn = True
