@@ -112,7 +112,7 @@ def start_session(folder: Path, hours: float | None = None) -> str:
     """A new random session token; only its hash is stored, with its expiry."""
     token = secrets.token_urlsafe(32)
     with _sessions(folder, write=True) as live:
-        live[_token_hash(token)] = time.time() + 3600 * (hours or SESSION_HOURS)
+        live[_token_hash(token)] = time.time() + 3600 * (SESSION_HOURS if hours is None else hours)
     return token
 
 
