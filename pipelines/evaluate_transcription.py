@@ -28,12 +28,12 @@ SAMPLE = ROOT / "samples" / "convening" / "convening.ogg"
 log = logging.getLogger("evaluate_transcription")
 
 
-def reference_texts() -> dict[str, tuple[Path, str]]:
-    """Clips with real reference transcripts."""
-    stm = (DATA / "two-speaker-call" / "sample.stm").read_text().splitlines()
+def reference_texts(data: Path = DATA) -> dict[str, tuple[Path, str]]:
+    """Clips with real reference transcripts (``data``: the shared audio folder)."""
+    stm = (data / "two-speaker-call" / "sample.stm").read_text().splitlines()
     call = " ".join(line.split(maxsplit=5)[5] for line in stm if line.strip())
-    refs = {"jfk": (DATA / "jfk" / "jfk.flac", (DATA / "jfk" / "jfk.ref.txt").read_text()),
-            "two-speaker-call": (DATA / "two-speaker-call" / "sample.wav", call)}
+    refs = {"jfk": (data / "jfk" / "jfk.flac", (data / "jfk" / "jfk.ref.txt").read_text()),
+            "two-speaker-call": (data / "two-speaker-call" / "sample.wav", call)}
     sample_ref = ROOT / "samples" / "convening" / "reference.json"
     if sample_ref.exists():
         lines = json.loads(sample_ref.read_text())

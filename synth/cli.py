@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from synth.errors import SynthError
+from synth.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn a convening's recordings into its shared priorities, offline.")
@@ -74,6 +75,24 @@ def _speakers(value: str | None) -> str | int | None:
     raise typer.BadParameter("use 'auto' or a positive number", param_hint="--speakers")
 
 
+DeviceOpt = Annotated[str | None, typer.Option(
+    help="cpu (default) or cuda: an NVIDIA GPU for transcription (float16, batched) and "
+         "embeddings.")]
+BatchOpt = Annotated[int | None, typer.Option(
+    help="Speech chunks decoded side by side (default: 0 on the CPU, 16 on a GPU).")]
+
+
+def _with_device(settings: Settings, device: str | None, batch_size: int | None) -> Settings:
+    if device:
+        settings = settings.with_(device=device)
+    if batch_size is not None:
+        if batch_size < 0:
+            raise typer.BadParameter("use 0 (sequential) or a positive number",
+                                     param_hint="--batch-size")
+        settings = settings.with_(batch_size=batch_size)
+    return settings
+
+
 @app.command()
 def transcribe(
     files: Annotated[list[Path], typer.Argument(help="Recordings (audio/video) or transcripts.")],
@@ -86,13 +105,15 @@ def transcribe(
              "a folder.")] = None,
     speakers: SpeakersOpt = None,
     force: Annotated[bool, typer.Option(help="Transcribe again even if cached.")] = False,
+    device: DeviceOpt = None,
+    batch_size: BatchOpt = None,
 ) -> None:
     """Transcribe recordings into timed, verbatim turns."""
     from synth import settings as settings_mod
     from synth.transcribe import transcribe_file
     from synth.writers import to_text, write_transcript
 
-    settings = settings_mod.load()
+    settings = _with_device(settings_mod.load(), device, batch_size)
     if language:
         settings = settings.with_(language=language)
     who = _speakers(speakers)
@@ -138,6 +159,8 @@ def synthesize(
     include_facilitator: Annotated[bool, typer.Option(
         help="Also cluster what facilitators said.")] = False,
     force: Annotated[bool, typer.Option(help="Transcribe again even if cached.")] = False,
+    device: DeviceOpt = None,
+    batch_size: BatchOpt = None,
 ) -> None:
     """Find the candidate shared priorities of one convening."""
     from synth import report
@@ -153,7 +176,7 @@ def synthesize(
         for path in out:
             if path.suffix.lower() not in writers:
                 raise InputError(f"{path}: unknown result format; use .json or .md.")
-        settings = settings_mod.load()
+        settings = _with_device(settings_mod.load(), device, batch_size)
         if language:
             settings = settings.with_(language=language)
         people = load_roster(roster) if roster else []

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 64
+GPU_BATCH = 512
 _CHUNK = 500  # SQLite parameters per query
 
 
@@ -36,7 +37,13 @@ def model_tag(model: SentenceTransformer) -> str:
     except (AttributeError, IndexError, TypeError):
         name = type(model).__name__
     dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else ""
-    return hashlib.sha1(f"{Path(name).name}|{dim}".encode()).hexdigest()[:10]
+    tag = f"{Path(name).name}|{dim}"
+    # Half-precision vectors (the GPU path) differ in the third decimal: keep them apart so
+    # that a CPU run stays byte-identical to the CPU run before it.
+    dtype = str(getattr(next(iter(model.parameters()), None), "dtype", "torch.float32"))
+    if dtype != "torch.float32":
+        tag += f"|{dtype}"
+    return hashlib.sha1(tag.encode()).hexdigest()[:10]
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -58,7 +65,7 @@ def _cached(conn: sqlite3.Connection, keys: list[str]) -> dict[str, np.ndarray]:
 
 
 def embed_texts(texts: Sequence[str], *, model: SentenceTransformer | None = None,
-                cache_dir: Path | None = None, batch_size: int = BATCH,
+                cache_dir: Path | None = None, batch_size: int | None = None,
                 progress: Callable[[float, str], None] | None = None) -> np.ndarray:
     """L2-normalised float32 vectors, one row per text, computing only the uncached ones."""
     from synth import models, settings
@@ -69,6 +76,9 @@ def embed_texts(texts: Sequence[str], *, model: SentenceTransformer | None = Non
     model = model or models.load_embedder(cfg)
     cache_dir = cache_dir or cfg.cache_dir
     tag = model_tag(model)
+    if batch_size is None:
+        on_gpu = getattr(getattr(model, "device", None), "type", "cpu") == "cuda"
+        batch_size = GPU_BATCH if on_gpu else BATCH
     keys = [text_key(t) for t in texts]
     with closing(_connect(cache_dir / f"embeddings-{tag}.sqlite")) as conn:
         have = _cached(conn, sorted(set(keys)))

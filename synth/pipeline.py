@@ -116,8 +116,10 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                                          first_position=len(statements))
     if progress:
         progress(0.25, "embedding statements")
-    vectors = embed_texts([s.text for s in statements], cache_dir=settings.cache_dir,
-                          progress=_stage(progress, 0.25, 0.5))
+    # The embedder from these settings (device, model folder), not from the environment.
+    vectors = embed_texts([s.text for s in statements],
+                          model=models.load_embedder(settings) if statements else None,
+                          cache_dir=settings.cache_dir, progress=_stage(progress, 0.25, 0.5))
     themes = find_themes(statements, vectors,
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
                          participants=people, progress=_stage(progress, 0.5, 1.0))

@@ -38,8 +38,16 @@ class Settings:
     # Room recordings are mostly one language; pinning it avoids misdetection on noisy starts.
     # "auto" lets Whisper detect it.
     language: str = "en"
+    # "cpu" or "cuda" (an NVIDIA GPU, for transcription and embeddings).
     device: str = "cpu"
-    compute_type: str = "int8"
+    # "auto": int8 on the CPU, float16 on a GPU; or any CTranslate2 compute type.
+    compute_type: str = "auto"
+    # Speech chunks Whisper decodes side by side; -1 picks 0 (sequential) on the CPU, where
+    # batching buys little, and 16 on a GPU.
+    batch_size: int = -1
+    # A sentence-transformers model folder in place of the packaged all-MiniLM-L6-v2 (empty:
+    # the packaged one, verified against its sha256).
+    embedding_model: str = ""
     threads: int = 2
     beam_size: int = 5
     # Never fetch weights unless the user explicitly allows it (offline and private by default).
@@ -49,6 +57,20 @@ class Settings:
     # The review database: a SQLite file by default, or any PostgreSQL URL
     # (postgresql+psycopg://user:password@host/db) for a shared one.
     database_url: str = field(default_factory=_default_database_url)
+
+    @property
+    def on_gpu(self) -> bool:
+        return self.device.startswith("cuda")
+
+    def whisper_compute_type(self) -> str:
+        if self.compute_type != "auto":
+            return self.compute_type
+        return "float16" if self.on_gpu else "int8"
+
+    def whisper_batch_size(self) -> int:
+        if self.batch_size >= 0:
+            return self.batch_size
+        return 16 if self.on_gpu else 0
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some values changed."""
@@ -64,6 +86,8 @@ def load() -> Settings:
         language=_env("LANGUAGE", d.language),
         device=_env("DEVICE", d.device),
         compute_type=_env("COMPUTE_TYPE", d.compute_type),
+        batch_size=int(_env("BATCH_SIZE", str(d.batch_size))),
+        embedding_model=_env("EMBEDDING_MODEL", d.embedding_model),
         threads=int(_env("THREADS", str(d.threads))),
         beam_size=int(_env("BEAM_SIZE", str(d.beam_size))),
         allow_download=_env("ALLOW_DOWNLOAD", "0").lower() in {"1", "true", "yes"},
