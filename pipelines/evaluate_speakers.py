@@ -16,6 +16,14 @@ Run from the repository root:
 
     .venv/bin/python -m pipelines.evaluate_speakers
     .venv/bin/python -m pipelines.evaluate_speakers --only call --sweep   # try settings
+    .venv/bin/python -m pipelines.evaluate_speakers --cross   # speakers shared across recordings
+
+``--cross`` cuts the sample convening into 2 and into 3 recordings at pauses between turns,
+diarizes each part on its own, and matches their speakers by voice
+(:func:`synth.speakers.match_voices`); the two-speaker call and JFK join as recordings of
+other people. Over every pair of speakers from different recordings it reports the share of
+same-person pairs joined and of different-person pairs wrongly joined, per threshold, and the
+DER of the whole convening from the parts' shared labels (one mapping for all parts).
 """
 
 from __future__ import annotations
@@ -258,6 +266,95 @@ SWEEP = {
 }
 
 
+def _cut_points(turns: Sequence[SpeakerSegment], parts: int) -> list[float]:
+    """Times in the pauses between turns nearest to equal shares of the recording."""
+    gaps = [(a.end + b.start) / 2 for a, b in zip(turns, turns[1:]) if b.start > a.end]
+    end = turns[-1].end
+    return [min(gaps, key=lambda g: abs(g - end * i / parts)) for i in range(1, parts)]
+
+
+def _majority(segments: Sequence[SpeakerSegment], reference: Sequence[SpeakerSegment],
+              offset: float) -> dict[str, str]:
+    """Each hypothesis speaker -> the reference speaker it overlaps most (shifted by offset)."""
+    overlap: dict[str, dict[str, float]] = {}
+    for h in segments:
+        for r in reference:
+            o = min(h.end + offset, r.end) - max(h.start + offset, r.start)
+            if o > 0:
+                row = overlap.setdefault(h.speaker, {})
+                row[r.speaker] = row.get(r.speaker, 0.0) + o
+    return {h: max(row, key=lambda k: row[k]) for h, row in overlap.items()}
+
+
+def cross_recordings(thresholds: Sequence[float], options: DiarizationOptions) -> None:
+    """Print how well speakers are shared across recordings cut from the sample convening."""
+    from faster_whisper import decode_audio
+
+    from synth.speakers import match_voices, speaker_voices
+
+    doc = json.loads((CONVENING_DIR / "reference.json").read_text(encoding="utf-8"))
+    turns = [SpeakerSegment(ln["start"], ln["end"], ln["speaker"]) for ln in doc["lines"]]
+    audio = decode_audio(str(CONVENING_DIR / doc["audio"]), sampling_rate=16000)
+    outside = []  # other people's recordings: (name, voices)
+    call = decode_audio(str(CALL_DIR / "sample.wav"), sampling_rate=16000)
+    segs = diarize(call, options=options)
+    outside.append({f"call:{k}": v for k, v in speaker_voices(
+        call, [(x.start, x.end, x.speaker) for x in segs]).items()})
+    jfk = decode_audio(str(SHARED_AUDIO / "jfk" / "jfk.flac"), sampling_rate=16000)
+    outside.append({"jfk:S1": v for v in speaker_voices(jfk, [(0.0, len(jfk) / 16000, "S1")]
+                                                         ).values()})
+    print(f"{'setting':<26}{'thr':>6}{'same joined':>13}{'diff joined':>13}"
+          f"{'pairs s/d':>11}{'people':>8}{'DER':>7}")
+    for parts in (2, 3):
+        cuts = [0.0, *_cut_points(turns, parts), len(audio) / 16000]
+        for given in (None, len(doc["participants"])):
+            voices, truth, hyp = [], [], []
+            for i, (a, b) in enumerate(zip(cuts, cuts[1:])):
+                piece = audio[int(a * 16000) : int(b * 16000)]
+                segs = diarize(piece, num_speakers=given, options=options)
+                who = _majority(segs, turns, a)
+                v = speaker_voices(piece, [(x.start, x.end, x.speaker) for x in segs])
+                voices.append({f"{i}:{k}": vec for k, vec in v.items()})
+                truth.append({f"{i}:{k}": who.get(k, "?") for k in v})
+                hyp.append([SpeakerSegment(x.start + a, x.end + a, f"{i}:{x.speaker}")
+                            for x in segs])
+            voices += outside
+            truth += [{k: k for k in v} for v in outside]
+            names = [(r, k) for r, v in enumerate(voices) for k in v]
+            label = {k: t for d in truth for k, t in d.items()}
+            vec = {k: x for d in voices for k, x in d.items()}
+            sims = {True: [], False: []}
+            for x, (ri, ki) in enumerate(names):
+                for rj, kj in names[x + 1 :]:
+                    if ri != rj:
+                        sims[label[ki] == label[kj]].append(float(vec[ki] @ vec[kj]))
+            print(f"  cosine, same person: {np.round(sorted(sims[True]), 3).tolist()}")
+            print(f"  cosine, different people, highest: "
+                  f"{np.round(sorted(sims[False])[-8:], 3).tolist()}")
+            for thr in thresholds:
+                shared = {}
+                for mapping in match_voices(voices, threshold=thr):
+                    shared.update(mapping)
+                same = joined_same = diff = joined_diff = 0
+                for x, (ri, ki) in enumerate(names):
+                    for rj, kj in names[x + 1 :]:
+                        if ri == rj:
+                            continue
+                        joined = shared[ki] == shared[kj]
+                        if label[ki] == label[kj]:
+                            same, joined_same = same + 1, joined_same + joined
+                        else:
+                            diff, joined_diff = diff + 1, joined_diff + joined
+                whole = [SpeakerSegment(x.start, x.end, shared[x.speaker])
+                         for part in hyp for x in part]
+                der = diarization_error(turns, whole).der
+                people = len({shared[k] for d in voices[:parts] for k in d})
+                setting = f"{parts} parts, {'auto' if given is None else given} speakers"
+                print(f"{setting:<26}{thr:>6.2f}{joined_same / max(same, 1):>13.3f}"
+                      f"{joined_diff / max(diff, 1):>13.3f}{f'{same}/{diff}':>11}"
+                      f"{people:>8}{der:>7.3f}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -270,8 +367,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=None,
         help="give the number of speakers instead of finding it",
     )
+    parser.add_argument("--cross", action="store_true",
+                        help="speakers shared across recordings cut from the sample convening")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.cross:
+        cross_recordings([0.75, 0.8, 0.85, 0.9, 0.95], DiarizationOptions())
+        return
     rows: dict[str, dict[str, float]] = {}
     for case in load_cases(args.only):
         settings = SWEEP if args.sweep else {"default": {}}

@@ -11,14 +11,15 @@ import bisect
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
 from synth.diarize import DiarizationOptions, SpeakerSegment, diarize, diarize_channels
-from synth.records import Turn, Word
+from synth.records import Transcript, Turn, Word
 
 __all__ = ["DiarizationOptions", "SpeakerSegment", "diarize", "diarize_channels",
-           "label_words", "words_to_turns"]
+           "label_words", "match_voices", "share_speakers", "speaker_voices", "words_to_turns"]
 
 log = logging.getLogger(__name__)
 
@@ -129,3 +130,148 @@ def _turn(words: Sequence[Word], recording_id: str, index: int) -> Turn:
                 text="".join(w.text for w in words).strip(), speaker=words[0].speaker,
                 words=tuple(words),
                 confidence=float(np.mean([w.probability for w in words])))
+
+
+# Two speakers of different recordings of one convening are the same person when their voice
+# centroids are at least this similar (cosine, Resemblyzer embeddings), each pair being also
+# the best one-to-one match between the two recordings. Measured with
+# ``python -m pipelines.evaluate_speakers --cross`` (the sample convening cut into parts,
+# plus the two-speaker call and JFK as outside voices): see that module for the figures.
+SAME_VOICE = 0.85
+
+
+def speaker_voices(audio: np.ndarray, spans: Sequence[tuple[float, float, str]], *,
+                   sample_rate: int = 16000, window: float = 1.6, hop: float = 0.8,
+                   min_span: float = 1.0, max_windows: int = 120) -> dict[str, np.ndarray]:
+    """Each speaker's voice: the unit mean embedding of windows inside their speech spans.
+
+    ``spans`` are (start, end, speaker) in seconds. Windows never cross a span (a span is one
+    speaker) and at most ``max_windows`` evenly spread ones are embedded per speaker, so a
+    long recording costs little. A speaker with no span of ``min_span`` seconds is voiced
+    by their longest span; one with no speech at all is left out.
+    """
+    from synth import voice_encoder
+    from synth.diarize import _window_starts
+    from synth.voice_encoder import FRAMES_PER_SECOND, HOP
+
+    audio = np.asarray(audio, dtype=np.float32)
+    by_speaker: dict[str, list[tuple[int, int]]] = {}
+    for start, end, speaker in spans:
+        a, b = max(int(start * sample_rate), 0), min(int(end * sample_rate), len(audio))
+        if b - a >= HOP * 10:  # 0.1 s
+            by_speaker.setdefault(speaker, []).append((a, b))
+    length = int(round(window * FRAMES_PER_SECOND))
+    step = int(round(hop * FRAMES_PER_SECOND))
+    voices: dict[str, np.ndarray] = {}
+    for speaker, parts in by_speaker.items():
+        long = [p for p in parts if p[1] - p[0] >= min_span * sample_rate]
+        parts = long or [max(parts, key=lambda p: p[1] - p[0])]
+        mels, starts, lengths, offset = [], [], [], 0
+        for a, b in parts:
+            m = voice_encoder.mel_frames(audio[a:b])[:(b - a) // HOP]
+            size = min(length, len(m))
+            starts += list(_window_starts(len(m), size, step) + offset)
+            lengths += [size] * len(_window_starts(len(m), size, step))
+            mels.append(m)
+            offset += len(m)
+        pick = np.unique(np.linspace(0, len(starts) - 1, min(max_windows, len(starts))).round()
+                         ).astype(int)
+        stream = np.concatenate(mels)
+        chosen = [(starts[i], lengths[i]) for i in pick]
+        embedded = [voice_encoder.embed_windows(stream, np.array([s for s, n in chosen if n == size]),
+                                                size)
+                    for size in sorted({n for _, n in chosen})]
+        mean = np.concatenate(embedded).mean(0)
+        voices[speaker] = mean / max(float(np.linalg.norm(mean)), 1e-10)
+    return voices
+
+
+def match_voices(recordings: Sequence[dict[str, np.ndarray]], *,
+                 threshold: float = SAME_VOICE) -> list[dict[str, str]]:
+    """Shared labels for the speakers of several recordings of one convening.
+
+    Recordings are taken in order; each one's speakers are matched one to one (Hungarian
+    algorithm on cosine similarity) with the people found so far, and a match counts only at
+    ``threshold`` or above; the rest are new people. Two speakers of one recording are never
+    joined: diarization already told them apart. A person's voice is the mean of their
+    matched voices. Returns, per recording, local label -> shared label (S1, S2... in order
+    of first appearance across the recordings).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    people: list[np.ndarray] = []  # sum of unit voices per shared person
+    mappings: list[dict[str, str]] = []
+    for voices in recordings:
+        labels = list(voices)
+        mapping: dict[str, str] = {}
+        if people and labels:
+            known = np.stack([p / np.linalg.norm(p) for p in people])
+            similarity = np.stack([voices[label] for label in labels]) @ known.T
+            rows, cols = linear_sum_assignment(-similarity)
+            for r, c in zip(rows, cols):
+                if similarity[r, c] >= threshold:
+                    mapping[labels[r]] = f"S{c + 1}"
+                    people[c] = people[c] + voices[labels[r]]
+        for label in labels:
+            if label not in mapping:
+                people.append(np.array(voices[label], dtype=np.float64))
+                mapping[label] = f"S{len(people)}"
+        mappings.append(mapping)
+    return mappings
+
+
+def _speech_spans(turns: Sequence[Turn], max_gap: float = 0.3) -> list[tuple[float, float, str]]:
+    """(start, end, speaker) stretches of labelled speech: runs of words of one speaker with
+    no pause over ``max_gap`` seconds (pauses hold no voice), or whole turns without words."""
+    spans: list[tuple[float, float, str]] = []
+    for turn in turns:
+        if turn.speaker is None:
+            continue
+        if not turn.words:
+            spans.append((turn.start, turn.end, turn.speaker))
+            continue
+        start, end = turn.words[0].start, turn.words[0].end
+        for w in turn.words[1:]:
+            if w.start - end > max_gap:
+                spans.append((start, end, turn.speaker))
+                start = w.start
+            end = max(end, w.end)
+        spans.append((start, end, turn.speaker))
+    return spans
+
+
+def share_speakers(transcripts: Sequence[Transcript], audio_paths: Sequence[str | Path], *,
+                   threshold: float = SAME_VOICE) -> list[Transcript]:
+    """The transcripts of several recordings of one convening with speaker labels shared
+    across them: the same voice gets the same label (see :func:`match_voices`).
+
+    ``audio_paths[i]`` is the recording of ``transcripts[i]``; transcripts read from text
+    files (their speakers are names already) and those without speaker labels are left
+    as they are and do not take part.
+    """
+    from synth import ingest
+
+    taking_part = [i for i, t in enumerate(transcripts)
+                   if t.recording.kind == "audio" and any(turn.speaker for turn in t.turns)]
+    if len(taking_part) < 2:
+        return list(transcripts)
+    voices = []
+    for i in taking_part:
+        audio = ingest.decode_audio(audio_paths[i])
+        voices.append(speaker_voices(audio, _speech_spans(transcripts[i].turns)))
+    out = list(transcripts)
+    for i, mapping in zip(taking_part, match_voices(voices, threshold=threshold)):
+        log.info("%s: speakers %s", transcripts[i].recording.name,
+                 ", ".join(f"{k} -> {v}" for k, v in mapping.items()))
+        out[i] = _relabel(transcripts[i], mapping)
+    return out
+
+
+def _relabel(transcript: Transcript, mapping: dict[str, str]) -> Transcript:
+    def name(speaker: str | None) -> str | None:
+        return mapping.get(speaker, speaker) if speaker is not None else None
+
+    turns = tuple(replace(t, speaker=name(t.speaker),
+                          words=tuple(replace(w, speaker=name(w.speaker)) for w in t.words))
+                  for t in transcript.turns)
+    return replace(transcript, turns=turns)

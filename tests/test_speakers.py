@@ -152,3 +152,79 @@ def test_encoder_weights_are_verified(monkeypatch: pytest.MonkeyPatch, tmp_path)
     monkeypatch.setenv("SYNTH_CACHE_DIR", str(tmp_path))  # no remembered verification
     with pytest.raises(ModelError, match="do not match their recorded sha256"):
         voice_encoder.load_voice_encoder.__wrapped__()
+
+
+CONVENING = Path(__file__).resolve().parent.parent / "samples" / "convening"
+
+
+def _write_wav(path: Path, audio: np.ndarray) -> None:
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def test_recordings_of_one_convening_share_speakers(tmp_path: Path, call_audio: np.ndarray,
+                                                    call_segments: list[SpeakerSegment]) -> None:
+    """The sample convening cut in two (Rachel Kim speaks in the second part only) plus the
+    two-speaker call: the same voice gets the same label across the cut, other voices not."""
+    import json
+
+    from synth.records import Recording, Transcript, Turn
+    from synth.speakers import share_speakers
+
+    doc = json.loads((CONVENING / "reference.json").read_text(encoding="utf-8"))
+    audio = decode_audio(str(CONVENING / doc["audio"]), sampling_rate=16000)
+    cut, end = 82.3, 208.3
+    transcripts, paths, people = [], [], []
+    for n, (a, b) in enumerate([(0.0, cut), (cut, end)]):
+        path = tmp_path / f"part{n}.wav"
+        _write_wav(path, audio[int(a * 16000):int(b * 16000)])
+        lines = [ln for ln in doc["lines"] if a <= ln["start"] < b]
+        local: dict[str, str] = {}  # person -> this part's own label, as diarization gives
+        for ln in lines:
+            local.setdefault(ln["speaker"], f"S{len(local) + 1}")
+        turns = tuple(Turn(f"part{n}", i, ln["start"] - a, ln["end"] - a, ln["text"],
+                           speaker=local[ln["speaker"]]) for i, ln in enumerate(lines))
+        transcripts.append(Transcript(Recording(f"part{n}", path.name, "audio"), turns))
+        paths.append(path)
+        people.append([ln["speaker"] for ln in lines])
+    call_path = tmp_path / "call.wav"
+    _write_wav(call_path, call_audio)
+    transcripts.append(Transcript(Recording("call", "call.wav", "audio"), tuple(
+        Turn("call", i, s.start, s.end, "...", speaker=s.speaker)
+        for i, s in enumerate(call_segments))))
+    paths.append(call_path)
+
+    shared = share_speakers(transcripts, paths)
+    label_of: dict[str, set[str]] = {}
+    for n in (0, 1):
+        for person, turn in zip(people[n], shared[n].turns):
+            label_of.setdefault(person, set()).add(turn.speaker)
+    assert all(len(labels) == 1 for labels in label_of.values()), label_of
+    assert len({next(iter(v)) for v in label_of.values()}) == 7  # seven people, seven labels
+    call_labels = {t.speaker for t in shared[2].turns}
+    assert len(call_labels) == 2 and not call_labels & set().union(*label_of.values())
+    # The first recording keeps its own labels; a transcript alone is left as it is.
+    assert [t.speaker for t in shared[0].turns] == [t.speaker for t in transcripts[0].turns]
+    assert share_speakers(transcripts[:1], paths[:1]) == transcripts[:1]
+
+
+def test_match_voices_is_one_to_one_and_needs_a_close_voice() -> None:
+    from synth.speakers import match_voices
+
+    def unit(*v: float) -> np.ndarray:
+        return np.array(v) / np.linalg.norm(v)
+
+    a, b, c = unit(1, 0, 0), unit(0.9, 0.3, 0), unit(0, 0, 1)
+    # Both voices of the second recording are closest to A; one to one, B still finds B.
+    first = {"S1": a, "S2": b}
+    second = {"S1": unit(0.95, 0.2, 0.0), "S2": unit(0.99, 0.05, 0.0), "S3": c}
+    assert match_voices([first, second], threshold=0.9) == [
+        {"S1": "S1", "S2": "S2"}, {"S1": "S2", "S2": "S1", "S3": "S3"}]
+    # Nobody close enough: everyone is someone new.
+    assert match_voices([{"S1": a}, {"S1": c}], threshold=0.9) == [{"S1": "S1"}, {"S1": "S2"}]
+    assert match_voices([]) == []
