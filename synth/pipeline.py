@@ -83,6 +83,11 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
             continue
         seen[t.recording.id] = str(path)
         transcripts.append(t)
+    if speakers is not None and len(transcripts) > 1:
+        # Several recordings of one convening: the same voice gets the same label in all.
+        from synth.speakers import share_speakers
+
+        transcripts = share_speakers(transcripts, [seen[t.recording.id] for t in transcripts])
     return synthesize_transcripts(transcripts, settings=settings, roster=roster,
                                   theme_settings=theme_settings,
                                   include_facilitator=include_facilitator,

@@ -228,3 +228,24 @@ def test_match_voices_is_one_to_one_and_needs_a_close_voice() -> None:
     # Nobody close enough: everyone is someone new.
     assert match_voices([{"S1": a}, {"S1": c}], threshold=0.9) == [{"S1": "S1"}, {"S1": "S2"}]
     assert match_voices([]) == []
+
+
+def test_synthesize_shares_speakers_across_its_recordings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """synthesize hands several diarized recordings to share_speakers, with their paths."""
+    from synth import pipeline, speakers, transcribe
+    from synth.records import Recording, Transcript, Turn
+
+    def fake_transcribe(path, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        rec = Recording(str(path), str(path), "audio")
+        return Transcript(rec, (Turn(rec.id, 0, 0.0, 1.0, "hi", speaker="S1"),))
+
+    calls = []
+    monkeypatch.setattr(transcribe, "transcribe_file", fake_transcribe)
+    monkeypatch.setattr(speakers, "share_speakers",
+                        lambda ts, paths: calls.append(list(paths)) or list(ts))
+    monkeypatch.setattr(pipeline, "synthesize_transcripts", lambda ts, **kwargs: list(ts))
+    assert len(pipeline.synthesize(["a.ogg", "b.ogg"], settings=object(), speakers="auto")) == 2
+    assert calls == [["a.ogg", "b.ogg"]]
+    pipeline.synthesize(["a.ogg"], settings=object(), speakers="auto")
+    pipeline.synthesize(["a.ogg", "b.ogg"], settings=object(), speakers=None)
+    assert len(calls) == 1
