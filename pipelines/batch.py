@@ -197,8 +197,11 @@ class Worker:
         if threads:
             import torch
 
+            # Embeddings and themes give the same numbers with any torch thread count; Whisper
+            # keeps SYNTH_THREADS (and OpenMP its threads, see RayExecutor), since CTranslate2
+            # decodes a few words differently with other thread counts, and a batch must give
+            # what `synth synthesize` gives.
             torch.set_num_threads(threads)
-            settings = settings.with_(threads=threads)
         self.settings = settings
         self.opts = opts
         models.load_nlp(settings)
@@ -363,7 +366,13 @@ class RayExecutor:
         if workers is None:  # as many as the Ray we joined or started has CPUs for
             workers = max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus_per_worker)
         workers = min(workers, max_workers)
-        actor = ray.remote(Worker).options(num_cpus=cpus_per_worker, max_restarts=2)
+        # Ray sets OMP_NUM_THREADS=1 in its workers, and CTranslate2 then decodes a few words
+        # differently from a plain `synth` process; give the workers what this process has.
+        omp = os.environ.get("OMP_NUM_THREADS") or str(len(os.sched_getaffinity(0)))
+        env = {k: v for k, v in os.environ.items() if k.startswith("SYNTH_")}
+        actor = ray.remote(Worker).options(num_cpus=cpus_per_worker, max_restarts=2,
+                                           runtime_env={"env_vars": env | {
+                                               "OMP_NUM_THREADS": omp}})
         self.actors = [actor.remote(settings, opts, whisper=whisper, threads=cpus_per_worker)
                        for _ in range(workers)]
         try:
@@ -694,14 +703,16 @@ def bench(root: Path, *, workers: Iterable[int] = (1, 2), model: str | None = No
 
 
 def bench_table(rows: list[dict[str, Any]]) -> str:
+    """Wall time includes starting Ray and loading the models (startup); work is the rest."""
     head = (f"{'mode':<8} {'recordings':>10} {'convenings':>10} {'wall s':>8} "
-            f"{'startup s':>9} {'per-rec s':>9} {'speed-up':>8}")
+            f"{'per-rec s':>9} {'startup s':>9} {'work s':>8} {'speed-up':>8}")
     base = rows[0]["wall_s"]
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(f"{r['mode']:<8} {r['recordings']:>10} {r['convenings']:>10} "
-                     f"{r['wall_s']:>8.1f} {r['startup_s']:>9.1f} {r['per_recording_s']:>9.1f} "
-                     f"{base / r['wall_s']:>7.2f}x" + ("  (failures)" if r["failed"] else ""))
+                     f"{r['wall_s']:>8.1f} {r['per_recording_s']:>9.1f} {r['startup_s']:>9.1f} "
+                     f"{r['wall_s'] - r['startup_s']:>8.1f} {base / r['wall_s']:>7.2f}x"
+                     + ("  (failures)" if r["failed"] else ""))
     return "\n".join(lines)
 
 

@@ -157,7 +157,10 @@ def test_killed_batch_resumes_where_it_stopped(first_run, tmp_path: Path, settin
     inp = make_input(tmp_path / "in")
     (inp / "broken.wav").unlink()
     out = tmp_path / "out"
-    env = os.environ | {"SYNTH_CACHE_DIR": str(cache_dir)}
+    # A cache of its own (models shared), so this serial run transcribes and embeds afresh.
+    fresh = batch._fresh_cache(cache_dir, tmp_path / "cache")
+    settings = settings.with_(cache_dir=fresh)
+    env = os.environ | {"SYNTH_CACHE_DIR": str(fresh)}
     proc = subprocess.Popen([sys.executable, str(ROOT / "pipelines" / "batch.py"), "run",
                              str(inp), "--out", str(out), "--serial", "--model", MODEL],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -178,8 +181,9 @@ def test_killed_batch_resumes_where_it_stopped(first_run, tmp_path: Path, settin
     assert "done" in recs.values()
     assert {p: p.stat().st_mtime_ns for p in before} == before
     assert not list(out.rglob("*.tmp"))
-    # Serial and Ray give the same bytes for the same inputs.
+    # Serial and Ray give the same bytes for the same inputs, audio included.
     _, ray_out, _ = first_run
+    assert list((fresh / "transcripts").glob("*-tiny.en-*"))  # transcribed here, not reused
     for name in ("committee", "jfk"):
         assert (out / name / "result.json").read_bytes() == \
             (ray_out / name / "result.json").read_bytes()
