@@ -23,6 +23,9 @@ from synth_app.common import engine, plain, shown_errors
 log = logging.getLogger(__name__)
 
 CODE = "voter_code"
+# Whose stored ballot the widgets were filled from: (convening id, participant id).
+LOADED = "_ballot_loaded"
+BALLOT_KEYS = ("dots-", "importance-", "feasibility-")  # + priority id: never a list position
 ROLES = {"member": "Join the task team", "champion": "Lead it as a champion"}
 SCORES = list(range(SCORE_MIN, SCORE_MAX + 1))
 
@@ -76,42 +79,66 @@ def render() -> None:
     if info.status == "closed":
         st.info("Voting has closed. Thank you for taking part.")
         return
-    _ballot(code, info)
+    _ballot(code, info, (voter.convening_id, voter.participant_id))
     _volunteer(code, info, voter.role)
 
 
-def _forget() -> None:
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(
-            ("dots-", "importance-", "feasibility-"))]:
+def _clear_ballot() -> None:
+    """Forget every ballot widget's value and whose ballot filled them."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(BALLOT_KEYS)]:
         del st.session_state[key]
-    for key in (CODE, "_ballot_loaded"):
-        st.session_state.pop(key, None)
+    st.session_state.pop(LOADED, None)
+
+
+def _forget() -> None:
+    _clear_ballot()
+    st.session_state.pop(CODE, None)
     if "code" in st.query_params:
         del st.query_params["code"]
 
 
-def _ballot(code: str, info: ballots.VoteInfo) -> None:
+def _load(code: str, info: ballots.VoteInfo, owner: tuple[int, int]) -> bool:
+    """Fill the widgets from this voter's stored ballot, once per voter, so they can change
+    their mind. False (with the reason shown) when it cannot be read now.
+
+    The widgets are bound to the voter they were filled for: when the page's code changes
+    without "Use another code" (another personal link opened in the same session, the
+    browser's back and forward), nothing of the earlier voter's dots or scores may stay in
+    the form, where casting would save them as the new voter's.
+    """
+    if st.session_state.get(LOADED) == owner:
+        return True
+    _clear_ballot()
+    try:
+        saved = ballots.current_ballot(engine(), code, source=_source())
+    except SynthError as exc:
+        # Not marked loaded: the next run tries again. A blank form cast now would replace
+        # the voter's stored ballot, so none is shown.
+        log.info("a stored ballot could not be read: %s", exc)
+        st.error(md_escape(str(exc)))
+        return False
+    for tid, _ in info.priorities:
+        st.session_state[f"dots-{tid}"] = int(saved.dots.get(tid, 0)) if saved else 0
+        if info.rules.ask_importance_feasibility:
+            st.session_state[f"importance-{tid}"] = saved.importance.get(tid) if saved else None
+            st.session_state[f"feasibility-{tid}"] = (saved.feasibility.get(tid)
+                                                      if saved else None)
+    st.session_state[LOADED] = owner
+    return True
+
+
+def _ballot(code: str, info: ballots.VoteInfo, owner: tuple[int, int]) -> None:
     rules = info.rules
     scored = rules.ask_importance_feasibility
     keys = {tid: f"dots-{tid}" for tid, _ in info.priorities}
-    if "_ballot_loaded" not in st.session_state:
-        # Prefill once from the stored ballot, so a voter can change their mind.
-        with shown_errors():
-            saved = ballots.current_ballot(engine(), code, source=_source())
-            for tid, key in keys.items():
-                st.session_state[key] = int(saved.dots.get(tid, 0)) if saved else 0
-                if scored:
-                    st.session_state[f"importance-{tid}"] = (saved.importance.get(tid)
-                                                             if saved else None)
-                    st.session_state[f"feasibility-{tid}"] = (saved.feasibility.get(tid)
-                                                              if saved else None)
-        st.session_state["_ballot_loaded"] = True
+    if not _load(code, info, owner):
+        return
     spent = sum(int(st.session_state.get(k, 0) or 0) for k in keys.values())
     left = rules.dots_per_voter - spent
+    # Nothing above or between the priorities comes and goes from one run to the next (the
+    # over-spend warning is below them), so no card moves under a voter's finger.
     st.metric("Dots left", left, help=f"You have {rules.dots_per_voter} dots; at most "
               f"{rules.max_per_priority} on one priority.")
-    if left < 0:
-        st.error(f"You spent {spent} dots but have {rules.dots_per_voter}: take some back.")
     if scored:
         st.caption(f"Also score each priority from {SCORE_MIN} (low) to {SCORE_MAX} (high): "
                    "how important it is to your business, and how feasible for this "
@@ -128,6 +155,8 @@ def _ballot(code: str, info: ballots.VoteInfo) -> None:
                 st.radio("Feasibility", SCORES, index=None, horizontal=True,
                          key=f"feasibility-{tid}")
     st.text(f"Dots left: {left} of {rules.dots_per_voter}")
+    if left < 0:
+        st.error(f"You spent {spent} dots but have {rules.dots_per_voter}: take some back.")
     if st.button("Cast my ballot", type="primary", disabled=left < 0, key="cast"):
         with shown_errors():
             receipt = ballots.cast_ballot(

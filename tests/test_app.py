@@ -487,6 +487,177 @@ def test_importance_and_feasibility_scores_when_the_vote_asks(db) -> None:
     assert not at.exception
 
 
+def _open_scored_vote(db) -> tuple[dict[str, str], list[int]]:
+    """A vote asking for scores, its ballot in an order that is not id (or insertion) order."""
+    from synth import review
+    from synth.store import ballots as store
+    from synth.voting import BallotRules
+
+    engine, conv = db["engine"], db["convening"]
+    for t in themes(engine, conv).values():
+        review.confirm(engine, t.id)
+    ballots.open_vote(engine, conv, BallotRules(3, 2, ask_importance_feasibility=True))
+    a, b, c = (tid for tid, _ in ballots.vote_info(engine, conv).priorities)
+    with transaction(engine) as s:
+        store.set_ballot(s, conv, [b, c, a])
+    order = [tid for tid, _ in ballots.vote_info(engine, conv).priorities]
+    assert order == [b, c, a] and order != sorted(order)
+    return dict(ballots.issue_codes(engine, conv)), order
+
+
+def _card(at: AppTest, tid: int) -> tuple:
+    """One priority's dots, importance and feasibility widgets, found by priority id."""
+    radios = {r.key: r for r in at.radio}
+    return ({n.key: n for n in at.number_input}[f"dots-{tid}"], radios[f"importance-{tid}"],
+            radios[f"feasibility-{tid}"])
+
+
+def _shown(at: AppTest, order: list[int]) -> dict[int, tuple]:
+    return {tid: tuple(w.value for w in _card(at, tid)) for tid in order}
+
+
+def _type_code(at: AppTest, code: str) -> None:
+    next(t for t in at.text_input if t.label == "Your voter code").input(code)
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_voters_one_after_another_in_one_session_each_get_only_their_own_ballot(db) -> None:
+    """Dots on some priorities, scores on others, two voters and a returning one in one browser
+    session: every score lands on the priority whose card it was given on, and nothing of one
+    voter's ballot reaches the next voter's."""
+    codes, order = _open_scored_vote(db)
+    engine = db["engine"]
+    blank = {tid: (0, None, None) for tid in order}
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("synth_app/pages/vote.py").run()
+    _type_code(at, codes["Ana"])
+    dots, importance, feasibility = _card(at, order[0])
+    dots.set_value(2)
+    importance.set_value(5)
+    feasibility.set_value(2)
+    _card(at, order[2])[1].set_value(4)  # a score without dots
+    at.run()
+    button(at, "cast").click()
+    at.run()
+    assert at.success, at.error
+    ana = ballots.current_ballot(engine, codes["Ana"])
+    assert (dict(ana.dots), dict(ana.importance), dict(ana.feasibility)) == (
+        {order[0]: 2}, {order[0]: 5, order[2]: 4}, {order[0]: 2})
+
+    # The personal link of the next voter opened in the same session (the address changes, as
+    # it does going back and forward between pages): her ballot starts blank.
+    at.query_params["code"] = codes["Ben"]
+    at.run()
+    assert _shown(at, order) == blank
+    dots, importance, feasibility = _card(at, order[1])
+    dots.set_value(1)
+    importance.set_value(3)
+    feasibility.set_value(4)
+    _card(at, order[0])[0].set_value(2)  # dots without scores
+    at.run()
+    button(at, "cast").click()
+    at.run()
+    assert at.success, at.error
+    ben = ballots.current_ballot(engine, codes["Ben"])
+    assert (dict(ben.dots), dict(ben.importance), dict(ben.feasibility)) == (
+        {order[0]: 2, order[1]: 1}, {order[1]: 3}, {order[1]: 4})
+
+    # "Not you?" and a typed code: the next voter again starts blank.
+    button(at, "forget-code").click()
+    at.run()
+    _type_code(at, codes["Cy"])
+    assert _shown(at, order) == blank
+
+    # Ana comes back: her own ballot, each score on its own priority; casting again keeps it.
+    button(at, "forget-code").click()
+    at.run()
+    _type_code(at, codes["Ana"])
+    assert _shown(at, order) == {order[0]: (2, 5, 2), order[1]: (0, None, None),
+                                 order[2]: (0, 4, None)}
+    button(at, "cast").click()
+    at.run()
+    again = ballots.current_ballot(engine, codes["Ana"])
+    assert again.revision == 2 and (again.dots, again.importance, again.feasibility) == (
+        ana.dots, ana.importance, ana.feasibility)
+    assert ballots.current_ballot(engine, codes["Cy"]) is None
+
+
+def test_a_returning_voter_sees_each_saved_score_on_its_own_priority(db) -> None:
+    codes, order = _open_scored_vote(db)
+    engine = db["engine"]
+    ballots.cast_ballot(engine, codes["Ana"], {order[1]: 2}, {order[1]: 5, order[2]: 1},
+                        {order[0]: 3})
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["code"] = codes["Ana"]
+    at.run()
+    assert _shown(at, order) == {order[0]: (0, None, 3), order[1]: (2, 5, None),
+                                 order[2]: (0, 1, None)}
+    _card(at, order[2])[2].set_value(4)
+    at.run()
+    button(at, "cast").click()
+    at.run()
+    saved = ballots.current_ballot(engine, codes["Ana"])
+    assert (dict(saved.dots), dict(saved.importance), dict(saved.feasibility)) == (
+        {order[1]: 2}, {order[1]: 5, order[2]: 1}, {order[0]: 3, order[2]: 4})
+
+
+def test_a_stored_ballot_that_cannot_be_read_shows_no_blank_form(db, monkeypatch) -> None:
+    """Were the form shown blank, casting it would replace the voter's stored ballot."""
+    from synth.errors import StoreError
+
+    codes, order = _open_scored_vote(db)
+    ballots.cast_ballot(db["engine"], codes["Ana"], {order[2]: 1}, {order[2]: 4})
+    real = ballots.current_ballot
+
+    def busy(*args, **kwargs):
+        raise StoreError("the database is busy")
+
+    monkeypatch.setattr(ballots, "current_ballot", busy)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["code"] = codes["Ana"]
+    at.run()
+    assert "busy" in at.error[0].value
+    assert not at.number_input and not any(b.key == "cast" for b in at.button)
+    monkeypatch.setattr(ballots, "current_ballot", real)
+    at.run()
+    assert _shown(at, order)[order[2]] == (1, 4, None) and not at.exception
+
+
+def test_spending_too_many_dots_moves_no_priority_on_the_page(db) -> None:
+    """The over-spend warning shows below the priorities, so the cards never shift under a
+    voter's finger (or a positional click) between one run and the next."""
+    codes, order = _open_scored_vote(db)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["code"] = codes["Ana"]
+    at.run()
+
+    def is_card(node) -> bool:
+        return type(node).__name__ == "Block" and sum(
+            (getattr(w, "key", None) or "").startswith("dots-") for w in node) == 1
+
+    def cards() -> list[tuple[int, list[str]]]:
+        """Where each priority's card is among its siblings on the page, and its keys."""
+        blocks = [at.main]
+        while blocks:
+            block = blocks.pop()
+            children = sorted(block.children.items())
+            if any(is_card(node) for _, node in children):
+                return [(i, [w.key for w in node if getattr(w, "key", None)])
+                        for i, node in children if is_card(node)]
+            blocks += [node for _, node in children if type(node).__name__ == "Block"]
+        return []
+
+    before = cards()
+    assert [keys[0] for _, keys in before] == [f"dots-{tid}" for tid in order]
+    _card(at, order[0])[0].set_value(2)
+    _card(at, order[1])[0].set_value(2)
+    at.run()
+    assert "take some back" in at.error[0].value
+    assert cards() == before
+
+
 def test_a_vote_without_scores_asks_for_none(db) -> None:
     codes = _open_vote(db)
     at = AppTest.from_file(APP, default_timeout=30)

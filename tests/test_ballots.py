@@ -241,6 +241,12 @@ BAD: dict[str, tuple[dict, dict, str]] = {
     "unknown id": ({999: 1}, {}, "priority #999 is not on this ballot"),
     "score out of range": ({"hire": 1}, {"importance": {"hire": 6}}, "from 1 to 5"),
     "id is not a number": ({"hire": 1, "x": 1}, {}, "not a priority id"),
+    # Scores are checked like dots: every scored priority must be on this open ballot.
+    "importance on a candidate": ({"hire": 1}, {"importance": {"solo": 3}},
+                                  "is not on this ballot"),
+    "feasibility on an unknown id": ({"hire": 1}, {"feasibility": {999: 3}},
+                                     "priority #999 is not on this ballot"),
+    "a score's id is not a number": ({"hire": 1}, {"importance": {"x": 3}}, "not a priority id"),
 }
 
 
@@ -251,7 +257,8 @@ def test_bad_ballots_are_refused_whole_and_keep_the_earlier_one(engine: Engine, 
     ballots.cast_ballot(engine, codes["Ana"], {conv["hire"]: 1})
     dots, extra, message = BAD[case]
     ids = {conv.get(k, k) if isinstance(k, str) else k: v for k, v in dots.items()}
-    scores = {k: {conv[t]: v for t, v in m.items()} for k, m in extra.items()}
+    scores = {k: {conv.get(t, t) if isinstance(t, str) else t: v for t, v in m.items()}
+              for k, m in extra.items()}
     with pytest.raises(BallotError, match=message):
         ballots.cast_ballot(engine, codes["Ana"], ids, **scores)
     assert ballot_rows(engine) == (1, 1)
@@ -270,6 +277,21 @@ def test_ballots_before_opening_scores_not_asked_and_other_convenings(engine: En
     later = load(engine, result({"t": [0, 1]}, n=3, roster=ROSTER), "Quarterly").convening_id
     with pytest.raises(BallotError, match="another convening \\('Launch'"):
         ballots.cast_ballot(engine, codes["Ana"], {conv["hire"]: 1}, convening_id=later)
+    assert ballot_rows(engine) == (0, 0)
+
+
+def test_a_score_or_dot_on_another_convenings_priority_is_refused(engine: Engine,
+                                                                    conv) -> None:
+    codes = opened(engine, conv, names=["Ana"])
+    later = load(engine, result({"t": [0, 1]}, n=3, roster=ROSTER), "Quarterly").convening_id
+    theirs = theme_id(engine, later, "t")
+    review.confirm(engine, theirs, who="fay")
+    ballots.open_vote(engine, later, RULES, who="fay")
+    mine = conv["hire"]
+    for dots, importance, feasibility in (({theirs: 1}, {}, {}), ({mine: 1}, {theirs: 4}, {}),
+                                          ({mine: 1}, {mine: 4}, {theirs: 2})):
+        with pytest.raises(BallotError, match=f"priority #{theirs} is not on this ballot"):
+            ballots.cast_ballot(engine, codes["Ana"], dots, importance, feasibility)
     assert ballot_rows(engine) == (0, 0)
 
 
