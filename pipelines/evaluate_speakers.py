@@ -268,7 +268,8 @@ SWEEP = {
 
 def _cut_points(turns: Sequence[SpeakerSegment], parts: int) -> list[float]:
     """Times in the pauses between turns nearest to equal shares of the recording."""
-    gaps = [(a.end + b.start) / 2 for a, b in zip(turns, turns[1:]) if b.start > a.end]
+    pairs = zip(turns, turns[1:], strict=False)
+    gaps = [(a.end + b.start) / 2 for a, b in pairs if b.start > a.end]
     end = turns[-1].end
     return [min(gaps, key=lambda g: abs(g - end * i / parts)) for i in range(1, parts)]
 
@@ -301,15 +302,14 @@ def cross_recordings(thresholds: Sequence[float], options: DiarizationOptions) -
     outside.append({f"call:{k}": v for k, v in speaker_voices(
         call, [(x.start, x.end, x.speaker) for x in segs]).items()})
     jfk = decode_audio(str(SHARED_AUDIO / "jfk" / "jfk.flac"), sampling_rate=16000)
-    outside.append({"jfk:S1": v for v in speaker_voices(jfk, [(0.0, len(jfk) / 16000, "S1")]
-                                                         ).values()})
+    outside.append({"jfk:S1": speaker_voices(jfk, [(0.0, len(jfk) / 16000, "S1")])["S1"]})
     print(f"{'setting':<26}{'thr':>6}{'same joined':>13}{'diff joined':>13}"
           f"{'pairs s/d':>11}{'people':>8}{'DER':>7}")
     for parts in (2, 3):
         cuts = [0.0, *_cut_points(turns, parts), len(audio) / 16000]
         for given in (None, len(doc["participants"])):
             voices, truth, hyp = [], [], []
-            for i, (a, b) in enumerate(zip(cuts, cuts[1:])):
+            for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
                 piece = audio[int(a * 16000) : int(b * 16000)]
                 segs = diarize(piece, num_speakers=given, options=options)
                 who = _majority(segs, turns, a)

@@ -202,7 +202,7 @@ def test_recordings_of_one_convening_share_speakers(tmp_path: Path, call_audio: 
     shared = share_speakers(transcripts, paths)
     label_of: dict[str, set[str]] = {}
     for n in (0, 1):
-        for person, turn in zip(people[n], shared[n].turns):
+        for person, turn in zip(people[n], shared[n].turns, strict=True):
             label_of.setdefault(person, set()).add(turn.speaker)
     assert all(len(labels) == 1 for labels in label_of.values()), label_of
     assert len({next(iter(v)) for v in label_of.values()}) == 7  # seven people, seven labels
