@@ -11,12 +11,19 @@ carries most of the signal. So each statement is described by two context views:
   reduced by SVD. A theme that comes back later reuses its nouns, which links the pieces better
   than mean embeddings do.
 
+A small share of the statement's **own** embedding (no context) is joined to them: where a theme
+comes back after other talk (a brainstorm), what is said links the pieces where the surroundings
+differ (train, true k: ARI 0.479 -> 0.486 as is, 0.329 -> 0.342 shuffled).
+
 k-means on the joined views gives the themes; the number is chosen by Hartigan's rule on the
 k-means inertia, counted in *effective* statements (statements / context window: neighbouring
 rows share their context, so they are not independent evidence), within the 3 to 7 themes a
-convening typically settles on. A sticky Viterbi pass then re-labels each statement from its *narrow* context
-with a cost for switching theme, so boundaries move to where the talk actually changes while a
-theme can still recur. Context never crosses from one recording to another.
+convening typically settles on, and kept within one of a length prior (4.5 themes for 400
+statements, one more per doubling): the inertia curve alone is noisy from meeting to meeting,
+and longer conversations cover more topics. A sticky Viterbi pass then re-labels each statement
+from its *narrow* context with a cost for switching theme, so boundaries move to where the talk
+actually changes while a theme can still recur. Context never crosses from one recording to
+another.
 
 Everything is deterministic: seeded k-means and SVD, stable sorts, ties broken by index.
 """
@@ -60,10 +67,15 @@ class ClusterParams:
     lexical_context: int = 15  # statements either side in the lexical view
     lexical_weight: float = 0.6  # share of the lexical view in the joined features
     lexical_dims: int = 100  # SVD dimensions of the TF-IDF
+    own_weight: float = 0.2  # share of the statement's own embedding (no context) in the features
     context_share: float = 0.05  # context never wider than this share of the statements
     elbow: float = 0.92  # legacy inertia-ratio rule, used only when ``hartigan`` <= 0
-    hartigan: float = 1.2  # add a theme while (inertia(k)/inertia(k+1) - 1) * effective n >= this
+    hartigan: float = 0.8  # add a theme while (inertia(k)/inertia(k+1) - 1) * effective n >= this
     prior_range: tuple[int, int] = (3, 7)  # themes a convening settles on; narrows the range given
+    prior_themes: float = 4.5  # themes expected from ``prior_statements`` statements ...
+    prior_growth: float = 1.0  # ... and this many more per doubling of the statements
+    prior_statements: int = 400
+    prior_pull: int = 1  # the inertia rule moves the count at most this far from that (< 0: off)
     refine_context: int = 3  # statements either side seen by the refinement pass
     switch_penalty: float = 5.0  # cost of changing theme between neighbours (0 = no pass)
     min_share: float = 0.02  # themes with fewer statements than this share are folded in
@@ -138,11 +150,17 @@ def context_features(
     centred = vectors.astype(np.float64) - vectors.mean(axis=0, keepdims=True)
     lex = lexical_rows(texts, params.lexical_dims, seed)
     weight = params.lexical_weight if lex is not None else 0.0
-    wide = [np.sqrt(1 - weight) * normalise(smooth(centred, groups, semantic_w))]
-    narrow = [np.sqrt(1 - weight) * normalise(smooth(centred, groups, narrow_w))]
+    own = min(max(params.own_weight, 0.0), 1.0)
+    context = 1.0 - own
+    wide = [np.sqrt(context * (1 - weight)) * normalise(smooth(centred, groups, semantic_w))]
+    narrow = [np.sqrt(context * (1 - weight)) * normalise(smooth(centred, groups, narrow_w))]
     if lex is not None:
-        wide.append(np.sqrt(weight) * normalise(smooth(lex, groups, lexical_w)))
-        narrow.append(np.sqrt(weight) * normalise(smooth(lex, groups, narrow_w)))
+        wide.append(np.sqrt(context * weight) * normalise(smooth(lex, groups, lexical_w)))
+        narrow.append(np.sqrt(context * weight) * normalise(smooth(lex, groups, narrow_w)))
+    if own > 0:  # links a theme that comes back by what is said, not only by its surroundings
+        alone = np.sqrt(own) * normalise(centred)
+        wide.append(alone)
+        narrow.append(alone)
     return np.hstack(wide), np.hstack(narrow)
 
 
@@ -153,12 +171,20 @@ def effective_n(n: int, params: ClusterParams) -> float:
 
 
 def narrow_range(k_range: tuple[int, int], prior: tuple[int, int], n_eff: float) -> tuple[int, int]:
-    """``k_range`` narrowed to the prior; its floor only where there are >= 6 effective stretches."""
+    """``k_range`` narrowed to the prior; its floor only with >= 6 effective stretches."""
     lo, hi = k_range
     p_lo, p_hi = prior
     if n_eff >= 6:
         lo = min(max(lo, p_lo), hi)
     return lo, max(min(hi, p_hi), lo)
+
+
+def length_prior(n: int, k_range: tuple[int, int], params: ClusterParams) -> int:
+    """Themes expected from ``n`` statements: longer conversations cover more topics."""
+    lo, hi = k_range
+    doublings = np.log2(max(n, 1) / params.prior_statements)
+    centre = params.prior_themes + params.prior_growth * doublings
+    return int(min(max(int(np.round(centre)), lo), hi))
 
 
 def choose_k(
@@ -263,9 +289,10 @@ def cluster_conversation(
         k = n_clusters
     else:
         n_eff = effective_n(n, params)
+        allowed = narrow_range(k_range, params.prior_range, n_eff)
         k = choose_k(
             wide,
-            narrow_range(k_range, params.prior_range, n_eff),
+            allowed,
             params.elbow,
             seed,
             params.n_init,
@@ -273,6 +300,9 @@ def cluster_conversation(
             params.hartigan,
             n_eff,
         )
+        if params.prior_pull >= 0:  # the inertia curve alone is noisy: stay near the length prior
+            centre = length_prior(n, allowed, params)
+            k = min(max(k, centre - params.prior_pull), centre + params.prior_pull)
     k = max(1, min(k, n))
     if k == 1:
         return np.zeros(n, dtype=int)
