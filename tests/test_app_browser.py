@@ -145,6 +145,21 @@ def _saved_ballot(url: str, link: str):
         engine.dispose()
 
 
+def _ballot_of(url: str, link: str) -> tuple[tuple[int, str], ...]:
+    """The priorities (id, label) on the ballot a personal link opens, in display order."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from synth import ballots
+    from synth.store import make_engine
+
+    engine = make_engine(url)
+    try:
+        voter = ballots.check_code(engine, parse_qs(urlsplit(link).query)["code"][0])
+        return ballots.vote_info(engine, voter.convening_id).priorities
+    finally:
+        engine.dispose()
+
+
 def test_facilitator_to_voters_to_export(server, browser) -> None:
     page = browser.new_page()
     try:
@@ -262,18 +277,24 @@ def _flow(page, server, browser) -> None:
     phone.set_viewport_size({"width": 390, "height": 844})
     scores = {"Tom Reyes": ("5", "2"), "Linda Park": ("3", "4")}
     for n, name in enumerate(scores):
+        tid, label = _ballot_of(server["url"], links[name])[n]
         phone.goto(links[name])  # the personal link printed on the voter's card
         phone.get_by_role("heading", name="Your ballot").wait_for()
         assert phone.get_by_role("button", name="Merge").count() == 0
-        # Phones get no +/- steppers (Streamlit hides them when narrow): type the dots.
-        dots = phone.get_by_role("spinbutton").nth(n)
+        # The one card of this priority (the innermost block holding its label and a number
+        # input): dots and scores go in it, never by position on the page.
+        card = phone.get_by_test_id("stVerticalBlock").filter(
+            has=phone.get_by_text(label, exact=True)).filter(
+            has=phone.get_by_role("spinbutton")).last
+        # Type the dots (a phone's steppers are small).
+        dots = card.get_by_role("spinbutton")
         dots.fill("2")
         dots.press("Enter")
         settle(phone)
         phone.get_by_text("Dots left: 1 of 3").wait_for()
         assert phone.get_by_text("Dots left:").first.is_visible()
         for what, score in zip(("Importance", "Feasibility"), scores[name], strict=True):
-            group = phone.get_by_role("radiogroup", name=what).nth(n)
+            group = card.get_by_role("radiogroup", name=what)
             group.get_by_text(score, exact=True).click()
             settle(phone)
             sync_api.expect(group.get_by_role("radio", name=score)).to_be_checked()
@@ -283,7 +304,9 @@ def _flow(page, server, browser) -> None:
         phone.get_by_text("Your ballot is saved").wait_for()
         # The scores went to the priority the dots went to (the one card they were typed in).
         saved = _saved_ballot(server["url"], links[name])
-        assert set(saved.dots) == set(saved.importance) == set(saved.feasibility), saved
+        importance, feasibility = (int(v) for v in scores[name])
+        assert (dict(saved.dots), dict(saved.importance), dict(saved.feasibility)) == (
+            {tid: 2}, {tid: importance}, {tid: feasibility}), (label, saved)
         if n == 0:
             shot(phone, "09-ballot-phone")
     phone.close()
