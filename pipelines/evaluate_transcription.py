@@ -43,9 +43,15 @@ def reference_texts(data: Path = DATA) -> dict[str, tuple[Path, str]]:
 
 
 def write_wav(path: Path, audio: np.ndarray, rate: int = 16000) -> None:
-    import soundfile as sf
+    """16-bit mono WAV with the standard library (no soundfile needed)."""
+    import wave
 
-    sf.write(path, audio, rate, subtype="PCM_16")
+    pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(rate)
+        f.writeframes(pcm.tobytes())
 
 
 def make_inputs(folder: Path, long_minutes: int) -> dict[str, Path]:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 # Room audio: keep short pauses inside speech, drop long silences and murmur below threshold.
 VAD_PARAMETERS = {"threshold": 0.5, "min_silence_duration_ms": 700, "speech_pad_ms": 200}
+# How much of the start of a recording is listened to for the language check.
+LANGUAGE_CHECK_SECONDS = 120
 BLOCK_SECONDS = 600.0  # longest stretch of audio decoded at once (bounds memory)
 # Batched decoding packs speech into chunks decoded in one pass each, with no second look at
 # the rest of a chunk: with faster-whisper's 30 s chunks Whisper often stops early and whole
@@ -81,6 +83,34 @@ class WhisperTranscriber:
                                       **options)
         return self.model.transcribe(audio, **options)
 
+    def _check_language(self, audio: np.ndarray) -> None:
+        """Refuse a pinned language that the speech plainly is not in.
+
+        Told the wrong language, Whisper translates: a Spanish clip pinned to English comes
+        out as fluent English nobody said, which would then be shown as verbatim quotes.
+        English-only models (tiny.en) cannot tell languages apart, so they are not checked.
+        """
+        if not getattr(self.model.model, "is_multilingual", False):
+            return
+        from faster_whisper.vad import VadOptions
+
+        try:
+            found, prob, probs = self.model.detect_language(
+                audio, vad_filter=True, vad_parameters=VadOptions(**VAD_PARAMETERS),
+                language_detection_segments=1)
+        except (ValueError, RuntimeError, IndexError):  # no speech to judge: nothing to refuse
+            return
+        pinned = dict(probs).get(self.language, 0.0)
+        # Judged on the pinned language's own probability: English speech, accented or
+        # synthetic, scored 0.77 to 0.99 here; a short Spanish sentence 0.02 (Spanish 0.61).
+        if found != self.language and prob >= 0.5 and pinned < 0.05:
+            raise InputError(
+                f"This recording sounds like '{found}' (probability {prob:.2f}; "
+                f"'{self.language}' {pinned:.2f}), but the language is set to "
+                f"'{self.language}', which would make Whisper write words nobody said. "
+                f"Transcribe it with --language {found} (or --language auto)."
+            )
+
     def segments(self, audio: np.ndarray, progress: Progress | None = None
                  ) -> tuple[Iterable[RawSegment], str | None]:
         """Decode lazily, block by block; the caller drives the generator and sees progress.
@@ -90,6 +120,8 @@ class WhisperTranscriber:
         """
         duration = len(audio) / ingest.SAMPLE_RATE
         blocks = quiet_cuts(audio)
+        if self.language:
+            self._check_language(audio[: LANGUAGE_CHECK_SECONDS * ingest.SAMPLE_RATE])
         first, info = self._decode(audio[blocks[0][0]:blocks[0][1]], self.language)
         # Detect the language once, on the first block, and keep it for the others.
         language = self.language or info.language

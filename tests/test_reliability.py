@@ -179,17 +179,14 @@ def test_a_non_english_clip_is_transcribed_in_its_language_with_language_auto(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="not fixed: with the language pinned to English (the "
-                   "default), Whisper silently translates a Spanish clip into English words "
-                   "nobody said ('We need more ...'); see docs/reliability.md")
-def test_a_non_english_clip_with_the_english_default_is_verbatim_or_refused(
-        spanish_clip: Path, settings) -> None:
-    try:
-        t = transcribe_file(spanish_clip, settings=settings.with_(language="en"), model="base")
-    except InputError as exc:
-        assert "language" in str(exc)
-        return
-    assert "necesitamos" in " ".join(x.text for x in t.turns).lower()
+def test_a_non_english_clip_with_the_english_default_is_refused(
+        spanish_clip: Path, settings, tmp_path: Path) -> None:
+    """Pinned to English, Whisper used to translate it into English nobody said."""
+    cache = tmp_path / "cache"
+    with pytest.raises(InputError, match=r"sounds like 'es'.*--language es"):
+        transcribe_file(spanish_clip, settings=settings.with_(language="en", cache_dir=cache),
+                        model="base")
+    assert not list(cache.glob("transcripts/*.json"))  # nothing invented was cached
 
 
 def test_a_100_mb_text_file_is_refused_without_reading_it(settings, tmp_path: Path) -> None:
