@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 Status = Literal["queued", "running", "done", "failed"]
 ACTIVE: tuple[Status, ...] = ("queued", "running")
 _WRITE_EVERY_S = 0.5  # progress writes are throttled: a file write per Whisper segment is waste
+UPLOAD_LIMIT_SETTING = "SYNTH_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB = 500.0
+_MB = 1024 * 1024  # the limit's MB is the one browsers and Streamlit's maxUploadSize count in
 
 
 def files_dir(database_url: str) -> Path:
@@ -168,29 +171,70 @@ def jobs_of(root: Path, convening_id: int | None = None) -> list[Job]:
     return sorted(out, key=lambda j: (j.created, j.id), reverse=True)
 
 
+def max_upload_mb() -> float:
+    """The largest upload accepted, in MB (``SYNTH_MAX_UPLOAD_MB``, 500 unless set)."""
+    text = os.environ.get(UPLOAD_LIMIT_SETTING, "").strip()
+    if not text:
+        return DEFAULT_MAX_UPLOAD_MB
+    try:
+        limit = float(text)
+    except ValueError:
+        limit = float("nan")
+    if not limit > 0 or limit == float("inf"):
+        raise InputError(f"{UPLOAD_LIMIT_SETTING} is {text!r}: set it to a number of MB "
+                         f"above 0 (the default is {DEFAULT_MAX_UPLOAD_MB:g}).")
+    return limit
+
+
+def _size_text(size: int, limit_mb: float) -> str:
+    text = f"{size / _MB:.1f} MB" if size < 100 * _MB else f"{size / _MB:.0f} MB"
+    if float(text.split()[0]) <= limit_mb:  # rounding hid the excess: say it in bytes
+        text = f"{size:,} bytes"
+    return text
+
+
+def check_upload_size(name: str, size: int) -> None:
+    """Refuse an upload larger than :func:`max_upload_mb`, naming it, its size and the limit."""
+    limit = max_upload_mb()
+    if size > limit * _MB:
+        base = Path(str(name).replace("\\", "/")).name or "upload"
+        raise InputError(f"{base}: {_size_text(size, limit)} is larger than the upload limit "
+                         f"of {limit:g} MB (set {UPLOAD_LIMIT_SETTING} to change it). Split the "
+                         "recording, or export it at a lower bit rate, and upload the parts.")
+
+
 def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes]], *,
            model: str | None = None, who: str | None = None, start: bool = True) -> Job:
     """Save uploaded files (name, bytes) and start processing them in a background process.
 
-    Each file's type is checked by its content first, so a bad upload is refused at once,
-    not minutes later.
+    Every file's size is checked against the upload limit before anything is written, and
+    each file's type by its content, so a bad upload is refused at once, not minutes later.
+    A refused submission leaves nothing behind: no job, no folder, none of its files.
     """
     from synth.ingest import identify
 
     if not files:
         raise InputError("choose at least one recording or transcript to process.")
+    for name, data in files:
+        check_upload_size(name, len(data))
     root = files_dir(database_url)
     job = Job(id=uuid.uuid4().hex[:12], convening_id=convening_id, inputs=(), model=model,
               who=who, created=_now())
-    folder = _state_file(root, job.id).parent / "inputs"
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, data in files:
-        path = folder / _upload_name(name, {Path(p).name for p in paths})
-        path.write_bytes(data)
-        identify(path)  # raises InputError naming the file and the problem
-        paths.append(str(path))
-    job = _write(root, replace(job, inputs=tuple(paths)))
+    job_folder = _state_file(root, job.id).parent
+    folder = job_folder / "inputs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, data in files:
+            path = folder / _upload_name(name, {Path(p).name for p in paths})
+            path.write_bytes(data)
+            identify(path)  # raises InputError naming the file and the problem
+            paths.append(str(path))
+        job = _write(root, replace(job, inputs=tuple(paths)))
+    except BaseException:
+        # The files saved so far are participants' recordings: keep none of a refused job.
+        shutil.rmtree(job_folder, ignore_errors=True)
+        raise
     if start:
         job = start_process(database_url, job)
     return job

@@ -5,6 +5,13 @@ Facilitator and staff pages need it; a voter's code opens only the ballot.
 Signing in survives a page reload: it makes a random session token that lives in the page's
 address (``?session=...``) and, on the server, only as its sha256 with an expiry (``sessions``
 beside the passcode). Signing out revokes it; an expired or revoked token signs nobody in.
+
+Wrong passcodes are counted on the server (``passcode-failures`` beside the hash), not in the
+browser session, so a new tab, a new browser or a restarted app does not start the count again.
+After a few wrong ones in a row each try waits before it is checked, doubling up to
+:data:`DELAY_CAP_S`: a slow-down for someone guessing, never a lock-out they could use against
+the facilitator (the right passcode always signs in after at most that wait, and clears the
+count).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,9 +36,15 @@ log = logging.getLogger(__name__)
 MIN_LENGTH = 8
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 SIGNED_IN = "staff_signed_in"  # holds this browser session's token
-_FAILS = "_passcode_failures"
 PARAM = "session"  # the query parameter that carries the token across reloads
 SESSION_HOURS = float(os.environ.get("SYNTH_SESSION_HOURS", "12"))
+FREE_TRIES = 3  # wrong passcodes in a row before tries wait (typos happen)
+DELAY_BASE_S = 1.0  # the first wait; it doubles with each further wrong passcode...
+DELAY_CAP_S = 8.0  # ...up to this: a slow-down, not a lock-out
+FORGET_AFTER_S = 3600.0  # a wrong passcode this long ago no longer counts
+# How the sign-in waits and tells the time; tests swap these to measure the wait without it.
+_sleep: Callable[[float], None] = time.sleep
+_clock: Callable[[], float] = time.time  # wall-clock time: the count outlives a restart
 
 
 def passcode_file(folder: Path) -> Path:
@@ -132,6 +145,80 @@ def end_session(folder: Path, token: str | None) -> None:
             live.pop(_token_hash(token), None)
 
 
+# --- slowing down wrong passcodes ------------------------------------------------------------
+
+
+def failures_file(folder: Path) -> Path:
+    """Where the count of wrong passcodes in a row is kept (beside the hash)."""
+    return folder / "passcode-failures"
+
+
+def passcode_delay(failures: int) -> float:
+    """Seconds a try waits after ``failures`` wrong passcodes in a row.
+
+    None for the first :data:`FREE_TRIES`, then 1, 2, 4... seconds, never more than
+    :data:`DELAY_CAP_S`. The same doubling as wrong voter codes (synth.voter_codes.Throttle),
+    but capped at seconds, not minutes, and spent waiting rather than refusing: there is one
+    passcode for all staff, so a block would let anyone who can reach the page keep the
+    facilitator out.
+    """
+    over = failures - FREE_TRIES
+    if over < 0:
+        return 0.0
+    return min(DELAY_CAP_S, DELAY_BASE_S * 2.0 ** min(over, 30))
+
+
+@contextmanager
+def _failures(folder: Path, write: bool) -> Iterator[dict[str, float]]:
+    """The count of wrong passcodes and the time of the last one, locked; written back."""
+    path = failures_file(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(".passcode-failures.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if write else fcntl.LOCK_SH)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            state = {"failures": max(0, int(data["failures"])), "last": float(data["last"])}
+        except (OSError, ValueError, TypeError, KeyError):
+            state = {"failures": 0, "last": 0.0}
+        yield state
+        if write:
+            tmp = path.with_name(".passcode-failures.tmp")
+            tmp.write_text(json.dumps(state), encoding="utf-8")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+
+
+def failure_count(folder: Path, clock: Callable[[], float] | None = None) -> int:
+    """Wrong passcodes in a row so far (forgotten :data:`FORGET_AFTER_S` after the last)."""
+    now = (clock or _clock)()
+    with _failures(folder, write=False) as state:
+        return int(state["failures"]) if now - state["last"] <= FORGET_AFTER_S else 0
+
+
+def check_passcode(folder: Path, passcode: str, *, sleep: Callable[[float], None] | None = None,
+                   clock: Callable[[], float] | None = None) -> bool:
+    """Whether ``passcode`` is the staff passcode, after the wait that wrong ones earned.
+
+    The try is counted before the wait and the check (and the count cleared if it is right),
+    so tries made at once from several browser sessions each wait for the ones before them.
+    """
+    now = (clock or _clock)()
+    with _failures(folder, write=True) as state:
+        before = int(state["failures"]) if now - state["last"] <= FORGET_AFTER_S else 0
+        state["failures"], state["last"] = before + 1, now
+    delay = passcode_delay(before)
+    if delay:
+        log.info("%d wrong staff passcodes in a row: waiting %.0f s before checking", before,
+                 delay)
+        (sleep or _sleep)(delay)  # scrypt does the rest
+    if verify_passcode(passcode, passcode_file(folder).read_text(encoding="utf-8")):
+        with _failures(folder, write=True) as state:
+            state["failures"], state["last"] = 0, now
+        return True
+    log.info("a wrong staff passcode was typed")
+    return False
+
+
 def _sign_in(folder: Path) -> None:
     token = start_session(folder)
     st.session_state[SIGNED_IN] = token
@@ -198,14 +285,15 @@ def sign_in_page(folder: Path) -> None:
     with st.form("sign-in"):
         passcode = st.text_input("Staff passcode", type="password")
         if st.form_submit_button("Sign in"):
-            fails = st.session_state.get(_FAILS, 0)
-            if fails >= 3:
-                time.sleep(min(2 ** (fails - 3), 8))  # slows guessing; scrypt does the rest
-            if verify_passcode(passcode, path.read_text(encoding="utf-8")):
-                st.session_state.pop(_FAILS, None)
+            if check_passcode(folder, passcode):
                 _sign_in(folder)
                 st.rerun()
             else:
-                st.session_state[_FAILS] = fails + 1
                 st.error("That passcode is not right.")
+                wait = passcode_delay(failure_count(folder))
+                if wait:
+                    unit = "second" if wait == 1 else "seconds"
+                    st.caption(f"Several wrong passcodes were typed recently, so the next try "
+                               f"waits {wait:g} {unit} before it is checked (at most "
+                               f"{DELAY_CAP_S:g}; the right passcode clears this).")
     st.caption("Here to vote? Open the personal link on your card, or choose Vote in the menu.")

@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 UPLOAD_TYPES = ["wav", "flac", "mp3", "m4a", "ogg", "opus", "webm", "mp4", "mkv", "mov", "aac",
                 "txt", "vtt", "srt", "json"]
-MAX_UPLOAD_MB = int(os.environ.get("SYNTH_MAX_UPLOAD_MB", "500"))
 MODELS = {"base": "Whisper base (accurate)", "tiny.en": "Whisper tiny.en (fast)"}
 # Where each stage of a job ends on its 0-1 progress: synth.jobs.process gives the pipeline
 # 0-0.9 and saving the rest; synth.pipeline.synthesize gives transcription its first 60 %
@@ -88,16 +87,16 @@ def uploads(convening_id: int) -> None:
                          index=list(MODELS).index(os.environ.get("SYNTH_WHISPER_MODEL", "base"))
                          if os.environ.get("SYNTH_WHISPER_MODEL") in MODELS else 0)
     if st.button("Process", type="primary", disabled=not chosen, key="process"):
-        too_big = [f.name for f in chosen if f.size > MAX_UPLOAD_MB * 1024 * 1024]
-        if too_big:
-            st.error(f"Larger than {MAX_UPLOAD_MB} MB: {', '.join(too_big)}. Split the "
-                     "recording or raise SYNTH_MAX_UPLOAD_MB.")
-        else:
-            with shown_errors(), st.spinner("Saving the upload..."):
+        with shown_errors():
+            # By the size Streamlit reports, before the bytes are copied; jobs.submit checks
+            # again (the same limit and message) for every other caller.
+            for f in chosen:
+                jobs.check_upload_size(f.name, f.size)
+            with st.spinner("Saving the upload..."):
                 jobs.submit(database_url(), convening_id,
                             [(f.name, f.getvalue()) for f in chosen], model=model,
                             who="facilitator")
-                st.rerun()
+            st.rerun()
     job_status(convening_id)
 
 
