@@ -173,8 +173,9 @@ def main() -> None:
                         for batch in args.batches:
                             r = median_of(runs, "transcribe", model, str(path), str(beam),
                                           str(batch))
-                            r |= {"what": f"transcribe {name}", "config":
-                                  f"{model} beam {beam} {'batch ' + str(batch) if batch else 'seq'}",
+                            mode = f"batch {batch}" if batch else "seq"
+                            r |= {"what": f"transcribe {name}",
+                                  "config": f"{model} beam {beam} {mode}",
                                   "rtf": r["audio_s"] / r["wall_s"]}  # type: ignore[operator]
                             rows.append(r)
                             log.info("%s %s: %.1fx real time, %d words, %.0f MB", r["what"],

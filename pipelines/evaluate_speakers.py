@@ -169,13 +169,14 @@ def word_speaker_accuracy(words: Sequence[Word], reference: Sequence[SpeakerSegm
     if not hyp_names or not ref_names:
         return 0.0
     counts = np.zeros((len(hyp_names), len(ref_names)))
-    for w, speakers in zip(words, truth):
+    for w, speakers in zip(words, truth, strict=False):
         if w.speaker is not None:
             for s in speakers:
                 counts[hyp_names.index(w.speaker), ref_names.index(s)] += 1
     rows, cols = linear_sum_assignment(-counts)
-    mapping = {hyp_names[r]: ref_names[c] for r, c in zip(rows, cols)}
-    right = sum(mapping.get(w.speaker or "") in speakers for w, speakers in zip(words, truth))
+    mapping = {hyp_names[r]: ref_names[c] for r, c in zip(rows, cols, strict=False)}
+    right = sum(mapping.get(w.speaker or "") in speakers
+                for w, speakers in zip(words, truth, strict=False))
     return right / len(words)
 
 

@@ -357,14 +357,15 @@ def summarise(rows: list[dict], method: str, condition: str) -> dict[str, dict[s
 def format_table(summary: dict[str, dict[str, dict[str, dict[str, float]]]]) -> str:
     """One plain-text table: method x condition x domain."""
     lines = [
-        f"{'method':<24} {'condition':<9} {'domain':<10} {'n':>3} {'ARI':>6} {'AMI':>6} {'cover':>6} {'themes':>6}"
+        f"{'method':<24} {'condition':<9} {'domain':<10} {'n':>3} "
+        f"{'ARI':>6} {'AMI':>6} {'cover':>6} {'themes':>6}"
     ]
     for method, by_condition in summary.items():
         for condition, by_domain in by_condition.items():
             for domain, s in by_domain.items():
                 lines.append(
-                    f"{method:<24} {condition:<9} {domain:<10} {int(s['meetings']):>3} {s['ari']:>6.3f} "
-                    f"{s['ami']:>6.3f} {s['coverage']:>6.3f} {s['themes']:>6.1f}"
+                    f"{method:<24} {condition:<9} {domain:<10} {int(s['meetings']):>3} "
+                    f"{s['ari']:>6.3f} {s['ami']:>6.3f} {s['coverage']:>6.3f} {s['themes']:>6.1f}"
                 )
     return "\n".join(lines)
 

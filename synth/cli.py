@@ -99,7 +99,8 @@ def transcribe(
     model: Annotated[str | None, typer.Option(
         help="base (default), tiny.en, a CTranslate2 model folder, or a hub name with "
              "SYNTH_ALLOW_DOWNLOAD=1.")] = None,
-    language: Annotated[str | None, typer.Option(help="Language code, or 'auto' to detect.")] = None,
+    language: Annotated[str | None, typer.Option(
+        help="Language code, or 'auto' to detect.")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output file; format by extension (.json .vtt .srt .txt). With several inputs, "
              "a folder.")] = None,

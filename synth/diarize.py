@@ -246,7 +246,8 @@ def _segments(frame_index: np.ndarray, labels: np.ndarray) -> list[SpeakerSegmen
     segments: list[SpeakerSegment] = []
     run_start = 0
     for t in range(1, len(labels) + 1):
-        if t < len(labels) and labels[t] == labels[t - 1] and frame_index[t] == frame_index[t - 1] + 1:
+        same = t < len(labels) and labels[t] == labels[t - 1]
+        if same and frame_index[t] == frame_index[t - 1] + 1:
             continue
         label = int(labels[run_start])
         name = names.setdefault(label, f"S{len(names) + 1}")

@@ -59,7 +59,8 @@ def _cached(conn: sqlite3.Connection, keys: list[str]) -> dict[str, np.ndarray]:
     for i in range(0, len(keys), _CHUNK):
         chunk = keys[i:i + _CHUNK]
         marks = ",".join("?" * len(chunk))
-        for key, blob in conn.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk):
+        query = f"SELECT key, vec FROM vectors WHERE key IN ({marks})"
+        for key, blob in conn.execute(query, chunk):
             found[key] = np.frombuffer(blob, dtype=np.float32)
     return found
 

@@ -29,7 +29,8 @@ def theme_stability(
     """Stability in 0..1 of each theme in ``labels`` (theme numbers 0..k-1, -1 = none).
 
     ``cluster(index, run)`` must cluster the rows ``index`` (sorted, so conversation order is
-    kept) with a seed derived from ``run`` and return a label per row. Each run keeps a share ``keep`` of the rows.
+    kept) with a seed derived from ``run`` and return a label per row. Each run keeps a share
+    ``keep`` of the rows.
     """
     k = int(labels.max()) + 1 if len(labels) else 0
     if k == 0 or runs <= 0:

@@ -40,7 +40,8 @@ _OPPORTUNITY = [
 _NEED = [
     [{"LOWER": {"REGEX": r"^(need|require|lack|shortage|struggl|challeng|problem|barrier|gap)"}}],
     [{"LOWER": {"REGEX": r"^(hard|difficult|tough|impossible)$"}}, {"LOWER": "to"}],
-    [{"LOWER": {"IN": ["ca", "can", "cannot", "could"]}}, {"LOWER": {"IN": ["n't", "not"]}, "OP": "?"},
+    [{"LOWER": {"IN": ["ca", "can", "cannot", "could"]}},
+     {"LOWER": {"IN": ["n't", "not"]}, "OP": "?"},
      {"LOWER": {"IN": ["find", "hire", "keep", "fill", "get", "afford", "retain"]}}],
     [{"LOWER": "keeps"}, {"LOWER": "me"}, {"LOWER": "up"}],
     [{"LOWER": {"REGEX": r"^(wait|delay|backlog|bottleneck|cost|expensive|afford|turnover)"}}],

@@ -318,7 +318,7 @@ def _build_themes(
     drafts.sort(key=lambda d: d[:3])
     named = label_themes([[members[i] for i in d[4]] for d in drafts], [d[5] for d in drafts])
     themes = []
-    for (_, _, medoid_id, t, rows, centrality, speakers), (label, phrases) in zip(
+    for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases) in zip(
         drafts, named, strict=True
     ):
         ms = [members[i] for i in rows]

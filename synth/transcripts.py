@@ -20,7 +20,8 @@ from synth.records import Recording, Removal, Transcript, Turn, Word
 
 WORDS_PER_SECOND = 2.5  # about 150 words a minute, typical of meeting speech
 
-# "Name: words" where Name starts with a letter and is short; "10:30" or "http://x" is not a speaker.
+# "Name: words" where Name starts with a letter and is short; "10:30" or "http://x" is not a
+# speaker.
 _SPEAKER_LINE = re.compile(r"^\s*(?P<speaker>[^\W\d_][^:]{0,58}?)\s*:\s+(?P<text>\S.*)$")
 _TIMING = re.compile(
     r"^\s*(?P<a>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<b>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
@@ -66,7 +67,8 @@ def parse_plain(text: str, recording_id: str) -> list[Turn]:
         speaker, words = _speaker_split(raw)
         duration = max(len(words.split()) / WORDS_PER_SECOND, 0.4)
         turns.append(Turn(recording_id=recording_id, index=len(turns), start=round(clock, 3),
-                          end=round(clock + duration, 3), text=words, speaker=speaker, line=line_no))
+                          end=round(clock + duration, 3), text=words, speaker=speaker,
+                          line=line_no))
         clock += duration
     return turns
 

@@ -135,7 +135,7 @@ def test_meeting_turns_have_increasing_times() -> None:
     m = _meeting([FIVE, "ok", FIVE], [{0}, {0}, {0}])
     turns = ev.meeting_turns(m)
     assert [t.index for t in turns] == [0, 1, 2]
-    assert all(a.end <= b.start for a, b in zip(turns, turns[1:]))
+    assert all(a.end <= b.start for a, b in zip(turns, turns[1:], strict=False))
 
 
 def test_summary_and_table() -> None:

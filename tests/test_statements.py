@@ -80,7 +80,8 @@ def test_sample_roster_loads(tmp_path) -> None:
 
 
 def test_noun_phrases_are_label_material(nlp) -> None:
-    turn = Turn("r", 0, 0, 5, "We really need an affordable childcare center near the plant.", "Tom")
+    turn = Turn("r", 0, 0, 5, "We really need an affordable childcare center near the plant.",
+                "Tom")
     phrases = extract_statements([turn], nlp)[0].phrases
     assert "affordable childcare center" in phrases and "childcare center" in phrases
     assert "plant" in phrases and not any("need" in p or "really" in p for p in phrases)
