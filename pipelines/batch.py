@@ -227,8 +227,10 @@ class Worker:
             return {"ok": False, "error": _error(exc), "pid": os.getpid(),
                     "seconds": time.perf_counter() - started}
 
-    def synthesize(self, transcripts: list[dict[str, Any]],
-                   roster: list[Participant]) -> dict[str, Any]:
+    def synthesize(self, transcripts: list[dict[str, Any]], roster: list[Participant],
+                   audio: dict[str, str] | None = None) -> dict[str, Any]:
+        """One convening from its transcripts; ``audio`` maps recording id to its file, so
+        that several recordings share speaker labels as in `synth synthesize`."""
         from synth import report
         from synth.pipeline import synthesize_transcripts
         from synth.records import Recording
@@ -238,6 +240,11 @@ class Worker:
         try:
             parsed = [parse_json(json.dumps(d), Recording(**d["recording"]), Path("batch"))
                       for d in transcripts]
+            if self.opts.speakers is not None and len(parsed) > 1 and audio:
+                from synth.speakers import share_speakers
+
+                parsed = share_speakers(parsed, [audio.get(t.recording.id, "")
+                                                 for t in parsed])
             c = synthesize_transcripts(parsed, settings=self.settings, roster=roster,
                                        theme_settings=_theme_settings(self.opts),
                                        include_facilitator=self.opts.include_facilitator)
@@ -562,7 +569,9 @@ def run_batch(root: Path, out: Path, *, workers: int | None = None, serial: bool
                 if ready:  # finish convenings first: a finished result survives a kill
                     conv = ready.popleft()
                     args = [_unique([saved[r.source] for r in conv.recordings]),
-                            rosters[conv.name]]
+                            rosters[conv.name],
+                            {saved[r.source]["recording"]["id"]: str(r.path)
+                             for r in conv.recordings}]
                     in_flight[executor.submit(w, "synthesize", *args)] = ("conv", conv, w)
                 else:
                     rec = todo.popleft()

@@ -187,3 +187,26 @@ def test_killed_batch_resumes_where_it_stopped(first_run, tmp_path: Path, settin
     for name in ("committee", "jfk"):
         assert (out / name / "result.json").read_bytes() == \
             (ray_out / name / "result.json").read_bytes()
+
+
+def test_recordings_of_one_convening_share_speakers_as_in_synthesize(
+        tmp_path: Path, settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --speakers, a batch hands each convening's recordings to share_speakers with the
+    right files, as `synth synthesize` does (the matching itself: tests/test_speakers.py)."""
+    import synth.speakers
+
+    lines = (SAMPLE_DIR / "convening.txt").read_text(encoding="utf-8").splitlines(True)
+    (tmp_path / "in" / "launch").mkdir(parents=True)
+    for name, part in (("a.txt", lines[:30]), ("b.txt", lines[30:])):
+        (tmp_path / "in" / "launch" / name).write_text("".join(part), encoding="utf-8")
+    seen: list[list[str]] = []
+
+    def record(transcripts, paths):  # noqa: ANN001, ANN202
+        seen.append(sorted(Path(p).name for p in paths))
+        assert len(paths) == len(transcripts)
+        return list(transcripts)
+
+    monkeypatch.setattr(synth.speakers, "share_speakers", record)
+    rep = batch.run_batch(tmp_path / "in", tmp_path / "out", serial=True, settings=settings,
+                          model=MODEL, speakers="auto")
+    assert not rep.failed and seen == [["a.txt", "b.txt"]]
