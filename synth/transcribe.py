@@ -90,7 +90,7 @@ class WhisperTranscriber:
         out as fluent English nobody said, which would then be shown as verbatim quotes.
         English-only models (tiny.en) cannot tell languages apart, so they are not checked.
         """
-        if not getattr(self.model.model, "is_multilingual", False):
+        if not getattr(getattr(self.model, "model", None), "is_multilingual", False):
             return
         from faster_whisper.vad import VadOptions
 
