@@ -19,15 +19,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
-from test_store import (  # noqa: F401  (fixtures)
-    _pg_schema,
-    _sqlite_template,
-    db_url,
-    engine,
-    load,
-    result,
-    theme_id,
-)
+from test_store import load, result, theme_id
 
 from synth import ballots, review, voter_codes
 from synth.errors import BallotError, NotFoundError

@@ -21,16 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 from sqlalchemy import Engine, inspect, select, text
-from test_store import (  # noqa: F401  (fixtures)
-    _pg_schema,
-    _sqlite_template,
-    db_url,
-    engine,
-    load,
-    result,
-    statement,
-    theme_id,
-)
+from test_store import load, result, statement, theme_id
 from typer.testing import CliRunner
 
 from synth import ballots, jobs, privacy, review

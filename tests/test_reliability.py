@@ -31,15 +31,7 @@ import pytest
 from audio import encode
 from conftest import JFK, ROOT, SAMPLE_DIR
 from sqlalchemy import Engine, func, select
-from test_store import (  # noqa: F401  (fixtures)
-    _pg_schema,
-    _sqlite_template,
-    db_url,
-    engine,
-    load,
-    result,
-    theme_id,
-)
+from test_store import load, result, theme_id
 from typer.testing import CliRunner
 
 from synth import ballots, jobs, review, voter_codes

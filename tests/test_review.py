@@ -11,17 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 from sqlalchemy import Engine
-from test_store import (  # noqa: F401  (fixtures)
-    _pg_schema,
-    _sqlite_template,
-    by_label,
-    db_url,
-    engine,
-    load,
-    result,
-    state,
-    theme_id,
-)
+from test_store import by_label, load, result, state, theme_id
 
 from synth import review
 from synth.errors import ConflictError, InputError, NotFoundError, ReviewError

@@ -2,29 +2,21 @@
 
 Every test runs on SQLite, and on PostgreSQL too when SYNTH_TEST_POSTGRES_URL is set
 (``eval "$(bash .ci/postgres.sh)"``). Results are small hand-made dicts; no model runs.
-This module also holds the fixtures and builders the other store test modules import.
+The database fixtures (``db_url``, ``engine``) live in conftest.py; this module holds the
+builders the other store test modules import.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 
 from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction
 from synth.store.matching import Members, match_themes
 from synth.store.schema import Base, Membership, Theme
-
-PG_URL = os.environ.get("SYNTH_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 ROSTER = [
     {"name": "Ana", "company": "Acme Welding", "role": "business"},
@@ -34,64 +26,6 @@ ROSTER = [
     {"name": "Fay", "company": "Workforce Board", "role": "facilitator"},
 ]
 SPEAKERS = ["Ana", "Ben", "Cy", "Pat", "Fay"]
-
-
-# --- fixtures shared by the store tests --------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file per session; each test gets a copy (migrating is slower)."""
-    path = tmp_path_factory.mktemp("store") / "template.db"
-    e = make_engine(f"sqlite:///{path}")
-    init_db(e)
-    e.dispose()  # the last connection closing checkpoints the WAL into the file
-    return path
-
-
-@pytest.fixture(scope="session")
-def _pg_schema() -> Iterator[str]:
-    """One migrated schema on the test PostgreSQL per session, dropped at the end."""
-    assert PG_URL
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(PG_URL).set(drivername="postgresql+psycopg"))
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(PG_URL).update_query_dict(
-        {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    e = make_engine(url)
-    init_db(e)
-    e.dispose()
-    try:
-        yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated, empty database: a SQLite file, or the session's schema on PostgreSQL."""
-    if request.param == "sqlite":
-        path = tmp_path / "synth.db"
-        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url = request.getfixturevalue("_pg_schema")
-    e = make_engine(url)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with e.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    e.dispose()
-    return url
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A store on :func:`db_url`."""
-    e = make_engine(db_url)
-    yield e
-    e.dispose()
 
 
 def statement(i: int, *, recording: str = "r1", speaker: str | None = None,

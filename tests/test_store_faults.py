@@ -19,16 +19,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from test_store import (  # noqa: F401  (fixtures)
-    _pg_schema,
-    _sqlite_template,
-    db_url,
-    engine,
-    load,
-    result,
-    state,
-    theme_id,
-)
+from test_store import load, result, state, theme_id
 
 from synth import review
 from synth.errors import InputError, StoreError

@@ -20,15 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import typer
 from sqlalchemy import Engine
-from test_store import (  # noqa: F401  (fixtures)
-    _pg_schema,
-    _sqlite_template,
-    db_url,
-    engine,
-    load,
-    result,
-    theme_id,
-)
+from test_store import load, result, theme_id
 from typer.testing import CliRunner
 
 from synth import ballots, review, voter_codes
