@@ -26,7 +26,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -100,25 +100,36 @@ def _token_hash(token: str) -> str:
 
 
 @contextmanager
-def _sessions(folder: Path, write: bool) -> Iterator[dict[str, float]]:
-    """The live sessions (hash -> expiry), locked; written back (expired ones dropped)."""
-    path = sessions_file(folder)
+def _locked_json(path: Path, write: bool, read: Callable[[object], dict[str, float]],
+                 default: Callable[[], dict[str, float]],
+                 dump: Callable[[dict[str, float]], object] = lambda d: d,
+                 ) -> Iterator[dict[str, float]]:
+    """A small JSON state file beside the passcode, read under a lock (exclusive when it is
+    to be written back) and, with ``write``, replaced atomically, readable by this user only.
+    A missing or damaged file reads as ``default()``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(".sessions.lock"), "a") as lock:
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX if write else fcntl.LOCK_SH)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            live = {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
-        except (OSError, ValueError, TypeError):
-            live = {}
-        yield live
+            state = read(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError):
+            state = default()
+        yield state
         if write:
-            now = time.time()
-            tmp = path.with_name(".sessions.tmp")
-            tmp.write_text(json.dumps({k: v for k, v in live.items() if v > now}),
-                           encoding="utf-8")
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(json.dumps(dump(state)), encoding="utf-8")
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
+
+
+def _read_sessions(data: object) -> dict[str, float]:
+    return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _sessions(folder: Path, write: bool) -> AbstractContextManager[dict[str, float]]:
+    """The live sessions (hash -> expiry), locked; written back (expired ones dropped)."""
+    return _locked_json(sessions_file(folder), write, _read_sessions, dict,
+                        lambda live: {k: v for k, v in live.items() if v > time.time()})
 
 
 def start_session(folder: Path, hours: float | None = None) -> str:
@@ -168,24 +179,16 @@ def passcode_delay(failures: int) -> float:
     return min(DELAY_CAP_S, DELAY_BASE_S * 2.0 ** min(over, 30))
 
 
-@contextmanager
-def _failures(folder: Path, write: bool) -> Iterator[dict[str, float]]:
+def _read_failures(data: object) -> dict[str, float]:
+    if not isinstance(data, dict):
+        raise TypeError("not a JSON object")
+    return {"failures": max(0, int(data["failures"])), "last": float(data["last"])}
+
+
+def _failures(folder: Path, write: bool) -> AbstractContextManager[dict[str, float]]:
     """The count of wrong passcodes and the time of the last one, locked; written back."""
-    path = failures_file(folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(".passcode-failures.lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX if write else fcntl.LOCK_SH)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            state = {"failures": max(0, int(data["failures"])), "last": float(data["last"])}
-        except (OSError, ValueError, TypeError, KeyError):
-            state = {"failures": 0, "last": 0.0}
-        yield state
-        if write:
-            tmp = path.with_name(".passcode-failures.tmp")
-            tmp.write_text(json.dumps(state), encoding="utf-8")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
+    return _locked_json(failures_file(folder), write, _read_failures,
+                        lambda: {"failures": 0, "last": 0.0})
 
 
 def failure_count(folder: Path, clock: Callable[[], float] | None = None) -> int:
