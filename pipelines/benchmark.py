@@ -1,6 +1,7 @@
 """Benchmarks: transcription, statements, embeddings, theme finding and the whole convening.
 
     .venv/bin/python pipelines/benchmark.py [--sections transcribe text e2e] [--runs 3]
+        [--models tiny.en base] [--beams 1 5] [--batches 0 8] [--decoders 1 2]
         [--sizes 100 1000 10000 100000] [--long-minutes 60]
 
 Prints one table; every figure is the median of ``--runs`` runs, each in a fresh subprocess so
@@ -40,13 +41,14 @@ def long_recording(minutes: int, folder: Path) -> Path:
     return make_inputs(folder, minutes)[f"long-{minutes}min"]
 
 
-def child_transcribe(model: str, path: str, beam: int, batch: int) -> dict[str, object]:
+def child_transcribe(model: str, path: str, beam: int, batch: int,
+                     decoders: int) -> dict[str, object]:
     from synth import models, settings
     from synth.ingest import decode_audio
     from synth.records import Recording
     from synth.transcribe import WhisperTranscriber, transcribe_audio
 
-    cfg = settings.load().with_(beam_size=beam)
+    cfg = settings.load().with_(beam_size=beam, batch_size=batch, decoders=decoders)
     t0 = time.perf_counter()
     whisper = models.load_whisper(model, cfg)
     t1 = time.perf_counter()
@@ -139,6 +141,33 @@ def growth_exponent(sizes: list[float], times: list[float]) -> float:
         (x - mx) ** 2 for x in xs)
 
 
+def configs(batches: list[int], decoders: list[int]) -> list[tuple[int, int]]:
+    """(batch size, decoders): decoders side by side only for sequential decoding."""
+    return [(b, d) for b in batches for d in (decoders if b == 0 else [1])]
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    """One plain-text table of every row: what, configuration, time, rate, peak memory."""
+    lines = [f"{'what':34} {'configuration':30} {'time s':>8} {'rate':>16} {'peak MB':>8}",
+             "-" * 100]
+    for r in rows:
+        if "value" in r:  # a growth exponent
+            lines.append(f"{r['what']:34} {'':30} {'':>8} {r['value']:>16.2f}")
+            continue
+        if "rtf" in r:
+            time_s, rate, config = r["wall_s"], f"{r['rtf']:.1f}x real time", r["config"]
+        elif "cold_s" in r:
+            time_s, rate = r["cold_s"], f"warm {r['warm_s']:.0f} s"
+            config = f"cold, {r['themes']} themes"
+        else:
+            time_s = r["statements_s"] + r["embed_s"] + r["themes_s"]  # type: ignore[operator]
+            rate = f"{r['n'] / r['embed_s']:.0f} embedded/s"  # type: ignore[operator]
+            config = (f"split {r['statements_s']:.1f} embed {r['embed_s']:.1f} "
+                      f"themes {r['themes_s']:.1f}")
+        lines.append(f"{r['what']:34} {config:30} {time_s:8.1f} {rate:>16} {r['rss_mb']:8.0f}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sections", nargs="+", default=["transcribe", "text", "e2e"])
@@ -146,6 +175,8 @@ def main() -> None:
     ap.add_argument("--models", nargs="+", default=["tiny.en", "base"])
     ap.add_argument("--beams", nargs="+", type=int, default=[1, 5])
     ap.add_argument("--batches", nargs="+", type=int, default=[0, 8])
+    ap.add_argument("--decoders", nargs="+", type=int, default=[1, 2],
+                    help="Whisper decoders side by side for sequential decoding")
     ap.add_argument("--sizes", nargs="+", type=int, default=[100, 1000, 10000, 100000])
     ap.add_argument("--long-minutes", type=int, default=60)
     ap.add_argument("--no-long", action="store_true", help="skip the long recording")
@@ -156,7 +187,8 @@ def main() -> None:
                         format="%(message)s")
     if args.child:
         kind, *rest = args.child
-        fn = {"transcribe": lambda m, p, b, k: child_transcribe(m, p, int(b), int(k)),
+        fn = {"transcribe": lambda m, p, b, k, d: child_transcribe(m, p, int(b), int(k),
+                                                                    int(d)),
               "text": lambda n: child_text(int(n)), "e2e": child_e2e}[kind]
         print(json.dumps(fn(*rest)))
         return
@@ -170,10 +202,11 @@ def main() -> None:
                 runs = args.runs if name == "sample" else 1
                 for model in args.models:
                     for beam in args.beams:
-                        for batch in args.batches:
+                        for batch, decoders in configs(args.batches, args.decoders):
                             r = median_of(runs, "transcribe", model, str(path), str(beam),
-                                          str(batch))
-                            mode = f"batch {batch}" if batch else "seq"
+                                          str(batch), str(decoders))
+                            mode = (f"batch {batch}" if batch else
+                                    f"seq, {decoders} decoder{'s' if decoders > 1 else ''}")
                             r |= {"what": f"transcribe {name}",
                                   "config": f"{model} beam {beam} {mode}",
                                   "rtf": r["audio_s"] / r["wall_s"]}  # type: ignore[operator]
@@ -201,7 +234,7 @@ def main() -> None:
                 rows.append(r)
                 log.info("%s: cold %.0f s, warm %.0f s, %.0f MB", r["what"], r["cold_s"],
                          r["warm_s"], r["rss_mb"])
-    print("\n" + "\n".join(json.dumps(r) for r in rows))
+    print(table(rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=1))
 

@@ -172,7 +172,8 @@ def _split_device(device: str) -> tuple[str, int]:
 
 
 @functools.cache
-def _whisper(path: str, device: str, compute_type: str, threads: int) -> WhisperModel:
+def _whisper(path: str, device: str, compute_type: str, threads: int,
+             workers: int = 1) -> WhisperModel:
     import ctranslate2
     from faster_whisper import WhisperModel
 
@@ -183,10 +184,11 @@ def _whisper(path: str, device: str, compute_type: str, threads: int) -> Whisper
             "device(s). Check the NVIDIA driver and that the CUDA 12 cuBLAS/cuDNN libraries are "
             "on LD_LIBRARY_PATH, or use --device cpu."
         )
-    log.info("loading Whisper from %s (%s, %s)", path, device, compute_type)
+    log.info("loading Whisper from %s (%s, %s, %d decoder(s))", path, device, compute_type,
+             workers)
     try:
         return WhisperModel(path, device=kind, device_index=index, compute_type=compute_type,
-                            cpu_threads=threads)
+                            cpu_threads=max(1, threads // workers), num_workers=workers)
     except (RuntimeError, ValueError, OSError) as exc:
         raise ModelError(f"Could not load the Whisper model at {path}: {exc}") from exc
 
@@ -195,7 +197,8 @@ def load_whisper(name: str | None = None, settings: Settings | None = None) -> W
     """The Whisper model for ``name`` (default from settings), loaded once per process."""
     settings = settings or load_settings()
     path = resolve_whisper(name or settings.whisper_model, settings)
-    return _whisper(path, settings.device, settings.whisper_compute_type(), settings.threads)
+    return _whisper(path, settings.device, settings.whisper_compute_type(), settings.threads,
+                    settings.whisper_workers())
 
 
 @functools.cache

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -58,7 +60,7 @@ class WhisperTranscriber:
 
     def __init__(self, model: WhisperModel, *, name: str, language: str | None = "en",
                  beam_size: int = 5, batch_size: int = 0,
-                 chunk_s: int = BATCH_CHUNK_SECONDS) -> None:
+                 chunk_s: int = BATCH_CHUNK_SECONDS, workers: int | None = None) -> None:
         self.model = model
         self.name = name
         self.language = None if language in (None, "", "auto") else language
@@ -67,6 +69,11 @@ class WhisperTranscriber:
         # decoded side by side); it is much faster on a GPU. 0 decodes sequentially.
         self.batch_size = batch_size
         self.chunk_s = chunk_s
+        # Blocks decoded side by side: as many as the model has decoders (see
+        # Settings.whisper_workers); batching already keeps a GPU busy, so it decodes in turn.
+        if workers is None:
+            workers = getattr(getattr(model, "model", None), "num_workers", 1)
+        self.workers = 1 if batch_size else max(1, int(workers))
 
     def _decode(self, audio: np.ndarray, language: str | None) -> tuple[Iterable[Any], Any]:
         options = dict(language=language, beam_size=self.beam_size, vad_filter=True,
@@ -117,19 +124,38 @@ class WhisperTranscriber:
 
         faster-whisper computes the mel spectrogram of all the audio it is given at once
         (about 1 GB per 20 minutes), so long recordings go in blocks cut at quiet moments.
+        With several decoders the blocks are decoded side by side and yielded in order.
         """
         duration = len(audio) / ingest.SAMPLE_RATE
-        blocks = quiet_cuts(audio)
+        blocks = quiet_cuts(audio, block_seconds(duration, self.workers))
         if self.language:
             self._check_language(audio[: LANGUAGE_CHECK_SECONDS * ingest.SAMPLE_RATE])
         first, info = self._decode(audio[blocks[0][0]:blocks[0][1]], self.language)
         # Detect the language once, on the first block, and keep it for the others.
         language = self.language or info.language
 
+        def later(a: int, b: int) -> Iterable[Any]:
+            return self._decode(audio[a:b], language)[0]
+
+        def decoded() -> Iterable[Iterable[Any]]:
+            if self.workers == 1 or len(blocks) == 1:
+                yield first
+                yield from (later(a, b) for a, b in blocks[1:])
+                return
+            # Each block is decoded to a list in a worker thread; at most ``workers`` blocks
+            # (and their mel spectrograms) are in memory at once.
+            pool = ThreadPoolExecutor(self.workers, thread_name_prefix="whisper")
+            try:
+                jobs = [pool.submit(list, first)]
+                jobs += [pool.submit(lambda a, b: list(later(a, b)), a, b) for a, b in blocks[1:]]
+                for job in jobs:
+                    yield job.result()
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+
         def generate() -> Iterable[RawSegment]:
             started = time.monotonic()
-            for n, (a, b) in enumerate(blocks):
-                raw = first if n == 0 else self._decode(audio[a:b], language)[0]
+            for (a, _), raw in zip(blocks, decoded(), strict=True):
                 offset = a / ingest.SAMPLE_RATE
                 for seg in raw:
                     words = tuple(Word(round(w.start + offset, 3), round(w.end + offset, 3),
@@ -140,12 +166,24 @@ class WhisperTranscriber:
                     if progress and duration:
                         done = min((seg.end + offset) / duration, 1.0)
                         elapsed = time.monotonic() - started
-                        eta = elapsed / done - elapsed if done > 0 else float("nan")
-                        progress(done, f"{done:.0%} of audio, about {eta:.0f} s left")
+                        # Too early to tell: the first seconds say nothing of the rest.
+                        eta = (f", about {elapsed / done - elapsed:.0f} s left"
+                               if done >= 0.05 else "")
+                        progress(done, f"{done:.0%} of audio{eta}")
             if progress:
                 progress(1.0, "done")
 
         return generate(), info.language
+
+
+def block_seconds(duration: float, workers: int, search_s: float = 30.0) -> float:
+    """Longest block for ``workers`` decoders: one decoder keeps BLOCK_SECONDS blocks; several
+    get a multiple of ``workers`` blocks of even length, so no decoder sits idle at the end.
+    (Each cut falls in the ``search_s`` before the limit, hence the allowance.)"""
+    if workers <= 1 or duration < 2 * search_s:
+        return BLOCK_SECONDS
+    rounds = math.ceil(duration / (workers * BLOCK_SECONDS))
+    return duration / (workers * rounds) + search_s
 
 
 def quiet_cuts(audio: np.ndarray, block_s: float = BLOCK_SECONDS,
@@ -229,6 +267,8 @@ def transcribe_file(path: str | Path, *, settings: Settings | None = None,
            "speakers": speakers or "none"}
     if batch:  # batched decoding gives a (slightly) different transcript: cache it apart
         key["batch"] = batch
+    if settings.whisper_workers() > 1:  # so do blocks cut for decoders side by side
+        key["workers"] = settings.whisper_workers()
     cached = _cache_path(settings, recording, key)
     if cached.exists() and not force:
         log.info("%s: using the cached transcript %s", recording.name, cached)

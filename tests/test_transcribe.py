@@ -84,7 +84,25 @@ def test_long_audio_is_cut_at_quiet_moments_into_bounded_blocks() -> None:
     assert quiet_cuts(audio[: 5 * rate]) == [(0, 5 * rate)]
 
 
-def test_blocks_give_the_right_words_with_offset_times(settings, jfk_audio) -> None:
+def test_blocks_are_even_and_a_multiple_of_the_decoders() -> None:
+    from synth.transcribe import BLOCK_SECONDS, block_seconds, quiet_cuts
+
+    rate = 16000
+    # Even loudness: each cut falls at the earliest place it may, the most blocks there can be
+    # (one decoder: 570 s blocks, so an hour takes 7).
+    for minutes, workers, count in [(5.7, 1, 1), (5.7, 2, 2), (60, 1, 7), (60, 2, 6),
+                                    (65, 1, 7), (65, 2, 8), (0.5, 2, 1)]:
+        audio = np.full(int(minutes * 60 * rate), 0.1, dtype=np.float32)
+        blocks = quiet_cuts(audio, block_seconds(minutes * 60, workers))
+        assert len(blocks) == count, (minutes, workers)
+        # Never longer than a block and a search window: memory stays bounded.
+        assert max(b - a for a, b in blocks) <= (BLOCK_SECONDS + 30) * rate
+    assert block_seconds(65 * 60, 1) == BLOCK_SECONDS
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_blocks_give_the_right_words_with_offset_times(settings, jfk_audio, monkeypatch,
+                                                       workers: int) -> None:
     import synth.transcribe as tr
     from synth import models
     from synth.records import Recording
@@ -93,18 +111,21 @@ def test_blocks_give_the_right_words_with_offset_times(settings, jfk_audio) -> N
     model = models.load_whisper("tiny.en", settings)
     gap = np.zeros(16000 * 3, dtype=np.float32)
     audio = np.concatenate([jfk_audio, gap, jfk_audio])
-    defaults = tr.quiet_cuts.__defaults__
-    try:
-        # 14 s blocks, the cut searched in the 2 s before: it lands in the 3 s gap.
-        tr.quiet_cuts.__defaults__ = (14.0, 2.0)
-        assert len(tr.quiet_cuts(audio)) == 2
-        blocked = transcribe_audio(audio, Recording("r", "r", "audio"),
-                                   WhisperTranscriber(model, name="tiny.en"))
-    finally:
-        tr.quiet_cuts.__defaults__ = defaults
+    # 14 s blocks, the cut searched in the 2 s before: it lands in the 3 s gap.
+    monkeypatch.setattr(tr, "BLOCK_SECONDS", 14.0)
+    monkeypatch.setattr(tr.quiet_cuts, "__defaults__", (14.0, 2.0))
+    assert len(tr.quiet_cuts(audio, tr.block_seconds(len(audio) / 16000, workers))) == 2
+
+    def run(workers: int):
+        return transcribe_audio(audio, Recording("r", "r", "audio"),
+                                WhisperTranscriber(model, name="tiny.en", workers=workers))
+
+    blocked = run(workers)
     text = " ".join(x.text for x in blocked.turns)
     assert word_error_rate(f"{JFK_REF} {JFK_REF}", text) < 0.1
     # Times of the second block are offset by where it starts in the recording.
     assert blocked.turns[0].start < 2.0 and blocked.turns[-1].end > 22.0
     assert all(a.end <= b.start + 0.01 for a, b in zip(blocked.turns, blocked.turns[1:],
                                                          strict=False))
+    if workers > 1:  # decoded side by side, yielded in order: the same as one after another
+        assert blocked == run(1)
