@@ -148,11 +148,11 @@ def configs(batches: list[int], decoders: list[int]) -> list[tuple[int, int]]:
 
 def table(rows: list[dict[str, object]]) -> str:
     """One plain-text table of every row: what, configuration, time, rate, peak memory."""
-    lines = [f"{'what':34} {'configuration':30} {'time s':>8} {'rate':>16} {'peak MB':>8}",
-             "-" * 100]
+    lines = [f"{'what':34} {'configuration':34} {'time s':>8} {'rate':>16} {'peak MB':>8}",
+             "-" * 104]
     for r in rows:
         if "value" in r:  # a growth exponent
-            lines.append(f"{r['what']:34} {'':30} {'':>8} {r['value']:>16.2f}")
+            lines.append(f"{r['what']:34} {'':34} {'':>8} {r['value']:>16.2f}")
             continue
         if "rtf" in r:
             time_s, rate, config = r["wall_s"], f"{r['rtf']:.1f}x real time", r["config"]
@@ -164,7 +164,7 @@ def table(rows: list[dict[str, object]]) -> str:
             rate = f"{r['n'] / r['embed_s']:.0f} embedded/s"  # type: ignore[operator]
             config = (f"split {r['statements_s']:.1f} embed {r['embed_s']:.1f} "
                       f"themes {r['themes_s']:.1f}")
-        lines.append(f"{r['what']:34} {config:30} {time_s:8.1f} {rate:>16} {r['rss_mb']:8.0f}")
+        lines.append(f"{r['what']:34} {config:34} {time_s:8.1f} {rate:>16} {r['rss_mb']:8.0f}")
     return "\n".join(lines)
 
 

@@ -88,7 +88,8 @@ def transcribe_runs(args: argparse.Namespace) -> list[dict[str, object]]:
     from synth.records import Recording
     from synth.transcribe import WhisperTranscriber, transcribe_audio
 
-    cfg = settings.load().with_(device=args.device, compute_type=args.compute_type)
+    cfg = settings.load().with_(device=args.device, compute_type=args.compute_type,
+                                decoders=args.decoders)
     t0 = time.perf_counter()
     whisper = models.load_whisper(args.whisper, cfg)
     load_s = time.perf_counter() - t0
@@ -109,7 +110,8 @@ def transcribe_runs(args: argparse.Namespace) -> list[dict[str, object]]:
         hyp = " ".join(x.text for x in t.turns)
         row = {"what": f"transcribe {duration / 60:.0f} min", "config":
                f"{args.compute_type} beam {args.beam} "
-               + (f"batch {batch} chunk {chunk} s" if batch else "sequential"),
+               + (f"batch {batch} chunk {chunk} s" if batch else "sequential")
+               + (f", {args.decoders} decoders" if args.decoders > 1 else ""),
                "wall_s": round(wall, 1), "rtf": round(duration / wall, 1),
                "words": len(hyp.split()), "ref_words": len(reference.split()),
                "wer": round(word_error_rate(reference, hyp), 4),
@@ -169,6 +171,9 @@ def main() -> None:
     ap.add_argument("--device", default="cuda", help="cuda, or cpu for a smoke test")
     ap.add_argument("--compute-type", default="float16")
     ap.add_argument("--batches", nargs="+", type=int, default=[16])
+    ap.add_argument("--decoders", type=int, default=1,
+                    help="blocks decoded side by side (model replicas): 2 overlaps one block's "
+                         "voice detection on the CPU with another's decoding")
     ap.add_argument("--chunks", nargs="+", type=int, default=[30, 20])
     ap.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000, 100000])
     ap.add_argument("--cache", type=Path, default=Path("/tmp/synth-gpu-cache"))

@@ -49,9 +49,10 @@ class Settings:
     # the packaged one, verified against its sha256).
     embedding_model: str = ""
     threads: int = 2
-    # Whisper decoders side by side on the CPU, each on its own block of the recording with
-    # threads / decoders threads; 0 picks one per thread. Each holds a block's spectrogram
-    # (about 0.5 GB per 10 minutes), so 1 saves memory at the cost of speed.
+    # Whisper decoders side by side, each on its own block of the recording (on the CPU with
+    # threads / decoders threads); 0 picks one per thread on the CPU and one on a GPU. Each
+    # holds a block's spectrogram (about 0.5 GB per 10 minutes): 1 saves memory. On a GPU, 2
+    # lets one block's voice detection (CPU) overlap another's decoding (not yet measured).
     decoders: int = 0
     beam_size: int = 5
     # Never fetch weights unless the user explicitly allows it (offline and private by default).
@@ -83,9 +84,11 @@ class Settings:
         block of the recording: Whisper base's small matrices keep two threads of one decoder
         half idle (5 minutes, beam 1: 2 threads 9.0x real time, 2 decoders x 1 thread 11.9x).
         """
+        if self.decoders > 0:  # asked for: on a GPU each is a model replica in GPU memory
+            return self.decoders if self.on_gpu else min(self.decoders, self.threads)
         if self.on_gpu or self.whisper_batch_size() or self.threads < 2:
             return 1
-        return min(self.decoders, self.threads) if self.decoders > 0 else self.threads
+        return self.threads
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some values changed."""

@@ -70,10 +70,10 @@ class WhisperTranscriber:
         self.batch_size = batch_size
         self.chunk_s = chunk_s
         # Blocks decoded side by side: as many as the model has decoders (see
-        # Settings.whisper_workers); batching already keeps a GPU busy, so it decodes in turn.
+        # Settings.whisper_workers).
         if workers is None:
             workers = getattr(getattr(model, "model", None), "num_workers", 1)
-        self.workers = 1 if batch_size else max(1, int(workers))
+        self.workers = max(1, int(workers))
 
     def _decode(self, audio: np.ndarray, language: str | None) -> tuple[Iterable[Any], Any]:
         options = dict(language=language, beam_size=self.beam_size, vad_filter=True,

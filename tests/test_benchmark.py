@@ -16,6 +16,8 @@ def test_decoders_side_by_side_only_for_sequential_decoding() -> None:
     assert Settings(threads=4, decoders=8).whisper_workers() == 4
     assert Settings(threads=2, batch_size=8).whisper_workers() == 1
     assert Settings(threads=2, device="cuda").whisper_workers() == 1
+    assert Settings(threads=2, device="cuda", decoders=3).whisper_workers() == 3
+    assert Settings(threads=2, batch_size=8, decoders=2).whisper_workers() == 2
 
 
 def test_growth_exponent_of_linear_and_quadratic_work() -> None:

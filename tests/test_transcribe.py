@@ -100,9 +100,9 @@ def test_blocks_are_even_and_a_multiple_of_the_decoders() -> None:
     assert block_seconds(65 * 60, 1) == BLOCK_SECONDS
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(("workers", "batch"), [(1, 0), (2, 0), (2, 4)])
 def test_blocks_give_the_right_words_with_offset_times(settings, jfk_audio, monkeypatch,
-                                                       workers: int) -> None:
+                                                       workers: int, batch: int) -> None:
     import synth.transcribe as tr
     from synth import models
     from synth.records import Recording
@@ -118,7 +118,8 @@ def test_blocks_give_the_right_words_with_offset_times(settings, jfk_audio, monk
 
     def run(workers: int):
         return transcribe_audio(audio, Recording("r", "r", "audio"),
-                                WhisperTranscriber(model, name="tiny.en", workers=workers))
+                                WhisperTranscriber(model, name="tiny.en", workers=workers,
+                                                   batch_size=batch))
 
     blocked = run(workers)
     text = " ".join(x.text for x in blocked.turns)
