@@ -267,8 +267,8 @@ def transcribe_file(path: str | Path, *, settings: Settings | None = None,
            "speakers": speakers or "none"}
     if batch:  # batched decoding gives a (slightly) different transcript: cache it apart
         key["batch"] = batch
-    if settings.whisper_workers() > 1:  # so do blocks cut for decoders side by side
-        key["workers"] = settings.whisper_workers()
+    if (workers := settings.whisper_workers()) > 1:  # so do blocks cut for side-by-side decoders
+        key["workers"] = workers
     cached = _cache_path(settings, recording, key)
     if cached.exists() and not force:
         log.info("%s: using the cached transcript %s", recording.name, cached)

@@ -18,8 +18,7 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
-from test_app import APP, PASSCODE, ROOT, button, db, signed_in  # noqa: E402, F401  (fixture)
+from test_app import PASSCODE, ROOT, button, db, signed_in  # noqa: E402, F401  (fixture)
 
 from synth import jobs  # noqa: E402
 from synth.errors import InputError  # noqa: E402
@@ -144,20 +143,10 @@ def fake_time(monkeypatch) -> FakeTime:
     return fake
 
 
-def _try(passcode: str) -> AppTest:
-    """One try in a new browser session (a new tab, another browser, a reload)."""
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.text_input[0].input(passcode)
-    at.get("form_submit_button")[0].click()
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_wrong_passcodes_from_separate_sessions_add_up_and_the_right_one_resets(
         db, fake_time) -> None:
     folder = jobs.files_dir(db["url"])
-    at = _try("guess one")  # one browser session, three tries: typos are free
+    at = signed_in("guess one")  # one browser session, three tries: typos are free
     for guess in ("guess two", "guess three"):
         at.text_input[0].input(guess)
         at.get("form_submit_button")[0].click()
@@ -168,16 +157,16 @@ def test_wrong_passcodes_from_separate_sessions_add_up_and_the_right_one_resets(
 
     # Each new session carries on the count where the others left it.
     for n, wait in enumerate([1, 2, 4, 8, 8], start=4):
-        at = _try(f"guess {n}")
+        at = signed_in(f"guess {n}")
         assert [e.value for e in at.error] == ["That passcode is not right."]
         assert fake_time.slept[-1] == wait and auth.failure_count(folder) == n
     assert fake_time.slept == [1, 2, 4, 8, 8]
 
     # The right passcode waits its (bounded) turn, signs in, and clears the count.
-    at = _try(PASSCODE)
+    at = signed_in(PASSCODE)
     assert [t.value for t in at.title] == ["Candidate priorities"]
     assert fake_time.slept == [1, 2, 4, 8, 8, 8] and auth.failure_count(folder) == 0
-    at = _try("a typo")
+    at = signed_in("a typo")
     assert fake_time.slept == [1, 2, 4, 8, 8, 8] and auth.failure_count(folder) == 1
     stored = auth.failures_file(folder).read_text(encoding="utf-8")
     assert "typo" not in stored and PASSCODE not in stored  # only a count and a time

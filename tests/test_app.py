@@ -81,9 +81,10 @@ def themes(engine, convening_id: int) -> dict[str, queries.ThemeSummary]:
         return {t.label: t for t in queries.theme_summaries(s, convening_id, include_all=True)}
 
 
-def signed_in() -> AppTest:
+def signed_in(passcode: str = PASSCODE) -> AppTest:
+    """A new browser session (a new tab, another browser, a reload) after one passcode try."""
     at = AppTest.from_file(APP, default_timeout=30).run()
-    at.text_input[0].input(PASSCODE)
+    at.text_input[0].input(passcode)
     at.get("form_submit_button")[0].click()
     at.run()
     assert not at.exception, at.exception
