@@ -280,6 +280,10 @@ def _flow(page, server, browser) -> None:
         tid, label = _ballot_of(server["url"], links[name])[n]
         phone.goto(links[name])  # the personal link printed on the voter's card
         phone.get_by_role("heading", name="Your ballot").wait_for()
+        # The title is drawn first: wait for the whole run, or the card below may be found
+        # while Streamlit still swaps the last run's elements for this run's (once the dots
+        # landed on the next priority's input).
+        settle(phone)
         assert phone.get_by_role("button", name="Merge").count() == 0
         # The one card of this priority (the innermost block holding its label and a number
         # input): dots and scores go in it, never by position on the page.
