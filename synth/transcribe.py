@@ -130,24 +130,28 @@ class WhisperTranscriber:
         blocks = quiet_cuts(audio, block_seconds(duration, self.workers))
         if self.language:
             self._check_language(audio[: LANGUAGE_CHECK_SECONDS * ingest.SAMPLE_RATE])
-        first, info = self._decode(audio[blocks[0][0]:blocks[0][1]], self.language)
-        # Detect the language once, on the first block, and keep it for the others.
-        language = self.language or info.language
+        language = self.language
+        first = None
+        if not language:  # detected once, on the first block, and kept for the others
+            first, info = self._decode(audio[blocks[0][0]:blocks[0][1]], None)
+            language = info.language
 
-        def later(a: int, b: int) -> Iterable[Any]:
+        def block(i: int) -> Iterable[Any]:
+            if i == 0 and first is not None:
+                return first
+            a, b = blocks[i]
             return self._decode(audio[a:b], language)[0]
 
         def decoded() -> Iterable[Iterable[Any]]:
             if self.workers == 1 or len(blocks) == 1:
-                yield first
-                yield from (later(a, b) for a, b in blocks[1:])
+                yield from (block(i) for i in range(len(blocks)))
                 return
             # Each block is decoded to a list in a worker thread; at most ``workers`` blocks
-            # (and their mel spectrograms) are in memory at once.
+            # (and their mel spectrograms) are in memory at once. With the language known, the
+            # first block's voice detection runs beside the others' instead of before them.
             pool = ThreadPoolExecutor(self.workers, thread_name_prefix="whisper")
             try:
-                jobs = [pool.submit(list, first)]
-                jobs += [pool.submit(lambda a, b: list(later(a, b)), a, b) for a, b in blocks[1:]]
+                jobs = [pool.submit(lambda i: list(block(i)), i) for i in range(len(blocks))]
                 for job in jobs:
                     yield job.result()
             finally:
@@ -173,7 +177,7 @@ class WhisperTranscriber:
             if progress:
                 progress(1.0, "done")
 
-        return generate(), info.language
+        return generate(), language
 
 
 def block_seconds(duration: float, workers: int, search_s: float = 30.0) -> float:
