@@ -11,6 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Whisper replicas on a GPU by default. Base, float16, beam 1, batch 16, 65 minutes on one H100
+# (pipelines/benchmark_gpu.py, medians of 3): 1 replica 22.2 s, 2 14.0 s (one run), 4 9.7 s
+# (3.6 GB of GPU memory), 8 8.0 s (5.4 GB); 4 takes most of the gain on a GPU of 8 GB.
+GPU_DECODERS = 4
 
 
 def _env(name: str, default: str) -> str:
@@ -50,9 +54,9 @@ class Settings:
     embedding_model: str = ""
     threads: int = 2
     # Whisper decoders side by side, each on its own block of the recording (on the CPU with
-    # threads / decoders threads); 0 picks one per thread on the CPU and one on a GPU. Each
-    # holds a block's spectrogram (about 0.5 GB per 10 minutes): 1 saves memory. On a GPU, 2
-    # lets one block's voice detection (CPU) overlap another's decoding (not yet measured).
+    # threads / decoders threads; on a GPU each a model replica); 0 picks one per thread on the
+    # CPU and GPU_DECODERS on a GPU. Each holds a block's spectrogram (about 0.5 GB per 10
+    # minutes): 1 saves memory.
     decoders: int = 0
     beam_size: int = 5
     # Never fetch weights unless the user explicitly allows it (offline and private by default).
@@ -83,10 +87,15 @@ class Settings:
         On the CPU, without batching, one single-threaded decoder per thread, each on its own
         block of the recording: Whisper base's small matrices keep two threads of one decoder
         half idle (5 minutes, beam 1: 2 threads 9.0x real time, 2 decoders x 1 thread 11.9x).
+
+        On a GPU, several replicas each run a block's voice detection and spectrogram (CPU
+        work, one core each) while the others' batches decode (see GPU_DECODERS).
         """
         if self.decoders > 0:  # asked for: on a GPU each is a model replica in GPU memory
             return self.decoders if self.on_gpu else min(self.decoders, self.threads)
-        if self.on_gpu or self.whisper_batch_size() or self.threads < 2:
+        if self.on_gpu:
+            return max(1, min(GPU_DECODERS, os.cpu_count() or 1))
+        if self.whisper_batch_size() or self.threads < 2:
             return 1
         return self.threads
 

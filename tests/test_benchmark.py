@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import numpy as np
 import pytest
+from conftest import SHARED
 
 from pipelines.benchmark import configs, growth_exponent, table
-from synth.settings import Settings
+from synth.settings import GPU_DECODERS, Settings
 
 
-def test_decoders_side_by_side_only_for_sequential_decoding() -> None:
+def test_decoders_side_by_side_on_the_cpu_and_replicas_on_a_gpu() -> None:
+    cores = os.cpu_count() or 1
     assert configs([0, 8], [1, 2]) == [(0, 1), (0, 2), (8, 1)]
-    # Settings agree: batching or a GPU means one decoder; otherwise one per thread.
+    # Settings agree: batching means one decoder on the CPU, otherwise one per thread; a GPU
+    # gets GPU_DECODERS replicas where the machine has a core for each one's voice detection.
     assert Settings(threads=2).whisper_workers() == 2
     assert Settings(threads=2, decoders=1).whisper_workers() == 1
     assert Settings(threads=4, decoders=8).whisper_workers() == 4
     assert Settings(threads=2, batch_size=8).whisper_workers() == 1
-    assert Settings(threads=2, device="cuda").whisper_workers() == 1
+    assert Settings(threads=2, device="cuda").whisper_workers() == min(GPU_DECODERS, cores)
     assert Settings(threads=2, device="cuda", decoders=3).whisper_workers() == 3
     assert Settings(threads=2, batch_size=8, decoders=2).whisper_workers() == 2
 
@@ -40,3 +47,18 @@ def test_table_has_one_line_per_row_with_its_figures() -> None:
     assert "125 embedded/s" in lines[3] and "15.0" in lines[3]
     assert lines[4].split()[-1] == "0.93"
     assert "warm 41 s" in lines[5] and "cold, 6 themes" in lines[5]
+
+
+def test_clips_carried_as_16_bit_samples_match_the_decoded_ones(tmp_path: Path) -> None:
+    """The GPU machine has no PyAV: its clips come decoded, and must be the same audio."""
+    from pipelines.benchmark_gpu import clips, long_audio, save_clips
+
+    audio_dir = SHARED / "audio"
+    save_clips(audio_dir, tmp_path / "clips.npz")
+    decoded, carried = clips(audio_dir), clips(tmp_path / "clips.npz")
+    assert [t for _, t in carried] == [t for _, t in decoded] and len(decoded) == 3
+    for (a, _), (b, _) in zip(decoded, carried, strict=True):
+        assert b.dtype == np.float32 and a.shape == b.shape
+        assert np.max(np.abs(a - b)) <= 1 / 32767
+    audio, reference = long_audio(10, tmp_path / "clips.npz")
+    assert audio.size >= 10 * 60 * 16000 and reference.startswith(decoded[0][1])
