@@ -79,7 +79,12 @@ class ClusterParams:
     refine_context: int = 3  # statements either side seen by the refinement pass
     switch_penalty: float = 5.0  # cost of changing theme between neighbours (0 = no pass)
     min_share: float = 0.02  # themes with fewer statements than this share are folded in
-    n_init: int = 3  # k-means restarts
+    n_init: int = 3  # k-means restarts while choosing the number of themes
+    # Restarts of the k-means that draws the themes: on the val split 3 -> 10 moved ARI 0.452 ->
+    # 0.463 as is and 0.311 -> 0.324 shuffled (a better optimum, not a different k); above
+    # ``final_n_init_below`` statements the cost grows with n and ``n_init`` is used instead.
+    final_n_init: int = 10
+    final_n_init_below: int = 5000
     selection_sample: int = 4000  # choose k on at most this many evenly spaced rows (speed)
 
 
@@ -306,7 +311,8 @@ def cluster_conversation(
     k = max(1, min(k, n))
     if k == 1:
         return np.zeros(n, dtype=int)
-    labels = KMeans(n_clusters=k, n_init=params.n_init, random_state=seed).fit_predict(wide)
+    restarts = params.final_n_init if n <= params.final_n_init_below else params.n_init
+    labels = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit_predict(wide)
     # A switch must be paid for by a stretch of better fit; in a short convening stretches are
     # short too, so the penalty shrinks with the context width actually used.
     scale = min(1.0, params.context_share * n / max(params.semantic_context, 1))
