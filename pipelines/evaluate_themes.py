@@ -251,6 +251,67 @@ REFERENCES: dict[str, Callable[[Meeting], list[int | None]]] = {
 }
 
 
+# --------------------------------------------------------------------------- diagnostics
+# Where is the error: in where topics change, or in which stretches are linked as one theme?
+# Each diagnostic keeps one half of synth's answer and takes the other half from the truth.
+
+
+def _runs(keys: Sequence) -> list[range]:
+    """Maximal runs of equal consecutive keys, as index ranges."""
+    out: list[range] = []
+    start = 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[start]:
+            out.append(range(start, i))
+            start = i
+    return out
+
+
+def _majority(values: Sequence) -> object | None:
+    """Most frequent non-None value (ties: the one seen first), None if there is none."""
+    counts = Counter(v for v in values if v is not None)
+    if not counts:
+        return None
+    return max(counts, key=lambda v: (counts[v], -values.index(v)))
+
+
+def true_spans_synth_links(clusters: Sequence[int | None], meeting: Meeting) -> list[int | None]:
+    """Perfect boundaries: each true topic span takes the majority of synth's clusters in it.
+
+    Spans are runs of one topic over the scored turns; the gap to 1.0 is synth's linking error.
+    """
+    idx = np.flatnonzero(scored_mask(meeting))
+    truth = [next(iter(meeting.topics[i])) for i in idx]
+    out: list[int | None] = [None] * len(meeting)
+    for run in _runs(truth):
+        label = _majority([clusters[idx[j]] for j in run])
+        for j in run:
+            out[idx[j]] = label  # type: ignore[assignment]
+    return out
+
+
+def synth_runs_true_links(clusters: Sequence[int | None], meeting: Meeting) -> list[int | None]:
+    """Perfect linking: each run of one synth cluster over the scored turns takes its majority
+    true topic (unassigned turns stay unassigned); the gap to 1.0 is synth's boundary error."""
+    idx = np.flatnonzero(scored_mask(meeting))
+    truth = [next(iter(meeting.topics[i])) for i in idx]
+    found = [clusters[i] for i in idx]
+    out: list[int | None] = [None] * len(meeting)
+    for run in _runs(found):
+        if found[run.start] is None:
+            continue
+        topic = _majority([truth[j] for j in run])
+        for j in run:
+            out[idx[j]] = topic  # type: ignore[assignment]
+    return out
+
+
+DIAGNOSTICS: dict[str, Callable[[Sequence[int | None], Meeting], list[int | None]]] = {
+    "true spans+synth links": true_spans_synth_links,
+    "synth runs+true links": synth_runs_true_links,
+}
+
+
 # --------------------------------------------------------------------------- the product path
 
 
@@ -375,6 +436,7 @@ def evaluate(
     *,
     settings=None,
     with_references: bool = True,
+    with_diagnostics: bool = False,
     cache_dir: Path = CACHE_DIR,
     progress: bool = True,
 ) -> tuple[list[dict], dict]:
@@ -400,6 +462,20 @@ def evaluate(
                     **facts,
                 }
             )
+            diagnostics = DIAGNOSTICS if with_diagnostics else {}
+            for name, diagnostic in diagnostics.items():
+                mixed = diagnostic(clusters, meeting)
+                rows.append(
+                    {
+                        "meeting": base.name,
+                        "domain": base.domain,
+                        "condition": condition,
+                        "method": name,
+                        "true_k": true_k(meeting),
+                        **score_clusters(mixed, meeting),
+                        "themes": len({c for c in mixed if c is not None}),
+                    }
+                )
             if with_references:
                 for name, method in REFERENCES.items():
                     ref = method(meeting)
@@ -427,7 +503,11 @@ def evaluate(
                 file=sys.stderr,
                 flush=True,
             )
-    methods = ["synth"] + (list(REFERENCES) if with_references else [])
+    methods = (
+        ["synth"]
+        + (list(DIAGNOSTICS) if with_diagnostics else [])
+        + (list(REFERENCES) if with_references else [])
+    )
     summary = {m: {c: summarise(rows, m, c) for c in ("as-is", "shuffled")} for m in methods}
     return rows, summary
 
@@ -441,6 +521,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out", type=Path, default=None, help="write rows and summary as JSON here"
     )
     parser.add_argument("--no-references", action="store_true")
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="also score synth with true boundaries or with true linking (where the error is)",
+    )
     parser.add_argument("--n-themes", type=int, default=None, help="fix the number of themes")
     parser.add_argument(
         "--stability-runs",
@@ -458,7 +543,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"no meetings found for split {args.split!r} under {DATA_DIR}")
     settings = ThemeSettings(n_themes=args.n_themes, stability_runs=args.stability_runs)
     t0 = time.perf_counter()
-    rows, summary = evaluate(meetings, settings=settings, with_references=not args.no_references)
+    rows, summary = evaluate(
+        meetings,
+        settings=settings,
+        with_references=not args.no_references,
+        with_diagnostics=args.diagnose,
+    )
     print(format_table(summary))
     print(f"{len(meetings)} meetings of {args.split}, {time.perf_counter() - t0:.0f} s")
     if args.out:

@@ -154,3 +154,29 @@ def test_summary_and_table() -> None:
     s = ev.summarise(rows, "m", "as-is")
     assert s["all"]["ari"] == pytest.approx(0.5) and s["AMI"]["ari"] == pytest.approx(0.3)
     assert "ICSI" in ev.format_table({"m": {"as-is": s}})
+
+
+def test_diagnostics_split_boundary_error_from_linking_error_hand_worked() -> None:
+    # A topic that comes back: truth 0 0 | 1 1 | 0 0 (plus one unscored short turn).
+    m = _meeting(
+        [FIVE, FIVE, "too short", FIVE, FIVE, FIVE, FIVE],
+        [{0}, {0}, {1}, {1}, {1}, {0}, {0}],
+    )
+    # Right boundaries, wrong linking: the return of topic 0 got a theme of its own.
+    linked_wrong = [1, 1, None, 2, 2, 3, 3]
+    assert ev.synth_runs_true_links(linked_wrong, m) == [0, 0, None, 1, 1, 0, 0]
+    assert ev.score_clusters(ev.synth_runs_true_links(linked_wrong, m), m)["ari"] == 1.0
+    assert ev.true_spans_synth_links(linked_wrong, m) == [1, 1, None, 2, 2, 3, 3]
+    assert ev.score_clusters(ev.true_spans_synth_links(linked_wrong, m), m)["ari"] < 1.0
+    # Right linking, a boundary one turn late: the true spans repair it by majority (span 2 is
+    # 5 7 7 -> 7), while synth's runs keep it (run 5 5 5 5 covers topics 0 0 0 1 -> topic 0).
+    m9 = _meeting([FIVE] * 9, [{0}, {0}, {0}, {1}, {1}, {1}, {0}, {0}, {0}])
+    late = [5, 5, 5, 5, 7, 7, 5, 5, 5]
+    assert ev.true_spans_synth_links(late, m9) == [5, 5, 5, 7, 7, 7, 5, 5, 5]
+    assert ev.score_clusters(ev.true_spans_synth_links(late, m9), m9)["ari"] == 1.0
+    assert ev.synth_runs_true_links(late, m9) == [0, 0, 0, 0, 1, 1, 0, 0, 0]
+    assert ev.score_clusters(ev.synth_runs_true_links(late, m9), m9)["ari"] < 1.0
+    # Unassigned turns stay unassigned under true links; a span of them only takes a label
+    # from assigned turns.
+    assert ev.synth_runs_true_links([None, 1, None, 1, 1, 1, 1], m)[0] is None
+    assert ev.true_spans_synth_links([None, 4, None, 4, 4, 4, 4], m)[0] == 4
