@@ -86,6 +86,13 @@ class ClusterParams:
     final_n_init: int = 10
     final_n_init_below: int = 5000
     selection_sample: int = 4000  # choose k on at most this many evenly spaced rows (speed)
+    # Themes in conversation order when that costs almost no fit: k-means is run again with the
+    # statement's place in the conversation as one more coordinate (this weight) and its themes
+    # are kept if they fit the features within ``order_slack`` of the free ones. Measured (10
+    # restarts): val ARI 0.463 -> 0.486 as is, 0.324 -> 0.330 shuffled; 50 train meetings 0.504 ->
+    # 0.540 as is, 0.318 -> 0.313 shuffled. 0 turns it off.
+    order_weight: float = 1.0
+    order_slack: float = 0.01
 
 
 def smooth(x: np.ndarray, groups: np.ndarray, width: int) -> np.ndarray:
@@ -231,6 +238,36 @@ def choose_k(
     return hi
 
 
+def inertia(x: np.ndarray, labels: np.ndarray) -> float:
+    """Sum of squared distances of the rows to the mean of their cluster."""
+    total = 0.0
+    for c in np.unique(labels):
+        rows = x[labels == c]
+        total += float(((rows - rows.mean(axis=0)) ** 2).sum())
+    return total
+
+
+def prefer_order(
+    x: np.ndarray, labels: np.ndarray, k: int, params: ClusterParams, restarts: int, seed: int
+) -> np.ndarray:
+    """Themes drawn with the conversation's order as a coordinate, if they fit nearly as well.
+
+    Most meetings take their topics one after another, so among clusterings that explain the
+    features about equally well the one that follows the conversation is the likelier. A theme
+    that comes back an hour later makes the ordered clustering fit clearly worse (it must split
+    or merge themes), and then the free clustering is kept: contiguity is preferred, never assumed.
+    """
+    if params.order_weight <= 0 or k < 2:
+        return labels
+    place = np.linspace(0.0, 1.0, len(x))[:, None]
+    ordered = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit_predict(
+        np.hstack([x, params.order_weight * place])
+    )
+    if inertia(x, ordered) < (1.0 + params.order_slack) * inertia(x, labels):
+        return ordered
+    return labels
+
+
 def refine(x: np.ndarray, groups: np.ndarray, labels: np.ndarray, penalty: float) -> np.ndarray:
     """Sticky Viterbi relabelling: closest theme centroid, with a cost for switching theme."""
     k = int(labels.max()) + 1 if len(labels) else 0
@@ -313,6 +350,7 @@ def cluster_conversation(
         return np.zeros(n, dtype=int)
     restarts = params.final_n_init if n <= params.final_n_init_below else params.n_init
     labels = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit_predict(wide)
+    labels = prefer_order(wide, labels, k, params, restarts, seed)
     # A switch must be paid for by a stretch of better fit; in a short convening stretches are
     # short too, so the penalty shrinks with the context width actually used.
     scale = min(1.0, params.context_share * n / max(params.semantic_context, 1))
