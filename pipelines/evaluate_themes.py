@@ -462,9 +462,14 @@ def evaluate(
                     **facts,
                 }
             )
-            diagnostics = DIAGNOSTICS if with_diagnostics else {}
-            for name, diagnostic in diagnostics.items():
-                mixed = diagnostic(clusters, meeting)
+            others = (
+                [(name, d(clusters, meeting)) for name, d in DIAGNOSTICS.items()]
+                if with_diagnostics
+                else []
+            )
+            if with_references:
+                others += [(name, method(meeting)) for name, method in REFERENCES.items()]
+            for name, found in others:
                 rows.append(
                     {
                         "meeting": base.name,
@@ -472,25 +477,10 @@ def evaluate(
                         "condition": condition,
                         "method": name,
                         "true_k": true_k(meeting),
-                        **score_clusters(mixed, meeting),
-                        "themes": len({c for c in mixed if c is not None}),
+                        **score_clusters(found, meeting),
+                        "themes": len({c for c in found if c is not None}),
                     }
                 )
-            if with_references:
-                for name, method in REFERENCES.items():
-                    ref = method(meeting)
-                    found = len({c for c in ref if c is not None})
-                    rows.append(
-                        {
-                            "meeting": base.name,
-                            "domain": base.domain,
-                            "condition": condition,
-                            "method": name,
-                            "true_k": true_k(meeting),
-                            **score_clusters(ref, meeting),
-                            "themes": found,
-                        }
-                    )
         if progress:
             last = [r for r in rows if r["meeting"] == base.name and r["method"] == "synth"]
             print(
