@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from synth.clustering import ClusterParams, inertia, prefer_order
+from synth.clustering import (
+    ClusterParams,
+    cluster_conversation,
+    inertia,
+    normalise,
+    prefer_order,
+    similarity_profiles,
+)
 
 
 def test_inertia_hand_worked() -> None:
@@ -42,3 +49,45 @@ def test_ordered_themes_win_when_they_fit_within_the_slack() -> None:
     assert strict.tolist() == free.tolist()
     off = prefer_order(x, free, 2, replace(ClusterParams(), order_weight=0.0), 3, 0)
     assert off.tolist() == free.tolist()
+
+
+def test_statements_that_relate_alike_to_the_rest_get_alike_profiles() -> None:
+    # Two statements orthogonal to each other (first-order cosine 0) that resemble the rest of
+    # the conversation in exactly the same way: their similarity profiles nearly coincide.
+    rng = np.random.default_rng(2)
+    rest = np.hstack([rng.standard_normal((200, 4)), np.zeros((200, 1))])
+    pair = np.array([[1.0, 0.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.0, -1.0]])
+    x = np.vstack([rest, pair])
+    assert (normalise(pair[:1]) @ normalise(pair[1:]).T).item() == pytest.approx(0.0)
+    prof = similarity_profiles(x, ClusterParams(profile_dims=10))
+    assert prof.shape == (202, 10)
+    assert np.allclose(np.linalg.norm(prof, axis=1), 1.0)
+    assert float(prof[200] @ prof[201]) > 0.9
+    # ... while a statement unlike them stays apart
+    unlike = int(np.argmin(normalise(rest) @ normalise(pair[:1]).T))
+    assert float(prof[200] @ prof[unlike]) < 0.5
+
+
+def test_profiles_are_deterministic_and_bounded_by_the_landmarks() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((900, 8))
+    params = ClusterParams(profile_dims=50, profile_landmarks=30)
+    a, b = similarity_profiles(x, params), similarity_profiles(x, params)
+    assert a.tobytes() == b.tobytes()
+    assert a.shape == (900, 29)  # 30 landmarks leave at most 29 centred dimensions
+
+
+def test_a_returning_theme_is_found_whether_or_not_profiles_draw_the_themes() -> None:
+    # A, B, A, C, B in turn over statements whose texts share nothing: the clustering must link
+    # each theme's stretches by their embeddings, with profiles and without.
+    rng = np.random.default_rng(4)
+    centres = np.eye(3, 24) * 1.0
+    order = [0, 1, 0, 2, 1]
+    vectors = np.vstack([centres[t] + 0.3 * rng.standard_normal((40, 24)) for t in order])
+    truth = np.repeat(order, 40)
+    texts = [f"statement {i}" for i in range(len(truth))]
+    groups = np.zeros(len(truth), dtype=int)
+    for dims in (50, 0):
+        params = replace(ClusterParams(), profile_dims=dims)
+        labels = cluster_conversation(vectors, texts, groups, n_clusters=3, params=params)
+        assert adjusted_rand_score(truth, labels) > 0.9
