@@ -81,7 +81,7 @@ def test_a_returning_theme_is_found_whether_or_not_profiles_draw_the_themes() ->
     # A, B, A, C, B in turn over statements whose texts share nothing: the clustering must link
     # each theme's stretches by their embeddings, with profiles and without.
     rng = np.random.default_rng(4)
-    centres = np.eye(3, 24) * 1.0
+    centres = np.eye(3, 24)
     order = [0, 1, 0, 2, 1]
     vectors = np.vstack([centres[t] + 0.3 * rng.standard_normal((40, 24)) for t in order])
     truth = np.repeat(order, 40)
