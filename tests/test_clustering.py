@@ -51,6 +51,20 @@ def test_ordered_themes_win_when_they_fit_within_the_slack() -> None:
     assert off.tolist() == free.tolist()
 
 
+def test_ordered_themes_are_drawn_from_the_features_the_free_ones_came_from() -> None:
+    # The joined views are structureless; the drawing features change topic after 30 of 120.
+    rng = np.random.default_rng(2)
+    x = 0.05 * rng.standard_normal((120, 5))
+    draw = np.vstack([np.tile([1.0, 0.0], (30, 1)), np.tile([0.0, 1.0], (90, 1))])
+    draw += 0.05 * rng.standard_normal(draw.shape)
+    free = np.r_[np.zeros(30, int), np.ones(90, int)]
+    loose = replace(ClusterParams(), order_slack=1e6)
+    drawn = prefer_order(x, free, 2, loose, 3, 0, draw=draw)
+    assert adjusted_rand_score(free, drawn) == 1.0
+    blind = prefer_order(x, free, 2, loose, 3, 0)  # from the structureless views: split near half
+    assert adjusted_rand_score(free, blind) < 0.5
+
+
 def test_statements_that_relate_alike_to_the_rest_get_alike_profiles() -> None:
     # Two statements orthogonal to each other (first-order cosine 0) that resemble the rest of
     # the conversation in exactly the same way: their similarity profiles nearly coincide.
