@@ -19,6 +19,10 @@ macro means over meetings and per domain (AMI, ICSI, committee).
 Usage::
 
     .venv/bin/python pipelines/evaluate_themes.py --split val [--limit N] [--out results.json]
+
+``--set name=value`` (repeatable) changes one knob of :class:`synth.clustering.ClusterParams`
+for the run, so a tuning figure quoted elsewhere can be reproduced with this same code, e.g.
+``--set context_share=0.035 --set own_weight=0.3``.
 """
 
 from __future__ import annotations
@@ -502,6 +506,38 @@ def evaluate(
     return rows, summary
 
 
+def cluster_overrides(pairs: Sequence[str]):
+    """``ClusterParams`` with ``name=value`` pairs applied; ValueError naming what is wrong."""
+    from dataclasses import fields
+
+    from synth.clustering import ClusterParams
+
+    params = ClusterParams()
+    kinds = {f.name: type(getattr(params, f.name)) for f in fields(params)}
+    changes: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or name not in kinds:
+            raise ValueError(
+                f"--set {pair!r}: expected name=value with name one of {', '.join(sorted(kinds))}"
+            )
+        kind = kinds[name]
+        try:
+            if kind is tuple:
+                changes[name] = tuple(int(v) for v in value.split(","))
+                if len(changes[name]) != len(getattr(params, name)):  # type: ignore[arg-type]
+                    raise ValueError(name)
+            else:
+                changes[name] = kind(value)
+        except ValueError:
+            raise ValueError(
+                f"--set {pair!r}: {name} takes a {kind.__name__}"
+                + (" list such as 3,7" if kind is tuple else "")
+            ) from None
+    return replace(params, **changes)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -523,6 +559,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0,
         help="stability subsamples per meeting (they do not change the clusters; 0 saves time)",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change one clustering knob (synth.clustering.ClusterParams) for this run",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -531,7 +574,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     meetings = load_split(args.split, args.limit)
     if not meetings:
         parser.error(f"no meetings found for split {args.split!r} under {DATA_DIR}")
-    settings = ThemeSettings(n_themes=args.n_themes, stability_runs=args.stability_runs)
+    try:
+        cluster = cluster_overrides(args.set)
+    except ValueError as err:
+        parser.error(str(err))
+    settings = ThemeSettings(
+        n_themes=args.n_themes, stability_runs=args.stability_runs, cluster=cluster
+    )
     t0 = time.perf_counter()
     rows, summary = evaluate(
         meetings,

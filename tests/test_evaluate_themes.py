@@ -180,3 +180,35 @@ def test_diagnostics_split_boundary_error_from_linking_error_hand_worked() -> No
     # from assigned turns.
     assert ev.synth_runs_true_links([None, 1, None, 1, 1, 1, 1], m)[0] is None
     assert ev.true_spans_synth_links([None, 4, None, 4, 4, 4, 4], m)[0] == 4
+
+
+def test_cluster_overrides_change_only_the_named_knobs() -> None:
+    from synth.clustering import ClusterParams
+
+    params = ev.cluster_overrides(["context_share=0.035", "prior_range=2,6", "switch_penalty=3"])
+    assert params.context_share == 0.035
+    assert params.prior_range == (2, 6)
+    assert params.switch_penalty == 3.0 and isinstance(params.switch_penalty, float)
+    assert params.semantic_context == ClusterParams().semantic_context
+    assert ev.cluster_overrides([]) == ClusterParams()
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("context_width=10", "name one of"),
+        ("semantic_context", "name one of"),
+        ("semantic_context=wide", "takes a int"),
+        ("prior_range=3", "list such as 3,7"),
+    ],
+)
+def test_cluster_overrides_reject_bad_pairs_clearly(pair: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ev.cluster_overrides([pair])
+
+
+def test_cli_reports_a_bad_override_without_running(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        ev.main(["--set", "nonsense=1"])
+    assert stop.value.code == 2
+    assert "expected name=value" in capsys.readouterr().err
