@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from the repository root
     sys.path.insert(0, str(ROOT))
 
+from synth.clustering import ClusterParams  # noqa: E402
 from synth.records import Statement, Turn  # noqa: E402
 
 log = logging.getLogger("evaluate_themes")
@@ -506,11 +507,9 @@ def evaluate(
     return rows, summary
 
 
-def cluster_overrides(pairs: Sequence[str]):
+def cluster_overrides(pairs: Sequence[str]) -> ClusterParams:
     """``ClusterParams`` with ``name=value`` pairs applied; ValueError naming what is wrong."""
     from dataclasses import fields
-
-    from synth.clustering import ClusterParams
 
     params = ClusterParams()
     kinds = {f.name: type(getattr(params, f.name)) for f in fields(params)}
@@ -531,10 +530,10 @@ def cluster_overrides(pairs: Sequence[str]):
             else:
                 changes[name] = kind(value)
         except ValueError:
-            raise ValueError(
-                f"--set {pair!r}: {name} takes a {kind.__name__}"
-                + (" list such as 3,7" if kind is tuple else "")
-            ) from None
+            what = {int: "a whole number", float: "a number"}.get(
+                kind, "whole numbers separated by commas, such as 3,7"
+            )
+            raise ValueError(f"--set {pair!r}: {name} must be {what}") from None
     return replace(params, **changes)
 
 
@@ -571,13 +570,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from synth.themes import ThemeSettings
 
-    meetings = load_split(args.split, args.limit)
-    if not meetings:
-        parser.error(f"no meetings found for split {args.split!r} under {DATA_DIR}")
     try:
         cluster = cluster_overrides(args.set)
     except ValueError as err:
         parser.error(str(err))
+    meetings = load_split(args.split, args.limit)
+    if not meetings:
+        parser.error(f"no meetings found for split {args.split!r} under {DATA_DIR}")
     settings = ThemeSettings(
         n_themes=args.n_themes, stability_runs=args.stability_runs, cluster=cluster
     )

@@ -198,8 +198,9 @@ def test_cluster_overrides_change_only_the_named_knobs() -> None:
     [
         ("context_width=10", "name one of"),
         ("semantic_context", "name one of"),
-        ("semantic_context=wide", "takes a int"),
-        ("prior_range=3", "list such as 3,7"),
+        ("semantic_context=wide", "must be a whole number"),
+        ("prior_range=3", "separated by commas"),
+        ("order_slack=a lot", "must be a number"),
     ],
 )
 def test_cluster_overrides_reject_bad_pairs_clearly(pair: str, message: str) -> None:
