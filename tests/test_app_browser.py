@@ -286,10 +286,13 @@ def _flow(page, server, browser) -> None:
         settle(phone)
         assert phone.get_by_role("button", name="Merge").count() == 0
         # The one card of this priority (the innermost block holding its label and a number
-        # input): dots and scores go in it, never by position on the page.
-        card = phone.get_by_test_id("stVerticalBlock").filter(
-            has=phone.get_by_text(label, exact=True)).filter(
-            has=phone.get_by_role("spinbutton")).last
+        # input): dots and scores go in it, never by position on the page. "Innermost" is
+        # said outright (no block with a number input inside it): taking the last match in
+        # document order once picked the block of all the cards on a slow CI machine.
+        block = phone.get_by_test_id("stVerticalBlock")
+        card = block.filter(has=phone.get_by_text(label, exact=True)).filter(
+            has=phone.get_by_role("spinbutton")).filter(
+            has_not=block.filter(has=phone.get_by_role("spinbutton")))
         # Type the dots (a phone's steppers are small).
         dots = card.get_by_role("spinbutton")
         dots.fill("2")
