@@ -36,7 +36,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -507,31 +507,32 @@ def evaluate(
     return rows, summary
 
 
+def _knob_value(value: str, default: object) -> object:
+    """``value`` read as the type of the knob's ``default`` (ValueError if it cannot be)."""
+    if isinstance(default, tuple):
+        parts = tuple(int(v) for v in value.split(","))
+        if len(parts) != len(default):
+            raise ValueError(value)
+        return parts
+    return type(default)(value)
+
+
 def cluster_overrides(pairs: Sequence[str]) -> ClusterParams:
     """``ClusterParams`` with ``name=value`` pairs applied; ValueError naming what is wrong."""
-    from dataclasses import fields
-
     params = ClusterParams()
-    kinds = {f.name: type(getattr(params, f.name)) for f in fields(params)}
+    defaults = {f.name: getattr(params, f.name) for f in fields(params)}
     changes: dict[str, object] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         name = name.strip()
-        if not sep or name not in kinds:
-            raise ValueError(
-                f"--set {pair!r}: expected name=value with name one of {', '.join(sorted(kinds))}"
-            )
-        kind = kinds[name]
+        if not sep or name not in defaults:
+            names = ", ".join(sorted(defaults))
+            raise ValueError(f"--set {pair!r}: expected name=value with name one of {names}")
         try:
-            if kind is tuple:
-                changes[name] = tuple(int(v) for v in value.split(","))
-                if len(changes[name]) != len(getattr(params, name)):  # type: ignore[arg-type]
-                    raise ValueError(name)
-            else:
-                changes[name] = kind(value)
+            changes[name] = _knob_value(value, defaults[name])
         except ValueError:
             what = {int: "a whole number", float: "a number"}.get(
-                kind, "whole numbers separated by commas, such as 3,7"
+                type(defaults[name]), "whole numbers separated by commas, such as 3,7"
             )
             raise ValueError(f"--set {pair!r}: {name} must be {what}") from None
     return replace(params, **changes)

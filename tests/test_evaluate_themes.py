@@ -183,14 +183,12 @@ def test_diagnostics_split_boundary_error_from_linking_error_hand_worked() -> No
 
 
 def test_cluster_overrides_change_only_the_named_knobs() -> None:
-    from synth.clustering import ClusterParams
-
     params = ev.cluster_overrides(["context_share=0.035", "prior_range=2,6", "switch_penalty=3"])
     assert params.context_share == 0.035
     assert params.prior_range == (2, 6)
     assert params.switch_penalty == 3.0 and isinstance(params.switch_penalty, float)
-    assert params.semantic_context == ClusterParams().semantic_context
-    assert ev.cluster_overrides([]) == ClusterParams()
+    assert params.semantic_context == ev.ClusterParams().semantic_context
+    assert ev.cluster_overrides([]) == ev.ClusterParams()
 
 
 @pytest.mark.parametrize(
