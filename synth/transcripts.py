@@ -20,13 +20,12 @@ from synth.records import Recording, Removal, Transcript, Turn, Word
 
 WORDS_PER_SECOND = 2.5  # about 150 words a minute, typical of meeting speech
 
-# "Name: words" where Name starts with a letter and is short; "10:30" or "http://x" is not a
-# speaker.
-_SPEAKER_LINE = re.compile(r"^\s*(?P<speaker>[^\W\d_][^:]{0,58}?)\s*:\s+(?P<text>\S.*)$")
 _TIMING = re.compile(
     r"^\s*(?P<a>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<b>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
 )
-_VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+(?P<speaker>[^>]+)>(?P<text>.*?)(?:</v>|$)", re.DOTALL)
+# A WebVTT voice span runs to its </v>, the next voice or the end of the cue.
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+(?P<speaker>[^>]+)>(?P<text>.*?)(?=</v>|<v[\s.]|$)",
+                    re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -50,21 +49,78 @@ def read_text(path: Path, limit: int) -> str:
         ) from exc
 
 
+# A speaker label as people write them: "Tom Reyes:", "Dr. Mary-Ann O'Neil:", "Speaker 1:",
+# "PERSON A:", "Marketing:", "Hon. Seamus O'Regan (Minister of Natural Resources):", "The Chair
+# (Hon. Anthony Rota (Nipissing, Lib.)):", "Tom Reyes (00:01:02):". The colon must be followed
+# by a space or the end of the line, so "7:30" or "http://x" never ends a label; the name part
+# is then checked word by word (_is_name) so that "Here is the thing: ..." stays text.
+_LABEL = re.compile(
+    r"^\s*(?P<name>[^:()]{1,80}?)\s*"
+    r"(?:\((?P<paren>[^()]{0,200}(?:\([^()]{0,200}\)[^()]{0,200})?)\)\s*)?"
+    r":(?:\s+(?P<text>.*))?$",
+    re.DOTALL,
+)
+_PAREN = re.compile(r"^\s*(?P<name>[^:()]{1,80}?)\s*(?:\(.*\))?\s*$", re.DOTALL)
+_NAME_WORD = re.compile(r"[^\W_][\w.'\u2019\-]*$")
+MAX_NAME_WORDS = 6
+# Lower-case words allowed inside a name: particles ("de la Cruz", "van Dijk") and the small
+# words of a role ("Head of Sales", "Minister for Health").
+_PARTICLES = frozenset("al bin da das de del della den der di do dos du el la le st van von y "
+                       "of and for the".split())
+# Words that open a sentence but never a name or a role ("So: ...", "We Said: ...").
+_OPENERS = frozenset(
+    "a about after also an and as at because before but by during for from he here how i if "
+    "in it its my no not now ok okay on or our she so that then there these they this those "
+    "to today tomorrow we well what when where which who why with yes yesterday you your "
+    "one two three four five first second third finally "
+    "note notes nb ps re subject agenda summary update reminder example warning".split())
+
+
+def _is_name(name: str) -> bool:
+    """True for a short run of capitalised words: a person's name, a role or "Speaker 1"."""
+    words = name.split()
+    if not 1 <= len(words) <= MAX_NAME_WORDS:
+        return False
+    if words[0].lower().strip(".") in _OPENERS and not (len(words) == 1 and len(name) == 1):
+        return False  # "A:" and "I:" of an interview stay labels
+    if not words[0][0].isupper():
+        return False
+    for word in words:
+        if not _NAME_WORD.match(word):
+            return False
+        if not (word[0].isupper() or word[0].isdigit() or word in _PARTICLES
+                or any(ch.isupper() for ch in word)):  # "d'Entremont", "al-Hassan"
+            return False
+    return True
+
+
 def _speaker_split(text: str) -> tuple[str | None, str]:
-    m = _SPEAKER_LINE.match(text)
-    if m and len(m.group("speaker").split()) <= 6 and "//" not in m.group("speaker"):
-        return m.group("speaker").strip(), m.group("text").strip()
-    return None, text.strip()
+    """(speaker, words) of a ``Speaker: words`` line, or (None, the line) when it has no label.
+
+    A parenthetical after the name (a role, a riding, a time stamp) is dropped, and the
+    honorific kept, so "Hon. Seamus O'Regan (Minister of Natural Resources)" and "Hon. Seamus
+    O'Regan" are the same speaker, as a roster would name them once; when the name outside is
+    a role ("The Acting Chair (Mr. Bruce Stanton)") the person inside speaks. The words may be
+    empty ("Marketing:" alone).
+    """
+    m = _LABEL.match(text)
+    if m is None or not _is_name(m.group("name")):
+        return None, text.strip()
+    speaker = " ".join(m.group("name").split())
+    inner = _PAREN.match(m.group("paren") or "")
+    if speaker.lower().startswith("the ") and inner and _is_name(inner.group("name")):
+        speaker = " ".join(inner.group("name").split())
+    return speaker, (m.group("text") or "").strip()
 
 
 def parse_plain(text: str, recording_id: str) -> list[Turn]:
-    """One turn per non-empty line, ``Speaker: words`` or just words."""
+    """One turn per line, ``Speaker: words`` or just words; a line with no words makes none."""
     turns: list[Turn] = []
     clock = 0.0
     for line_no, raw in enumerate(text.splitlines()):
-        if not raw.strip():
-            continue
         speaker, words = _speaker_split(raw)
+        if not words:
+            continue
         duration = max(len(words.split()) / WORDS_PER_SECOND, 0.4)
         turns.append(Turn(recording_id=recording_id, index=len(turns), start=round(clock, 3),
                           end=round(clock + duration, 3), text=words, speaker=speaker,
@@ -104,8 +160,39 @@ def _cues(lines: list[str]) -> Iterator[tuple[float, float, int, str]]:
         i = j
 
 
+def _cue_parts(body: str) -> list[tuple[str | None, str, int]]:
+    """(speaker, words, line offset in the cue) for each speaker's part of one cue.
+
+    ``<v Name>`` voice spans (Teams; several in one cue are several parts), else a
+    ``Name:`` label (Zoom), which may start any line of the cue: a line without one continues
+    the part above it.
+    """
+    parts: list[tuple[str | None, str, int]] = []
+    voices = list(_VOICE.finditer(body))
+    if voices:
+        before = _TAG.sub("", body[:voices[0].start()])
+        if before.strip():
+            parts.append((None, before, 0))
+        for v in voices:
+            parts.append((v.group("speaker").strip(), _TAG.sub("", v.group("text")),
+                          body.count("\n", 0, v.start())))
+    else:
+        for offset, line in enumerate(body.split("\n")):
+            speaker, words = _speaker_split(_TAG.sub("", line))
+            if speaker is not None or not parts:
+                parts.append((speaker, words, offset))
+            else:
+                prev = parts[-1]
+                parts[-1] = (prev[0], f"{prev[1]} {words}", prev[2])
+    return [(speaker, " ".join(words.split()), offset) for speaker, words, offset in parts
+            if words.split()]
+
+
 def parse_cues(text: str, recording_id: str, path: Path) -> list[Turn]:
-    """WebVTT or SRT: one turn per cue, speaker from ``<v Name>`` (Teams) or ``Name:`` (Zoom)."""
+    """WebVTT or SRT: a turn per speaker per cue, speaker from ``<v Name>`` or ``Name:``.
+
+    A cue with several speakers shares its time among them by their number of words.
+    """
     lines = text.splitlines()
     turns: list[Turn] = []
     for start, end, first, body in _cues(lines):
@@ -116,17 +203,15 @@ def parse_cues(text: str, recording_id: str, path: Path) -> list[Turn]:
             raise InputError(
                 f"{path}: the cue at line {first} ends before it starts. Fix its timing line."
             )
-        voice = _VOICE.search(body)
-        if voice:
-            speaker: str | None = voice.group("speaker").strip()
-            words = _TAG.sub("", voice.group("text"))
-        else:
-            speaker, words = _speaker_split(_TAG.sub("", body).replace("\n", " "))
-        words = " ".join(words.split())
-        if not words:
-            continue
-        turns.append(Turn(recording_id=recording_id, index=len(turns), start=start, end=end,
-                          text=words, speaker=speaker, line=first))
+        parts = _cue_parts(body)
+        total = sum(len(words.split()) for _, words, _ in parts)
+        said = 0
+        for n, (speaker, words, offset) in enumerate(parts):
+            a = start if n == 0 else round(start + (end - start) * said / total, 3)
+            said += len(words.split())
+            b = end if n == len(parts) - 1 else round(start + (end - start) * said / total, 3)
+            turns.append(Turn(recording_id=recording_id, index=len(turns), start=a, end=b,
+                              text=words, speaker=speaker, line=first + offset))
     if not turns and any("-->" in ln for ln in lines):
         raise InputError(f"{path}: no readable cues (timing lines are malformed). Check the file.")
     return turns
