@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("vote_benchmark")
 PRIORITIES = 5
+REC = "0000000000000001"  # a recording id as synth writes them (16 hex digits)
 
 
 def convening_result(voters: int) -> dict[str, Any]:
@@ -47,14 +48,14 @@ def convening_result(voters: int) -> dict[str, Any]:
             ids.append(f"s{i:02d}")
             statements.append({"id": f"s{i:02d}", "text": f"statement {i} about priority {t}",
                                "speaker": names[i % voters], "start": 10.0 * i,
-                               "end": 10.0 * i + 5, "recording": "r1", "line": None, "turn": i,
+                               "end": 10.0 * i + 5, "recording": REC, "line": None, "turn": i,
                                "kind": "need", "clusterable": True, "theme": None})
         themes.append({"id": f"t{t}", "rank": t + 1, "label": f"Priority {t}",
                        "label_generated": False, "keywords": [], "statement_ids": ids,
                        "statement_count": 4, "speakers": [], "breadth": 0, "companies": [],
                        "talk_share": 0.0, "stability": 1.0, "kinds": {}, "quotes": []})
     return {"schema": 1,
-            "recordings": [{"id": "r1", "name": "r1.ogg", "kind": "audio", "duration": 600.0,
+            "recordings": [{"id": REC, "name": "r1.ogg", "kind": "audio", "duration": 600.0,
                             "sha256": "", "language": "en", "model": "base", "turns": 1,
                             "removed": []}],
             "participants": [{"name": n, "company": f"Company {n[-4:]}", "role": "business"}

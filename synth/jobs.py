@@ -54,12 +54,24 @@ def files_dir(database_url: str) -> Path:
     return Path(base) / "synth" / f"{u.host or 'db'}-{u.database or 'synth'}-files"
 
 
+def media_files(root: Path, recording_id: str) -> list[Path]:
+    """The app's copies of a recording in ``media/``: files named exactly ``ID.EXT``.
+
+    Found by comparing names, never by a pattern, and only for a well-formed id, so no id
+    (``*``, ``../x``) can name a file of another recording or outside the folder.
+    """
+    from synth.records import is_recording_id
+
+    folder = root / "media"
+    if not is_recording_id(recording_id) or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.name.startswith(f"{recording_id}.") and p.is_file())
+
+
 def media_path(root: Path, recording_id: str) -> Path | None:
     """The stored audio of a recording, if the app has it."""
-    folder = root / "media"
-    if not folder.is_dir():
-        return None
-    return next(iter(sorted(folder.glob(f"{recording_id}.*"))), None)
+    return next(iter(media_files(root, recording_id)), None)
 
 
 def keep_media(root: Path, recording_id: str, source: Path) -> Path:

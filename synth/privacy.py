@@ -38,6 +38,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from synth.errors import NotFoundError, ReviewError
+from synth.records import is_recording_id
 from synth.store import queries, transaction
 from synth.store.schema import (
     Membership,
@@ -264,15 +265,27 @@ def _delete_files(recording_id: str, files_root: Path | None, cache_dir: Path | 
         except OSError as exc:
             problems.append(f"cannot remove {path}: {exc.strerror or exc}")
 
+    if not is_recording_id(recording_id):
+        # Not an id synth writes (a database from before ids were checked at import): its
+        # files cannot be told apart from others', so none is touched.
+        problems.append(f"recording id {recording_id!r} is not one synth writes; no file was "
+                        "deleted for it (remove its copies by hand).")
+        if cache_dir is not None:
+            problems += purge_embeddings(cache_dir, keys)
+        return done, problems
     if files_root is not None:
-        folder = files_root / "media"
-        for path in sorted(folder.glob(f"{recording_id}.*")) if folder.is_dir() else ():
+        from synth import jobs
+
+        for path in jobs.media_files(files_root, recording_id):
             remove(path)
         _delete_uploads(files_root, recording_id, convening_id, remove, problems)
     if cache_dir is not None:
         folder = cache_dir / "transcripts"
-        for path in sorted(folder.glob(f"{recording_id}-*.json")) if folder.is_dir() else ():
-            remove(path)
+        # Cached transcripts are ID-MODEL-...json; matched by name, never by a pattern.
+        for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+            if path.name.startswith(f"{recording_id}-") and path.name.endswith(".json") \
+                    and path.is_file():
+                remove(path)
         problems += purge_embeddings(cache_dir, keys)
     return done, problems
 

@@ -6,11 +6,21 @@ steps stay pure functions of their inputs and results can be cached and compared
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 StatementKind = Literal["opportunity", "need", "other"]
 Role = Literal["business", "public", "facilitator", "other"]
+
+# What synth writes as a recording id (the first 16 hex digits of the file's sha256). Ids
+# name files (media copies, cached transcripts), so nothing else may pass for one.
+_RECORDING_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def is_recording_id(value: object) -> bool:
+    """True for a recording id as synth makes it: exactly 16 lowercase hex digits."""
+    return isinstance(value, str) and _RECORDING_ID.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)

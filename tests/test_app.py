@@ -32,6 +32,7 @@ PEOPLE = [("Ana", "Acme Welding", "business"), ("Ben", "Bolt Fab", "business"),
 TOPICS = {"t1": ("welder apprenticeships", range(0, 6)), "t2": ("childcare near plants",
                                                               range(6, 12)),
           "t3": ("air permits", range(12, 16))}
+REC = "9f2c4e6a8b0d1357"  # the recording id (16 hex digits, as synth writes them)
 
 
 def _result() -> dict[str, Any]:
@@ -40,7 +41,7 @@ def _result() -> dict[str, Any]:
         for i in nums:
             text = TRICKY if i == 6 else f"We need {topic}, said in way number {i}."
             statements.append({"id": f"s{i:02d}", "text": text, "speaker": PEOPLE[i % 4][0],
-                               "start": 10.0 * i, "end": 10.0 * i + 8, "recording": "r1",
+                               "start": 10.0 * i, "end": 10.0 * i + 8, "recording": REC,
                                "line": i, "turn": i, "kind": "need", "clusterable": True,
                                "theme": key})
     themes = [{"id": key, "rank": n, "label": topic, "label_generated": True,
@@ -49,7 +50,7 @@ def _result() -> dict[str, Any]:
                "talk_share": 0.0, "stability": 0.8, "kinds": {"need": len(nums)}, "quotes": []}
               for n, (key, (topic, nums)) in enumerate(TOPICS.items(), start=1)]
     return {"schema": 1,
-            "recordings": [{"id": "r1", "name": "plenary.txt", "kind": "transcript",
+            "recordings": [{"id": REC, "name": "plenary.txt", "kind": "transcript",
                             "duration": 200.0, "sha256": "", "language": "en", "model": "",
                             "turns": 16, "removed": []}],
             "participants": [{"name": n, "company": c, "role": r} for n, c, r in PEOPLE],

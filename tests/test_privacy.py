@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from synth import ballots, jobs, privacy, review
 from synth.embed import text_key
-from synth.errors import NotFoundError, ReviewError
+from synth.errors import InputError, NotFoundError, ReviewError
 from synth.export import FORMATS, render
 from synth.ingest import content_hash
 from synth.store import init_db, make_engine, queries, transaction
@@ -234,6 +234,66 @@ def test_a_failed_delete_changes_nothing(engine: Engine, place: dict, monkeypatc
         assert r1 in queries.recordings_of(s, conv)
     assert (place["root"] / "media" / f"{r1}.txt").exists()
     assert len(cached_keys(place["cache"])) == 20
+
+
+# Issue 26: a result whose recording id was "*" deleted every file of the media folder on
+# `synth recordings delete`, and "../../victim/secret" a file outside every folder of synth.
+CRAFTED_IDS = ["*", "../../victim/secret", "", "r1", "0123456789ABCDEF", "0123456789abcde",
+               "0123456789abcdef0", "0123456789abcde?", "[0-9]*", "0123456789abcdef\n"]
+
+
+@pytest.mark.parametrize("rid", CRAFTED_IDS)
+def test_a_result_with_a_crafted_recording_id_is_refused_at_import(engine: Engine,
+                                                                  rid: str) -> None:
+    data = result({"a": [0, 1]}, n=3)
+    data["recordings"][0]["id"] = rid
+    for s in data["statements"]:
+        s["recording"] = rid
+    with pytest.raises(InputError, match=r"recordings\[0\]\.id: .* is not a recording id "
+                                         r"\(16 lowercase hex digits"):
+        load(engine, data)
+    with transaction(engine) as s:
+        assert queries.list_convenings(s) == []
+
+
+@pytest.mark.parametrize("rid", ["*", "../../victim/secret", "?" * 16])
+def test_deleting_a_recording_with_a_crafted_id_touches_no_file(engine: Engine, place: dict,
+                                                                tmp_path: Path,
+                                                                rid: str) -> None:
+    """A crafted id already in a database (imported before ids were checked) names no file."""
+    conv, root, cache = place["conv"], place["root"], place["cache"]
+    victim = tmp_path / "victim" / "secret.txt"
+    victim.parent.mkdir()
+    victim.write_text("not synth's")
+    (root / "jobs" / "x").mkdir(parents=True, exist_ok=True)
+    (cache / "transcripts" / "victim-base.json").write_text("{}")
+    before = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    with transaction(engine) as s:
+        s.add(Recording(convening_id=conv, id=rid, name="evil.ogg", kind="audio"))
+    out = privacy.delete_recording(engine, conv, "evil.ogg", files_root=root, cache_dir=cache)
+    assert out.recording_id == rid and out.files_removed == ()
+    assert any("is not one synth writes; no file was deleted" in p for p in out.problems)
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == before
+    assert jobs.media_path(root, rid) is None and jobs.media_files(root, rid) == []
+    with transaction(engine) as s:
+        assert rid not in queries.recordings_of(s, conv)
+
+
+def test_a_recordings_files_are_found_by_exact_name(engine: Engine, place: dict) -> None:
+    """Only ID.EXT in media/ and ID-*.json in the cache go: not a longer name that starts
+    with the id, not another recording's files."""
+    conv, r1, r2, root, cache = (place[k] for k in ("conv", "r1", "r2", "root", "cache"))
+    near = [root / "media" / f"{r1}0.txt", root / "media" / f"x{r1}.txt",
+            cache / "transcripts" / f"{r1}0-base.json", cache / "transcripts" / f"{r1}-base.txt"]
+    for p in near:
+        p.write_text("keep")
+    out = privacy.delete_recording(engine, conv, r1, files_root=root, cache_dir=cache)
+    assert all(p.exists() for p in near)
+    assert (root / "media" / f"{r2}.txt").exists()
+    assert not (root / "media" / f"{r1}.txt").exists()
+    assert not list((cache / "transcripts").glob(f"{r1}-*.json"))
+    assert len(list((cache / "transcripts").glob(f"{r2}-*.json"))) == 2
+    assert str(root / "media" / f"{r1}.txt") in out.files_removed
 
 
 # --- withdrawing a quote ----------------------------------------------------------------------

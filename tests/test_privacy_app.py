@@ -1,6 +1,6 @@
 """The app's privacy actions: withdraw a quote, delete a recording, each after a confirmation.
 
-Uses test_app's database (one processed convening, recording ``r1`` = plenary.txt) and its
+Uses test_app's database (one processed convening, recording ``REC`` = plenary.txt) and its
 signed-in AppTest.
 """
 
@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from test_app import TOPICS, button, db, signed_in, texts  # noqa: E402, F401  (fixture)
+from test_app import REC, TOPICS, button, db, signed_in, texts  # noqa: E402, F401  (fixture)
 
 from synth import jobs  # noqa: E402
 from synth.store import queries, transaction  # noqa: E402
@@ -77,14 +77,14 @@ def test_any_statement_can_be_withdrawn_from_the_recordings_tab(db) -> None:
 def test_a_recording_is_deleted_with_everything_derived_after_a_confirmation(db) -> None:
     root = jobs.files_dir(db["url"])
     (root / "media").mkdir(parents=True, exist_ok=True)
-    (root / "media" / "r1.txt").write_text("the plenary")
+    (root / "media" / f"{REC}.txt").write_text("the plenary")
     at = signed_in()
     button(at, "delete-recording").click()
     at.run()
     assert [t for t in texts(at) if t.startswith("Delete plenary.txt")] == [
-        "Delete plenary.txt (r1)?"]
+        f"Delete plenary.txt ({REC})?"]
     with transaction(db["engine"]) as s:  # armed only
-        assert "r1" in queries.recordings_of(s, db["convening"])
+        assert REC in queries.recordings_of(s, db["convening"])
     button(at, "delete-cancel").click()
     at.run()
     assert not any(b.key == "delete-confirm" for b in at.button)
@@ -95,7 +95,7 @@ def test_a_recording_is_deleted_with_everything_derived_after_a_confirmation(db)
     assert not at.exception, at.exception
     assert [s.value for s in at.success] == [
         "Deleted the recording plenary.txt and everything made from it."]
-    assert not (root / "media" / "r1.txt").exists()
+    assert not (root / "media" / f"{REC}.txt").exists()
     with transaction(db["engine"]) as s:
         assert queries.recordings_of(s, db["convening"]) == {}
         assert queries.statements_of(s, db["convening"]) == {}

@@ -8,6 +8,8 @@ builders the other store test modules import.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,12 +30,19 @@ ROSTER = [
 SPEAKERS = ["Ana", "Ben", "Cy", "Pat", "Fay"]
 
 
+def rec_id(name: str) -> str:
+    """The recording id (16 hex digits, as synth writes them) of a test's short name ``r1``."""
+    if re.fullmatch("[0-9a-f]{16}", name):
+        return name
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
 def statement(i: int, *, recording: str = "r1", speaker: str | None = None,
               text_: str | None = None, kind: str = "need") -> dict[str, Any]:
     """One statement of a result; ``s07`` is said by SPEAKERS[7 % 5] unless told."""
     return {"id": f"s{i:02d}", "text": text_ or f"statement number {i} about the workforce",
             "speaker": speaker if speaker is not None else SPEAKERS[i % len(SPEAKERS)],
-            "start": 10.0 * i, "end": 10.0 * i + 6.0, "recording": recording, "line": None,
+            "start": 10.0 * i, "end": 10.0 * i + 6.0, "recording": rec_id(recording), "line": None,
             "turn": i, "kind": kind, "clusterable": True, "theme": None}
 
 
@@ -55,7 +64,7 @@ def result(themes: Mapping[str, Sequence[int]], *, n: int = 20,
                            "quotes": []})
     return {
         "schema": 1,
-        "recordings": [{"id": rec, "name": f"{rec}.ogg", "kind": "audio", "duration": 600.0,
+        "recordings": [{"id": rec_id(rec), "name": f"{rec}.ogg", "kind": "audio", "duration": 600.0,
                         "sha256": "", "language": "en", "model": "base", "turns": 1,
                         "removed": []} for rec in recordings],
         "participants": list(roster),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from synth.errors import InputError
+from synth.records import is_recording_id
 from synth.store.schema import ROLES, STATEMENT_KINDS
 
 
@@ -190,7 +191,13 @@ def _get_typed(obj: Any, key: str, kind: type | tuple[type, ...], where: _Where,
 
 
 def _recording(r: Any, where: _Where) -> RecordingIn:
-    return RecordingIn(id=_get(r, "id", str, where, max_len=64),
+    rid = _get(r, "id", str, where, max_len=64)
+    if not is_recording_id(rid):
+        # Ids name the recording's files (media copy, cached transcripts): a crafted one
+        # ("*", "../x") must never reach a file operation.
+        raise InputError(f"{where.at('id')}: {_short(rid)} is not a recording id (16 "
+                         "lowercase hex digits, as synth writes them).")
+    return RecordingIn(id=rid,
                        name=_get(r, "name", str, where, max_len=500),
                        kind=_get(r, "kind", str, where, optional=True, default="audio",
                                  max_len=20),
