@@ -200,15 +200,24 @@ def priority_rows(r: PriorityReport) -> list[list[Any]]:
 # -- text formats ---------------------------------------------------------------------------
 
 
-def to_csv(r: PriorityReport) -> bytes:
-    """The priority list as CSV for Excel: UTF-8 with a BOM, CRLF line ends, inert cells."""
+def csv_file(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """Any CSV synth writes: UTF-8 with a BOM, CRLF line ends, every cell :func:`neutralise`d.
+
+    Every CSV goes through here (the priority list, the voter codes), so no cell of one can
+    run as a formula when a facilitator opens it in a spreadsheet.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(PRIORITY_COLUMNS)
-    for row in priority_rows(r):
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
         writer.writerow(["" if v is None else neutralise(v) for v in row])
     # The BOM is what makes Excel read UTF-8 (names with accents) instead of a code page.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_csv(r: PriorityReport) -> bytes:
+    """The priority list as CSV for Excel: UTF-8 with a BOM, CRLF line ends, inert cells."""
+    return csv_file(PRIORITY_COLUMNS, priority_rows(r))
 
 
 def to_json(r: PriorityReport) -> str:

@@ -117,6 +117,7 @@ def codes(
     """Issue personal voter codes: prints name, code and personal link (shown only once)."""
     from synth import ballots
     from synth.errors import OutputError
+    from synth.export import neutralise
     from synth.voter_codes import ballot_link, format_code, qr_svg
     from synth.writers import atomic_write
 
@@ -131,7 +132,9 @@ def codes(
             return
         links = [(who, code, ballot_link(base, code)) for who, code in issued]
         for who, code, link in links:
-            typer.echo(f"{who}\t{format_code(code)}\t{link}")
+            # Tab-separated for pasting into a spreadsheet: the name is made inert as in
+            # every export (a roster name like =HYPERLINK(...) must not run there).
+            typer.echo(f"{neutralise(who)}\t{format_code(code)}\t{link}")
         if qr_dir is not None:
             taken: set[str] = set()
             try:

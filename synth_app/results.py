@@ -112,9 +112,17 @@ def codes(convening_id: int, info: ballots.VoteInfo) -> None:
                                   "code": [format_code(c) for _, c in issued],
                                   "link": [ballot_link(_base_url(), c) for _, c in issued]})
             st.dataframe(frame, hide_index=True, width="stretch")
-            st.download_button("Download codes (CSV)", frame.to_csv(index=False).encode(),
+            st.download_button("Download codes (CSV)", codes_file(issued, _base_url()),
                                file_name="voter-codes.csv", mime="text/csv",
                                key="codes-download")
+
+
+def codes_file(issued: list[tuple[str, str]], base_url: str) -> bytes:
+    """The issued codes as CSV (name, code, personal link), neutralised like every export:
+    roster names are typed in by people and must not run as formulas in a spreadsheet."""
+    return export.csv_file(("name", "code", "link"),
+                           [(name, format_code(code), ballot_link(base_url, code))
+                            for name, code in issued])
 
 
 def _issue(convening_id: int) -> None:

@@ -85,6 +85,23 @@ def test_neutralise_covers_every_formula_start():
     assert ex.neutralise("Hiring") == "Hiring" and ex.neutralise(-3) == -3
 
 
+def test_voter_codes_csv_makes_roster_names_inert():
+    """Issue 26: the codes list wrote roster names raw (``=HYPERLINK(...)``, ``@Greg``), in the
+    one file that holds every voter's code. It goes through the exports' neutralising."""
+    from synth_app.results import codes_file
+
+    names = ['=HYPERLINK("http://evil","Ana")', "@Greg", "+1 Ben", "-Cy", "\tDee", "\rEve",
+             "Fay Lee"]
+    raw = codes_file([(n, "ABCDEFGHJKMN") for n in names], "http://10.0.0.5:8501/")
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["name", "code", "link"]
+    assert [r[0] for r in rows[1:]] == ["'" + n for n in names[:-1]] + ["Fay Lee"]
+    assert all(r[1] == "ABCD-EFGH-JKMN" and r[2] == "http://10.0.0.5:8501/?code=ABCDEFGHJKMN"
+               for r in rows[1:])
+    assert not any(c.startswith(ex._FORMULA_STARTS) for r in rows for c in r)
+
+
 def test_xlsx_has_four_sheets_and_no_live_formula(tmp_path):
     from openpyxl import load_workbook
 

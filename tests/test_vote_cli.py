@@ -100,6 +100,19 @@ def test_open_codes_vote_results_close(engine: Engine, conv, tmp_path: Path) -> 
     assert "codes issued: 4; ballots cast: 3" in out.output
 
 
+def test_printed_codes_pasted_into_a_spreadsheet_run_no_formula(engine: Engine) -> None:
+    """Issue 26: ``synth vote codes`` prints name, code and link tab-separated, to paste or
+    redirect into a spreadsheet; a roster name is made inert as in every export."""
+    roster = [{"name": '=HYPERLINK("http://evil","x")', "company": None, "role": "business"},
+              {"name": "@Greg", "company": None, "role": "business"},
+              {"name": "Ana", "company": None, "role": "business"}]
+    c = load(engine, result({"hire": [0, 1]}, n=3, roster=roster)).convening_id
+    out = cli("vote", "codes", "-c", str(c))
+    assert out.exit_code == 0, out.output
+    names = [line.split("\t")[0] for line in out.output.splitlines() if "\t" in line]
+    assert names == ["'=HYPERLINK(\"http://evil\",\"x\")", "'@Greg", "Ana"]
+
+
 def _voted(engine: Engine, conv: dict[str, int]) -> None:
     codes = dict(ballots.issue_codes(engine, conv["id"]))
     ballots.open_vote(engine, conv["id"])
