@@ -9,8 +9,9 @@ The rules and the tally are :mod:`synth.voting`; codes are :mod:`synth.voter_cod
 * a code is checked outside any lock (scrypt is slow on purpose), then the ballot is written in
   one transaction holding the vote's lock, so a concurrent close either comes first (the
   ballot is refused) or after (the ballot counts), and nothing is half-written;
-* wrong codes are counted in the database, per source and per code key, so the back-off of
-  :class:`synth.voter_codes.Throttle` holds across the app's processes.
+* wrong codes are counted in the database, per source (the app: a browser session) and per
+  code key, so the back-off of :class:`synth.voter_codes.Throttle` holds across the app's
+  processes; only failures are throttled, a right code always goes through.
 
 Codes, sources and participants' names never go to the log.
 """
@@ -297,9 +298,12 @@ def _identify(engine: Engine, code: str, source: str, throttle: Throttle | None,
         wait = max((a.blocked_until - now for a in counted), default=0.0)
         # Everything a match needs is read now, so a right code costs no further read.
         found = [(c.id, c.code_hash, _voter(s, c)) for c in
-                 (store.codes_with_key(s, key) if wait <= 0 and _well_formed(plain) else [])]
-    if wait > 0:
-        raise TooManyAttempts(wait)
+                 (store.codes_with_key(s, key) if _well_formed(plain) else [])]
+    # Only failures are throttled: a blocked source or key still has its code checked, and
+    # the right one goes through, so nobody's wrong guesses (a typist at the next phone,
+    # someone trying a voter's key) keep a voter with the right code out. The codes' ~40
+    # secret bits behind scrypt are what make guessing hopeless; the wait is what a
+    # guesser is told.
     match = None
     for cid, hashed, voter in found:
         # Every candidate is checked, so the time taken says nothing about which one matched.
@@ -314,6 +318,8 @@ def _identify(engine: Engine, code: str, source: str, throttle: Throttle | None,
             store.forget_stale_attempts(s, now - throttle.forget_after)
         if delay:
             log.info("wrong voter code; blocked for %.0f s", delay)  # no code, no source
+        if wait > 0:
+            raise TooManyAttempts(max(wait, delay))
         raise BallotError("that code is not right: check it against your card (codes use "
                           "letters and digits without 0, O, 1, I or L).")
     if any(a.code_key == key for a in counted):

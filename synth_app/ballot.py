@@ -11,6 +11,7 @@ keeps the ballot open; "Use another code" forgets it.
 from __future__ import annotations
 
 import logging
+import secrets
 
 import streamlit as st
 
@@ -30,13 +31,19 @@ ROLES = {"member": "Join the task team", "champion": "Lead it as a champion"}
 SCORES = list(range(SCORE_MIN, SCORE_MAX + 1))
 
 
+SOURCE = "_throttle_source"
+
+
 def _source() -> str:
-    # Wrong codes are throttled per source: the caller's address when Streamlit knows it.
-    try:
-        ip = st.context.ip_address
-    except Exception:  # noqa: BLE001 - older/embedded runtimes have no context
-        ip = None
-    return f"app:{ip or 'local'}"
+    """Whose wrong codes these are: this browser session, never the client address.
+
+    Streamlit gives the address as None for every local or same-host proxied connection, so
+    keyed by it one person's typos made every other voter wait (issue 26). The code key is
+    the throttle's other scope (see synth.ballots), and a right code always goes through.
+    """
+    if SOURCE not in st.session_state:
+        st.session_state[SOURCE] = secrets.token_hex(16)
+    return f"app:session:{st.session_state[SOURCE]}"
 
 
 def _code_form() -> None:

@@ -677,6 +677,26 @@ def test_a_wrong_code_is_a_plain_message(db) -> None:
     assert not at.exception
 
 
+def test_one_persons_typos_never_make_other_voters_wait(db) -> None:
+    """Issue 26: the throttle was keyed on the client address, which Streamlit gives as None
+    for every local or same-host proxied connection: four typos by one person made every
+    other voter wait. It is keyed by browser session, and a right code always goes through."""
+    codes = _open_vote(db)
+    typo = AppTest.from_file(APP, default_timeout=30)
+    typo.query_params["code"] = "ABCD-EFGH-JKMN"
+    for _ in range(6):  # three free tries, then 1, 2 and 4 s waits for this session
+        typo.run()
+    assert "too many wrong codes" in typo.error[0].value
+    for name in ("Ben", "Cy", "Pat"):
+        voter = AppTest.from_file(APP, default_timeout=30)
+        voter.query_params["code"] = codes[name]
+        voter.run()
+        assert not voter.error and len(voter.number_input) == 3, name
+    typo.query_params["code"] = codes["Ana"]  # the typist's own right code, still blocked
+    typo.run()
+    assert not typo.error and len(typo.number_input) == 3
+
+
 def test_results_page_runs_the_vote_and_offers_every_export(db) -> None:
     from synth import review
     from synth.export import FORMATS
