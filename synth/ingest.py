@@ -40,8 +40,8 @@ def _looks_like_audio(head: bytes) -> bool:
 def _looks_like_text(head: bytes) -> bool:
     if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return True
-    if b"\x00" in head:
-        return False
+    # A NUL counts as one unprintable byte: a stray one in a text file is then reported by
+    # the transcript reader with its line, as one further in the file is.
     printable = sum(1 for b in head if b >= 32 or b in b"\t\r\n")
     return printable / max(len(head), 1) > 0.95
 

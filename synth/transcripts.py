@@ -9,14 +9,18 @@ the recording's kind.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from synth.errors import InputError
 from synth.records import Recording, Removal, Transcript, Turn, Word
+
+log = logging.getLogger(__name__)
 
 WORDS_PER_SECOND = 2.5  # about 150 words a minute, typical of meeting speech
 
@@ -40,13 +44,34 @@ def read_text(path: Path, limit: int) -> str:
     data = path.read_bytes()
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16")
-        return data.decode("utf-8-sig")
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{path}: is not valid UTF-8 text (bad byte 0x{data[exc.start]:02x} at position "
             f"{exc.start}). Re-save the transcript as UTF-8 and try again."
         ) from exc
+    # The whole text, not only the head identify() looks at: a NUL anywhere would pass the
+    # whole pipeline and fail only at import (the database takes none), losing the work.
+    nul = text.find("\x00")
+    if nul < 0 and "\\u0000" in text and path.suffix.lower() == ".json":
+        nul = _json_nul(text)
+    if nul >= 0:
+        raise InputError(
+            f"{path}: holds a NUL character (\\x00) at line {text.count(chr(10), 0, nul) + 1}; "
+            "the file is damaged there. Remove it (or export the transcript again) and retry."
+        )
+    return text
+
+
+def _json_nul(text: str) -> int:
+    """Where a JSON string escape ``\\u0000`` (a NUL once parsed) is, or -1 (``\\\\u0000``,
+    an escaped backslash before ``u0000``, is text)."""
+    for m in re.finditer(r"(\\+)u0000", text):
+        if len(m.group(1)) % 2 == 1:
+            return m.start()
+    return -1
 
 
 # A speaker label as people write them: "Tom Reyes:", "Dr. Mary-Ann O'Neil:", "Speaker 1:",
@@ -295,14 +320,91 @@ def load_transcript(path: str | Path, recording: Recording, limit: int) -> Trans
         transcript = Transcript(recording=recording, turns=tuple(parse_cues(text, recording.id, p)))
     else:
         transcript = Transcript(recording=recording, turns=tuple(parse_plain(text, recording.id)))
-    if not transcript.turns:
+        if transcript.turns and not any(t.speaker for t in transcript.turns):
+            log.warning("%s: no speaker names found; every line is one turn by an unknown "
+                        "speaker", p.name)
+    if not any(t.text.strip() for t in transcript.turns):  # a JSON turn may be empty
         raise InputError(f"{p}: the transcript has no turns (no text found). Check the file.")
     duration = max(t.end for t in transcript.turns)
+    # spaCy refuses a text over its max_length (E088): a turn that long is read as parts.
     return Transcript(recording=_with_duration(transcript.recording, duration),
-                      turns=transcript.turns, language=transcript.language,
-                      removed=transcript.removed, model=transcript.model)
+                      turns=tuple(split_long_turns(transcript.turns)),
+                      language=transcript.language, removed=transcript.removed,
+                      model=transcript.model)
 
 
 def _with_duration(recording: Recording, duration: float) -> Recording:
     return Recording(id=recording.id, name=recording.name, kind=recording.kind,
                      duration=duration, sha256=recording.sha256)
+
+
+# --- turns too long for spaCy ----------------------------------------------------------------
+
+# spaCy refuses a text longer than nlp.max_length (1,000,000 characters; E088) and needs about
+# 1 GB per 100,000 characters to parse one, so a longer turn (a transcript pasted as one line)
+# is read as consecutive parts of at most this many characters.
+MAX_TURN_CHARS = 100_000
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"')\]\u201d\u2019]*\s+")
+
+
+def _cut(text: str, a: int, max_chars: int) -> int:
+    """Where the part starting at ``a`` ends: after the last sentence in reach, else at the
+    last space, else (no space at all) at the limit."""
+    if len(text) - a <= max_chars:
+        return len(text)
+    window = text[a:a + max_chars]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+    if ends and ends[-1] > max_chars // 2:
+        return a + ends[-1]
+    space = max(window.rfind(" "), window.rfind("\n"), window.rfind("\t"))
+    return a + (space + 1 if space > 0 else max_chars)
+
+
+def _parts(turn: Turn, max_chars: int) -> list[Turn]:
+    text = turn.text
+    bounds, a = [], 0
+    while a < len(text):
+        b = _cut(text, a, max_chars)
+        lead = len(text[a:b]) - len(text[a:b].lstrip())
+        tail = len(text[a:b].rstrip())
+        if tail > lead:
+            bounds.append((a + lead, a + tail))
+        a = b
+    # Word timings, when they spell the text (Whisper's words carry their leading space).
+    offsets = []
+    if turn.words:
+        joined = "".join(w.text for w in turn.words)
+        skip = len(joined) - len(joined.lstrip())
+        if joined.strip() == text:
+            pos = -skip
+            for w in turn.words:
+                offsets.append((pos + len(w.text) - len(w.text.lstrip()), w))
+                pos += len(w.text)
+    span, length = turn.end - turn.start, max(len(text), 1)
+    out = []
+    for a, b in bounds:
+        words = tuple(w for at, w in offsets if a <= at < b) if offsets else ()
+        if words:
+            start, end = words[0].start, words[-1].end
+        else:
+            start = round(turn.start + span * a / length, 3)
+            end = round(turn.start + span * b / length, 3)
+        out.append(Turn(recording_id=turn.recording_id, index=0, start=start, end=end,
+                        text=text[a:b], speaker=turn.speaker, line=turn.line, words=words,
+                        confidence=turn.confidence))
+    return out
+
+
+def split_long_turns(turns: Sequence[Turn], max_chars: int = MAX_TURN_CHARS) -> list[Turn]:
+    """Turns of at most ``max_chars`` characters: a longer one becomes consecutive turns of
+    the same speaker and line, cut after a sentence where one ends within reach (else at a
+    space), each a verbatim part of it with its share of the time (its words' own times when
+    the turn has word timings). Turns are numbered again in order. Short turns are kept as
+    they are (the same list when none is long)."""
+    if all(len(t.text) <= max_chars for t in turns):
+        return list(turns)
+    out: list[Turn] = []
+    for t in turns:
+        for part in _parts(t, max_chars) if len(t.text) > max_chars else [t]:
+            out.append(replace(part, index=len(out)))
+    return out
