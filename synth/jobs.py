@@ -239,7 +239,11 @@ def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, byte
         paths = []
         for name, data in files:
             path = folder / _upload_name(name, {Path(p).name for p in paths})
-            path.write_bytes(data)
+            try:
+                path.write_bytes(data)
+            except OSError as exc:
+                raise InputError(f"{path.name}: cannot be saved ({exc.strerror or exc}); "
+                                 "rename the file and upload it again.") from None
             identify(path)  # raises InputError naming the file and the problem
             paths.append(str(path))
         job = _write(root, replace(job, inputs=tuple(paths)))
@@ -262,9 +266,10 @@ def _upload_name(name: str, taken: set[str]) -> str:
     base = Path(name.replace("\\", "/").replace("\x00", "")).name
     if base in {"", ".", ".."}:
         base = "upload"
-    # A file name holds 255 bytes: cut a long one, never inside a character.
+    # A file name holds 255 bytes: cut a long one by bytes (an extension of multi-byte
+    # characters too), never inside a character; 200 + 20 leave room for " (N)".
     stem = Path(base).stem.encode()[:200].decode("utf-8", "ignore")
-    suffix = Path(base).suffix[:20]
+    suffix = Path(base).suffix.encode()[:20].decode("utf-8", "ignore")
     candidate, n = f"{stem}{suffix}", 1
     while candidate in taken:
         n += 1

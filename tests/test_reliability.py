@@ -221,6 +221,22 @@ def test_upload_names_cannot_leave_the_job_folder_or_overwrite_each_other(tmp_pa
     assert sorted(p.name for p in (tmp_path / "db").iterdir()) == ["synth-files"]
 
 
+@pytest.mark.parametrize("name", ["é" * 150 + "." + "😀" * 60, "😀" * 100 + ".txt",
+                                  "é" * 126 + ".tx" + "😀" * 40 + "t"])
+def test_a_multi_byte_upload_name_over_255_bytes_is_a_message(tmp_path: Path, name: str) -> None:
+    """Issue 26: a name whose extension held multi-byte characters was cut by characters, not
+    bytes, and saving it failed with OSError [Errno 36] File name too long."""
+    url = f"sqlite:///{tmp_path / 'db' / 'synth.db'}"
+    assert len(name.encode()) > 255
+    try:
+        job = jobs.submit(url, 1, [(name, b"Ana: hello\n"), (name, b"Ben: hi\n")], start=False)
+    except InputError as exc:
+        assert "unsupported file type" in str(exc) and "\n" not in str(exc)
+        return
+    assert all(len(Path(p).name.encode()) <= 255 for p in job.inputs)
+    assert [Path(p).read_bytes() for p in job.inputs] == [b"Ana: hello\n", b"Ben: hi\n"]
+
+
 def test_the_cli_reads_and_writes_names_with_spaces_and_non_ascii(tmp_path: Path) -> None:
     from synth.cli import app
 
