@@ -16,6 +16,7 @@ import typer
 
 from synth.errors import SynthError
 from synth.settings import Settings
+from synth.terminal import echo, safe_logging
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn a convening's recordings into its shared priorities, offline.")
@@ -27,8 +28,9 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
          quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
     """synth: recordings of a sector-partnership convening -> shared priorities."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr, force=True)
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, format=fmt, stream=sys.stderr, force=True)
+    safe_logging(fmt)  # log lines carry labels and names made of participants' words
     for noisy in ("faster_whisper", "sentence_transformers", "numba", "httpx", "BERTopic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
@@ -39,7 +41,7 @@ def expected_errors() -> Iterator[None]:
     try:
         yield
     except SynthError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -128,13 +130,13 @@ def transcribe(
                 # One bad file must not lose the others: report it and carry on.
                 if len(files) == 1:
                     raise
-                typer.echo(f"error: {exc}", err=True)
+                echo(f"error: {exc}", err=True)
                 failures += 1
                 continue
             for r in transcript.removed:
                 log.info("removed %.1f-%.1f s (%s): %r", r.start, r.end, r.reason, r.text)
             if out is None:
-                typer.echo(to_text(transcript), nl=False)
+                echo(to_text(transcript), nl=False)
             elif len(files) == 1 and out.suffix:
                 write_transcript(transcript, out)
             else:

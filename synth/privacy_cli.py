@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from synth.review_cli import ConveningOpt, WhoOpt, _convening_id, _engine, _errors
+from synth.terminal import confirm, echo
 
 recordings_app = typer.Typer(no_args_is_help=True,
                              help="A convening's recordings: list them, delete one and "
@@ -36,11 +37,11 @@ def recordings_list(convening: ConveningOpt) -> None:
         engine = _engine()
         rows = list_recordings(engine, _convening_id(engine, convening))
         if not rows:
-            typer.echo("no recordings in this convening.")
+            echo("no recordings in this convening.")
         for r in rows:
             length = f"{r.duration:7.0f} s" if r.duration is not None else "      - s"
             gone = f" ({r.withdrawn} withdrawn)" if r.withdrawn else ""
-            typer.echo(f"{r.id:<18} {r.kind:<10} {r.statements:>5} statements{gone} "
+            echo(f"{r.id:<18} {r.kind:<10} {r.statements:>5} statements{gone} "
                        f"{length}  {r.name}")
 
 
@@ -60,19 +61,19 @@ def recordings_delete(
         with transaction(engine) as s:
             rec = find_recording(s, conv, recording)
             rec_id, name = rec.id, rec.name
-        if not yes and not typer.confirm(
+        if not yes and not confirm(
                 f"Delete recording {name} ({rec_id}) and everything derived from it? "
                 "This cannot be undone.", default=False):
-            typer.echo("nothing deleted.")
+            echo("nothing deleted.")
             raise typer.Exit(1)
         root, cache = _places(engine)
         out = delete_recording(engine, conv, rec_id, who=who, files_root=root, cache_dir=cache)
-        typer.echo(f"deleted recording {out.name} ({out.recording_id}): {out.statements} "
+        echo(f"deleted recording {out.name} ({out.recording_id}): {out.statements} "
                    f"statement(s), {len(out.themes_removed)} candidate(s) left empty removed, "
                    f"{len(out.themes_emptied)} decided priorit(ies) left empty kept, "
                    f"{len(out.files_removed)} file(s) removed (audit {out.audit_id})")
         for problem in out.problems:
-            typer.echo(f"warning: {problem}", err=True)
+            echo(f"warning: {problem}", err=True)
         if out.problems:
             raise typer.Exit(1)
 
@@ -88,13 +89,13 @@ def withdraw(
     with _errors():
         engine = _engine()
         conv = _convening_id(engine, convening)
-        if not yes and not typer.confirm(
+        if not yes and not confirm(
                 f"Withdraw {len(statements)} statement(s) for good? Their words are erased.",
                 default=False):
-            typer.echo("nothing withdrawn.")
+            echo("nothing withdrawn.")
             raise typer.Exit(1)
         out = do_withdraw(engine, conv, statements, who=who, cache_dir=_places(engine)[1])
-        typer.echo(f"withdrew {len(out.statements)} statement(s): {', '.join(out.statements)} "
+        echo(f"withdrew {len(out.statements)} statement(s): {', '.join(out.statements)} "
                    f"(audit {out.audit_id})")
         for problem in out.problems:
-            typer.echo(f"warning: {problem}", err=True)
+            echo(f"warning: {problem}", err=True)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from synth.terminal import echo
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -74,7 +76,7 @@ def _expected(values: list[str] | None) -> dict[int, int] | None:
 def _done(what: str, outcome: object) -> None:
     versions = getattr(outcome, "versions", {})
     tail = ", ".join(f"theme {k} v{v}" for k, v in sorted(versions.items()))
-    typer.echo(f"{what}" + (f" ({tail})" if tail else ""))
+    echo(f"{what}" + (f" ({tail})" if tail else ""))
 
 
 # --- synth db -------------------------------------------------------------------------------
@@ -85,7 +87,7 @@ def db_init() -> None:
     """Create or upgrade the database schema (SYNTH_DATABASE_URL, default in your data dir)."""
     with _errors():
         engine = _engine(create=True)
-        typer.echo(f"database ready: {engine.url.render_as_string()}")
+        echo(f"database ready: {engine.url.render_as_string()}")
 
 
 # --- synth import ---------------------------------------------------------------------------
@@ -128,7 +130,7 @@ def import_result(
             ref = ConveningSpec(convening, industry=industry or "unspecified",
                                 region=region or "unspecified", date=day, kind=kind)
         r = do_import(engine, result, convening=ref, who=who)
-        typer.echo(f"imported into convening {r.convening_id} (run {r.run_id}): "
+        echo(f"imported into convening {r.convening_id} (run {r.run_id}): "
                    f"{r.statements_added} new statements, {r.themes_matched} themes kept, "
                    f"{r.themes_new} new, {r.themes_dropped} dropped")
 
@@ -144,7 +146,7 @@ def convenings() -> None:
     with _errors():
         with transaction(_engine()) as s:
             for c, p in queries.list_convenings(s):
-                typer.echo(f"{c.id:>4} {c.date} {c.kind:<10} {c.title}  "
+                echo(f"{c.id:>4} {c.date} {c.kind:<10} {c.title}  "
                            f"({p.industry}, {p.region})")
 
 
@@ -160,10 +162,10 @@ def list_themes(convening: ConveningOpt,
         with transaction(engine) as s:
             rows = queries.theme_summaries(s, _convening_id(engine, convening),
                                            include_all=all_)
-        typer.echo(f"{'rank':>4} {'id':>5} {'status':<10} {'bus':>3} {'stmts':>5} ver  label")
+        echo(f"{'rank':>4} {'id':>5} {'status':<10} {'bus':>3} {'stmts':>5} ver  label")
         for t in rows:
             mark = " (generated)" if t.label_generated else ""
-            typer.echo(f"{t.rank or '-':>4} {t.id:>5} {t.status:<10} {t.breadth:>3} "
+            echo(f"{t.rank or '-':>4} {t.id:>5} {t.status:<10} {t.breadth:>3} "
                        f"{len(t.statement_ids):>5} v{t.version:<3} {t.label}{mark}")
 
 
@@ -179,14 +181,14 @@ def show(theme: int) -> None:
                                                               include_all=True) if x.id == theme)
             statements = queries.statements_of(s, t.convening_id, summary.statement_ids)
             who = queries.resolve_speakers(s, queries.get_convening(s, t.convening_id))
-        typer.echo(f"theme {t.id} v{t.version} [{t.status}] {t.label}"
+        echo(f"theme {t.id} v{t.version} [{t.status}] {t.label}"
                    + (" (generated label)" if t.label_generated else ""))
-        typer.echo(f"business leaders: {', '.join(summary.business_leaders) or '-'}; "
+        echo(f"business leaders: {', '.join(summary.business_leaders) or '-'}; "
                    f"companies: {', '.join(summary.companies) or '-'}")
         for st in statements.values():
             name = who[st.speaker].name if st.speaker in who else (st.speaker or "unknown")
             pin = " [pinned]" if st.id in summary.pinned else ""
-            typer.echo(f"  {st.id} {st.start:8.1f}s {name}: \"{st.text}\"{pin}")
+            echo(f"  {st.id} {st.start:8.1f}s {name}: \"{st.text}\"{pin}")
 
 
 @review_app.command("confirm")
@@ -247,7 +249,7 @@ def split(theme: int,
         engine = _engine()
         if preview:
             for n, g in enumerate(review.preview_split(engine, theme, parts=parts, seed=seed), 1):
-                typer.echo(f"part {n}: {g.label} (generated): {', '.join(g.statement_ids)}")
+                echo(f"part {n}: {g.label} (generated): {', '.join(g.statement_ids)}")
             return
         groups = [[x.strip() for x in g.split(",") if x.strip()] for g in group] if group \
             else None
@@ -312,7 +314,7 @@ def log(convening: ConveningOpt) -> None:
         with transaction(engine) as s:
             for a in queries.audit_of(s, _convening_id(engine, convening)):
                 undone = f" (undone by {a.undone_by})" if a.undone_by else ""
-                typer.echo(f"{a.id:>5} {a.at:%Y-%m-%d %H:%M} {a.who:<12} {a.action:<15} "
+                echo(f"{a.id:>5} {a.at:%Y-%m-%d %H:%M} {a.who:<12} {a.action:<15} "
                            f"{a.target}{undone}")
 
 
@@ -326,8 +328,8 @@ def report(convening: ConveningOpt) -> None:
         with transaction(engine) as s:
             talk = queries.talk_time(s, _convening_id(engine, convening))
         for role, share in talk.shares.items():
-            typer.echo(f"{role:<12} {share:6.1%}  {talk.seconds[role]:8.0f} s")
-        typer.echo("business leaders outnumber public partners in the conversation: "
+            echo(f"{role:<12} {share:6.1%}  {talk.seconds[role]:8.0f} s")
+        echo("business leaders outnumber public partners in the conversation: "
                    + ("yes" if talk.business_outnumbers_public else "no"))
 
 
@@ -348,7 +350,7 @@ def speakers_list(convening: ConveningOpt) -> None:
         for label, row in rows.items():
             w = who[label]
             merged = f" = {row.merged_into}" if row.merged_into else ""
-            typer.echo(f"{label:<20}{merged:<12} {w.name} ({w.role}"
+            echo(f"{label:<20}{merged:<12} {w.name} ({w.role}"
                        + (f", {w.company})" if w.company else ")"))
 
 

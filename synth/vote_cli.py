@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from synth.review_cli import ConveningOpt, _convening_id, _engine, _errors
+from synth.terminal import echo
 
 vote_app = typer.Typer(no_args_is_help=True,
                        help="Dot voting on the confirmed priorities: open, close, codes, results.")
@@ -83,13 +84,13 @@ def _show_info(info: object) -> None:
 
     assert isinstance(info, VoteInfo)
     r = info.rules
-    typer.echo(f"vote of convening {info.convening_id}: {info.status.value}; "
+    echo(f"vote of convening {info.convening_id}: {info.status.value}; "
                f"{r.dots_per_voter} dots, at most {r.max_per_priority} on one priority; "
                f"{'anonymous' if r.anonymous else 'named'}; public partners {r.public_partners}"
                + ("; importance and feasibility asked" if r.ask_importance_feasibility else ""))
     for n, (tid, label) in enumerate(info.priorities, 1):
-        typer.echo(f"{n:>3}. [{tid}] {label}")
-    typer.echo(f"codes issued: {info.codes_issued}; ballots cast: {info.ballots_cast}")
+        echo(f"{n:>3}. [{tid}] {label}")
+    echo(f"codes issued: {info.codes_issued}; ballots cast: {info.ballots_cast}")
 
 
 def _file_name(name: str, taken: set[str]) -> str:
@@ -127,14 +128,14 @@ def codes(
         engine = _engine()
         issued = ballots.issue_codes(engine, _convening_id(engine, convening), name or None)
         if not issued:
-            typer.echo("everyone who may vote already has a code; name someone with --name "
+            echo("everyone who may vote already has a code; name someone with --name "
                        "to give them a new one.")
             return
         links = [(who, code, ballot_link(base, code)) for who, code in issued]
         for who, code, link in links:
             # Tab-separated for pasting into a spreadsheet: the name is made inert as in
             # every export (a roster name like =HYPERLINK(...) must not run there).
-            typer.echo(f"{neutralise(who)}\t{format_code(code)}\t{link}")
+            echo(f"{neutralise(who)}\t{format_code(code)}\t{link}")
         if qr_dir is not None:
             taken: set[str] = set()
             try:
@@ -143,7 +144,7 @@ def codes(
             except OSError as exc:
                 raise OutputError(f"cannot write QR codes to {qr_dir}: {exc.strerror or exc}; "
                                   "the codes above are issued and still valid.") from None
-            typer.echo(f"wrote {len(links)} QR codes to {qr_dir}")
+            echo(f"wrote {len(links)} QR codes to {qr_dir}")
 
 
 @vote_app.command("results")
@@ -158,25 +159,25 @@ def results(convening: ConveningOpt) -> None:
         rows = ballots.results(engine, conv)
         rosters = {r.priority_id: r for r in ballots.champion_rosters(engine, conv)}
         separate = info.rules.public_partners == "separate"
-        typer.echo(f"vote {info.status.value}: {info.ballots_cast} ballots")
-        typer.echo(f"{'rank':>5} {'dots':>4} {'voters':>6} "
+        echo(f"vote {info.status.value}: {info.ballots_cast} ballots")
+        echo(f"{'rank':>5} {'dots':>4} {'voters':>6} "
                    + (f"{'public':>6} " if separate else "") + f"{'imp':>4} {'feas':>4}  priority")
         for row in rows:
             rank = f"{row.rank}{'=' if row.tied else ''}"
             imp = f"{row.importance_mean:.1f}" if row.importance_mean is not None else "-"
             feas = f"{row.feasibility_mean:.1f}" if row.feasibility_mean is not None else "-"
-            typer.echo(f"{rank:>5} {row.dots:>4} {row.voters:>6} "
+            echo(f"{rank:>5} {row.dots:>4} {row.voters:>6} "
                        + (f"{row.public_dots:>6} " if separate else "")
                        + f"{imp:>4} {feas:>4}  {row.label}")
             if row.by_voter:
-                typer.echo("      " + ", ".join(f"{v} {n}" for v, n in row.by_voter))
-        typer.echo("")
-        typer.echo("champions:")
+                echo("      " + ", ".join(f"{v} {n}" for v, n in row.by_voter))
+        echo("")
+        echo("champions:")
         for row in rows:
             r = rosters.get(row.priority_id)
             lead = ", ".join(r.champions) if r and r.champions else "champion needed"
             team = f"; members: {', '.join(r.members)}" if r and r.members else ""
-            typer.echo(f"  {row.label}: {lead}{team}")
+            echo(f"  {row.label}: {lead}{team}")
 
 
 def export_command(
@@ -198,4 +199,4 @@ def export_command(
         except OSError as exc:
             raise OutputError(f"cannot write {out}: {exc.strerror or exc}. Nothing was "
                               "changed; free some space or choose another --out.") from None
-        typer.echo(f"wrote {path}")
+        echo(f"wrote {path}")
