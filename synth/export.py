@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from synth.errors import InputError
-from synth.records import Participant, Role
+from synth.records import Participant, Role, one_line
 from synth.report import _clock as clock
 from synth.report import md_escape
 from synth.voting import PublicPartners, Roster, TallyRow
@@ -230,7 +230,9 @@ def to_json(r: PriorityReport) -> str:
 
 def to_markdown(r: PriorityReport) -> str:
     """The report as Markdown; participants' words are escaped so they render as said."""
-    e = md_escape
+    def e(text: str) -> str:  # every field here is single-line: a break would end it
+        return md_escape(one_line(text))
+
     lines = [f"# {e(r.partnership)}: shared priorities", "",
              f"{e(r.industry)}, {e(r.region)}", "",
              f"**Convening:** {e(r.convening_title)} ({e(r.convening_kind)}), "
@@ -254,19 +256,21 @@ def to_markdown(r: PriorityReport) -> str:
 
 def to_email(r: PriorityReport) -> str:
     """The same-day follow-up email: a subject line, then a plain-text body to edit and send."""
-    lines = [f"Subject: Thank you, and our shared priorities from the {r.convening_title}", "",
-             "Hello everyone,", "",
-             f"Thank you for joining the {r.partnership} {r.convening_kind} on "
+    # Every field is single-line: a line break in the title would add a header (Bcc: ...).
+    o = one_line
+    lines = [f"Subject: Thank you, and our shared priorities from the {o(r.convening_title)}",
+             "", "Hello everyone,", "",
+             f"Thank you for joining the {o(r.partnership)} {o(r.convening_kind)} on "
              f"{long_date(r.convening_date)}. Together you set these shared priorities:", ""]
     for p in r.priorities:
-        lines.append(f"{p.rank}. {p.label} ({p.dots} dot{'s' * (p.dots != 1)})")
+        lines.append(f"{p.rank}. {o(p.label)} ({p.dots} dot{'s' * (p.dots != 1)})")
         if p.champions:
             lines.append(f"   Champion{'s' * (len(p.champions) > 1)}: "
-                         + "; ".join(map(person, p.champions)))
+                         + o("; ".join(map(person, p.champions))))
         else:
             lines.append("   Champion needed: reply to this email if you will lead it.")
         if p.members:
-            lines.append("   Task team: " + "; ".join(map(person, p.members)))
+            lines.append("   Task team: " + o("; ".join(map(person, p.members))))
     lines += ["", "Next steps:",
               "- Each champion will invite their task team to a first meeting.",
               "- [EDIT: the 60-day goal of each task team]",

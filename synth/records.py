@@ -18,6 +18,17 @@ Role = Literal["business", "public", "facilitator", "other"]
 _RECORDING_ID = re.compile(r"[0-9a-f]{16}")
 
 
+# Line breaks as str.splitlines() knows them: a single-line field must hold none of them.
+_LINE_BREAKS = re.compile(r"\s*[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029][\s]*")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break (and the spaces around it) collapsed to one space, and
+    no leading or trailing space: for titles, labels and names, which are single-line
+    everywhere (an email header, a Markdown heading, a terminal table)."""
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
 def is_recording_id(value: object) -> bool:
     """True for a recording id as synth makes it: exactly 16 lowercase hex digits."""
     return isinstance(value, str) and _RECORDING_ID.fullmatch(value) is not None

@@ -193,6 +193,29 @@ def test_follow_up_email_lists_priorities_champions_and_marked_placeholders(tmp_
     assert text.count("[EDIT:") >= 3 and "Drafted by synth" in text
 
 
+def test_line_breaks_in_single_line_fields_add_no_header_or_heading(tmp_path):
+    """Issue 26: a convening title with a newline added a ``Bcc:`` header line to the email;
+    a label with one would start a Markdown heading. Single-line fields have their line
+    breaks collapsed to a space in every text export."""
+    breaks = "\n\r\n\r\x0b\x0c\x85\u2028\u2029"
+    evil = replace(PRIORITIES[0], label="Hiring\n# injected heading",
+                   champions=(Participant("Bea\r\nCc: all@example.com", "Acme\u2028Co"),))
+    report = replace(REPORT, convening_title="Launch" + breaks + "Bcc: evil@example.com",
+                     partnership="Metro\nTo: x@example.com", convening_kind="launch\n",
+                     priorities=(evil, *PRIORITIES[1:]))
+    email = write(tmp_path, "email", report).read_text(encoding="utf-8")
+    lines = email.splitlines()
+    assert lines[0] == ("Subject: Thank you, and our shared priorities from the Launch "
+                        "Bcc: evil@example.com") and lines[1] == ""
+    assert not any(ln.startswith(("Bcc:", "Cc:", "To:", "# ")) for ln in lines)
+    assert "   Champion: Bea Cc: all@example.com (Acme Co)" in lines
+    assert "1. Hiring # injected heading (12 dots)" in lines
+    md = write(tmp_path, "md", report).read_text(encoding="utf-8").splitlines()
+    assert not any(ln.startswith(("# injected", "Bcc:", "Cc:", "To:")) for ln in md)
+    assert md[0] == "# Metro To: x@example.com: shared priorities"
+    assert any(ln.startswith("**Convening:** Launch Bcc: evil@example.com") for ln in md)
+
+
 def test_json_dump_holds_everything(tmp_path):
     data = json.loads(write(tmp_path, "json", OPEN).read_text(encoding="utf-8"))
     assert data["schema"] == 1 and data["convening_date"] == "2025-03-14"

@@ -304,3 +304,17 @@ def test_store_rows_follow_the_result(engine: Engine) -> None:
     with transaction(engine) as s:
         assert queries.count(s, Membership, report.convening_id) == 2
         assert queries.count(s, Theme, report.convening_id) == 1
+
+
+def test_convening_titles_and_partnership_names_are_single_line(engine: Engine) -> None:
+    """Issue 26: a title with a line break reached the email export's header; titles are
+    single-line everywhere, from the moment they are stored."""
+    spec = ConveningSpec("Launch\r\nBcc: evil@example.com\u2028", industry="Metal\nwork",
+                         region="North\x85Bay")
+    conv = import_result(engine, result({"t": [0, 1]}, n=3), convening=spec).convening_id
+    with transaction(engine) as s:
+        c = queries.get_convening(s, conv)
+        assert c.title == "Launch Bcc: evil@example.com"
+        (row,) = [p for cc, p in queries.list_convenings(s) if cc.id == conv]
+        assert (row.industry, row.region) == ("Metal work", "North Bay")
+        assert queries.find_convening(s, "Launch\nBcc: evil@example.com").id == conv

@@ -19,6 +19,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from synth.errors import NotFoundError
+from synth.records import one_line
 from synth.store.schema import (
     AuditEntry,
     Convening,
@@ -58,7 +59,9 @@ def find_convening(session: Session, ref: str | int) -> Convening:
     """A convening by id or by title (the title must be unambiguous)."""
     if isinstance(ref, int) or str(ref).isdigit():
         return get_convening(session, int(ref))
-    rows = session.scalars(select(Convening).where(Convening.title == ref)).all()
+    # Titles are stored on one line; one stored before that is still found as typed.
+    rows = session.scalars(select(Convening).where(
+        Convening.title.in_(sorted({str(ref), one_line(str(ref))})))).all()
     if not rows:
         raise NotFoundError(f"no convening titled {ref!r}; `synth review convenings` lists them.")
     if len(rows) > 1:
@@ -69,7 +72,11 @@ def find_convening(session: Session, ref: str | int) -> Convening:
 
 def find_or_create_convening(session: Session, *, title: str, industry: str, region: str,
                              date: dt.date, kind: str) -> Convening:
-    """The partnership's convening with this title, created (with the partnership) if new."""
+    """The partnership's convening with this title, created (with the partnership) if new.
+
+    Title, industry and region are single-line everywhere (an email subject, a heading): their
+    line breaks are collapsed to a space before they are looked up or stored."""
+    title, industry, region = one_line(title), one_line(industry), one_line(region)
     partnership = session.scalars(select(Partnership).where(
         Partnership.industry == industry, Partnership.region == region)).first()
     if partnership is None:
