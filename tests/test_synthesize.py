@@ -10,6 +10,7 @@ from conftest import SAMPLE_DIR
 from typer.testing import CliRunner
 
 from synth.cli import app
+from synth.report import md_escape
 
 runner = CliRunner()
 TRANSCRIPT = SAMPLE_DIR / "convening.txt"
@@ -79,9 +80,17 @@ def test_same_input_gives_byte_identical_output(sample_result, tmp_path: Path) -
 
 
 def test_markdown_labels_generated_text_and_escapes_quotes(sample_result) -> None:
-    _, out = sample_result
+    data, out = sample_result
     md = out.with_suffix(".md").read_text()
-    assert "(generated label)" in md and "verbatim" in md
+    assert "**The names are suggestions.**" in md and "own words, exactly as" in md
+    people = {p["name"]: p["company"] for p in data["participants"]}
+    for t in data["themes"]:
+        assert f"## {t['rank']}. {md_escape(t['label'])}\n\n_Suggested name, to be confirmed " \
+            "by the facilitator._" in md
+        for q in t["quotes"]:
+            assert f"> \u201c{md_escape(q['text'])}\u201d  \n> \u2014 {q['speaker']}, " \
+                f"{people[q['speaker']]}, line {q['line'] + 1}\n" in md
+    assert "stability" not in md and md.endswith("\n") and not md.endswith("\n\n")
 
 
 def test_tiny_and_bad_inputs(tmp_path: Path) -> None:
