@@ -309,8 +309,12 @@ def parse_json(text: str, recording: Recording, path: Path) -> Transcript:
                       model=model)
 
 
-def load_transcript(path: str | Path, recording: Recording, limit: int) -> Transcript:
-    """Parse a transcript file whose kind was established by :func:`synth.ingest.identify`."""
+def load_transcript(path: str | Path, recording: Recording, limit: int, *,
+                    max_turn_chars: int | None = None) -> Transcript:
+    """Parse a transcript file whose kind was established by :func:`synth.ingest.identify`.
+
+    A turn longer than ``max_turn_chars`` (:data:`MAX_TURN_CHARS` unless given) is read as
+    consecutive parts (:func:`split_long_turns`)."""
     p = Path(path)
     text = read_text(p, limit)
     ext = p.suffix.lower()
@@ -328,7 +332,8 @@ def load_transcript(path: str | Path, recording: Recording, limit: int) -> Trans
     duration = max(t.end for t in transcript.turns)
     # spaCy refuses a text over its max_length (E088): a turn that long is read as parts.
     return Transcript(recording=_with_duration(transcript.recording, duration),
-                      turns=tuple(split_long_turns(transcript.turns)),
+                      turns=tuple(split_long_turns(transcript.turns,
+                                                   max_turn_chars or MAX_TURN_CHARS)),
                       language=transcript.language, removed=transcript.removed,
                       model=transcript.model)
 

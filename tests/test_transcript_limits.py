@@ -59,7 +59,39 @@ def test_spacy_takes_every_part_of_a_long_turn() -> None:
     turn = Turn("0123456789abcdef", 0, 0.0, 10.0, "x" * (nlp.max_length + 10))
     parts = split_long_turns([turn])
     assert max(len(x.text) for x in parts) <= MAX_TURN_CHARS
-    nlp(parts[0].text[:2000])  # a part is a text spaCy reads (the whole one raised E088)
+
+
+def test_real_spacy_reads_an_over_limit_turn_as_verbatim_statements(
+        tmp_path: Path, nlp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real path, file -> load_transcript -> spaCy's extract_statements, on a turn just
+    over spaCy's max_length: the whole turn raises E088, its parts give verbatim statements.
+
+    The limit is lowered (spaCy's max_length and the split limit alike) so the real model
+    parses about 3,000 characters, not 2 MB (that took 878 s on 2 cores)."""
+    from synth.statements import extract_statements
+
+    limit = 3_000
+    monkeypatch.setattr(nlp, "max_length", limit)
+    words = (SENTENCE * (limit // len(SENTENCE) + 3)).strip()
+    assert limit < len(words) < limit + 300
+    p = tmp_path / "long.txt"
+    p.write_text("Ana Ruiz: " + words + "\nBen: Thanks for that.\n", encoding="utf-8")
+    whole = load_transcript(p, identify(p), LIMIT, max_turn_chars=10 * limit)
+    assert len(whole.turns) == 2 and len(whole.turns[0].text) > limit
+    with pytest.raises(ValueError, match="E088"):  # what the unsplit turn did (issue 26)
+        extract_statements(whole.turns, nlp)
+
+    t = load_transcript(p, identify(p), LIMIT, max_turn_chars=limit)
+    long = [x for x in t.turns if x.line == 0]
+    assert len(long) == 2 and all(len(x.text) <= limit for x in t.turns)
+    statements = extract_statements(t.turns, nlp)
+    said = [s for s in statements if s.line == 0]
+    # Verbatim and complete: every statement is a piece of the line, in order, all of it.
+    assert all(s.text in words and s.speaker == "Ana Ruiz" for s in said)
+    assert " ".join(s.text for s in said) == words
+    assert {s.turn_index for s in said} == {0, 1}
+    assert [(s.speaker, s.text) for s in statements if s.line == 1] == [
+        ("Ben", "Thanks for that.")]
 
 
 def test_a_turn_without_spaces_is_cut_hard_and_loses_nothing() -> None:
