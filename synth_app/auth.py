@@ -17,7 +17,6 @@ count).
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import hmac
 import json
@@ -26,10 +25,12 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import streamlit as st
+
+from synth.locks import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -104,19 +105,21 @@ def _locked_json(path: Path, write: bool, read: Callable[[object], dict[str, flo
                  default: Callable[[], dict[str, float]],
                  dump: Callable[[dict[str, float]], object] = lambda d: d,
                  ) -> Iterator[dict[str, float]]:
-    """A small JSON state file beside the passcode, read under a lock (exclusive when it is
-    to be written back) and, with ``write``, replaced atomically, readable by this user only.
-    A missing or damaged file reads as ``default()``."""
+    """A small JSON state file beside the passcode. With ``write``, read, changed and replaced
+    atomically (readable by this user only) under a lock file (:func:`synth.locks.file_lock`,
+    portable, no ``fcntl``), so two writers never lose each other's change; without, read as
+    it is (a reader sees the old file or the new one, never half of one). A missing or
+    damaged file reads as ``default()``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX if write else fcntl.LOCK_SH)
+    lock = file_lock(path.with_name(f".{path.name}.lock")) if write else nullcontext()
+    with lock:
         try:
             state = read(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError, KeyError):
             state = default()
         yield state
         if write:
-            tmp = path.with_name(f".{path.name}.tmp")
+            tmp = path.with_name(f".{path.name}.tmp")  # one writer: the lock holder
             tmp.write_text(json.dumps(dump(state)), encoding="utf-8")
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
