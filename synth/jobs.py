@@ -1,11 +1,23 @@
 """Background jobs: a convening's recordings -> transcripts -> candidate priorities -> the store.
 
 Processing takes minutes, far longer than a web request, so it runs in its own process
-(``python -m synth.jobs JOB.json``, started in a new session so a page refresh, a closed tab
-or a restarted app does not stop it). Its state lives in one small JSON file per job, written
-atomically, that any page can poll. A file rather than a table: a job's state must be
+(``python -m synth.jobs JOB.json LAUNCH``, started in a new session so a page refresh, a closed
+tab or a restarted app does not stop it). Its state lives in one small JSON file per job,
+written atomically, that any page can poll. A file rather than a table: a job's state must be
 writable while the database is locked by the import it is running, and it has nothing to
 join with.
+
+The queue: a job loads a Whisper model and takes the machine's cores, so at most
+:func:`max_jobs` run at once (``SYNTH_MAX_JOBS``, 1 unless set); the others wait as
+``queued`` and start in the order they came (:func:`schedule`). Scheduling happens under one
+lock file (``jobs/.queue.lock``, :func:`synth.locks.file_lock`) whenever a job is submitted,
+whenever a page polls (:func:`poll`) and when a worker finishes, so the queue moves on with no
+page open and after an app restart, and two pages polling at once start a job once. A
+launch is recorded in the job's state (its pid and a random ``launch`` token) before the lock
+is let go, and the worker confirms that token under the same lock before it does any work: a
+worker whose launch was never recorded (the app died in between) exits, and the job is
+started again by the next poll. Workers are reaped by a thread of the process that started
+them, or by the system once that process has ended, so none is left defunct.
 
 Files the app keeps beside the database (:func:`files_dir`): ``jobs/`` (state, uploads and
 log of each job) and ``media/`` (recordings by recording id, for the audio player).
@@ -20,6 +32,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -31,6 +44,7 @@ from typing import Any, Literal
 from sqlalchemy.engine import make_url
 
 from synth.errors import InputError, SynthError
+from synth.locks import file_lock, pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +54,10 @@ _WRITE_EVERY_S = 0.5  # progress writes are throttled: a file write per Whisper 
 UPLOAD_LIMIT_SETTING = "SYNTH_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 500.0
 _MB = 1024 * 1024  # the limit's MB is the one browsers and Streamlit's maxUploadSize count in
+MAX_JOBS_SETTING = "SYNTH_MAX_JOBS"
+DEFAULT_MAX_JOBS = 1
+# The command that runs one job (the state file and the launch token are appended).
+WORKER: list[str] = [sys.executable, "-m", "synth.jobs"]
 
 
 def files_dir(database_url: str) -> Path:
@@ -104,6 +122,9 @@ class Job:
     pid: int | None = None
     created: str = ""
     updated: str = ""
+    order: int = 0  # place in the queue: jobs start in this order
+    held: bool = False  # saved but not put in the queue (``submit(start=False)``)
+    launch: str | None = None  # the token of the launch that runs it (see the module doc)
 
     @property
     def active(self) -> bool:
@@ -141,45 +162,110 @@ def load(root: Path, job_id: str) -> Job:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        # Reap it if it is our child that finished, so it does not linger as a zombie.
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    if os.name != "nt":
+        try:
+            # Reap it if it is our child that finished, so it does not linger as a zombie.
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done == pid:
+                return False
+        except ChildProcessError:
+            pass
+    return pid_alive(pid)
+
+
+def _queue_lock(root: Path):
+    return file_lock(root / "jobs" / ".queue.lock")
+
+
+def _died(job: Job) -> bool:
+    return job.active and job.pid is not None and not _alive(job.pid)
+
+
+def _mark_failed(root: Path, job_id: str) -> Job:
+    """Under the queue lock: a job whose process died without saying so is failed."""
+    current = load(root, job_id)  # it may have finished between the two reads
+    if not _died(current):
+        return current
+    return _write(root, replace(current, status="failed",
+                                error="processing stopped unexpectedly; see the log "
+                                      f"in {_state_file(root, job_id).parent}."))
 
 
 def refresh(root: Path, job: Job) -> Job:
     """The job, marked failed if its process died without saying so (killed, machine off)."""
-    if job.active and job.pid is not None and not _alive(job.pid):
-        current = load(root, job.id)  # it may have finished between the two reads
-        if current.active:
-            return _write(root, replace(current, status="failed",
-                                        error="processing stopped unexpectedly; see the log "
-                                              f"in {_state_file(root, job.id).parent}."))
-        return current
+    if _died(job):
+        with _queue_lock(root):
+            return _mark_failed(root, job.id)
     return job
 
 
-def jobs_of(root: Path, convening_id: int | None = None) -> list[Job]:
-    """Jobs (of one convening), newest first, with dead ones marked failed."""
+def _all(root: Path) -> list[Job]:
+    """Every job's state, unsorted (unreadable ones skipped)."""
     folder = root / "jobs"
     out = []
     for path in folder.glob("*/job.json") if folder.is_dir() else ():
         try:
-            job = load(root, path.parent.name)
+            out.append(load(root, path.parent.name))
         except (OSError, ValueError, TypeError):
             continue  # being written for the first time, or not ours
-        if convening_id is None or job.convening_id == convening_id:
-            out.append(refresh(root, job))
+    return out
+
+
+def jobs_of(root: Path, convening_id: int | None = None) -> list[Job]:
+    """Jobs (of one convening), newest first, with dead ones marked failed."""
+    out = [refresh(root, job) for job in _all(root)
+           if convening_id is None or job.convening_id == convening_id]
+    return sorted(out, key=lambda j: (j.created, j.id), reverse=True)
+
+
+def max_jobs() -> int:
+    """How many jobs may run at once (``SYNTH_MAX_JOBS``, 1 unless set)."""
+    text = os.environ.get(MAX_JOBS_SETTING, "").strip()
+    if not text:
+        return DEFAULT_MAX_JOBS
+    if not text.isdigit() or int(text) < 1:
+        raise InputError(f"{MAX_JOBS_SETTING} is {text!r}: set it to a whole number of jobs "
+                         f"above 0 (the default is {DEFAULT_MAX_JOBS}: each job loads its own "
+                         "Whisper model and uses every core).")
+    return int(text)
+
+
+def _in_line(every: Sequence[Job]) -> list[Job]:
+    """The queued jobs, first to start first."""
+    return sorted((j for j in every if j.status == "queued" and not j.held),
+                  key=lambda j: (j.order, j.created, j.id))
+
+
+def _schedule_locked(database_url: str, root: Path) -> list[Job]:
+    every = {j.id: (_mark_failed(root, j.id) if _died(j) else j) for j in _all(root)}
+    free = max_jobs() - sum(j.status == "running" for j in every.values())
+    for job in _in_line(list(every.values())):
+        if free <= 0:
+            break
+        every[job.id] = started = _launch(database_url, root, job)
+        free -= started.status == "running"
+    return list(every.values())
+
+
+def schedule(database_url: str) -> list[Job]:
+    """Start queued jobs, in order, while fewer than :func:`max_jobs` run; every job's state.
+
+    Safe to call from any number of pages and processes at once: it works under the queue
+    lock, and a job is started only from ``queued``, which its start changes."""
+    root = files_dir(database_url)
+    with _queue_lock(root):
+        return _schedule_locked(database_url, root)
+
+
+def poll(database_url: str, convening_id: int | None = None) -> list[Job]:
+    """What a page shows: the jobs (of one convening), newest first, after starting any that
+    may start; a queued job's message says how many jobs are ahead of it (running ones and
+    queued ones before it, of every convening)."""
+    every = schedule(database_url)
+    running = sum(j.status == "running" for j in every)
+    ahead = {j.id: running + n for n, j in enumerate(_in_line(every))}
+    out = [replace(j, message=f"queued, {ahead[j.id]} ahead") if j.id in ahead else j
+           for j in every if convening_id is None or j.convening_id == convening_id]
     return sorted(out, key=lambda j: (j.created, j.id), reverse=True)
 
 
@@ -227,11 +313,13 @@ def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, byte
 
     if not files:
         raise InputError("choose at least one recording or transcript to process.")
+    if start:
+        max_jobs()  # a bad setting is named before anything is saved
     for name, data in files:
         check_upload_size(name, len(data))
     root = files_dir(database_url)
     job = Job(id=uuid.uuid4().hex[:12], convening_id=convening_id, inputs=(), model=model,
-              who=who, created=_now())
+              who=who, created=_now(), order=time.time_ns(), held=not start)
     job_folder = _state_file(root, job.id).parent
     folder = job_folder / "inputs"
     try:
@@ -252,7 +340,7 @@ def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, byte
         shutil.rmtree(job_folder, ignore_errors=True)
         raise
     if start:
-        job = start_process(database_url, job)
+        job = _enqueue(database_url, root, job.id)
     return job
 
 
@@ -277,24 +365,71 @@ def _upload_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def start_process(database_url: str, job: Job) -> Job:
-    """Run the job in a new process that outlives the page (and the app) that started it."""
-    root = files_dir(database_url)
-    logfile = open(_state_file(root, job.id).with_name("job.log"), "ab")  # noqa: SIM115
+def _enqueue(database_url: str, root: Path, job_id: str) -> Job:
+    """Put a saved job at the end of the queue, and start what may start."""
+    with _queue_lock(root):
+        last = max((j.order for j in _all(root) if j.id != job_id), default=0)
+        job = load(root, job_id)
+        _write(root, replace(job, held=False, order=max(job.order, last + 1)))
+        _schedule_locked(database_url, root)
+    return load(root, job_id)
+
+
+def start(database_url: str, job_id: str) -> Job:
+    """Queue a job saved with ``submit(start=False)`` (it starts when a slot is free)."""
+    return _enqueue(database_url, files_dir(database_url), job_id)
+
+
+def _launch(database_url: str, root: Path, job: Job) -> Job:
+    """Under the queue lock: run the job in a new process that outlives the page (and the
+    app) that started it, and record the launch before the lock is let go."""
+    token = uuid.uuid4().hex
+    state = _state_file(root, job.id)
     env = os.environ | {"SYNTH_DATABASE_URL": database_url, "SYNTH_FILES_DIR": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "synth.jobs", str(_state_file(root, job.id))],
-                            stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT,
-                            env=env, start_new_session=True)
-    logfile.close()
+    detach: dict[str, Any] = (
+        {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS}
+        if os.name == "nt" else {"start_new_session": True})
+    try:
+        with open(state.with_name("job.log"), "ab") as logfile:
+            proc = subprocess.Popen([*WORKER, str(state), token], stdin=subprocess.DEVNULL,
+                                    stdout=logfile, stderr=subprocess.STDOUT, env=env,
+                                    **detach)
+    except OSError as exc:
+        log.warning("job %s could not be started: %s", job.id, exc)
+        return _write(root, replace(job, status="failed",
+                                    error=f"processing could not be started ({exc})."))
+    # Waited for by a thread, so it is reaped as soon as it ends (never left defunct); if
+    # this process ends first, the system adopts and reaps it.
+    threading.Thread(target=proc.wait, name=f"reap-job-{job.id}", daemon=True).start()
     log.info("job %s started (pid %d) for convening %d", job.id, proc.pid, job.convening_id)
-    return _write(root, replace(load(root, job.id), pid=proc.pid))
+    return _write(root, replace(job, status="running", pid=proc.pid, launch=token,
+                                message="starting"))
 
 
-def run(database_url: str, job_id: str) -> Job:
-    """Do the job's work here and now (the background process calls this)."""
+def run(database_url: str, job_id: str, launch: str | None = None) -> Job:
+    """Do the job's work here and now (the background process calls this with its launch
+    token: it works only if that launch is the one recorded; without one, it always works),
+    then start the next queued job."""
     root = files_dir(database_url)
-    job = _write(root, replace(load(root, job_id), status="running", pid=os.getpid(),
-                               message="starting"))
+    with _queue_lock(root):
+        current = load(root, job_id)
+        if launch is not None and (current.launch != launch or current.status != "running"):
+            log.warning("job %s: this launch was not recorded (the app stopped while starting "
+                        "it); it will be started again", job_id)
+            return current
+        job = _write(root, replace(current, status="running", pid=os.getpid(),
+                                   message="starting", held=False))
+    try:
+        return _work(database_url, root, job)
+    finally:
+        try:
+            schedule(database_url)
+        except Exception:  # noqa: BLE001 - the next page poll starts it instead
+            log.exception("could not start the next queued job")
+
+
+def _work(database_url: str, root: Path, job: Job) -> Job:
+    job_id = job.id
     last = [0.0]
 
     def progress(done: float, message: str) -> None:
@@ -363,19 +498,19 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m synth.jobs JOB.json``: run one job (started by :func:`start_process`)."""
+    """``python -m synth.jobs JOB.json [LAUNCH]``: run one job (started by :func:`schedule`)."""
     args = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s", stream=sys.stderr)
-    if len(args) != 1:
-        log.error("usage: python -m synth.jobs JOBS_DIR/ID/job.json")
+    if len(args) not in (1, 2):
+        log.error("usage: python -m synth.jobs JOBS_DIR/ID/job.json [LAUNCH]")
         return 2
     state = Path(args[0])
     from synth.settings import load as load_settings
 
     job = run(os.environ.get("SYNTH_DATABASE_URL") or load_settings().database_url,
-              state.parent.name)
-    return 0 if job.status == "done" else 1
+              state.parent.name, args[1] if len(args) == 2 else None)
+    return 0 if job.status in ("done", "queued", "running") else 1
 
 
 if __name__ == "__main__":

@@ -6,7 +6,14 @@ import streamlit as st
 
 from synth import jobs
 from synth_app import cards, explore, privacy, setup, speakers, view
-from synth_app.common import files, pick_convening, plain, require_staff, show_flash, shown_errors
+from synth_app.common import (
+    database_url,
+    pick_convening,
+    plain,
+    require_staff,
+    show_flash,
+    shown_errors,
+)
 
 
 def render() -> None:
@@ -23,13 +30,16 @@ def render() -> None:
                     "region, a title and a date.")
             return
         data = view.load(convening_id)
-        running = [j for j in jobs.jobs_of(files(), convening_id) if j.active]
+        running = [j for j in jobs.poll(database_url(), convening_id) if j.active]
         # Always one element here, so the tabs below keep their place (and the chosen tab)
         # when a job starts or ends.
         notice = st.empty()
         if running:
-            notice.info(f"Processing {len(running)} upload(s) in the background: see the progress "
-                    "in the Recordings tab. You can leave or reload this page meanwhile.")
+            queued = sum(j.status == "queued" for j in running)
+            waiting = f" ({queued} queued)" if queued else ""
+            notice.info(f"Processing {len(running)} upload(s) in the background{waiting}: see "
+                        "the progress in the Recordings tab. You can leave or reload this page "
+                        "meanwhile.")
         review_tab, files_tab, setup_tab, speakers_tab, explore_tab = st.tabs(
             ["Review", "Recordings", "Roster", "Speakers", "Map and search"])
         with review_tab:

@@ -16,7 +16,7 @@ from synth.records import Participant
 from synth.report import md_escape
 from synth.store import setup as store_setup
 from synth.store.schema import CONVENING_KINDS, ROLES
-from synth_app.common import database_url, engine, files, shown_errors
+from synth_app.common import database_url, engine, shown_errors
 
 log = logging.getLogger(__name__)
 
@@ -102,16 +102,18 @@ def uploads(convening_id: int) -> None:
 
 @st.fragment(run_every=2)
 def _poll(convening_id: int, was_active: tuple[str, ...]) -> None:
-    """Redraw job progress every 2 s; redraw the whole page when a job finishes."""
-    current = jobs.jobs_of(files(), convening_id)
+    """Redraw job progress every 2 s (starting queued jobs as slots free); redraw the whole
+    page when a job finishes."""
+    current = jobs.poll(database_url(), convening_id)
     if any(j.id in was_active and not j.active for j in current):
         st.rerun(scope="app")
     _show_jobs(current)
 
 
 def job_status(convening_id: int) -> None:
-    """Progress of this convening's processing jobs (read from their state files)."""
-    current = jobs.jobs_of(files(), convening_id)
+    """Progress of this convening's processing jobs (read from their state files); queued
+    jobs start here too when a slot is free (see synth.jobs.poll)."""
+    current = jobs.poll(database_url(), convening_id)
     active = tuple(j.id for j in current if j.active)
     if active:
         _poll(convening_id, active)
@@ -155,7 +157,13 @@ def _show_jobs(current: list[jobs.Job]) -> None:
     for job in current[:5]:
         # File names are user input: escaped, as these messages render Markdown.
         names = md_escape(", ".join(Path(p).name for p in job.inputs))
-        if job.active:
+        if job.status == "queued":
+            # "queued, 2 ahead": jobs run one at a time (SYNTH_MAX_JOBS) in upload order.
+            st.progress(0.0, text=f"{names}: {job.message}")
+            st.caption("Waiting for the processing ahead of it to finish (one at a time, so "
+                       "the machine is not overloaded); it starts by itself, even if you leave "
+                       "this page.")
+        elif job.active:
             st.progress(job.progress, text=f"{names}: {job.message} ({job.progress:.0%})")
             for name, state in stages(job):
                 st.text(f"{name}: {state}")

@@ -749,6 +749,24 @@ def test_a_job_whose_process_died_is_reported_failed(db) -> None:
     assert state.status == "failed" and "stopped unexpectedly" in (state.error or "")
 
 
+def test_queued_jobs_show_how_many_are_ahead(db) -> None:
+    """One job runs at a time (SYNTH_MAX_JOBS unset): the page shows the others' place."""
+    root = jobs.files_dir(db["url"])
+    made = [jobs.submit(db["url"], db["convening"], [(f"table{i}.txt", b"Ana: welders.\n")],
+                        start=False) for i in (1, 2, 3)]
+    # The first runs (in this test's process: it looks alive); two wait in line.
+    jobs._write(root, replace(made[0], held=False, status="running", pid=os.getpid()))
+    for n, job in enumerate(made[1:], start=1):
+        jobs._write(root, replace(job, held=False, order=made[0].order + n))
+    at = signed_in()
+    shown = [p.text for p in at.get("progress")]
+    assert "table2.txt: queued, 1 ahead" in shown and "table3.txt: queued, 2 ahead" in shown
+    assert any("(2 queued)" in i.value for i in at.info)
+    assert {j.id: j.status for j in jobs.jobs_of(root)} == {
+        made[0].id: "running", made[1].id: "queued", made[2].id: "queued"}  # none started
+    assert not at.exception
+
+
 def test_a_running_job_shows_each_stage_and_is_seen_after_a_reload(db) -> None:
     from synth_app.setup import stages
 
