@@ -162,6 +162,9 @@ def synthesize(
     include_facilitator: Annotated[bool, typer.Option(
         help="Also cluster what facilitators said.")] = False,
     force: Annotated[bool, typer.Option(help="Transcribe again even if cached.")] = False,
+    priorities: Annotated[Path | None, typer.Option(
+        help="JSON list of commonly named priorities to suggest as names (default: synth's "
+             "own, synth/data/priorities.json).")] = None,
     device: DeviceOpt = None,
     batch_size: BatchOpt = None,
 ) -> None:
@@ -188,7 +191,7 @@ def synthesize(
                                   speakers=_speakers(speakers),
                                   theme_settings=ThemeSettings(n_themes=themes, seed=seed),
                                   include_facilitator=include_facilitator, force=force,
-                                  progress=progress)
+                                  priorities=priorities, progress=progress)
         for path in out:
             atomic_write(path, writers[path.suffix.lower()](result))
             log.info("wrote %s", path)

@@ -107,6 +107,15 @@ class ClusterParams:
     # 0.330 -> 0.341 shuffled; all 162 train meetings 0.531 -> 0.533 as is, 0.325 -> 0.331.
     profile_dims: int = 50
     profile_landmarks: int = 2000  # profiles against at most this many evenly spaced statements
+    # How far the conversation around a statement matters is read from each meeting (see
+    # ``context_width``): an agenda meeting stays on a topic for dozens of statements, a round
+    # table moves on after a few. ``persistence_full`` is the persistence at which the full
+    # ``semantic_context`` is used (every QMSum meeting measured 0.11 to 0.27, shuffled or not;
+    # the six convening dev meetings -0.15 to 0.00); below it the width shrinks linearly towards
+    # ``narrow_context``. ``persistence_full`` <= 0 always uses the full width.
+    persistence_full: float = 0.1
+    narrow_context: int = 2
+    persistence_lags: tuple[int, int] = (8, 24)  # "distant" lags compared with lags 1 and 2
 
 
 def smooth(x: np.ndarray, groups: np.ndarray, width: int) -> np.ndarray:
@@ -160,19 +169,77 @@ def lexical_rows(texts: Sequence[str], dims: int, seed: int) -> np.ndarray | Non
     )
 
 
+def lag_similarity(vectors: np.ndarray, groups: np.ndarray, lags: int) -> np.ndarray:
+    """Mean cosine of the meeting-centred vectors of statements 1..``lags`` apart.
+
+    Pairs never span two recordings; a lag with no pair gets NaN.
+    """
+    c = normalise(vectors.astype(np.float64) - vectors.mean(axis=0, keepdims=True))
+    out = np.full(lags, np.nan)
+    for d in range(1, lags + 1):
+        if d >= len(c):
+            break
+        same = groups[d:] == groups[:-d]
+        if same.any():
+            out[d - 1] = float(np.einsum("ij,ij->i", c[:-d][same], c[d:][same]).mean())
+    return out
+
+
+def persistence(vectors: np.ndarray, groups: np.ndarray, params: ClusterParams) -> float | None:
+    """How much of what neighbours share is still shared by statements further apart.
+
+    The mean similarity at distant lags (``persistence_lags``) over the mean at lags 1 and 2:
+    near 0 when the talk moves on after a turn or two (a round table, where the room's
+    priorities come back interleaved), well above 0 when it stays on one topic for a while
+    (an agenda meeting). None when the meeting is too short to tell or neighbours share nothing.
+    """
+    lo, hi = params.persistence_lags
+    sim = lag_similarity(vectors, groups, hi)
+    near = np.nanmean(sim[:2]) if np.isfinite(sim[:2]).any() else np.nan
+    far = sim[lo - 1 : hi]
+    if not np.isfinite(near) or near <= 0 or not np.isfinite(far).any():
+        return None
+    return float(np.nanmean(far) / near)
+
+
+def context_width(vectors: np.ndarray, groups: np.ndarray, params: ClusterParams) -> int:
+    """Statements either side in the semantic view: the meeting's own persistence decides.
+
+    The full ``semantic_context`` (capped at ``context_share`` of the statements) when the talk
+    persists like an agenda meeting's, shrinking linearly towards ``narrow_context`` as the
+    persistence falls to 0. Short meetings, where it cannot be measured, keep the capped width.
+    """
+    cap = max(2, int(params.context_share * len(vectors)))  # a 60-statement meeting: no one window
+    full = min(params.semantic_context, cap)
+    if params.persistence_full <= 0:
+        return full
+    p = persistence(vectors, groups, params)
+    if p is None:
+        return full
+    share = min(max(p / params.persistence_full, 0.0), 1.0)
+    narrow = min(params.narrow_context, full)
+    return int(round(narrow + share * (full - narrow)))
+
+
 def context_features(
     vectors: np.ndarray,
     texts: Sequence[str],
     groups: np.ndarray,
     params: ClusterParams,
     seed: int = 0,
+    width: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Wide features (for clustering) and narrow ones (for refinement), one row per statement."""
+    """Wide features (for clustering) and narrow ones (for refinement), one row per statement.
+
+    ``width`` is the semantic context (statements either side); by default
+    :func:`context_width`. The lexical context keeps its ratio to it.
+    """
     n = len(vectors)
     cap = max(2, int(params.context_share * n))  # a 60-statement meeting must not be one window
-    semantic_w = min(params.semantic_context, cap)
-    lexical_w = min(params.lexical_context, cap)
-    narrow_w = min(params.refine_context, cap)
+    semantic_w = context_width(vectors, groups, params) if width is None else width
+    full = min(params.semantic_context, cap)
+    lexical_w = max(1, int(round(min(params.lexical_context, cap) * semantic_w / max(full, 1))))
+    narrow_w = min(params.refine_context, cap, semantic_w)
     centred = vectors.astype(np.float64) - vectors.mean(axis=0, keepdims=True)
     lex = lexical_rows(texts, params.lexical_dims, seed)
     weight = params.lexical_weight if lex is not None else 0.0
@@ -190,10 +257,9 @@ def context_features(
     return np.hstack(wide), np.hstack(narrow)
 
 
-def effective_n(n: int, params: ClusterParams) -> float:
+def effective_n(n: int, width: int) -> float:
     """Statements divided by the width of the semantic context window (independent stretches)."""
-    cap = max(2, int(params.context_share * n))
-    return n / (2 * min(params.semantic_context, cap) + 1)
+    return n / (2 * width + 1)
 
 
 def narrow_range(k_range: tuple[int, int], prior: tuple[int, int], n_eff: float) -> tuple[int, int]:
@@ -376,11 +442,13 @@ def cluster_conversation(
     n = len(vectors)
     if n == 0:
         return np.zeros(0, dtype=int)
-    wide, narrow = context_features(vectors, texts, groups, params, seed)
+    width = context_width(vectors, groups, params)
+    full = min(params.semantic_context, max(2, int(params.context_share * n)))
+    wide, narrow = context_features(vectors, texts, groups, params, seed, width=width)
     if n_clusters is not None:
         k = n_clusters
     else:
-        n_eff = effective_n(n, params)
+        n_eff = effective_n(n, width)
         allowed = narrow_range(k_range, params.prior_range, n_eff)
         k = choose_k(
             wide,
@@ -406,7 +474,7 @@ def cluster_conversation(
     labels = prefer_order(wide, labels, k, params, restarts, seed, draw=draw)
     # A switch must be paid for by a stretch of better fit; in a short convening stretches are
     # short too, so the penalty shrinks with the context width actually used.
-    scale = min(1.0, params.context_share * n / max(params.semantic_context, 1))
+    scale = min(1.0, params.context_share * n / max(params.semantic_context, 1)) * width / full
     labels = refine(narrow, groups, labels, params.switch_penalty * scale)
     if n_clusters is None:  # a fixed count is the user's choice: keep every theme
         # k-means over-splits short convenings (it fits noise): a theme there needs at

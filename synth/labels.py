@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -22,7 +22,20 @@ from synth.clustering import STOP_WORDS, normalise
 from synth.records import Quote, Statement
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
-_STOP = frozenset(STOP_WORDS)
+# Spoken fillers and contractions written without their apostrophe ("ill", "weve") that the
+# English stop words miss; never a keyword or a label word.
+FILLERS = frozenset(
+    """
+    ill weve theyre youre youve hes shes eh ah hey folks everybody everyone guys honestly
+    totally literally stuff today tomorrow yesterday morning afternoon week weeks month months
+    year years time times day days people person folks guy kid kids anybody somebody someone
+    laughs laughter laughing applause crosstalk inaudible problem problems issue issues question
+    questions point example piece part side
+    """.split()
+)
+_WORDS = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_SENTENCE_END = re.compile(r"[.!?:;\"(]\s*$")
+_STOP = frozenset(STOP_WORDS) | FILLERS
 MAX_PHRASE_WORDS = 3
 
 
@@ -42,7 +55,43 @@ def candidate_phrases(text: str) -> list[tuple[str, ...]]:
     return out
 
 
-def _phrase_stats(members: Sequence[Statement], weights: np.ndarray) -> tuple[Counter, dict]:
+def name_words(names: Iterable[str | None]) -> frozenset[str]:
+    """Lower-case words of people's names ("Linda Park" -> linda, park): never label words."""
+    return frozenset(
+        w.lower() for name in names if name for w in _TOKEN.findall(name) if len(w) > 1
+    )
+
+
+def proper_names(texts: Iterable[str]) -> frozenset[str]:
+    """Lower-case words written only with a capital inside sentences: names of people, places
+    and companies mentioned in the talk ("Gene", "Marsh County"); acronyms ("CNC") are kept.
+
+    A word's first occurrence in a sentence is no evidence (every sentence starts with a
+    capital), so it counts only where the word stands after another word.
+    """
+    capital: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        for m in _WORDS.finditer(text):
+            word = m.group()
+            before = text[: m.start()]
+            if not before.strip() or _SENTENCE_END.search(before) or word == "I":
+                continue
+            if word[0].isupper() and not word.isupper():
+                capital.add(word.lower())
+            elif word.islower():
+                lower.add(word)
+    return frozenset(capital - lower)
+
+
+def usable(phrase: Sequence[str], avoid: frozenset[str]) -> bool:
+    """A phrase may name a theme: no filler, stop word or person's name in it."""
+    return bool(phrase) and not any(w in _STOP or w in avoid for w in phrase)
+
+
+def _phrase_stats(
+    members: Sequence[Statement], weights: np.ndarray, avoid: frozenset[str]
+) -> tuple[Counter, dict]:
     """Weighted statement counts of each phrase in one theme, and the speakers using it."""
     counts: Counter[tuple[str, ...]] = Counter()
     speakers: dict[tuple[str, ...], set[str]] = defaultdict(set)
@@ -50,21 +99,29 @@ def _phrase_stats(members: Sequence[Statement], weights: np.ndarray) -> tuple[Co
         # Noun phrases tagged by spaCy when the statement step found them; else word runs.
         found = [tuple(p.split()) for p in s.phrases] if s.phrases else candidate_phrases(s.text)
         for p in set(found):
+            if not usable(p, avoid):
+                continue
             counts[p] += float(w)
             speakers[p].add(s.speaker or "")
     return counts, speakers
 
 
 def label_themes(
-    themes: Sequence[Sequence[Statement]], centrality: Sequence[np.ndarray], n_keywords: int = 8
+    themes: Sequence[Sequence[Statement]],
+    centrality: Sequence[np.ndarray],
+    n_keywords: int = 8,
+    avoid: frozenset[str] = frozenset(),
 ) -> list[tuple[str, tuple[str, ...]]]:
     """A (label, keyphrases) pair per theme, themes given in rank order.
 
     ``centrality[t][j]`` (0..1) weighs member j of theme t: phrases used in central statements
-    describe the theme better than those in stray ones.
+    describe the theme better than those in stray ones. No label or keyphrase holds a word of
+    ``avoid`` (people's names: see :func:`name_words`); every speaker's name is avoided anyway.
     """
+    avoid = (avoid | name_words(s.speaker for members in themes for s in members)
+             | proper_names(s.text for members in themes for s in members))
     stats = [
-        _phrase_stats(members, 0.5 + 0.5 * np.asarray(c))
+        _phrase_stats(members, 0.5 + 0.5 * np.asarray(c), avoid)
         for members, c in zip(themes, centrality, strict=True)
     ]
     n_themes = len(themes)
@@ -91,11 +148,12 @@ def label_themes(
         keyphrases = _diverse(scored, n_keywords, set())
         label_words = _diverse(scored, 1, set().union(*taken) if taken else set())
         best = label_words[0] if label_words else (keyphrases[0] if keyphrases else ())
-        if len(best) == 1:  # one word is a poor label: add the next distinct phrase
-            second = _diverse([x for x in scored if not set(x[1]) & set(best)], 1, set())
-            label = _format(best) + (f" and {' '.join(second[0])}" if second else "")
-        else:
-            label = _format(best)
+        if len(best) == 1:
+            # One word names little: the best phrase that carries it says more ("bus" ->
+            # "bus route"); two unrelated words joined by "and" ("Plant and lunch") say less.
+            longer = [p for sc, p in scored if len(p) > 1 and best[0] in p and sc > 0]
+            best = longer[0] if longer else best
+        label = _format(best)
         taken.append(set(best))
         out.append((label or "Other talk", tuple(" ".join(p) for p in keyphrases)))
     return out

@@ -57,11 +57,14 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
                roster: Sequence[Participant] = (), model: str | None = None,
                speakers: str | int | None = None, theme_settings: object | None = None,
                include_facilitator: bool = False, force: bool = False,
+               priorities: str | Path | None = None,
                progress: Progress | None = None) -> Convening:
     """Run the whole pipeline on the recordings (or transcripts) of one convening."""
+    from synth.priorities import load_priorities
     from synth.transcribe import transcribe_file
 
     settings = settings or load_settings()
+    load_priorities(priorities)  # a bad priority list fails before hours of transcription
     if not inputs:
         raise InputError("no inputs: give the recordings or transcripts of the convening.")
     if speakers == "roster":
@@ -91,6 +94,7 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
     return synthesize_transcripts(transcripts, settings=settings, roster=roster,
                                   theme_settings=theme_settings,
                                   include_facilitator=include_facilitator,
+                                  priorities=priorities,
                                   progress=_stage(progress, 0.6, 1.0))
 
 
@@ -98,18 +102,24 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                            roster: Sequence[Participant] = (),
                            theme_settings: object | None = None,
                            include_facilitator: bool = False,
+                           priorities: str | Path | None = None,
                            progress: Progress | None = None) -> Convening:
     """Statements, embeddings and candidate priorities of already transcribed recordings.
+
+    ``priorities`` is a priority list file (see :mod:`synth.priorities`); the one shipped with
+    synth by default.
 
     The second half of :func:`synthesize`; ``pipelines/batch.py`` calls it with transcripts
     made elsewhere (one per recording, possibly on another worker).
     """
     from synth import models
     from synth.embed import embed_texts
+    from synth.priorities import embed_priorities, load_priorities
     from synth.statements import extract_statements
     from synth.themes import ThemeSettings, find_themes
 
     settings = settings or load_settings()
+    common = load_priorities(priorities)  # a bad list file fails before any slow step
     people = {p.name: p for p in roster}
     if progress:
         progress(0.0, "splitting statements")
@@ -125,7 +135,11 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     vectors = embed_texts([s.text for s in statements],
                           model=models.load_embedder(settings) if statements else None,
                           cache_dir=settings.cache_dir, progress=_stage(progress, 0.25, 0.5))
+    embedder = models.load_embedder(settings) if statements else None
+    plist = embed_priorities(common, lambda texts: embed_texts(
+        texts, model=embedder, cache_dir=settings.cache_dir)) if statements else None
     themes = find_themes(statements, vectors,
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
-                         participants=people, progress=_stage(progress, 0.5, 1.0))
+                         participants=people, priorities=plist,
+                         progress=_stage(progress, 0.5, 1.0))
     return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster))

@@ -58,15 +58,18 @@ def noun_phrases(span: Span) -> tuple[str, ...]:
     """Runs of adjectives and nouns ending in a noun, up to three words: label candidates.
 
     Only nouns can head a label a facilitator would keep ("childcare center", not "run and
-    love"), so verbs, adverbs and stop words break a run.
+    love"), so verbs, adverbs, stop words and names (proper nouns other than acronyms) break a
+    run.
     """
     out: list[str] = []
     run: list[str] = []
     heads: list[bool] = []
     for tok in [*span, None]:
         word = tok.lower_ if tok is not None else ""
+        # A capitalised proper noun is a person, place or company ("Marcus", "Birch Falls"),
+        # never what a priority is about; an acronym ("CNC", "GMP") is kept.
         if (tok is not None and tok.pos_ in _PHRASE_POS and not tok.is_stop and tok.is_alpha
-                and len(word) > 2):
+                and len(word) > 2 and (tok.pos_ != "PROPN" or tok.text.isupper())):
             run.append(word)
             heads.append(tok.pos_ in _HEAD_POS)
             continue

@@ -25,7 +25,8 @@ import numpy as np
 
 from synth.clustering import STOP_WORDS, ClusterParams, cluster_conversation, normalise, smooth
 from synth.errors import SynthError
-from synth.labels import label_themes, pick_quotes
+from synth.labels import label_themes, name_words, pick_quotes, usable
+from synth.priorities import PriorityList, suggest
 from synth.records import Participant, Statement, Theme
 from synth.stability import theme_stability
 
@@ -108,9 +109,14 @@ def find_themes(
     *,
     settings: ThemeSettings = ThemeSettings(),
     participants: Mapping[str, Participant] | None = None,
+    priorities: PriorityList | None = None,
     progress: Progress | None = None,
 ) -> ThemeResult:
     """Candidate priorities from statements in conversation order and their embeddings.
+
+    With ``priorities`` (commonly named priorities and their embeddings, in the embedding
+    space of ``vectors``), a theme that clearly resembles one entry carries its name in its
+    label as a suggestion.
 
     ``vectors[i]`` embeds ``statements[i]``. Raises :class:`ThemeError` (a ValueError) when the
     two do not fit together; otherwise never fails on small or odd input: too little to cluster
@@ -159,7 +165,7 @@ def find_themes(
     )
     report(0.8, "labelling themes and picking quotes")
     themes = _build_themes(
-        members, x, groups, labels, keywords, stability, settings, participants or {}
+        members, x, groups, labels, keywords, stability, settings, participants or {}, priorities
     )
     for theme in themes:
         for sid in theme.statement_ids:
@@ -289,6 +295,7 @@ def _build_themes(
     stability: np.ndarray,
     settings: ThemeSettings,
     participants: Mapping[str, Participant],
+    priorities: PriorityList | None = None,
 ) -> list[Theme]:
     """Theme records, ranked by breadth of support, then talk time."""
     k = int(labels.max()) + 1
@@ -316,17 +323,28 @@ def _build_themes(
             (-breadth, -float(talk[rows].sum()), medoid.id, t, rows, centrality, speakers)
         )
     drafts.sort(key=lambda d: d[:3])
-    named = label_themes([[members[i] for i in d[4]] for d in drafts], [d[5] for d in drafts])
+    avoid = name_words(participants)
+    named = label_themes(
+        [[members[i] for i in d[4]] for d in drafts], [d[5] for d in drafts], avoid=avoid
+    )
+    # A theme's own statements (no context) decide which commonly named priority it resembles.
+    suggestions = suggest(
+        normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0],
+        priorities,
+    )
+    avoid |= name_words(s.speaker for s in members)
     themes = []
-    for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases) in zip(
-        drafts, named, strict=True
+    for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion in zip(
+        drafts, named, suggestions, strict=True
     ):
+        if suggestion is not None:  # the common name first, the room's own words after it
+            label = suggestion.name + (f" ({label.lower()})" if label != "Other talk" else "")
         ms = [members[i] for i in rows]
         companies = sorted(
             {c for sp in speakers if (c := participants.get(sp, Participant(sp)).company)}
         )
         kinds = Counter(s.kind for s in ms)
-        words = keywords.get(t) or list(phrases)
+        words = [w for w in keywords.get(t) or list(phrases) if usable(w.split(), avoid)]
         themes.append(
             Theme(
                 id="theme-" + hashlib.sha256(medoid_id.encode()).hexdigest()[:12],
