@@ -131,11 +131,11 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                                          first_position=len(statements))
     if progress:
         progress(0.25, "embedding statements")
-    # The embedder from these settings (device, model folder), not from the environment.
-    vectors = embed_texts([s.text for s in statements],
-                          model=models.load_embedder(settings) if statements else None,
-                          cache_dir=settings.cache_dir, progress=_stage(progress, 0.25, 0.5))
+    # The embedder from these settings (device, model folder), not from the environment; the
+    # priority list is embedded by the same model, so the two can be compared.
     embedder = models.load_embedder(settings) if statements else None
+    vectors = embed_texts([s.text for s in statements], model=embedder,
+                          cache_dir=settings.cache_dir, progress=_stage(progress, 0.25, 0.5))
     plist = embed_priorities(common, lambda texts: embed_texts(
         texts, model=embedder, cache_dir=settings.cache_dir)) if statements else None
     themes = find_themes(statements, vectors,
