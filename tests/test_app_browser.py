@@ -269,7 +269,7 @@ def _flow(page, server, browser) -> None:
     with page.expect_download() as got:
         click(page, "Download codes (CSV)")
     links = {row["name"]: row["link"] for row in
-             csv.DictReader(io.StringIO(Path(got.value.path()).read_text()))}
+             csv.DictReader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8-sig")))}
     shot(page, "08-vote-open")
 
     # Two business leaders vote on a phone-sized screen with their personal links.
