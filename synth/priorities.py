@@ -56,20 +56,35 @@ def load_priorities(path: str | Path | None = None) -> tuple[Priority, ...]:
     """Entries of a priority list file, validated; a clear message for each kind of mistake."""
     path = Path(path) if path is not None else default_path()
     where = str(path)
+    shape = '{"priorities": [{"name": ..., "description": ...}, ...]}'
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a list saved by Notepad starts with a byte-order mark; it is still UTF-8.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputError(f"{where}: no such priority list file.") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"{where}: not a JSON priority list ({err}).") from None
+        raise InputError(f"{where}: no such priority list file. Check the path, or leave the "
+                         "option out to use synth's own list.") from None
+    except IsADirectoryError:
+        raise InputError(f"{where}: is a folder, not a priority list file. Give the JSON "
+                         "file itself.") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{where}: not a text file in UTF-8. Save the priority list as "
+                         "UTF-8 JSON.") from None
+    except OSError as err:
+        raise InputError(f"{where}: cannot read the priority list ({err.strerror or err}). "
+                         "Check that the file is there and readable.") from None
+    if not text.strip():
+        raise InputError(f"{where}: the priority list file is empty. It should hold {shape}.")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"{where}: not a JSON priority list ({err}). Fix the JSON at that "
+                         f"place (a missing comma or quote?); the file should hold {shape}."
+                         ) from None
     items = raw.get("priorities") if isinstance(raw, dict) else None
     if not isinstance(items, list) or not items:
-        raise InputError(
-            f'{where}: expected {{"priorities": [{{"name": ..., "description": ...}}, ...]}} '
-            "with at least one entry."
-        )
+        raise InputError(f"{where}: expected {shape} with at least one entry.")
     entries: list[Priority] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for n, item in enumerate(items, start=1):
         at = f"{where}: entry {n}"
         if not isinstance(item, dict):
@@ -85,8 +100,9 @@ def load_priorities(path: str | Path | None = None) -> tuple[Priority, ...]:
             raise InputError(f"{at} ({name}): the description needs a few words on what leaders "
                              "say about it.")
         if name.lower() in seen:
-            raise InputError(f"{at}: {name!r} is listed twice.")
-        seen.add(name.lower())
+            raise InputError(f"{at}: {name!r} is listed twice (entry {seen[name.lower()]} has the "
+                             "same name); keep one entry per name.")
+        seen[name.lower()] = n
         entries.append(Priority(name=name, description=" ".join(description.split())))
     return tuple(entries)
 
