@@ -124,7 +124,8 @@ def line_clusters(
         if theme is None or s.line is None or not 0 <= s.line < n_lines:
             continue
         votes[s.line][theme] += len(s.text.split()) or 1
-        first[s.line].setdefault(theme, s.position)
+        # the earliest position, whatever order the statements come in
+        first[s.line][theme] = min(first[s.line].get(theme, s.position), s.position)
     return [
         max(v, key=lambda t, v=v, f=f: (v[t], -f[t])) if v else None
         for v, f in zip(votes, first, strict=True)
@@ -184,8 +185,9 @@ def person_names(meeting: Meeting) -> set[str]:
 
 
 def names_a_person(label: str, names: set[str]) -> bool:
-    """True when a word of ``label`` is someone's first or last name."""
-    return any(w.lower() in names for w in re.findall(r"[A-Za-z']+", label))
+    """True when a word of ``label`` is someone's first or last name ("Rick's" included)."""
+    return any(w.lower() in names or w.lower().removesuffix("'s") in names
+               for w in re.findall(r"[A-Za-z']+", label))
 
 
 # --------------------------------------------------------------------------- methods
