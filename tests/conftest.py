@@ -1,4 +1,9 @@
-"""Shared fixtures: real models loaded once per test session, real clips from ../shared."""
+"""Shared fixtures: real models loaded once per test session, real clips from ../shared.
+
+A clone without ``../shared`` beside it still runs every test that does not need it: those
+that do are marked with :func:`needs_shared` (or call :func:`require_shared`) and skip with
+the missing file's name.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,27 @@ SAMPLE_DIR = ROOT / "samples" / "convening"
 # (eval "$(bash .ci/postgres.sh)").
 PG_URL = os.environ.get("SYNTH_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _missing_shared(paths: tuple[Path, ...]) -> str | None:
+    """Why tests using ``paths`` cannot run here, or None when all of them are present."""
+    missing = [p for p in paths if not p.exists()]
+    if not missing:
+        return None
+    names = ", ".join(f"../shared/{p.relative_to(SHARED.parent)}" for p in missing)
+    return f"needs {names} (no ../shared beside the repository)"
+
+
+def needs_shared(*paths: Path) -> pytest.MarkDecorator:
+    """Skip a test (or, as ``pytestmark``, a module) when a file of ../shared is missing."""
+    reason = _missing_shared(paths)
+    return pytest.mark.skipif(reason is not None, reason=reason or "")
+
+
+def require_shared(*paths: Path) -> None:
+    """Skip the running test or fixture when a file of ../shared is missing."""
+    if reason := _missing_shared(paths):
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +88,7 @@ def embedder(settings):
 def jfk_audio():
     from synth.ingest import decode_audio
 
+    require_shared(JFK)
     return decode_audio(JFK)
 
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import JFK, ROOT, SAMPLE_DIR, SHARED
+from conftest import JFK, ROOT, SAMPLE_DIR, SHARED, require_shared
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 ray = pytest.importorskip("ray")
@@ -95,6 +95,7 @@ def local_ray(cache_dir: Path):
 
 @pytest.fixture(scope="module")
 def first_run(local_ray, tmp_path_factory, settings):
+    require_shared(JFK, QMSUM)
     inp = make_input(tmp_path_factory.mktemp("batch") / "in")
     out = inp.parent / "out"
     rep = batch.run_batch(inp, out, workers=2, settings=settings, model=MODEL)

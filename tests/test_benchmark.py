@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED
+from conftest import SHARED, needs_shared
 
 from pipelines.benchmark import configs, growth_exponent, table
 from synth.settings import GPU_DECODERS, Settings
@@ -49,6 +49,7 @@ def test_table_has_one_line_per_row_with_its_figures() -> None:
     assert "warm 41 s" in lines[5] and "cold, 6 themes" in lines[5]
 
 
+@needs_shared(SHARED / "audio")
 def test_clips_carried_as_16_bit_samples_match_the_decoded_ones(tmp_path: Path) -> None:
     """The GPU machine has no PyAV: its clips come decoded, and must be the same audio."""
     from pipelines.benchmark_gpu import clips, long_audio, save_clips

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import JFK
+from conftest import JFK, needs_shared
 from typer.testing import CliRunner
 
 from synth.cli import app
@@ -13,6 +13,7 @@ from synth.cli import app
 runner = CliRunner()
 
 
+@needs_shared(JFK)
 def test_transcribe_writes_each_format(tmp_path: Path) -> None:
     for ext in (".json", ".vtt", ".srt", ".txt"):
         out = tmp_path / f"jfk{ext}"
@@ -24,6 +25,7 @@ def test_transcribe_writes_each_format(tmp_path: Path) -> None:
     assert data["turns"][0]["words"] and data["recording"]["kind"] == "audio"
 
 
+@needs_shared(JFK)
 def test_bad_inputs_give_one_line_and_keep_earlier_results(tmp_path: Path) -> None:
     good = tmp_path / "good.json"
     assert runner.invoke(app, ["transcribe", str(JFK), "--model", "tiny.en",
@@ -41,6 +43,7 @@ def test_bad_inputs_give_one_line_and_keep_earlier_results(tmp_path: Path) -> No
         assert good.read_text() == before
 
 
+@needs_shared(JFK)
 def test_several_files_one_bad_still_writes_the_good_one(tmp_path: Path) -> None:
     empty = tmp_path / "empty.wav"
     empty.touch()
@@ -51,6 +54,7 @@ def test_several_files_one_bad_still_writes_the_good_one(tmp_path: Path) -> None
     assert (out / "jfk.json").exists()
 
 
+@needs_shared(JFK)
 def test_unknown_model_and_bad_speakers_option() -> None:
     result = runner.invoke(app, ["transcribe", str(JFK), "--model", "huge"])
     assert result.exit_code == 2 and "Unknown Whisper model 'huge'" in result.output

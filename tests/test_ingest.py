@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from audio import FORMATS, encode
-from conftest import JFK
+from conftest import JFK, needs_shared
 
 from synth.errors import InputError
 from synth.ingest import decode_audio, identify
@@ -28,6 +28,7 @@ def test_every_audio_format_decodes_to_16k_mono(ext: str, jfk_audio, tmp_path: P
     assert np.corrcoef(a[: len(b)], b[: len(a)])[0, 1] > 0.9
 
 
+@needs_shared(JFK)
 def test_same_bytes_same_id_different_bytes_different_id(tmp_path: Path) -> None:
     copy = tmp_path / "renamed.flac"
     copy.write_bytes(JFK.read_bytes())

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pytest
 from audio import encode
-from conftest import JFK, ROOT, SAMPLE_DIR
+from conftest import JFK, ROOT, SAMPLE_DIR, needs_shared
 from sqlalchemy import Engine, func, select
 from test_store import load, result, theme_id
 from typer.testing import CliRunner
@@ -309,6 +309,7 @@ transcribe_file(sys.argv[1], settings=load().with_(cache_dir=Path(sys.argv[2])),
 
 
 @pytest.mark.slow
+@needs_shared(JFK)
 def test_sigkill_during_transcription_leaves_nothing_half_written(settings,
                                                                  tmp_path: Path) -> None:
     cache = tmp_path / "cache"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED, needs_shared, require_shared
 from faster_whisper import decode_audio
 
 from pipelines.evaluate_speakers import diarization_error, read_rttm, word_speaker_accuracy
@@ -17,12 +18,13 @@ from synth import voice_encoder
 from synth.records import Word
 from synth.speakers import SpeakerSegment, diarize, diarize_channels, label_words, words_to_turns
 
-AUDIO = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "audio"
+AUDIO = SHARED / "audio"
 CALL = AUDIO / "two-speaker-call"
 
 
 @pytest.fixture(scope="session")
 def call_audio() -> np.ndarray:
+    require_shared(CALL / "sample.wav")
     return decode_audio(str(CALL / "sample.wav"), sampling_rate=16000)
 
 
@@ -103,6 +105,7 @@ def test_words_to_turns_groups_by_speaker_and_pause() -> None:
     assert words_to_turns([], "rec1") == []
 
 
+@needs_shared(CALL / "sample.rttm")
 def test_call_has_two_speakers_and_low_error(call_segments: list[SpeakerSegment]) -> None:
     assert {s.speaker for s in call_segments} == {"S1", "S2"}
     assert call_segments[0].speaker == "S1"
@@ -134,6 +137,7 @@ def test_progress_reaches_one(call_audio: np.ndarray) -> None:
     assert seen and seen[-1] == 1.0 and seen == sorted(seen)
 
 
+@needs_shared(AUDIO / "stereo-channels" / "stereo_diarization.wav")
 def test_channels_are_speakers() -> None:
     left, right = decode_audio(str(AUDIO / "stereo-channels" / "stereo_diarization.wav"),
                                sampling_rate=16000, split_stereo=True)

@@ -6,22 +6,30 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CALL, JFK
+from conftest import CALL, JFK, needs_shared
 
 from synth import transcribe as transcribe_mod
 from synth.errors import NoSpeechError
 from synth.metrics import word_error_rate
 from synth.transcribe import transcribe_file
 
-JFK_REF = (JFK.parent / "jfk.ref.txt").read_text()
-CALL_REF = " ".join(line.split(maxsplit=5)[5]
-                    for line in (CALL.parent / "sample.stm").read_text().splitlines())
+JFK_REF = JFK.parent / "jfk.ref.txt"
+CALL_REF = CALL.parent / "sample.stm"
 
 
+def jfk_ref() -> str:
+    return JFK_REF.read_text()
+
+
+def call_ref() -> str:
+    return " ".join(line.split(maxsplit=5)[5] for line in CALL_REF.read_text().splitlines())
+
+
+@needs_shared(JFK, JFK_REF)
 @pytest.mark.parametrize(("model", "limit"), [("base", 0.10), ("tiny.en", 0.10)])
 def test_jfk_word_error(model: str, limit: float, settings) -> None:
     t = transcribe_file(JFK, settings=settings, model=model)
-    assert word_error_rate(JFK_REF, " ".join(x.text for x in t.turns)) <= limit
+    assert word_error_rate(jfk_ref(), " ".join(x.text for x in t.turns)) <= limit
     assert t.language == "en" and t.model == model
     turn = t.turns[0]
     # Verbatim: the turn text is exactly its words, and words are timed inside the turn.
@@ -30,11 +38,13 @@ def test_jfk_word_error(model: str, limit: float, settings) -> None:
     assert 0 < turn.confidence <= 1
 
 
+@needs_shared(CALL, CALL_REF)
 def test_two_speaker_call_word_error(settings) -> None:
     t = transcribe_file(CALL, settings=settings, model="tiny.en")
-    assert word_error_rate(CALL_REF, " ".join(x.text for x in t.turns)) < 0.35
+    assert word_error_rate(call_ref(), " ".join(x.text for x in t.turns)) < 0.35
 
 
+@needs_shared(JFK)
 def test_same_recording_is_not_transcribed_twice(settings, monkeypatch, tmp_path: Path) -> None:
     first = transcribe_file(JFK, settings=settings, model="tiny.en")
     copy = tmp_path / "renamed.flac"
@@ -62,6 +72,7 @@ def test_silence_and_noise_invent_no_words(settings, tmp_path: Path) -> None:
             transcribe_file(encode(audio, tmp_path / name), settings=settings, model="tiny.en")
 
 
+@needs_shared(CALL)
 def test_progress_reaches_the_end(settings) -> None:
     seen: list[float] = []
     transcribe_file(CALL, settings=settings, model="tiny.en", force=True,
@@ -100,6 +111,7 @@ def test_blocks_are_even_and_a_multiple_of_the_decoders() -> None:
     assert block_seconds(65 * 60, 1) == BLOCK_SECONDS
 
 
+@needs_shared(JFK_REF)
 @pytest.mark.parametrize(("workers", "batch"), [(1, 0), (2, 0), (2, 4)])
 def test_blocks_give_the_right_words_with_offset_times(settings, jfk_audio, monkeypatch,
                                                        workers: int, batch: int) -> None:
@@ -123,7 +135,7 @@ def test_blocks_give_the_right_words_with_offset_times(settings, jfk_audio, monk
 
     blocked = run(workers)
     text = " ".join(x.text for x in blocked.turns)
-    assert word_error_rate(f"{JFK_REF} {JFK_REF}", text) < 0.1
+    assert word_error_rate(f"{jfk_ref()} {jfk_ref()}", text) < 0.1
     # Times of the second block are offset by where it starts in the recording.
     assert blocked.turns[0].start < 2.0 and blocked.turns[-1].end > 22.0
     assert all(a.end <= b.start + 0.01 for a, b in zip(blocked.turns, blocked.turns[1:],
