@@ -10,22 +10,46 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+import typer.core
 
 from synth.errors import SynthError
 from synth.settings import Settings
 from synth.terminal import echo, safe_logging
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+if TYPE_CHECKING:  # typer carries its own copy of click
+    from typer._click import Context, HelpFormatter
+
+
+class HelpGroup(typer.core.TyperGroup):
+    """Lists each command with its whole first sentence (click cuts it to fit one line)."""
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        rows = [(name, cmd.get_short_help_str(limit=1 << 16))
+                for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+# Plain click help: this typer's rich panels give every flag a "<bool>" type and cut long
+# option names to fit their columns.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  cls=HelpGroup,
                   help="Turn a convening's recordings into its shared priorities, offline.")
 log = logging.getLogger("synth")
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-         quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                          help="Also log debugging detail.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="Log warnings and errors only.")] = False,
+) -> None:
     """synth: recordings of a sector-partnership convening -> shared priorities."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     fmt = "%(levelname)s %(name)s: %(message)s"
@@ -65,8 +89,17 @@ def progress_bar(desc: str) -> Iterator[Callable[[float, str], None]]:
 
 
 SpeakersOpt = Annotated[str | None, typer.Option(
-    "--speakers", help="Find who spoke from the audio: 'auto', a number of speakers, or "
-                       "'roster' (as many as the roster lists).")]
+    "--speakers", metavar="auto|N|roster",
+    help="Find who spoke from the audio: 'auto', a number of speakers, or 'roster' (as many "
+         "as the roster lists).")]
+RosterOpt = Annotated[Path | None, typer.Option(
+    metavar="CSV", help="CSV with name, company, role (business, public, facilitator, other).")]
+ModelOpt = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Whisper model: base (default), tiny.en, a CTranslate2 model folder, "
+                         "or a hub name with SYNTH_ALLOW_DOWNLOAD=1.")]
+LanguageOpt = Annotated[str | None, typer.Option(
+    metavar="CODE", help="Language code (default en), or 'auto' to detect.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Transcribe again even if cached.")]
 
 
 def _speakers(value: str | None) -> str | int | None:
@@ -74,14 +107,15 @@ def _speakers(value: str | None) -> str | int | None:
         return value
     if value.isdigit() and int(value) > 0:
         return int(value)
-    raise typer.BadParameter("use 'auto' or a positive number", param_hint="--speakers")
+    raise typer.BadParameter("use 'auto', 'roster' or a positive number",
+                             param_hint="--speakers")
 
 
 DeviceOpt = Annotated[str | None, typer.Option(
-    help="cpu (default) or cuda: an NVIDIA GPU for transcription (float16, batched) and "
-         "embeddings.")]
+    metavar="cpu|cuda", help="cpu (default) or cuda: an NVIDIA GPU for transcription "
+                             "(float16, batched) and embeddings.")]
 BatchOpt = Annotated[int | None, typer.Option(
-    help="Speech chunks decoded side by side (default: 0 on the CPU, 16 on a GPU).")]
+    metavar="N", help="Speech chunks decoded side by side (default: 0 on the CPU, 16 on a GPU).")]
 
 
 def _with_device(settings: Settings, device: str | None, batch_size: int | None) -> Settings:
@@ -97,22 +131,22 @@ def _with_device(settings: Settings, device: str | None, batch_size: int | None)
 
 @app.command()
 def transcribe(
-    files: Annotated[list[Path], typer.Argument(help="Recordings (audio/video) or transcripts.")],
-    model: Annotated[str | None, typer.Option(
-        help="base (default), tiny.en, a CTranslate2 model folder, or a hub name with "
-             "SYNTH_ALLOW_DOWNLOAD=1.")] = None,
-    language: Annotated[str | None, typer.Option(
-        help="Language code, or 'auto' to detect.")] = None,
+    files: Annotated[list[Path], typer.Argument(
+        metavar="FILE", help="Recordings (audio/video) or transcripts.")],
+    model: ModelOpt = None,
+    language: LanguageOpt = None,
     out: Annotated[Path | None, typer.Option(
-        help="Output file; format by extension (.json .vtt .srt .txt). With several inputs, "
-             "a folder.")] = None,
+        metavar="PATH", help="Output file; format by extension (.json .vtt .srt .txt). With "
+                             "several inputs, a folder.")] = None,
     speakers: SpeakersOpt = None,
-    force: Annotated[bool, typer.Option(help="Transcribe again even if cached.")] = False,
+    roster: RosterOpt = None,
+    force: ForceOpt = False,
     device: DeviceOpt = None,
     batch_size: BatchOpt = None,
 ) -> None:
     """Transcribe recordings into timed, verbatim turns."""
     from synth import settings as settings_mod
+    from synth.roster import load_roster
     from synth.transcribe import transcribe_file
     from synth.writers import to_text, write_transcript
 
@@ -120,6 +154,13 @@ def transcribe(
     if language:
         settings = settings.with_(language=language)
     who = _speakers(speakers)
+    if who == "roster":
+        # As in synthesize: the roster bounds how many voices there are.
+        if roster is None:
+            raise typer.BadParameter("'roster' needs --roster with the people in the room",
+                                     param_hint="--speakers")
+        with expected_errors():
+            who = len(load_roster(roster))
     failures = 0
     for path in files:
         with expected_errors(), progress_bar(path.name) as progress:
@@ -148,23 +189,25 @@ def transcribe(
 @app.command()
 def synthesize(
     inputs: Annotated[list[Path], typer.Argument(
-        help="The recordings (audio/video) or transcripts of one convening.")],
+        metavar="FILE", help="The recordings (audio/video) or transcripts of one convening.")],
     out: Annotated[list[Path], typer.Option(
+        metavar="FILE",
         help="Result file(s): .json (full result) or .md (readable summary). Repeatable.")],
-    roster: Annotated[Path | None, typer.Option(
-        help="CSV with name, company, role (business, public, facilitator, other).")] = None,
-    model: Annotated[str | None, typer.Option(help="Whisper model for audio inputs.")] = None,
-    language: Annotated[str | None, typer.Option(help="Language code, or 'auto'.")] = None,
+    roster: RosterOpt = None,
+    model: ModelOpt = None,
+    language: LanguageOpt = None,
     speakers: SpeakersOpt = None,
     themes: Annotated[int | None, typer.Option(
+        metavar="N",
         help="Fix the number of candidate priorities (default: found automatically).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed for theme finding.")] = 0,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed for theme finding.")] = 0,
     include_facilitator: Annotated[bool, typer.Option(
-        help="Also cluster what facilitators said.")] = False,
-    force: Annotated[bool, typer.Option(help="Transcribe again even if cached.")] = False,
+        "--include-facilitator", help="Also cluster what facilitators said.")] = False,
+    force: ForceOpt = False,
     priorities: Annotated[Path | None, typer.Option(
-        help="JSON list of commonly named priorities to suggest as names (default: synth's "
-             "own, synth/data/priorities.json).")] = None,
+        metavar="JSON",
+        help="List of commonly named priorities to suggest as names (default: synth's own, "
+             "synth/data/priorities.json).")] = None,
     device: DeviceOpt = None,
     batch_size: BatchOpt = None,
 ) -> None:
@@ -200,21 +243,46 @@ def synthesize(
                      len(theme.statement_ids))
 
 
+@app.command("app")
+def serve_app(
+    port: Annotated[int | None, typer.Option(
+        metavar="N", help="Port to serve on (default 8501).")] = None,
+    address: Annotated[str | None, typer.Option(
+        metavar="HOST", help="Address to serve on (default 127.0.0.1, this machine only; your "
+                             "LAN address lets voters' phones reach it).")] = None,
+) -> None:
+    """Serve the web app (review, ballots, results) with Streamlit until Ctrl+C."""
+    import os
+
+    from synth.serve import app_script, streamlit_args
+
+    with expected_errors():
+        script = app_script()
+    log.info("serving %s", script)
+    # Streamlit reads its settings (.streamlit/config.toml) from the working folder. It runs in
+    # this process, so Ctrl+C and a service manager's stop reach it directly.
+    os.chdir(script.parent)
+    from streamlit.web import cli as streamlit_cli
+
+    streamlit_cli.main(args=streamlit_args(script, port=port, address=address),
+                       prog_name="streamlit")
+
+
 def _mount_review() -> None:
     """The database commands live in their own module; mounted here so `synth --help` lists them."""
     from synth import review_cli as rc
 
-    app.add_typer(rc.db_app, name="db")
+    app.add_typer(rc.db_app, name="db", cls=HelpGroup)
     app.command("import")(rc.import_result)
-    app.add_typer(rc.review_app, name="review")
-    app.add_typer(rc.speakers_app, name="speakers")
+    app.add_typer(rc.review_app, name="review", cls=HelpGroup)
+    app.add_typer(rc.speakers_app, name="speakers", cls=HelpGroup)
     from synth import privacy_cli
 
-    app.add_typer(privacy_cli.recordings_app, name="recordings")
+    app.add_typer(privacy_cli.recordings_app, name="recordings", cls=HelpGroup)
     rc.review_app.command("withdraw")(privacy_cli.withdraw)
     from synth import vote_cli
 
-    app.add_typer(vote_cli.vote_app, name="vote")
+    app.add_typer(vote_cli.vote_app, name="vote", cls=HelpGroup)
     app.command("export")(vote_cli.export_command)
 
 

@@ -11,8 +11,9 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,6 +30,8 @@ from synth.writers import atomic_write, to_json
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
+
+    from synth.diarize import SpeakerSegment  # imports torch: only where speakers are asked for
 
 log = logging.getLogger(__name__)
 
@@ -228,27 +231,50 @@ def transcribe_audio(audio: np.ndarray, recording: Recording, transcriber: Trans
     """Transcribe decoded audio (16 kHz mono float32) into a guarded transcript."""
     stream, language = transcriber.segments(audio, progress)
     kept, removed = guard_segments(stream, recording.id)
-    if speakers is not None:
-        from synth import speakers as diarization  # optional, heavy: only when asked
-
-        num = None if speakers == "auto" else int(speakers)
-        segments = diarization.diarize(audio, sample_rate=ingest.SAMPLE_RATE, num_speakers=num)
-        words = diarization.label_words([w for s in kept for w in s.words], segments)
-        turns = diarization.words_to_turns(words, recording.id)
-    else:
-        turns = turns_from_segments(kept, recording.id)
     if removed:
         log.warning("%s: the guard removed %d stretch(es) of likely invented text",
                     recording.name, len(removed))
     duration = round(len(audio) / ingest.SAMPLE_RATE, 3)
     rec = Recording(recording.id, recording.name, recording.kind, duration, recording.sha256)
-    return Transcript(recording=rec, turns=tuple(turns), language=language,
-                      removed=tuple(removed), model=transcriber.name)
+    transcript = Transcript(recording=rec, turns=tuple(turns_from_segments(kept, recording.id)),
+                            language=language, removed=tuple(removed), model=transcriber.name)
+    if speakers is None:
+        return transcript
+    return with_speakers(transcript, find_speakers(audio, speakers))
 
 
-def _cache_path(settings: Settings, recording: Recording, key: dict[str, Any]) -> Path:
+def find_speakers(audio: np.ndarray, speakers: str | int) -> list[SpeakerSegment]:
+    """Who spoke when: ``"auto"`` finds the number of voices, a number fixes it."""
+    from synth import speakers as diarization  # optional, heavy: only when asked
+
+    num = None if speakers == "auto" else int(speakers)
+    return diarization.diarize(audio, sample_rate=ingest.SAMPLE_RATE, num_speakers=num)
+
+
+def with_speakers(transcript: Transcript, segments: Sequence[SpeakerSegment]) -> Transcript:
+    """The transcript's words regrouped into one turn per speaker (and long pause)."""
+    from synth import speakers as diarization
+
+    words = diarization.label_words([w for t in transcript.turns for w in t.words], segments)
+    turns = diarization.words_to_turns(words, transcript.recording.id)
+    return replace(transcript, turns=tuple(turns))
+
+
+def _cache_path(settings: Settings, recording: Recording, kind: str, key: dict[str, Any]) -> Path:
+    # Every file of a recording starts with its id, so deleting the recording finds them all
+    # (synth.privacy).
     tag = "-".join(str(v).replace("/", "_") for v in key.values())
-    return settings.cache_dir / "transcripts" / f"{recording.id}-{tag}.json"
+    return settings.cache_dir / "transcripts" / f"{recording.id}-{kind}-{tag}.json"
+
+
+def _read_words(cached: Path, path: str | Path, recording: Recording) -> Transcript:
+    from synth.transcripts import parse_json
+
+    text = cached.read_text(encoding="utf-8")
+    transcript = parse_json(text, recording, cached)
+    rec = Recording(recording.id, Path(path).name, recording.kind,
+                    json.loads(text)["recording"]["duration"], recording.sha256)
+    return replace(transcript, recording=rec)
 
 
 def transcribe_file(path: str | Path, *, settings: Settings | None = None,
@@ -256,47 +282,64 @@ def transcribe_file(path: str | Path, *, settings: Settings | None = None,
                     force: bool = False, progress: Progress | None = None) -> Transcript:
     """Transcribe one recording, or read a transcript file, with a content-hash cache.
 
-    The same bytes with the same model and options are never transcribed twice unless
-    ``force`` is set. Raises :class:`InputError` (or :class:`NoSpeechError`) for bad input.
+    The words and the speakers are cached apart: the same bytes with the same model and
+    options are never transcribed twice unless ``force`` is set, whatever ``speakers`` asks
+    for, and each speaker setting is found once. Raises :class:`InputError` (or
+    :class:`NoSpeechError`) for bad input.
     """
-    from synth.transcripts import parse_json
-
     settings = settings or load_settings()
     recording = ingest.identify(path)
     if recording.kind == "transcript":
         return load_transcript(path, recording, settings.max_transcript_bytes)
     name = model or settings.whisper_model
     batch = settings.whisper_batch_size()
-    key = {"model": Path(name).name, "lang": settings.language, "beam": settings.beam_size,
-           "speakers": speakers or "none"}
+    key: dict[str, Any] = {"model": Path(name).name, "lang": settings.language,
+                           "beam": settings.beam_size}
     if batch:  # batched decoding gives a (slightly) different transcript: cache it apart
         key["batch"] = batch
     if (workers := settings.whisper_workers()) > 1:  # so do blocks cut for side-by-side decoders
         key["workers"] = workers
-    cached = _cache_path(settings, recording, key)
+    cached = _cache_path(settings, recording, "words", key)
+    audio = None
     if cached.exists() and not force:
         log.info("%s: using the cached transcript %s", recording.name, cached)
-        transcript = parse_json(cached.read_text(encoding="utf-8"), recording, cached)
-        rec = Recording(recording.id, Path(path).name, recording.kind,
-                        json.loads(cached.read_text(encoding="utf-8"))["recording"]["duration"],
-                        recording.sha256)
-        return Transcript(rec, transcript.turns, transcript.language, transcript.removed,
-                          transcript.model)
-    audio = ingest.decode_audio(path)
-    transcriber = WhisperTranscriber(models.load_whisper(name, settings), name=name,
-                                     language=settings.language, beam_size=settings.beam_size,
-                                     batch_size=batch)
-    transcript = transcribe_audio(audio, recording, transcriber, speakers=speakers,
-                                  progress=progress)
-    if not transcript.turns:
-        raise NoSpeechError(
-            f"{path}: no speech found in {transcript.recording.duration:.0f} s of audio "
-            f"({len(transcript.removed)} invented stretch(es) removed). Check that this is the "
-            "right recording and that the microphone was on."
-        )
-    atomic_write(cached, to_json(transcript))
-    return transcript
+        transcript = _read_words(cached, path, recording)
+    else:
+        audio = ingest.decode_audio(path)
+        transcriber = WhisperTranscriber(models.load_whisper(name, settings), name=name,
+                                         language=settings.language,
+                                         beam_size=settings.beam_size, batch_size=batch)
+        transcript = transcribe_audio(audio, recording, transcriber, progress=progress)
+        if not transcript.turns:
+            raise NoSpeechError(
+                f"{path}: no speech found in {transcript.recording.duration:.0f} s of audio "
+                f"({len(transcript.removed)} invented stretch(es) removed). Check that this is "
+                "the right recording and that the microphone was on."
+            )
+        atomic_write(cached, to_json(transcript))
+    if speakers is None:
+        return transcript
+    return with_speakers(transcript, _speaker_segments(path, recording, speakers, settings,
+                                                       audio=audio, force=force))
 
 
-__all__ = ["InputError", "NoSpeechError", "WhisperTranscriber", "transcribe_audio",
-           "transcribe_file", "turns_from_segments"]
+def _speaker_segments(path: str | Path, recording: Recording, speakers: str | int,
+                      settings: Settings, *, audio: np.ndarray | None,
+                      force: bool) -> list[SpeakerSegment]:
+    """Who spoke when in a recording, cached per speaker setting (finding them takes a while
+    on a long recording; labelling the cached words with them takes no time)."""
+    cached = _cache_path(settings, recording, "speakers", {"speakers": speakers})
+    if cached.exists() and not force:
+        log.info("%s: using the cached speakers %s", recording.name, cached)
+        from synth.diarize import SpeakerSegment
+
+        rows = json.loads(cached.read_text(encoding="utf-8"))["segments"]
+        return [SpeakerSegment(float(a), float(b), str(who)) for a, b, who in rows]
+    segments = find_speakers(ingest.decode_audio(path) if audio is None else audio, speakers)
+    rows = [[s.start, s.end, s.speaker] for s in segments]
+    atomic_write(cached, json.dumps({"speakers": speakers, "segments": rows}))
+    return segments
+
+
+__all__ = ["InputError", "NoSpeechError", "WhisperTranscriber", "find_speakers",
+           "transcribe_audio", "transcribe_file", "turns_from_segments", "with_speakers"]
