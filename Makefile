@@ -11,10 +11,12 @@ STAMP := $(VENV)/.installed
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@echo "Setting up $(VENV): synth, its libraries and models (several minutes the first time)."
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# pip's own output (each package, download bars) shows that the long installs progress.
 	# The CPU build of torch must come first, or a CUDA build of several GB is pulled in.
-	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on torch==2.13.0
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -e '.[test]'
 	# Only the voice encoder's weights are used; its librosa and webrtcvad dependencies are not.
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps resemblyzer==0.1.4
 	touch $(STAMP)
@@ -26,7 +28,7 @@ run: setup
 	# Into the database (once: a second run keeps the review), then serve the app on it.
 	$(PY) -m synth.demo out/sample.json --audio samples/convening/convening.ogg \
 		--roster samples/convening/roster.csv
-	$(VENV)/bin/streamlit run app.py
+	$(VENV)/bin/synth app
 
 test: setup
 	$(PY) -m pytest
