@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@echo "Setting up $(VENV): synth, its libraries and models (several minutes the first time)."
+	@echo "Setting up $(VENV): synth, its libraries and models (about 4 minutes the first time)."
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# pip's own output (each package, download bars) shows that the long installs progress.
 	# The CPU build of torch must come first, or a CUDA build of several GB is pulled in.
