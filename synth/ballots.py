@@ -50,9 +50,10 @@ from synth.voting import BallotRules, Roster, TallyRow, VoteStatus
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Ballot", "BallotReceipt", "Voter", "VoteInfo", "cast_ballot", "champion_rosters",
-           "check_code", "close_vote", "current_ballot", "issue_codes", "open_vote",
-           "priority_report", "results", "vote_info", "volunteer", "withdraw_volunteer"]
+__all__ = ["Ballot", "BallotReceipt", "Voter", "VoteInfo", "ballot_quotes", "cast_ballot",
+           "champion_rosters", "check_code", "close_vote", "current_ballot", "issue_codes",
+           "open_vote", "priority_report", "results", "vote_info", "volunteer",
+           "withdraw_volunteer"]
 
 # Wall-clock time: the counts are shared by processes (and machines) through the database.
 DEFAULT_THROTTLE = Throttle(clock=time.time)
@@ -586,6 +587,15 @@ def _quotes(s: Session, conv: Convening, theme_ids: Sequence[int]) -> dict[int, 
                                 if st.recording_id in recordings else st.recording_id)
                     for st in picked[:QUOTES_PER_PRIORITY]]
     return out
+
+
+def ballot_quotes(engine: Engine, convening_id: int) -> dict[int, ReportQuote]:
+    """The one best quote of each priority on the ballot (verbatim, with its speaker), so a
+    voter recalls what was said: the first of the quotes the exports show."""
+    with transaction(engine) as s:
+        conv = queries.get_convening(s, convening_id)
+        ids = [t.id for t in _on_ballot(s, convening_id, store.get_vote(s, convening_id))]
+        return {tid: said[0] for tid, said in _quotes(s, conv, ids).items() if said}
 
 
 def _attendance(s: Session, conv: Convening, voters: Sequence[store.StoredBallot],

@@ -5,7 +5,11 @@ beside the button that casts the ballot. When the vote asks for them, each prior
 an importance and a feasibility score from 1 to 5 (optional, as a row of five choices).
 
 A code that was typed in goes into the page's address, as a personal link does, so a reload
-keeps the ballot open; "Use another code" forgets it.
+keeps the ballot open; "Use another code" forgets it. A typed code replaces the address's:
+a personal link with a wrong code must not keep sending it, and a code refused once is not
+checked (and counted as a wrong guess) again on every rerun of the page.
+
+Before the vote opens the page looks every few seconds and shows the ballot by itself.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import secrets
 import streamlit as st
 
 from synth import ballots
-from synth.errors import SynthError
+from synth.errors import BallotError, SynthError
+from synth.export import ReportQuote
 from synth.report import md_escape
+from synth.voter_codes import normalise_code
 from synth.voting import SCORE_MAX, SCORE_MIN
 from synth_app.common import engine, plain, shown_errors
 
@@ -29,6 +35,8 @@ LOADED = "_ballot_loaded"
 BALLOT_KEYS = ("dots-", "importance-", "feasibility-")  # + priority id: never a list position
 ROLES = {"member": "Join the task team", "champion": "Lead it as a champion"}
 SCORES = list(range(SCORE_MIN, SCORE_MAX + 1))
+REFUSED = "_refused_code"  # the code this session was last refused, in canonical form
+WAIT_S = 3  # how often a page waiting for the vote to open looks again
 
 
 SOURCE = "_throttle_source"
@@ -50,8 +58,11 @@ def _code_form() -> None:
     st.write("Type the code on your card (or open the personal link it gives).")
     with st.form("code"):
         code = st.text_input("Your voter code", placeholder="ABCD-EFGH-JKMN")
-        if st.form_submit_button("Open my ballot", type="primary"):
+        if st.form_submit_button("Open my ballot", type="primary") and code.strip():
             st.session_state[CODE] = code
+            # The typed code wins over the one in the address (a mistyped personal link):
+            # it replaces it, so a reload opens the ballot too.
+            st.query_params["code"] = code
             st.rerun()
 
 
@@ -63,11 +74,18 @@ def render() -> None:
     if not code:
         _code_form()
         return
+    if st.session_state.get(REFUSED) == normalise_code(code):
+        # Refused already: a rerun (a click, the page looking again) is no new guess.
+        st.error("That code is not right: check it against your card and type it below.")
+        _code_form()
+        return
     try:
         voter = ballots.check_code(engine(), code, source=_source())
     except SynthError as exc:
         st.error(md_escape(str(exc)))
         log.info("a voter code was refused")
+        if isinstance(exc, BallotError):  # wrong (a busy database is worth another try)
+            st.session_state[REFUSED] = normalise_code(code)
         st.session_state.pop(CODE, None)
         _code_form()
         return
@@ -80,14 +98,23 @@ def render() -> None:
     st.button("Not you? Use another code", key="forget-code", on_click=_forget)
     info = ballots.vote_info(engine(), voter.convening_id)
     if info.status == "draft":
-        st.info("Voting has not opened yet. Keep this page open and refresh it when the "
-                "facilitator opens the vote.")
+        _wait_for_the_vote(voter.convening_id)
         return
     if info.status == "closed":
         st.info("Voting has closed. Thank you for taking part.")
         return
     _ballot(code, info, (voter.convening_id, voter.participant_id))
     _volunteer(code, info, voter.role)
+
+
+@st.fragment(run_every=WAIT_S)
+def _wait_for_the_vote(convening_id: int) -> None:
+    """Say the vote has not opened, and look again every few seconds: the ballot shows by
+    itself when the facilitator opens it, with no reload by the voter."""
+    if ballots.vote_info(engine(), convening_id).status != "draft":
+        st.rerun(scope="app")
+    st.info("Voting has not opened yet. Keep this page open: your ballot appears here by "
+            "itself when the facilitator opens the vote.")
 
 
 def _clear_ballot() -> None:
@@ -150,9 +177,12 @@ def _ballot(code: str, info: ballots.VoteInfo, owner: tuple[int, int]) -> None:
         st.caption(f"Also score each priority from {SCORE_MIN} (low) to {SCORE_MAX} (high): "
                    "how important it is to your business, and how feasible for this "
                    "partnership. Scores are optional.")
+    quotes = ballots.ballot_quotes(engine(), info.convening_id)
     for tid, label in info.priorities:
         with st.container(border=True):
             plain(label)
+            if tid in quotes:
+                _quote(quotes[tid])
             st.number_input("Dots", min_value=0, max_value=rules.max_per_priority, step=1,
                             key=keys[tid])
             if scored:
@@ -175,6 +205,14 @@ def _ballot(code: str, info: ballots.VoteInfo, owner: tuple[int, int]) -> None:
                        f"{receipt.dots_left} left. You can change it until voting closes.")
             for note in receipt.notices:
                 plain(note)
+
+
+def _quote(quote: ReportQuote) -> None:
+    """The priority's one best quote, verbatim with its speaker, folded away until asked."""
+    with st.expander("What was said"):
+        plain(f"\u201c{quote.text}\u201d")
+        if quote.speaker:
+            plain(f"\u2014 {quote.speaker}")
 
 
 def _scores(what: str, keys: dict[int, str]) -> dict[int, int]:
