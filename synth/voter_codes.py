@@ -1,4 +1,5 @@
-"""Personal voter codes: made, hashed, checked, throttled, and handed out as a link and QR code.
+"""Personal voter codes: made, hashed, checked, throttled, and handed out as a link, a QR code
+and a printable card.
 
 A code is 12 characters from an alphabet without look-alikes (no 0/O, 1/I/L), printed in
 groups of four. The store keeps only a slow salted hash of it plus :func:`code_key`, its first
@@ -11,13 +12,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import io
 import logging
 import math
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -196,3 +198,40 @@ def qr_svg(link: str, *, scale: int = 4) -> str:
     buffer = io.BytesIO()
     qr.save(buffer, kind="svg", scale=scale, xmldecl=False, title="Your personal ballot")
     return buffer.getvalue().decode("utf-8")
+
+
+_CARDS_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #111; }
+h1 { font-size: 12pt; font-weight: normal; margin: 6mm; }
+.cards { display: grid; grid-template-columns: repeat(2, 1fr); }
+.card { border: 1px dashed #888; padding: 6mm; display: flex; gap: 5mm; align-items: center;
+        break-inside: avoid; page-break-inside: avoid; }
+.card svg { width: 36mm; height: 36mm; flex: none; }
+.name { font-size: 14pt; font-weight: 600; }
+.code { font-family: ui-monospace, monospace; font-size: 16pt; letter-spacing: 0.05em; }
+.link { font-size: 8pt; word-break: break-all; color: #333; }
+.how { font-size: 9pt; margin: 2mm 0; }
+@media print { h1 { display: none; } @page { margin: 10mm; } }
+"""
+
+
+def cards_html(cards: Sequence[tuple[str, str, str]], *, title: str) -> str:
+    """A page of voter cards to print and cut: each with the voter's name, code, personal link
+    and a QR code of the link (name, code, link per card). Every text is HTML-escaped: names
+    and titles are typed in by people."""
+    out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+           f"<title>Voter cards: {html.escape(title)}</title>",
+           f"<style>{_CARDS_STYLE}</style></head><body>",
+           f"<h1>Voter cards: {html.escape(title)}. Print, cut along the dashed lines and "
+           "hand each person their own card: a code is a personal secret.</h1>",
+           '<div class="cards">']
+    for name, code, link in cards:
+        out.append(
+            f'<section class="card">{qr_svg(link)}<div>'
+            f'<div class="name">{html.escape(name)}</div>'
+            f'<p class="how">{html.escape(title)}: scan the square with your phone\'s '
+            "camera to open your own ballot, or open the link below.</p>"
+            f'<div class="code">{html.escape(format_code(code))}</div>'
+            f'<div class="link">{html.escape(link)}</div></div></section>')
+    out.append("</div></body></html>")
+    return "\n".join(out) + "\n"

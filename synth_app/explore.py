@@ -8,8 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from synth.store import queries, transaction
+from synth_app.charts import count_bars
 from synth_app.common import clock, engine
 from synth_app.view import ConveningView
+
+NO_PRIORITY = "(in no priority)"
 
 
 def project_2d(vectors: np.ndarray) -> np.ndarray:
@@ -34,14 +37,18 @@ def statement_map(view: ConveningView, convening_id: int) -> None:
         st.info("The map needs the statements' embeddings, which are saved when recordings "
                 "are processed here. Process the recordings in the Recordings tab to see it.")
         return
+    # Only the priorities still in play have a colour of their own: a discarded or merged
+    # theme's statements are shown as in no priority, and its label stays off the legend.
+    labels = {t.id: f"#{t.rank} {t.label}" for t in view.active}
     xy = project_2d(np.stack([vecs[x.id] for x in said]).astype(np.float64))
     frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
-                          "priority": [view.label_of(x.theme_id) for x in said],
+                          "priority": [labels.get(x.theme_id, NO_PRIORITY) for x in said],
                           "speaker": [x.speaker for x in said],
                           "time": [clock(x.start) for x in said],
                           "statement": [x.text[:140] for x in said]})
     chart = alt.Chart(frame).mark_circle(size=70).encode(
-        x=alt.X("x", axis=None), y=alt.Y("y", axis=None), color=alt.Color("priority:N"),
+        x=alt.X("x", axis=None), y=alt.Y("y", axis=None),
+        color=alt.Color("priority:N", legend=alt.Legend(labelLimit=0)),
         tooltip=["priority", "speaker", "time", "statement"])
     st.altair_chart(chart, width="stretch")
     st.caption("Each point is a statement; nearby points say similar things. The axes of a "
@@ -53,14 +60,12 @@ def breadth_chart(view: ConveningView) -> None:
     active = view.active
     if not active:
         return
-    frame = pd.DataFrame({"priority": [f"#{t.rank} {t.label}" for t in active],
-                          "breadth": [t.breadth for t in active],
-                          "statements": [len(t.statement_ids) for t in active]})
-    chart = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("breadth:Q", title="business leaders who raised it"),
-        y=alt.Y("priority:N", sort=None, title=None), tooltip=["priority", "breadth",
-                                                                "statements"])
-    st.altair_chart(chart, width="stretch")
+    count_bars([f"#{t.rank} {t.label}" for t in active], [t.breadth for t in active],
+               title="business leaders who raised it",
+               tooltip={"statements": [len(t.statement_ids) for t in active]},
+               empty="No priority has a business leader behind it yet: breadth counts the "
+                     "business leaders on the roster who raised a priority. Map the voices to "
+                     "roster names in the Speakers tab.")
     if view.business_share is not None:
         st.text(f"Business leaders spoke {view.business_share:.0%} of the time.")
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import logging
-import os
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from synth import ballots, export
 from synth.export import FORMATS
-from synth.voter_codes import ballot_link, format_code
+from synth.report import md_escape
+from synth.voter_codes import ballot_link, cards_html, format_code
 from synth.voting import BallotRules
+from synth_app import links
+from synth_app.charts import count_bars
 from synth_app.common import (
     FLASH,
     act,
     engine,
+    files,
     pick_convening,
     require_staff,
     show_flash,
@@ -34,11 +36,6 @@ MIME = {"csv": "text/csv", "json": "application/json", "md": "text/markdown",
 NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown report", "email": "Follow-up email",
          "xlsx": "Excel (XLSX)", "docx": "Word (DOCX)"}
 CODES = "_issued_codes"
-
-
-def _base_url() -> str:
-    """Where voters open the app: ``SYNTH_PUBLIC_URL`` when served to the room."""
-    return os.environ.get("SYNTH_PUBLIC_URL", "http://127.0.0.1:8501/")
 
 
 def render() -> None:
@@ -102,19 +99,71 @@ def codes(convening_id: int, info: ballots.VoteInfo) -> None:
     if info.status == "closed":
         return
     with st.expander("Voter codes", expanded=True):
+        base = voter_address()
         st.write("Each person on the roster who may vote gets a personal code and link. Codes "
-                 "are shown only once: download the list now. Issuing again only adds people "
-                 "who have no code yet.")
+                 "are shown only once: download the list or the cards now. Issuing again only "
+                 "adds people who have no code yet.")
         st.button("Issue codes", key="issue-codes", on_click=_issue, args=(convening_id,))
         issued = st.session_state.get(CODES) or []
         if issued:
-            frame = pd.DataFrame({"name": [n for n, _ in issued],
-                                  "code": [format_code(c) for _, c in issued],
-                                  "link": [ballot_link(_base_url(), c) for _, c in issued]})
+            cards = [(name, code, ballot_link(base, code)) for name, code in issued]
+            frame = pd.DataFrame({"name": [n for n, _, _ in cards],
+                                  "code": [format_code(c) for _, c, _ in cards],
+                                  "link": [link for _, _, link in cards]})
             st.dataframe(frame, hide_index=True, width="stretch")
-            st.download_button("Download codes (CSV)", codes_file(issued, _base_url()),
-                               file_name="voter-codes.csv", mime="text/csv",
-                               key="codes-download")
+            left, right = st.columns(2)
+            left.download_button("Download codes (CSV)", codes_file(issued, base),
+                                 file_name="voter-codes.csv", mime="text/csv",
+                                 key="codes-download")
+            right.download_button("Download printable cards with QR codes (HTML)",
+                                  cards_html(cards, title=_title(convening_id)),
+                                  file_name="voter-cards.html", mime="text/html",
+                                  key="cards-download")
+
+
+SOURCES = {"saved": "the address saved below",
+           "environment": f"set by {links.ENV}",
+           "network": "this computer's address on the local network: phones on the same "
+                      "Wi-Fi can open it"}
+
+
+def voter_address() -> str:
+    """The address personal links start with: said, with a warning when phones cannot open
+    it, and a form to set it once (kept beside the database for the next vote)."""
+    folder = files()
+    url, source = links.base_url(folder)
+    if links.is_loopback(url):
+        lan = links.lan_address()
+        if lan and not links.listens_on_network():
+            how = (f"To serve the room, restart the app with `--server.address 0.0.0.0`: "
+                   f"links will then use http://{lan}:{links.port()}/ (this computer on the "
+                   "local network).")
+        elif not lan:
+            how = "This computer is on no network: connect it to the room's Wi-Fi."
+        else:
+            how = ""
+        st.warning(f"Personal links and QR codes point at {md_escape(url)}, which only this "
+                   f"computer can open: voters' phones cannot reach it. {how} Or save the "
+                   "address voters open below.")
+    else:
+        st.caption(f"Personal links and QR codes point at {md_escape(url)} "
+                   f"({SOURCES.get(source, source)}).")
+    with st.form("public-address"):
+        typed = st.text_input("The address voters open (saved for next time; empty: "
+                              "automatic)", value=links.saved(folder) or "", placeholder=url,
+                              key="public-url")
+        if st.form_submit_button("Save address"):
+            with shown_errors():
+                links.save(folder, typed)
+                st.rerun()
+    return url
+
+
+def _title(convening_id: int) -> str:
+    from synth.store import queries, transaction
+
+    with transaction(engine()) as s:
+        return queries.get_convening(s, convening_id).title
 
 
 def codes_file(issued: list[tuple[str, str]], base_url: str) -> bytes:
@@ -139,18 +188,11 @@ def results(convening_id: int, scored: bool = False) -> None:
     """The ranked tally, the mean importance and feasibility scores if asked, the task teams."""
     rows = ballots.results(engine(), convening_id)
     st.subheader("Result")
-    if not rows or not any(r.dots for r in rows):
-        st.info("No dots yet. Share the codes; results appear here as ballots come in.")
-    if rows:
-        frame = pd.DataFrame({"priority": [f"{r.rank}. {r.label}" for r in rows],
-                              "dots": [r.dots for r in rows],
-                              "voters": [r.voters for r in rows]})
-        chart = alt.Chart(frame).mark_bar().encode(
-            x=alt.X("dots:Q", title="business leaders' dots"),
-            y=alt.Y("priority:N", sort=None, title=None), tooltip=["priority", "dots", "voters"])
-        st.altair_chart(chart, width="stretch")
-        if scored:
-            score_table(rows)
+    count_bars([f"{r.rank}. {r.label}" for r in rows], [r.dots for r in rows],
+               title="business leaders' dots", tooltip={"voters": [r.voters for r in rows]},
+               empty="No dots yet. Share the codes; results appear here as ballots come in.")
+    if rows and scored:
+        score_table(rows)
     rosters = ballots.champion_rosters(engine(), convening_id)
     labels = {r.priority_id: r.label for r in rows}
     st.subheader("Champions and task teams")
