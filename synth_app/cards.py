@@ -13,13 +13,26 @@ import streamlit as st
 from synth import review
 from synth.jobs import media_path
 from synth.store.queries import ThemeSummary
-from synth_app.common import FLASH, act, clock, engine, files, plain
+from synth_app.common import FLASH, act_at, clock, engine, files, flash_place, plain, show_flash
 from synth_app.privacy import withdraw_quote
 from synth_app.view import ConveningView, Said, quotes
 
 log = logging.getLogger(__name__)
 
 OUT = -1  # the "out of every theme" choice when moving statements
+TOOLBAR = "toolbar"  # where the outcome of a merge or an undo shows
+CREATE = "create"  # where the outcome of creating a priority shows
+
+
+def shown_as(theme: ThemeSummary) -> str:
+    """A priority as the page shows it: its number and label, never its internal id."""
+    return f"#{theme.rank} \u201c{theme.label}\u201d" if theme.rank is not None else (
+        f"\u201c{theme.label}\u201d")
+
+
+def card_place(theme: ThemeSummary) -> tuple[str, int, int]:
+    """Where the outcome of an action on a card shows: in that card, or where it was."""
+    return ("card", theme.id, theme.rank if theme.rank is not None else 10**9)
 
 
 def toolbar(view: ConveningView, convening_id: int) -> None:
@@ -32,11 +45,13 @@ def toolbar(view: ConveningView, convening_id: int) -> None:
                                 format_func=labels.__getitem__, key="merge-pick")
         label = st.text_input("Label for the merged priority (optional)", key="merge-label")
         st.button("Merge", key="merge", disabled=len(chosen) < 2, on_click=_merge,
-                  args=(chosen, label, {t.id: t.version for t in active if t.id in chosen}))
+                  args=([labels[t] for t in chosen], chosen, label,
+                        {t.id: t.version for t in active if t.id in chosen}))
     with right:
-        st.button("Undo last action", key="undo", on_click=act,
-                  args=("Undone.", review.undo, engine(), convening_id),
+        st.button("Undo last action", key="undo", on_click=act_at,
+                  args=(TOOLBAR, "Undone.", review.undo, engine(), convening_id),
                   kwargs={"who": "facilitator"})
+    show_flash(TOOLBAR)
 
 
 def create_form(view: ConveningView, convening_id: int) -> None:
@@ -55,6 +70,7 @@ def create_form(view: ConveningView, convening_id: int) -> None:
         themes = {t.id: t.version for t in view.themes}
         st.button("Create priority", key="create", on_click=_create,
                   args=(convening_id, status, view, themes))
+        show_flash(CREATE)
 
 
 def _create(convening_id: int, status: str, view: ConveningView,
@@ -64,17 +80,17 @@ def _create(convening_id: int, status: str, view: ConveningView,
     # The versions of the themes the statements come from, as the page showed them.
     sources = {view.statements[sid].theme_id for sid in picked if sid in view.statements}
     expected = {tid: v for tid, v in versions.items() if tid in sources}
-    act(f"Created the priority \u201c{' '.join(label.split())}\u201d.", review.create_theme,
-        engine(), convening_id, label, picked, status=status, who="facilitator",
-        expected=expected)
+    act_at(CREATE, f"Created the priority \u201c{' '.join(label.split())}\u201d.",
+           review.create_theme, engine(), convening_id, label, picked, status=status,
+           who="facilitator", expected=expected)
     if st.session_state[FLASH][0] == "success":  # start the next one afresh
         st.session_state["create-label"] = ""
         st.session_state["create-pick"] = []
 
 
-def _merge(chosen: list[int], label: str, expected: dict[int, int]) -> None:
-    act(f"Merged {len(chosen)} priorities.", review.merge, engine(), chosen,
-        label=label or None, who="facilitator", expected=expected)
+def _merge(names: list[str], chosen: list[int], label: str, expected: dict[int, int]) -> None:
+    act_at(TOOLBAR, f"Merged {len(chosen)} priorities: {', '.join(names)}.", review.merge,
+           engine(), chosen, label=label or None, who="facilitator", expected=expected)
     # The merged-away themes are gone from the choices; start the next merge afresh.
     st.session_state["merge-pick"] = []
     st.session_state["merge-label"] = ""
@@ -94,8 +110,10 @@ def _quote(said: Said, convening_id: int) -> None:
     withdraw_quote(said, convening_id)
 
 
-def card(view: ConveningView, theme: ThemeSummary, convening_id: int) -> None:
-    """One candidate or confirmed priority with its evidence and actions."""
+def card(view: ConveningView, theme: ThemeSummary, convening_id: int,
+         feedback: object = None) -> None:
+    """One candidate or confirmed priority with its evidence and actions; ``feedback``, the
+    place of an action's outcome to show beside its buttons."""
     expected = {theme.id: theme.version}
     with st.container(border=True):
         head, status = st.columns([5, 1])
@@ -114,30 +132,38 @@ def card(view: ConveningView, theme: ThemeSummary, convening_id: int) -> None:
         for said in quotes(view, theme):
             _quote(said, convening_id)
         _actions(theme, expected)
+        if feedback is not None:
+            show_flash(feedback)
         _split(view, theme, expected)
         _statements(view, theme, convening_id)
 
 
 def _actions(theme: ThemeSummary, expected: dict[int, int]) -> None:
-    tid = theme.id
+    tid, name, place = theme.id, shown_as(theme), card_place(theme)
     confirm, discard, label, rename = st.columns([1, 1, 3, 1], vertical_alignment="bottom")
     confirm.button("Confirm", key=f"confirm-{tid}", disabled=theme.status == "confirmed",
-                   on_click=act, args=(f"Confirmed priority {tid}.", review.confirm, engine(),
-                                       tid), kwargs={"who": "facilitator", "expected": expected})
-    discard.button("Discard", key=f"discard-{tid}", on_click=act,
-                   args=(f"Discarded priority {tid}.", review.discard, engine(), tid),
+                   on_click=act_at, args=(place, f"Confirmed {name}.", review.confirm,
+                                          engine(), tid),
+                   kwargs={"who": "facilitator", "expected": expected})
+    discard.button("Discard", key=f"discard-{tid}", on_click=act_at,
+                   args=(place, f"Discarded {name}: it is under \u201cDiscarded and merged\u201d "
+                                "at the bottom, and Undo brings it back.", review.discard,
+                         engine(), tid),
                    kwargs={"who": "facilitator", "expected": expected})
     label.text_input("New label", value=theme.label, key=f"label-{tid}")
-    rename.button("Rename", key=f"rename-{tid}", on_click=_rename, args=(tid, expected))
+    rename.button("Rename", key=f"rename-{tid}", on_click=_rename, args=(theme, expected))
 
 
-def _rename(tid: int, expected: dict[int, int]) -> None:
-    act(f"Renamed priority {tid}.", review.rename, engine(), tid,
-        st.session_state.get(f"label-{tid}", ""), who="facilitator", expected=expected)
+def _rename(theme: ThemeSummary, expected: dict[int, int]) -> None:
+    new = st.session_state.get(f"label-{theme.id}", "")
+    shown = f"#{theme.rank}" if theme.rank is not None else shown_as(theme)
+    act_at(card_place(theme), f"Renamed {shown} to \u201c{' '.join(new.split())}\u201d.",
+           review.rename, engine(), theme.id, new, who="facilitator", expected=expected)
 
 
-def _preview(tid: int) -> None:
-    act("Preview ready: check the two parts below.", _store_preview, tid)
+def _preview(theme: ThemeSummary) -> None:
+    act_at(card_place(theme), "Preview ready: check the two parts below.", _store_preview,
+           theme.id)
 
 
 def _store_preview(tid: int) -> None:
@@ -145,17 +171,18 @@ def _store_preview(tid: int) -> None:
     st.session_state[f"split-{tid}"] = [list(g.statement_ids) for g in groups]
 
 
-def _apply_split(tid: int, expected: dict[int, int]) -> None:
-    groups = st.session_state.pop(f"split-{tid}", None)
-    act(f"Split priority {tid}.", review.split, engine(), tid, groups=groups,
-        who="facilitator", expected=expected)
+def _apply_split(theme: ThemeSummary, expected: dict[int, int]) -> None:
+    groups = st.session_state.pop(f"split-{theme.id}", None)
+    act_at(card_place(theme), f"Split {shown_as(theme)} in two.", review.split, engine(),
+           theme.id, groups=groups, who="facilitator", expected=expected)
 
 
 def _split(view: ConveningView, theme: ThemeSummary, expected: dict[int, int]) -> None:
     tid = theme.id
     groups = st.session_state.get(f"split-{tid}")
     if groups is None:
-        st.button("Preview a split in two", key=f"preview-{tid}", on_click=_preview, args=(tid,),
+        st.button("Preview a split in two", key=f"preview-{tid}", on_click=_preview,
+                  args=(theme,),
                   disabled=len(theme.statement_ids) < 2)
         return
     if not set(sum(groups, [])) == set(theme.statement_ids):
@@ -168,7 +195,7 @@ def _split(view: ConveningView, theme: ThemeSummary, expected: dict[int, int]) -
             plain(f"   \u201c{said.text}\u201d \u2014 {said.speaker}")
     apply, cancel = st.columns(2)
     apply.button("Apply split", key=f"split-{tid}-apply", on_click=_apply_split,
-                 args=(tid, expected))
+                 args=(theme, expected))
     cancel.button("Cancel split", key=f"split-{tid}-cancel",
                   on_click=lambda: st.session_state.pop(f"split-{tid}", None))
 
@@ -183,12 +210,14 @@ def _statements(view: ConveningView, theme: ThemeSummary, convening_id: int) -> 
         picked = st.multiselect("Statements to move", options, key=f"move-pick-{tid}",
                                 format_func=lambda sid: _short(view.statements[sid]))
         targets = [t.id for t in view.active if t.id != tid] + [OUT]
-        names = {t.id: f"#{t.rank} {t.label}" for t in view.active} | {OUT: "out of every theme"}
+        names = {t.id: shown_as(t) for t in view.active} | {OUT: "out of every priority"}
         to = st.selectbox("Move to", targets, format_func=names.__getitem__,
                           key=f"move-to-{tid}")
         seen = {t.id: t.version for t in view.active if t.id in (tid, to)}
-        st.button("Move", key=f"move-{tid}", disabled=not picked, on_click=act,
-                  args=(f"Moved {len(picked)} statement(s).", review.move, engine(), picked,
+        st.button("Move", key=f"move-{tid}", disabled=not picked, on_click=act_at,
+                  args=(card_place(theme), f"Moved {len(picked)} statement(s) "
+                        f"{names[to] if to == OUT else 'to ' + names[to]}.", review.move,
+                        engine(), picked,
                         None if to == OUT else to),
                   kwargs={"convening_id": convening_id, "who": "facilitator",
                           "expected": seen})
@@ -207,15 +236,22 @@ def review_cards(view: ConveningView, convening_id: int) -> None:
         return
     toolbar(view, convening_id)
     create_form(view, convening_id)
+    place = flash_place()
+    on_card = isinstance(place, tuple) and place[0] == "card"
+    ids = {t.id for t in view.active}
     for theme in view.active:
-        card(view, theme, convening_id)
+        if on_card and place[1] not in ids and theme.rank is not None and theme.rank >= place[2]:
+            show_flash(place)  # a card that went (discarded, merged, split): where it was
+        card(view, theme, convening_id, place if on_card and place[1] == theme.id else None)
+    if on_card:
+        show_flash(place)  # it was the last card (a no-op when shown above)
     gone = [t for t in view.themes if t.rank is None]
     if gone:
         with st.expander(f"Discarded and merged ({len(gone)})"):
             for t in gone:
                 plain(f"{t.status}: {t.label}")
                 if t.status == "discarded":
-                    st.button("Confirm after all", key=f"confirm-{t.id}", on_click=act,
-                              args=(f"Confirmed priority {t.id}.", review.confirm, engine(),
-                                    t.id), kwargs={"who": "facilitator",
-                                                   "expected": {t.id: t.version}})
+                    st.button("Confirm after all", key=f"confirm-{t.id}", on_click=act_at,
+                              args=(card_place(t), f"Confirmed {shown_as(t)} again.",
+                                    review.confirm, engine(), t.id),
+                              kwargs={"who": "facilitator", "expected": {t.id: t.version}})

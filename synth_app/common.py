@@ -78,19 +78,35 @@ def act(message: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None
     """Run a review or vote action from a widget callback; the outcome shows on the next run.
 
     Callbacks run before the page is drawn again, so the page always shows the state after
-    the action.
+    the action. The outcome shows at the top of the page (see :func:`act_at` to show it by
+    the button).
     """
+    act_at(None, message, fn, *args, **kwargs)
+
+
+def act_at(where: object, message: str, fn: Callable[..., Any], *args: Any,
+           **kwargs: Any) -> None:
+    """:func:`act`, with the outcome shown where ``show_flash(where)`` is drawn: next to the
+    button that was clicked, not at the top of a long page the user has scrolled down."""
     try:
         fn(*args, **kwargs)
     except SynthError as exc:
-        st.session_state[FLASH] = ("error", str(exc))
+        st.session_state[FLASH] = ("error", str(exc), where)
     else:
-        st.session_state[FLASH] = ("success", message)
+        st.session_state[FLASH] = ("success", message, where)
 
 
-def show_flash() -> None:
-    """The outcome of the last action, once."""
-    kind, message = st.session_state.pop(FLASH, (None, None))
+def flash_place() -> object:
+    """Where the waiting outcome is to be shown (None: at the top, or no outcome waits)."""
+    flash = st.session_state.get(FLASH)
+    return flash[2] if flash and len(flash) > 2 else None
+
+
+def show_flash(where: object = None) -> None:
+    """The outcome of the last action, once, if it belongs at ``where`` (None: the top)."""
+    if FLASH not in st.session_state or flash_place() != where:
+        return
+    kind, message = st.session_state.pop(FLASH)[:2]
     # Messages may quote labels or names (user text), and these elements render Markdown.
     if kind == "error":
         st.error(md_escape(message))
