@@ -309,14 +309,45 @@ def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, byte
     each file's type by its content, so a bad upload is refused at once, not minutes later.
     A refused submission leaves nothing behind: no job, no folder, none of its files.
     """
-    from synth.ingest import identify
+    job, _ = _save(database_url, convening_id, files, model=model, who=who, start=start,
+                   each=False)
+    assert job is not None  # with each=False a refused file raises
+    return job
 
+
+def submit_each(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes]], *,
+                model: str | None = None, who: str | None = None,
+                start: bool = True) -> tuple[Job | None, list[str]]:
+    """:func:`submit`, but a refused file does not hold back the others of its batch.
+
+    The files that pass are processed as one job (None when none passes); each refused file
+    gets its own message, naming it by its file name only (never the folder it was saved in),
+    and nothing of it is kept.
+    """
+    return _save(database_url, convening_id, files, model=model, who=who, start=start,
+                 each=True)
+
+
+def _save(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes]], *,
+          model: str | None, who: str | None, start: bool,
+          each: bool) -> tuple[Job | None, list[str]]:
     if not files:
         raise InputError("choose at least one recording or transcript to process.")
     if start:
         max_jobs()  # a bad setting is named before anything is saved
+    refused: list[str] = []
+    sized = []
     for name, data in files:
-        check_upload_size(name, len(data))
+        try:
+            check_upload_size(name, len(data))
+        except InputError as exc:
+            if not each:
+                raise
+            refused.append(str(exc))
+        else:
+            sized.append((name, data))
+    if not sized:
+        return None, refused
     root = files_dir(database_url)
     job = Job(id=uuid.uuid4().hex[:12], convening_id=convening_id, inputs=(), model=model,
               who=who, created=_now(), order=time.time_ns(), held=not start)
@@ -324,16 +355,21 @@ def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, byte
     folder = job_folder / "inputs"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for name, data in files:
+        paths: list[str] = []
+        for name, data in sized:
             path = folder / _upload_name(name, {Path(p).name for p in paths})
             try:
-                path.write_bytes(data)
-            except OSError as exc:
-                raise InputError(f"{path.name}: cannot be saved ({exc.strerror or exc}); "
-                                 "rename the file and upload it again.") from None
-            identify(path)  # raises InputError naming the file and the problem
-            paths.append(str(path))
+                _check_saved(path, data)
+            except InputError as exc:
+                if not each:
+                    raise
+                path.unlink(missing_ok=True)
+                refused.append(str(exc))
+            else:
+                paths.append(str(path))
+        if not paths:
+            shutil.rmtree(job_folder, ignore_errors=True)
+            return None, refused
         job = _write(root, replace(job, inputs=tuple(paths)))
     except BaseException:
         # The files saved so far are participants' recordings: keep none of a refused job.
@@ -341,7 +377,24 @@ def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, byte
         raise
     if start:
         job = _enqueue(database_url, root, job.id)
-    return job
+    return job, refused
+
+
+def _check_saved(path: Path, data: bytes) -> None:
+    """Save one upload and check its type by its content; the message names the file only."""
+    from synth.ingest import identify
+
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"{path.name}: cannot be saved ({exc.strerror or exc}); "
+                         "rename the file and upload it again.") from None
+    try:
+        identify(path)
+    except InputError as exc:
+        # ingest names the file by its path, which here is synth's own folder: the user
+        # knows the file by its name.
+        raise InputError(str(exc).replace(str(path), path.name)) from None
 
 
 def _upload_name(name: str, taken: set[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from synth import jobs
+from synth.errors import InputError
 from synth.records import Participant
 from synth.report import md_escape
 from synth.store import setup as store_setup
@@ -26,6 +28,7 @@ MODELS = {"base": "Whisper base (accurate)", "tiny.en": "Whisper tiny.en (fast)"
 # Where each stage of a job ends on its 0-1 progress: synth.jobs.process gives the pipeline
 # 0-0.9 and saving the rest; synth.pipeline.synthesize gives transcription its first 60 %
 # (statements, embeddings and themes the next 40 %).
+REFUSED = "_refused_uploads"  # one message per refused file of the last batch
 STAGES = (("Transcription", 0.9 * 0.6), ("Theme finding", 0.9), ("Saving", 1.0))
 
 
@@ -88,16 +91,37 @@ def uploads(convening_id: int) -> None:
                          if os.environ.get("SYNTH_WHISPER_MODEL") in MODELS else 0)
     if st.button("Process", type="primary", disabled=not chosen, key="process"):
         with shown_errors():
-            # By the size Streamlit reports, before the bytes are copied; jobs.submit checks
-            # again (the same limit and message) for every other caller.
-            for f in chosen:
-                jobs.check_upload_size(f.name, f.size)
-            with st.spinner("Saving the upload..."):
-                jobs.submit(database_url(), convening_id,
-                            [(f.name, f.getvalue()) for f in chosen], model=model,
-                            who="facilitator")
-            st.rerun()
+            _process(convening_id, chosen, model)
+    for message in st.session_state.pop(REFUSED, []):
+        st.error(md_escape(message))
     job_status(convening_id)
+
+
+def _process(convening_id: int, chosen: list, model: str) -> None:
+    """Process the files that can be; each refused one gets its own message (kept over the
+    rerun that shows the new job), and the good ones of the batch still go through."""
+    refused, good = [], []
+    for f in chosen:
+        try:
+            # By the size Streamlit reports, before the bytes are copied; jobs checks again
+            # (the same limit and message) for every other caller.
+            jobs.check_upload_size(f.name, f.size)
+        except InputError as exc:
+            refused.append(str(exc))
+        else:
+            good.append(f)
+    job = None
+    if good:
+        with st.spinner("Saving the upload..."):
+            job, more = jobs.submit_each(database_url(), convening_id,
+                                         [(f.name, f.getvalue()) for f in good], model=model,
+                                         who="facilitator")
+        refused += more
+    log.info("upload: %d file(s) to process, %d refused",
+             len(job.inputs) if job else 0, len(refused))
+    st.session_state[REFUSED] = refused
+    if job is not None:
+        st.rerun()
 
 
 @st.fragment(run_every=2)
@@ -173,4 +197,13 @@ def _show_jobs(current: list[jobs.Job]) -> None:
                        f"{r.get('themes_new', 0)} new candidates, "
                        f"{r.get('themes_matched', 0)} kept.")
         else:
-            st.error(f"{names}: {md_escape(job.error or 'failed')}")
+            st.error(f"{names}: {md_escape(_without_paths(job.error or 'failed', job))}")
+
+
+def _without_paths(text: str, job: jobs.Job) -> str:
+    """A job's error with its files named as the user named them, not by where synth keeps
+    them: a message shows no folder of the server."""
+    for p in sorted(job.inputs, key=len, reverse=True):
+        text = text.replace(p, Path(p).name)
+    root = str(jobs.files_dir(database_url()))
+    return re.sub(re.escape(root) + r"[^\s:'\"]*", lambda m: Path(m.group()).name, text)
