@@ -219,6 +219,120 @@ def test_confirm_rename_merge_and_undo(db) -> None:
     assert not at.exception
 
 
+def _unescaped(element) -> str:
+    """An alert's text as the user reads it (its Markdown escapes removed)."""
+    return element.value.replace("\\", "")
+
+
+def _card_with(at: AppTest, key: str) -> list:
+    """Every element of the one review card holding the widget ``key``: the innermost bordered
+    block around it."""
+    from streamlit.testing.v1.element_tree import Block
+
+    found = [list(b) for b in at.main if isinstance(b, Block) and b.type == "flex_container"
+             and b.proto.flex_container.border and any(getattr(n, "key", None) == key
+                                                       for n in b)]
+    return min(found, key=len)
+
+
+def test_feedback_shows_in_the_card_that_was_clicked_and_names_what_the_user_sees(db) -> None:
+    """Issue 27: feedback showed only at the top of a long page, naming internal ids
+    ("Confirmed priority 7." for card #6)."""
+    engine, conv = db["engine"], db["convening"]
+    ids = {label: t.id for label, t in themes(engine, conv).items()}
+    at = signed_in()
+    last = ids["air permits"]  # card #3, the bottom of the page
+    button(at, f"confirm-{last}").click()
+    at.run()
+    card = _card_with(at, f"confirm-{last}")
+    assert [_unescaped(n) for n in card if n.type == "success"] == [
+        "Confirmed #3 \u201cair permits\u201d."]
+    assert len(at.success) == 1  # there only, not at the top too
+
+    middle = ids["childcare near plants"]  # card #2
+    next(t for t in at.text_input if t.key == f"label-{middle}").input("Childcare by the plants")
+    button(at, f"rename-{middle}").click()
+    at.run()
+    card = _card_with(at, f"rename-{middle}")
+    assert [_unescaped(n) for n in card if n.type == "success"] == [
+        "Renamed #2 to \u201cChildcare by the plants\u201d."]
+    assert len(at.success) == 1
+
+    # A discarded card leaves the list: its feedback shows where it was, before the card that
+    # took its place, and in no other card.
+    first = ids["welder apprenticeships"]
+    button(at, f"discard-{first}").click()
+    at.run()
+    (said,) = at.success
+    assert _unescaped(said).startswith("Discarded #1 \u201cwelder apprenticeships\u201d")
+    assert not any(n.type == "success" for tid in (middle, last)
+                   for n in _card_with(at, f"discard-{tid}"))
+    keys = [getattr(n, "key", None) for n in at.main]
+    where = next(i for i, n in enumerate(at.main) if n is said)
+    assert keys.index("create") < where < keys.index(f"confirm-{middle}")
+    assert not at.exception
+
+
+def _chart(at: AppTest, field: str):
+    """The one chart encoding ``field`` on x: its spec and its data."""
+    import json
+
+    import pyarrow as pa
+
+    for c in at.get("vega_lite_chart"):
+        spec = json.loads(c.proto.spec)
+        if spec["encoding"]["x"].get("field") == field:
+            data = pa.ipc.open_stream(c.proto.datasets[0].data.data).read_all().to_pandas()
+            return spec, data
+    return None
+
+
+def test_count_charts_have_whole_number_axes_whole_labels_and_say_when_empty(db) -> None:
+    from synth import review
+
+    engine, conv = db["engine"], db["convening"]
+    long = ("Shared apprenticeship pipeline for welders, machinists and maintenance "
+            "technicians across the valley")
+    for label, t in themes(engine, conv).items():
+        review.confirm(engine, t.id)
+        if label == "air permits":
+            review.rename(engine, t.id, long)
+    ballots.open_vote(engine, conv)
+    at = signed_in()
+    at.switch_page("synth_app/pages/results.py").run()
+    # No dots yet: said in words, and no chart whose axis runs from 0 to 0 ("0.000000").
+    assert any("No dots yet" in i.value for i in at.info)
+    assert _chart(at, "count") is None
+    codes = dict(ballots.issue_codes(engine, conv))
+    tid = next(t for t, label in ballots.vote_info(engine, conv).priorities if label == long)
+    ballots.cast_ballot(engine, codes["Ana"], {tid: 1})
+    at.run()
+    spec, data = _chart(at, "count")
+    axis = spec["encoding"]["x"]["axis"]
+    assert axis["format"] == "d" and axis["tickMinStep"] == 1  # 0 and 1, never 0.5
+    y = spec["encoding"]["y"]["axis"]
+    assert y["labelLimit"] == 0 and "split" in y["labelExpr"]  # wrapped, never cut
+    row = data[data["name"].str.contains("Shared apprenticeship")].iloc[0]
+    assert row["name"].endswith(long) and "\n" in row["label"]
+    assert row["label"].replace("\n", " ") == row["name"]
+    assert max(len(line) for line in row["label"].split("\n")) <= 32
+
+    review_page = signed_in()  # the breadth chart on the review page is drawn the same way
+    spec, _ = _chart(review_page, "count")
+    assert spec["encoding"]["x"]["axis"]["format"] == "d"
+
+
+def test_the_maps_legend_leaves_out_discarded_priorities(db) -> None:
+    from synth import review
+
+    engine, conv = db["engine"], db["convening"]
+    review.discard(engine, themes(engine, conv)["air permits"].id)
+    at = signed_in()
+    _, data = _chart(at, "x")
+    assert set(data["priority"]) == {"#1 welder apprenticeships", "#2 childcare near plants",
+                                     "(in no priority)"}
+
+
 def test_a_stale_page_is_refused_with_a_plain_message(db) -> None:
     from synth import review
 
@@ -436,6 +550,68 @@ def test_a_typed_code_survives_a_reload_and_opens_only_the_ballot(db) -> None:
     reloaded.run()
     assert "code" not in reloaded.query_params
     assert not reloaded.number_input and not reloaded.exception
+
+
+def _failures(engine, key: str) -> int:
+    """Wrong codes counted against a code key (from any source)."""
+    from synth.store.schema import CodeAttempt
+
+    with transaction(engine) as s:
+        row = s.get(CodeAttempt, (key, "*"))
+        return row.failures if row else 0
+
+
+def test_a_wrong_link_then_the_right_typed_code_opens_the_ballot(db) -> None:
+    """Issue 27: the address's wrong code won over the typed one, and every rerun of the page
+    counted it again until the voter was told to wait."""
+    codes = _open_vote(db)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["code"] = "ABCD-EFGH-JKMN"  # a personal link with a wrong code
+    for _ in range(5):  # reruns of the same page: clicks, the page looking again
+        at.run()
+    assert "not right" in at.error[0].value and not at.number_input
+    assert _failures(db["engine"], "ABCD") == 1  # counted once, not per rerun
+    _type_code(at, codes["Ben"])
+    assert not at.error and len(at.number_input) == 3
+    assert at.query_params.get("code") == codes["Ben"]  # the typed code replaced the link's
+    assert _failures(db["engine"], "ABCD") == 1
+
+
+def test_the_ballot_waits_for_the_vote_and_shows_a_quote_of_each_priority(db) -> None:
+    from synth import review
+
+    engine, conv = db["engine"], db["convening"]
+    for t in themes(engine, conv).values():
+        review.confirm(engine, t.id)
+    codes = dict(ballots.issue_codes(engine, conv))  # handed out before the vote opens
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["code"] = codes["Ana"]
+    at.run()
+    assert any("appears here by itself" in i.value for i in at.info)
+    assert not at.number_input
+    ballots.open_vote(engine, conv)
+    at.run()  # what the page's own look every few seconds does (tests/test_app_browser.py)
+    assert len(at.number_input) == 3
+    quotes = ballots.ballot_quotes(engine, conv)
+    for tid, label in ballots.vote_info(engine, conv).priorities:
+        said = [t.value for t in _ballot_card(at, label) if t.type == "text"]
+        # One verbatim quote of this priority's own statements, with its speaker.
+        assert f"\u201c{quotes[tid].text}\u201d" in said, said
+        assert f"\u2014 {quotes[tid].speaker}" in said
+        assert label in quotes[tid].text or quotes[tid].text == TRICKY
+    expanders = [n for n in at.main if n.type == "expander"]
+    assert [e.label for e in expanders].count("What was said") == 3
+
+
+def _ballot_card(at: AppTest, label: str) -> list:
+    """Every element of the one ballot card showing ``label``."""
+    from streamlit.testing.v1.element_tree import Block
+
+    found = [list(b) for b in at.main if isinstance(b, Block) and b.type == "flex_container"
+             and b.proto.flex_container.border
+             and any(n.type == "text" and n.value == label for n in b)]
+    assert len(found) == 1, label
+    return found[0]
 
 
 def test_importance_and_feasibility_scores_when_the_vote_asks(db) -> None:
@@ -682,10 +858,10 @@ def test_one_persons_typos_never_make_other_voters_wait(db) -> None:
     for every local or same-host proxied connection: four typos by one person made every
     other voter wait. It is keyed by browser session, and a right code always goes through."""
     codes = _open_vote(db)
-    typo = AppTest.from_file(APP, default_timeout=30)
-    typo.query_params["code"] = "ABCD-EFGH-JKMN"
-    for _ in range(6):  # three free tries, then 1, 2 and 4 s waits for this session
-        typo.run()
+    typo = AppTest.from_file(APP, default_timeout=30).run()
+    typo.switch_page("synth_app/pages/vote.py").run()
+    for n in range(6):  # three free tries, then 1, 2 and 4 s waits for this session
+        _type_code(typo, f"ABCD-EFGH-JKM{n + 2}")
     assert "too many wrong codes" in typo.error[0].value
     for name in ("Ben", "Cy", "Pat"):
         voter = AppTest.from_file(APP, default_timeout=30)
@@ -696,6 +872,100 @@ def test_one_persons_typos_never_make_other_voters_wait(db) -> None:
     typo.run()
     assert not typo.error and len(typo.number_input) == 3
 
+
+def test_links_warn_when_phones_cannot_open_them_and_staff_set_the_address_once(
+        db, monkeypatch) -> None:
+    """Issue 27: voter links pointed at 127.0.0.1 with no word that phones cannot reach it."""
+    from synth_app import links
+
+    monkeypatch.delenv(links.ENV, raising=False)
+    monkeypatch.setattr(links, "lan_address", lambda: "192.168.1.20")
+    monkeypatch.setattr(links, "listens_on_network", lambda: False)  # the project's config
+    at = signed_in()
+    at.switch_page("synth_app/pages/results.py").run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "only this" in warning and "phones cannot reach it" in warning
+    assert "--server.address 0.0.0.0" in warning and "192.168.1.20" in warning
+
+    next(t for t in at.text_input if t.key == "public-url").input("vote.example.org:8501")
+    next(b for b in at.get("form_submit_button") if b.label == "Save address").click()
+    at.run()
+    assert not at.warning and not at.exception
+    assert any("http://vote.example.org:8501/" in c.value for c in at.caption)
+    # Kept beside the database: a new session (another day, another staff member) uses it.
+    assert links.saved(jobs.files_dir(db["url"])) == "http://vote.example.org:8501/"
+    again = signed_in()
+    again.switch_page("synth_app/pages/results.py").run()
+    assert not again.warning
+
+    next(t for t in again.text_input if t.key == "public-url").input("not an address")
+    next(b for b in again.get("form_submit_button") if b.label == "Save address").click()
+    again.run()
+    assert again.error and links.saved(jobs.files_dir(db["url"])) == (
+        "http://vote.example.org:8501/")
+
+
+def test_a_detected_network_address_starts_the_links_when_the_app_serves_the_room(
+        db, monkeypatch) -> None:
+    from synth_app import links
+
+    folder = jobs.files_dir(db["url"])
+    monkeypatch.delenv(links.ENV, raising=False)
+    monkeypatch.setattr(links, "lan_address", lambda: "10.0.0.7")
+    monkeypatch.setattr(links, "listens_on_network", lambda: True)
+    assert links.base_url(folder) == ("http://10.0.0.7:8501/", "network")
+    monkeypatch.setenv(links.ENV, "https://vote.example.org/")
+    assert links.base_url(folder) == ("https://vote.example.org/", "environment")
+    links.save(folder, "http://192.168.4.2:8501")
+    assert links.base_url(folder) == ("http://192.168.4.2:8501/", "saved")
+    links.save(folder, "")  # back to the automatic choice
+    assert links.base_url(folder)[1] == "environment"
+    monkeypatch.setattr(links, "listens_on_network", lambda: False)
+    monkeypatch.delenv(links.ENV)
+    assert links.base_url(folder) == ("http://127.0.0.1:8501/", "loopback")
+
+
+def test_the_machines_network_address_is_found_without_sending_anything() -> None:
+    import ipaddress
+
+    from synth_app import links
+
+    found = links.lan_address()  # None on a machine with no network at all
+    assert found is None or not ipaddress.ip_address(found).is_loopback
+    assert links.is_loopback("http://127.0.0.1:8501/") and links.is_loopback("http://[::1]/")
+    assert links.is_loopback("http://localhost:8501/") and links.is_loopback("http://0.0.0.0/")
+    assert not links.is_loopback("http://192.168.1.20:8501/")
+    assert not links.is_loopback("https://vote.example.org/")
+
+
+def test_printable_voter_cards_with_qr_codes(db, monkeypatch) -> None:
+    from synth.voter_codes import ballot_link, cards_html, format_code, qr_svg
+    from synth_app import links, results
+
+    made: list[str] = []  # what the app hands to its download button (the bytes are checked
+    # in a real browser by tests/test_app_browser.py)
+    monkeypatch.setattr(results, "cards_html", lambda *a, **k: made.append(
+        cards_html(*a, **k)) or made[-1])
+    monkeypatch.setenv(links.ENV, "http://192.168.1.20:8501/")
+    engine, conv = db["engine"], db["convening"]
+    with transaction(engine) as s:  # a name typed in by a person is text on the card
+        partnership = queries.get_convening(s, conv).partnership_id
+        next(p for p in queries.roster_of(s, partnership).values()
+             if p.name == "Cy").name = "<b>Cy</b> & co"
+    at = signed_in()
+    at.switch_page("synth_app/pages/results.py").run()
+    button(at, "issue-codes").click()
+    at.run()
+    assert len(at.dataframe[0].value) == 4
+    assert next(b for b in at.get("download_button") if b.key == "cards-download"
+                ).proto.label == "Download printable cards with QR codes (HTML)"
+    html = made[-1]
+    for _, code in at.session_state["_issued_codes"]:
+        link = ballot_link("http://192.168.1.20:8501/", code)
+        assert format_code(code) in html and link.replace("&", "&amp;") in html
+        assert qr_svg(link) in html  # the QR code is of this voter's own link
+    assert html.count("<svg") == 4 and "Launch" in html
+    assert "&lt;b&gt;Cy&lt;/b&gt; &amp; co" in html and "<b>Cy</b>" not in html
 
 def test_results_page_runs_the_vote_and_offers_every_export(db) -> None:
     from synth import review
@@ -733,6 +1003,37 @@ def test_a_job_refuses_a_file_whose_content_is_not_its_type(db) -> None:
     with pytest.raises(InputError, match="holds text"):
         jobs.submit(db["url"], db["convening"], [("meeting.wav", b"Ana: hello there\n")],
                     start=False)
+
+
+def test_each_bad_upload_gets_its_own_message_and_good_files_still_go_through(
+        db, monkeypatch) -> None:
+    """Issue 27: one bad file refused the whole batch, and messages showed synth's folders."""
+    monkeypatch.setattr(jobs, "max_jobs", lambda: 0)  # queued, never started by this test
+    monkeypatch.setenv(jobs.UPLOAD_LIMIT_SETTING, "1")
+    root = jobs.files_dir(db["url"])
+    at = signed_in()
+    next(u for u in at.file_uploader if u.key == f"upload-{db['convening']}").set_value([
+        ("meeting.wav", b"Ana: hello there\n", "audio/wav"),
+        ("notes.txt", b"Ana: we need welders.\n", "text/plain"),
+        ("huge.txt", b"Ana: words.\n" * 100_000, "text/plain"),
+        ("scan.json", b"\x89PNG\r\n\x1a\n" + bytes(200), "application/json")])
+    at.run()
+    button(at, "process").click()
+    at.run()
+    errors = [_unescaped(e) for e in at.error]
+    assert sorted(e.split(":")[0] for e in errors) == ["huge.txt", "meeting.wav", "scan.json"]
+    assert not any(str(root) in e or "/inputs" in e for e in errors), errors
+    (job,) = jobs.jobs_of(root, db["convening"])
+    assert [Path(p).name for p in job.inputs] == ["notes.txt"]  # the good one went through
+    assert sorted(p.name for p in Path(job.inputs[0]).parent.iterdir()) == ["notes.txt"]
+
+    # A job that failed says so with its files' names, never where synth keeps them.
+    jobs._write(root, replace(job, status="failed",
+                              error=f"{job.inputs[0]}: cannot be decoded (in {root})"))
+    at.run()
+    (shown,) = [_unescaped(e) for e in at.error]
+    assert "cannot be decoded" in shown and str(root) not in shown and "/" not in shown
+    assert not at.exception
 
 
 def test_a_job_whose_process_died_is_reported_failed(db) -> None:
