@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+AXIS_HEIGHT = 60  # pixels under the bars: the count axis and its title
 LINE = 32  # characters of a label on one line of the axis; longer labels wrap
 # Vega draws a label given as a list of strings as one line each: the wrapped label is kept
 # whole in the data (tooltips show it as it is) and split into lines only on the axis.
@@ -34,13 +35,13 @@ def count_bars(labels: Sequence[str], counts: Sequence[int], *, title: str,
         x=alt.X("count:Q", title=title, axis=alt.Axis(format="d", tickMinStep=1),
                 scale=alt.Scale(domainMin=0)),
         y=alt.Y("label:N", sort=None, title=None,
-                axis=alt.Axis(labelExpr=_SPLIT, labelLimit=0)),
+                axis=alt.Axis(labelExpr=_SPLIT, labelLimit=0, labelOverlap=False)),
         tooltip=[alt.Tooltip("name:N", title="priority"), alt.Tooltip("count:Q", title=title)]
         + [alt.Tooltip(f"{k}:Q" if _numbers(v) else f"{k}:N") for k, v in (tooltip or {}).items()])
-    # Room for every line of every label: a bar grows with its label's lines.
-    lines = sum(x.count("\n") + 1 for x in frame["label"])
-    st.altair_chart(chart.properties(height=max(120, 18 * lines + 14 * len(frame))),
-                    width="stretch")
+    # Room for every line of every label (a bar grows with its label's lines), and for the
+    # axis below: a label squeezed by its neighbours is otherwise left out.
+    rows = sum(max(24, 14 * (x.count("\n") + 1) + 10) for x in frame["label"])
+    st.altair_chart(chart.properties(height=AXIS_HEIGHT + rows), width="stretch")
 
 
 def _numbers(values: Sequence[object]) -> bool:

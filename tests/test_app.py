@@ -312,6 +312,7 @@ def test_count_charts_have_whole_number_axes_whole_labels_and_say_when_empty(db)
     assert axis["format"] == "d" and axis["tickMinStep"] == 1  # 0 and 1, never 0.5
     y = spec["encoding"]["y"]["axis"]
     assert y["labelLimit"] == 0 and "split" in y["labelExpr"]  # wrapped, never cut
+    assert y["labelOverlap"] is False  # no label left out when bars are close
     row = data[data["name"].str.contains("Shared apprenticeship")].iloc[0]
     assert row["name"].endswith(long) and "\n" in row["label"]
     assert row["label"].replace("\n", " ") == row["name"]
