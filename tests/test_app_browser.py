@@ -160,6 +160,43 @@ def _ballot_of(url: str, link: str) -> tuple[tuple[int, str], ...]:
         engine.dispose()
 
 
+def _feedback_in_the_card(page) -> None:
+    """Confirm the last card of the review: its feedback shows in that card, beside its
+    buttons and on screen, naming the number and label the facilitator sees."""
+    heads = [m.groups() for t in page.get_by_test_id("stText").all_inner_texts()
+             if (m := re.match(r"^(#\d+)\s+(.+)$", t.strip()))]
+    number, label = heads[-1]
+    page.get_by_role("button", name="Confirm", exact=True).last.click()
+    settle(page)
+    alert = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Confirmed ")
+    sync_api.expect(alert).to_have_count(1)
+    assert alert.inner_text().strip() == f"Confirmed {number} \u201c{label}\u201d."
+    block = page.get_by_test_id("stVerticalBlock")
+    card = block.filter(has=alert).filter(has_not=block.filter(has=alert))  # the innermost
+    sync_api.expect(card.get_by_test_id("stText").filter(has_text=label)).not_to_have_count(0)
+    sync_api.expect(card.get_by_role("button", name="Discard", exact=True)).to_have_count(1)
+    box = alert.bounding_box()
+    assert box is not None and 0 <= box["y"] <= page.viewport_size["height"], box
+    page.screenshot(path=str(ARTIFACTS / "05b-feedback-in-card.png"))  # what is on screen
+
+
+def _check_cards(page, links: dict[str, str]) -> None:
+    """The printable voter cards: each voter's name, code, link and a QR code of the link."""
+    from synth.voter_codes import format_code, qr_svg
+
+    with page.expect_download() as got:
+        click(page, "Download printable cards with QR codes (HTML)")
+    html = Path(got.value.path()).read_text(encoding="utf-8")
+    assert html.count("<svg") == len(links)
+    for name, link in links.items():
+        code = link.rsplit("code=", 1)[1]
+        assert name in html and format_code(code) in html and qr_svg(link) in html, name
+    printed = page.context.new_page()
+    printed.set_content(html)
+    shot(printed, "08b-voter-cards")
+    printed.close()
+
+
 def test_facilitator_to_voters_to_export(server, browser) -> None:
     page = browser.new_page()
     try:
@@ -191,13 +228,23 @@ def _flow(page, server, browser) -> None:
     assert "session=" in page.url  # what keeps the facilitator signed in across a reload
     shot(page, "01-review-empty")
 
-    # Upload the sample recording; the background job transcribes it and finds the themes.
+    # Upload the sample recording with a bad file in the same batch: the bad one gets its own
+    # message (naming no folder of the server), the recording still goes through, and the
+    # background job transcribes it and finds the themes.
     page.get_by_role("tab", name="Recordings").click()
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Recordings or transcripts")
-    uploader.locator("input[type=file]").set_input_files(str(SAMPLE / "convening.ogg"))
+    bad = Path(server["log"]).parent / "minutes.wav"
+    bad.write_text("Chair: this is text, not a recording.\n")
+    uploader.locator("input[type=file]").set_input_files([str(SAMPLE / "convening.ogg"),
+                                                          str(bad)])
     uploader.get_by_text("convening.ogg").wait_for()
+    uploader.get_by_text("minutes.wav").wait_for()
     settle(page)
     click(page, "Process")
+    refused = page.get_by_test_id("stAlertContentError").filter(has_text="minutes.wav")
+    refused.wait_for()
+    message = refused.inner_text()
+    assert "holds text" in message and "/" not in message, message
     page.get_by_text(re.compile(r"^Upload: done, 1 file\(s\), 1\.0 MB")).wait_for()
     page.get_by_text(re.compile(r"^Transcription: \d+%")).wait_for(timeout=120_000)
     seen = _stages(page)
@@ -244,10 +291,11 @@ def _flow(page, server, browser) -> None:
     page.keyboard.press("Escape")
     before = confirms.count()
     click(page, "Merge")
-    page.get_by_text("Merged 2 priorities.").wait_for()
+    page.get_by_text("Merged 2 priorities:").wait_for()
     sync_api.expect(confirms).to_have_count(before - 1)
+    _feedback_in_the_card(page)
     enabled = page.get_by_role("button", name="Confirm", exact=True, disabled=False)
-    for left in range(before - 1, 0, -1):
+    for left in range(before - 2, 0, -1):
         enabled.first.click()
         sync_api.expect(enabled).to_have_count(left - 1)
     settle(page)
@@ -258,24 +306,43 @@ def _flow(page, server, browser) -> None:
     settle(page)
     shot(page, "07-map-and-search")
 
-    # Open the vote, asking for importance and feasibility too, and hand out codes.
+    # Hand out codes before the vote opens: the list, and cards to print with QR codes. The
+    # links here are loopback (SYNTH_PUBLIC_URL is 127.0.0.1), which the page warns about.
     page.get_by_role("link", name="Vote and results").click()
     settle(page)
-    page.get_by_text("Also ask each voter to score importance and feasibility").click()
-    settle(page)
-    click(page, "Open voting")
-    page.get_by_text("Voting is open").first.wait_for()
+    page.get_by_text("which only this computer can open").wait_for()
     click(page, "Issue codes")
     with page.expect_download() as got:
         click(page, "Download codes (CSV)")
     links = {row["name"]: row["link"] for row in
              csv.DictReader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8-sig")))}
-    shot(page, "08-vote-open")
+    _check_cards(page, links)
 
-    # Two business leaders vote on a phone-sized screen with their personal links.
+    # A voter opens a personal link with a wrong code, then types the right one on the same
+    # page: the ballot's page opens (the typed code wins), waiting for the vote.
     phone = browser.new_page()
     phone.set_viewport_size({"width": 390, "height": 844})
+    phone.goto(f"{server['base']}/?code=ABCD-EFGH-JKMN")
+    phone.get_by_text("that code is not right").wait_for()
     scores = {"Tom Reyes": ("5", "2"), "Linda Park": ("3", "4")}
+    first = next(iter(scores))
+    phone.get_by_label("Your voter code").fill(links[first].rsplit("code=", 1)[1])
+    click(phone, "Open my ballot")
+    phone.get_by_text("appears here by itself").wait_for()
+    assert links[first].rsplit("code=", 1)[1] in phone.url
+    assert not phone.get_by_test_id("stAlertContentError").count()
+    shot(phone, "09a-phone-waiting-for-the-vote")
+
+    # Open the vote, asking for importance and feasibility too: the waiting phone shows the
+    # ballot by itself, with no reload.
+    page.get_by_text("Also ask each voter to score importance and feasibility").click()
+    settle(page)
+    click(page, "Open voting")
+    page.get_by_text("Voting is open").first.wait_for()
+    shot(page, "08-vote-open")
+    phone.get_by_text(re.compile(r"^Dots left: \d+ of \d+")).wait_for(timeout=20_000)
+
+    # Two business leaders vote on a phone-sized screen with their personal links.
     for n, name in enumerate(scores):
         tid, label = _ballot_of(server["url"], links[name])[n]
         phone.goto(links[name])  # the personal link printed on the voter's card
@@ -305,8 +372,15 @@ def _flow(page, server, browser) -> None:
             group.get_by_text(score, exact=True).click()
             settle(phone)
             sync_api.expect(group.get_by_role("radio", name=score)).to_be_checked()
-        # Five choices in a row still fit a phone: nothing runs off the side of the screen.
+        # The priority's best quote, verbatim with its speaker, when the voter asks for it.
+        card.get_by_text("What was said").click()
+        card.get_by_text(re.compile("^\u201c")).wait_for()
+        card.get_by_text(re.compile("^\u2014 ")).wait_for()
+        # Five choices in a row and a quote still fit a phone: nothing runs off the side.
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        if n == 0:
+            card.get_by_text("What was said").scroll_into_view_if_needed()
+            phone.screenshot(path=str(ARTIFACTS / "09-ballot-phone.png"))  # the screen
         click(phone, "Cast my ballot")
         phone.get_by_text("Your ballot is saved").wait_for()
         # The scores went to the priority the dots went to (the one card they were typed in).
@@ -315,7 +389,7 @@ def _flow(page, server, browser) -> None:
         assert (dict(saved.dots), dict(saved.importance), dict(saved.feasibility)) == (
             {tid: 2}, {tid: importance}, {tid: feasibility}), (label, saved)
         if n == 0:
-            shot(phone, "09-ballot-phone")
+            shot(phone, "09b-ballot-phone-cast")
     phone.close()
 
     # Reload to see the ballots (still signed in), close the vote, download the CSV, check it.
