@@ -326,16 +326,20 @@ def _statement_step(cache_dir: Path) -> Callable[[Sequence[Turn]], list[Statemen
     Results are cached on disk by a hash of the turns, because parsing is the slow part of a
     rerun and the statement step is not what this evaluation tunes.
     """
+    import synth.statements
     from synth.models import load_nlp
     from synth.records import to_dict
     from synth.statements import extract_statements
 
     nlp = None
+    # The statement code is part of the key: a change to it (which statements are procedural,
+    # which phrases are tagged) must not be hidden by statements cached before it.
+    code = Path(synth.statements.__file__).read_bytes()
 
     def run(turns: Sequence[Turn]) -> list[Statement]:
         nonlocal nlp
         key = hashlib.sha1(
-            json.dumps([to_dict(t) for t in turns], sort_keys=True).encode()
+            json.dumps([to_dict(t) for t in turns], sort_keys=True).encode() + code
         ).hexdigest()
         path = cache_dir / f"{key}.json"
         if path.exists():

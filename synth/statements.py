@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
+from synth.clustering import STOP_WORDS
 from synth.records import Participant, Statement, StatementKind, Turn
 
 MIN_WORDS = 4  # a sentence with fewer words joins a neighbour
@@ -27,6 +28,25 @@ BACKCHANNEL_WORDS = {
     "that's", "interesting", "fair", "enough", "indeed", "really", "correct", "mmm", "hm",
 }
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
+# Words of running the meeting rather than of the industry: greetings and thanks, starting and
+# closing, microphones and recording, the room, food and parking, taking turns, notes and the
+# next meeting. A statement whose content words are (nearly) all of these is procedural: it
+# stays in the transcript but never makes or joins a candidate priority.
+PROCEDURAL_WORDS = frozenset(
+    """
+    morning afternoon evening welcome welcoming hello hi thanks thank thankful appreciate
+    appreciated gentlemen ladies begin beginning kick kickoff wrap wrapping adjourn adjourned
+    mic mike mics microphone microphones headset headsets channel recording recorder hear
+    hearing testing loud louder volume coffee pot muffins pastries donuts lunch snacks
+    breakfast pizza break restroom restrooms bathroom garage validated hosting hosted
+    agenda notes minutes
+    slides screen projector nametags introductions introduce yourselves quick reminder
+    housekeeping circle round jump next meeting friday monday tuesday wednesday thursday
+    """.split()
+)
+_STOP = frozenset(STOP_WORDS)  # the one list of words that carry no theme
+_ADDRESS = frozenset("everybody everyone folks guys all".split())  # neither kind of word
+_STAGE_DIRECTION = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 # Cue words for the two questions a convening asks: opportunities for growth, and what is
 # needed to seize them. Regexes over lower-cased tokens keep this free of a lemmatizer.
@@ -92,6 +112,38 @@ def is_backchannel(text: str) -> bool:
     """True for fillers and acknowledgements that carry no content of their own."""
     words = [w.lower() for w in _WORD.findall(text)]
     return not words or (len(words) <= 4 and all(w in BACKCHANNEL_WORDS for w in words))
+
+
+def is_procedural(text: str, speaker: str | None = None) -> bool:
+    """True for talk about running the meeting: a greeting, thanks, a mic check, logistics, a
+    speaker introducing themselves ("Denise Hartman, CNO at Kettle River Medical Center.").
+
+    Stage directions ("(laughs)") are not words said. Names of people and places (capitalised
+    after the first word) are neither procedural nor content, so "Thanks to Maribel and the
+    Grand for hosting us" is procedural while "thanks to the apprenticeship we kept him" is not.
+    """
+    said = _STAGE_DIRECTION.sub(" ", text)
+    words = _WORD.findall(said)
+    if not words:
+        return False
+    own = {w.lower() for w in _WORD.findall(speaker or "") if len(w) > 2}
+    if len(own) >= 2:  # the speaker's own first and last name at the start: an introduction
+        opening = [w.lower() for w in words[:3]]
+        if sum(any(n.startswith(w) and len(w) > 2 for n in own) for w in opening) >= 2:
+            return len(words) <= 20
+    stop = _STOP
+    procedural = content = 0
+    for i, w in enumerate(words):
+        low = w.lower()
+        if low in PROCEDURAL_WORDS:
+            procedural += 1
+        elif low in stop or low in BACKCHANNEL_WORDS or low in _ADDRESS or len(low) < 3:
+            continue
+        elif i > 0 and w[0].isupper() and not w.rstrip("s").isupper():
+            continue  # a name; an acronym ("CDLs") is content
+        else:
+            content += 1
+    return procedural >= 1 and (content == 0 or (procedural >= 2 and procedural >= 2 * content))
 
 
 def _matcher(nlp: Language) -> Matcher:
@@ -168,7 +220,8 @@ def extract_statements(turns: Sequence[Turn], nlp: Language, *,
                 id=statement_id(turn.recording_id, turn.index, start, text),
                 recording_id=turn.recording_id, turn_index=turn.index, start=start, end=end,
                 text=text, speaker=turn.speaker, line=turn.line, kind=kind,
-                clusterable=not (facilitator or is_backchannel(text)),
+                clusterable=not (facilitator or is_backchannel(text)
+                                 or is_procedural(text, turn.speaker)),
                 position=first_position + len(out), phrases=noun_phrases(span),
             ))
     return out

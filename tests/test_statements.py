@@ -6,7 +6,7 @@ from conftest import SAMPLE_DIR
 
 from synth.records import Participant, Turn, Word
 from synth.roster import load_roster
-from synth.statements import extract_statements, is_backchannel
+from synth.statements import extract_statements, is_backchannel, is_procedural
 from synth.transcripts import parse_plain
 
 
@@ -85,3 +85,38 @@ def test_noun_phrases_are_label_material(nlp) -> None:
     phrases = extract_statements([turn], nlp)[0].phrases
     assert "affordable childcare center" in phrases and "childcare center" in phrases
     assert "plant" in phrases and not any("need" in p or "really" in p for p in phrases)
+
+
+def test_procedural_talk_is_recognised() -> None:
+    # Running the meeting: greetings, thanks, logistics, a mic check, a self-introduction.
+    for text, speaker in [
+        ("Good morning, everybody.", None),
+        ("Um, thanks to Maribel and the Grand for hosting us, and for the, uh, the pastries.",
+         None),
+        ("(laughs) Okay, thank you all.", None),
+        ("There's coffee in the back, and muffins at eight.", None),
+        ("Can everybody hear me on this mic?", None),
+        ("Denise Hartman, CNO at Kettle River Medical Center.", "Denise Hartman"),
+        ("Sam Osei, Alder Valley Family Health.", "Samuel Osei"),
+    ]:
+        assert is_procedural(text, speaker), text
+    # Talk about the industry, even with a greeting word or a name in it, is content.
+    for text, speaker in [
+        ("Thanks to the apprenticeship we kept him, and he runs the line now.", None),
+        ("Can I start with CDLs?", None),
+        ("Everybody says that!", None),
+        ("We need a bus that runs after the second shift ends.", None),
+        ("Denise said the night shift nurses are burning out.", "Sam Osei"),
+        ("Marketing wants the remote to be yellow.", "Marketing"),
+    ]:
+        assert not is_procedural(text, speaker), text
+
+
+def test_procedural_statements_are_not_clustered(nlp) -> None:
+    turns = [Turn("r", 0, 0, 3, "Good morning, everybody, and welcome.", "Dana Whitfield"),
+             Turn("r", 1, 3, 6, "Denise Hartman, CNO at Kettle River Medical Center.",
+                  "Denise Hartman"),
+             Turn("r", 2, 6, 12, "We can't find maintenance techs, we have two machines idle.",
+                  "Rick Alvarado")]
+    flags = [s.clusterable for s in extract_statements(turns, nlp)]
+    assert flags == [False, False, True]
