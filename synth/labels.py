@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -73,7 +73,7 @@ def proper_names(texts: Iterable[str]) -> frozenset[str]:
     lower: set[str] = set()
     for text in texts:
         for m in _WORDS.finditer(text):
-            word = m.group()
+            word = m.group().removesuffix("'s").removesuffix("’s")  # "Linda's" is Linda
             before = text[: m.start()]
             if not before.strip() or _SENTENCE_END.search(before) or word == "I":
                 continue
@@ -82,6 +82,20 @@ def proper_names(texts: Iterable[str]) -> frozenset[str]:
             elif word.islower():
                 lower.add(word)
     return frozenset(capital - lower)
+
+
+def acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """Words only ever written in capitals, lower case -> as written ("cnas" -> "CNAs"): a
+    label writes them so again instead of "Cnc machinist"."""
+    upper: dict[str, str] = {}
+    other: set[str] = set()
+    for text in texts:
+        for word in _WORDS.findall(text):
+            if len(word) > 1 and word.rstrip("s").isupper():
+                upper.setdefault(word.lower(), word)
+            elif word != "I":
+                other.add(word.lower())
+    return {low: word for low, word in sorted(upper.items()) if low not in other}
 
 
 def usable(phrase: Sequence[str], avoid: frozenset[str]) -> bool:
@@ -120,6 +134,7 @@ def label_themes(
     """
     avoid = (avoid | name_words(s.speaker for members in themes for s in members)
              | proper_names(s.text for members in themes for s in members))
+    capitals = acronyms(s.text for members in themes for s in members)
     stats = [
         _phrase_stats(members, 0.5 + 0.5 * np.asarray(c), avoid)
         for members, c in zip(themes, centrality, strict=True)
@@ -153,7 +168,7 @@ def label_themes(
             # "bus route"); two unrelated words joined by "and" ("Plant and lunch") say less.
             longer = [p for sc, p in scored if len(p) > 1 and best[0] in p and sc > 0]
             best = longer[0] if longer else best
-        label = _format(best)
+        label = _format(best, capitals)
         taken.append(set(best))
         out.append((label or "Other talk", tuple(" ".join(p) for p in keyphrases)))
     return out
@@ -175,9 +190,10 @@ def _diverse(
     return picked
 
 
-def _format(phrase: tuple[str, ...]) -> str:
-    """Sentence case: "welder apprenticeship pipeline" -> "Welder apprenticeship pipeline"."""
-    text = " ".join(phrase)
+def _format(phrase: tuple[str, ...], capitals: Mapping[str, str] | None = None) -> str:
+    """Sentence case: "welder apprenticeship pipeline" -> "Welder apprenticeship pipeline";
+    acronyms as the room wrote them ("cnc machinist" -> "CNC machinist")."""
+    text = " ".join((capitals or {}).get(w, w) for w in phrase)
     return text[:1].upper() + text[1:]
 
 

@@ -338,7 +338,9 @@ def _build_themes(
         drafts, named, suggestions, strict=True
     ):
         if suggestion is not None:  # the common name first, the room's own words after it
-            label = suggestion.name + (f" ({label.lower()})" if label != "Other talk" else "")
+            # the room's phrase in lower case after the name, its acronyms kept ("CNC shop")
+            own = label if label.split()[0].rstrip("s").isupper() else label[:1].lower() + label[1:]
+            label = suggestion.name + (f" ({own})" if label != "Other talk" else "")
         ms = [members[i] for i in rows]
         companies = sorted(
             {c for sp in speakers if (c := participants.get(sp, Participant(sp)).company)}
