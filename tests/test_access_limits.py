@@ -93,32 +93,38 @@ def test_a_refused_file_type_leaves_no_half_made_job(db) -> None:
 
 def test_the_upload_page_refuses_a_file_over_the_limit(db, monkeypatch) -> None:
     monkeypatch.setenv("SYNTH_MAX_UPLOAD_MB", "1")
+    # Jobs start without their process: the launch is stubbed here, and a job then looks like
+    # it runs in this test's process.
+    started: list[str] = []
+    monkeypatch.setattr(jobs, "_launch", lambda url, root, job: started.append(job.id) or
+                        jobs._write(root, replace(job, status="running", pid=os.getpid())))
+    too_big = ("plenary.txt", b" " * (2 * MB), "text/plain")
+    message = md_escape(  # shown as plain text, not Markdown
+        "plenary.txt: 2.0 MB is larger than the upload limit of 1 MB (set SYNTH_MAX_UPLOAD_MB "
+        "to change it). Split the recording, or export it at a lower bit rate, and upload the "
+        "parts.")
     at = signed_in()
-    uploader = at.file_uploader(key=f"upload-{db['convening']}")
-    uploader.set_value([("notes.txt", TEXT, "text/plain"),
-                        ("plenary.txt", b" " * (2 * MB), "text/plain")])
+    # Alone, the file over the limit is refused and nothing is saved.
+    at.file_uploader(key=f"upload-{db['convening']}").set_value([too_big])
     at.run()
     button(at, "process").click()
     at.run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == [md_escape(  # shown as plain text, not Markdown
-        "plenary.txt: 2.0 MB is larger than the upload limit of 1 MB (set SYNTH_MAX_UPLOAD_MB "
-        "to change it). Split the recording, or export it at a lower bit rate, and upload the "
-        "parts.")]
-    assert _job_folders(db["url"]) == []
+    assert [e.value for e in at.error] == [message]
+    assert _job_folders(db["url"]) == [] and started == []
 
-    # Within the limit the same page starts a job (not its process: the launch is stubbed
-    # here, and the job then looks like it runs in this test's process).
-    started: list[str] = []
-    monkeypatch.setattr(jobs, "_launch", lambda url, root, job: started.append(job.id) or
-                        jobs._write(root, replace(job, status="running", pid=os.getpid())))
+    # Beside a file within the limit, it gets its own message and the good file still goes
+    # through as a job of its own (issue 27: a bad file no longer holds back its batch).
     at.file_uploader(key=f"upload-{db['convening']}").set_value(
-        ("notes.txt", TEXT, "text/plain"))
+        [("notes.txt", TEXT, "text/plain"), too_big])
     at.run()
     button(at, "process").click()
     at.run()
-    assert not at.exception and not at.error
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [message]
     assert [p.name for p in _job_folders(db["url"])] == started and len(started) == 1
+    inputs = sorted(p.name for p in (_job_folders(db["url"])[0] / "inputs").iterdir())
+    assert inputs == ["notes.txt"]
 
 
 # --- wrong staff passcodes ------------------------------------------------------------------
