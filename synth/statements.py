@@ -29,7 +29,7 @@ BACKCHANNEL_WORDS = {
 }
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 # Words of running the meeting rather than of the industry: greetings and thanks, starting and
-# closing, microphones and recording, the room, food and parking, taking turns, notes and the
+# closing, microphones and recording, the room and food, taking turns, notes and the
 # next meeting. A statement whose content words are (nearly) all of these is procedural: it
 # stays in the transcript but never makes or joins a candidate priority.
 PROCEDURAL_WORDS = frozenset(
@@ -131,13 +131,12 @@ def is_procedural(text: str, speaker: str | None = None) -> bool:
         opening = [w.lower() for w in words[:3]]
         if sum(any(n.startswith(w) and len(w) > 2 for n in own) for w in opening) >= 2:
             return len(words) <= 20
-    stop = _STOP
     procedural = content = 0
     for i, w in enumerate(words):
         low = w.lower()
         if low in PROCEDURAL_WORDS:
             procedural += 1
-        elif low in stop or low in BACKCHANNEL_WORDS or low in _ADDRESS or len(low) < 3:
+        elif low in _STOP or low in BACKCHANNEL_WORDS or low in _ADDRESS or len(low) < 3:
             continue
         elif i > 0 and w[0].isupper() and not w.rstrip("s").isupper():
             continue  # a name; an acronym ("CDLs") is content
