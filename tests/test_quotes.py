@@ -1,0 +1,126 @@
+"""The one quote rule (synth.quotes) on hand-made statements."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synth import quotes
+from synth.quotes import Candidate, choose
+from synth.records import Participant, Statement, Turn, Word
+
+LONG = "We cannot find enough trained welders for the second shift at our plant."
+LONG_2 = "Our machinists are retiring faster than the college can train new ones for us."
+LONG_3 = "Childcare that opens before the early shift would bring parents back to work."
+
+
+def test_a_short_statement_is_never_chosen_while_a_long_one_exists() -> None:
+    short = Candidate("s", "Welders are hard to find.", "Ana", "business")  # 5 words
+    six = Candidate("six", "We really need more welders now.", "Bo", "business")  # 6 words
+    long = Candidate("l", LONG, "Cy", "public")
+    picked = choose([short, six, long], n=3)
+    assert picked[0].id == "l"
+    # the short ones come only after every long one, as a last resort
+    assert [c.id for c in choose([six, long], n=1)] == ["l"]
+    assert quotes.word_count(six.text) == 6
+
+
+def test_a_short_statement_is_quoted_when_nothing_longer_exists() -> None:
+    six = Candidate("six", "We really need more welders now.", "Bo", "business")
+    assert [c.id for c in choose([six], n=3)] == ["six"]
+
+
+def test_a_low_confidence_statement_loses_to_a_clear_one() -> None:
+    probs = (0.95,) * 13
+    unsure = Candidate("unsure", LONG, "Ana", "business",
+                       word_probs=probs[:5] + (0.2,) + probs[6:])
+    clear = Candidate("clear", LONG_2, "Bo", "business",
+                      word_probs=(0.9,) * len(LONG_2.split()))
+    assert [c.id for c in choose([unsure, clear], n=1)] == ["clear"]
+    assert [c.id for c in choose([clear, unsure], n=1)] == ["clear"]
+    # ... and is still quoted, marked, when it is needed: its words unchanged
+    assert quotes.marked(unsure) == LONG.replace("welders", "welders[?]")
+    assert quotes.marked(unsure).replace(quotes.MARK, "") == LONG
+
+
+def test_a_statement_cut_at_a_turn_edge_loses_to_a_whole_sentence() -> None:
+    cut = Candidate("cut", "Half of our maintenance techs are retiring. So", "Ana", "business")
+    whole = Candidate("whole", LONG_3, "Bo", "business")
+    assert not quotes.is_whole(cut.text)
+    assert quotes.is_whole(whole.text)
+    assert quotes.is_whole("no punctuation at all in a typed transcript line")
+    assert [c.id for c in choose([cut, whole], n=1)] == ["whole"]
+
+
+def test_business_leaders_first() -> None:
+    public = Candidate("p", LONG, "Dee", "public", position=0)
+    other = Candidate("o", LONG_3, "Eve", "other", position=1)
+    business = Candidate("b", LONG_2, "Fay", "business", position=2)
+    assert [c.id for c in choose([public, other, business], n=3)][0] == "b"
+
+
+def test_distinct_speakers_before_a_second_quote_of_one_speaker() -> None:
+    a1 = Candidate("a1", LONG, "Ana", "business", position=0)
+    a2 = Candidate("a2", LONG_2, "Ana", "business", position=1)
+    b1 = Candidate("b1", LONG_3, "Bo", "public", position=2)
+    assert [c.id for c in choose([a1, a2, b1], n=3)] == ["a1", "b1", "a2"]
+
+
+def test_procedural_filler_and_facilitator_talk_are_never_quoted() -> None:
+    hello = Candidate("hello", "Good morning and welcome, grab some coffee and muffins "
+                      "before we begin.", "Ana", "business")
+    filler = Candidate("filler", "Yeah, so, you know, um, it is like, right, okay.", "Bo",
+                       "business")
+    host = Candidate("host", LONG, "Host", "facilitator")
+    assert choose([hello, filler, host], n=3) == []
+    assert [c.id for c in choose([hello, filler, host,
+                                  Candidate("ok", LONG_2, "Cy")], n=3)] == ["ok"]
+
+
+def test_vectors_prefer_the_central_statement_and_avoid_saying_it_twice() -> None:
+    cands = [Candidate(str(i), t, f"P{i}", "business", position=i)
+             for i, t in enumerate([LONG, LONG_2, LONG_3])]
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+    assert choose(cands, n=1, vectors=vectors)[0].id == "1"  # nearest the centre
+
+
+def test_text_transcript_shows_its_line_not_a_time() -> None:
+    assert quotes.said_at(37.5, 4) == "line 5"
+    assert quotes.said_at(75.0, None) == "1:15"
+    assert quotes.said_at(3725.0, None) == "1:02:05"
+
+
+def _statement(sid: str, text: str, speaker: str, start: float = 0.0,
+               line: int | None = None, position: int = 0) -> Statement:
+    return Statement(id=sid, recording_id="a" * 16, turn_index=0, start=start,
+                     end=start + 5, text=text, speaker=speaker, line=line, position=position)
+
+
+def test_pick_quotes_keeps_the_words_speaker_and_line() -> None:
+    members = [_statement("x", LONG, "Ana", line=3), _statement("y", "Short one here.", "Bo",
+                                                                  line=4, position=1)]
+    people = {"Ana": Participant("Ana", "Acme", "business")}
+    (quote,) = quotes.pick_quotes(members, n=1, participants=people)
+    assert (quote.statement_id, quote.text, quote.speaker, quote.line) == ("x", LONG, "Ana", 3)
+
+
+def test_pick_quotes_uses_word_probabilities() -> None:
+    members = [_statement("x", LONG, "Ana"), _statement("y", LONG_2, "Bo", position=1)]
+    probs = {"x": (0.1,) * len(LONG.split()), "y": (0.9,) * len(LONG_2.split())}
+    assert quotes.pick_quotes(members, n=1, word_probs=probs)[0].statement_id == "y"
+
+
+def test_statement_word_probs_align_with_the_statement_words() -> None:
+    said = [" Thanks.", " We", " need", " flux-", "core", " welders."]
+    probs = [0.9, 0.8, 0.7, 0.3, 0.6, 0.95]
+    words, t = [], 0.0
+    for text, p in zip(said, probs, strict=True):
+        words.append(Word(t, t + 0.4, text, p))
+        t += 0.5
+    turn = Turn("a" * 16, 0, 0.0, t, "".join(said).strip(), "Ana", words=tuple(words))
+    st = Statement("s", "a" * 16, 0, 0.5, t, "We need flux-core welders.", "Ana")
+    got = quotes.statement_word_probs([st], [turn])
+    # "flux-core" is two of Whisper's words: the surer of nothing, so the lower one
+    assert got == {"s": (0.8, 0.7, 0.3, 0.95)}
+    # a typed transcript's turn has no words: nothing to give
+    typed = Turn("b" * 16, 0, 0.0, 4.0, st.text, "Ana", line=0)
+    assert quotes.statement_word_probs([st], [typed]) == {}
