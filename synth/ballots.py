@@ -28,7 +28,7 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from synth import voting
+from synth import quotes, voting
 from synth.errors import BallotError, NotFoundError
 from synth.export import PriorityReport, ReportQuote, VoteRecord, report_priority
 from synth.records import Participant as Person
@@ -557,7 +557,8 @@ def champion_rosters(engine: Engine, convening_id: int) -> list[Roster]:
 
 
 def _quotes(s: Session, conv: Convening, theme_ids: Sequence[int]) -> dict[int, list[ReportQuote]]:
-    """Up to three verbatim quotes a priority: business leaders first, one per speaker first."""
+    """Up to three verbatim quotes a priority, best first, by the one quote rule
+    (:mod:`synth.quotes`): never withdrawn words, and speakers as resolved now."""
     who = queries.resolve_speakers(s, conv)
     recordings = queries.recordings_of(s, conv.id)
     members = queries.members_of(s, theme_ids)
@@ -567,26 +568,25 @@ def _quotes(s: Session, conv: Convening, theme_ids: Sequence[int]) -> dict[int, 
         if (m.theme_id in by_theme and m.statement_id in statements
                 and not statements[m.statement_id].withdrawn):  # never quote withdrawn words
             by_theme[m.theme_id].append(statements[m.statement_id])
-
-    def role(st: Statement) -> str:
-        return who[st.speaker].role if st.speaker in who else "other"
-
     out: dict[int, list[ReportQuote]] = {}
     for tid, rows in by_theme.items():
-        ranked = sorted(rows, key=lambda st: (role(st) != "business", st.kind == "other",
-                                              st.position))
-        picked, speakers = [], set()
-        for st in ranked:  # distinct voices first: breadth, not one loud speaker
-            if st.speaker not in speakers:
-                picked.append(st)
-                speakers.add(st.speaker)
-        picked += [st for st in ranked if st not in picked]
+        rows.sort(key=lambda st: st.position)
+        picked = quotes.choose([candidate(st, who) for st in rows], QUOTES_PER_PRIORITY)
         out[tid] = [ReportQuote(st.text, who[st.speaker].name if st.speaker in who
                                 else st.speaker, st.start,
                                 recordings[st.recording_id].name
-                                if st.recording_id in recordings else st.recording_id)
-                    for st in picked[:QUOTES_PER_PRIORITY]]
+                                if st.recording_id in recordings else st.recording_id,
+                                st.line)
+                    for st in (statements[c.id] for c in picked)]
     return out
+
+
+def candidate(st: Statement, who: Mapping[str, queries.Who]) -> quotes.Candidate:
+    """A stored statement as the quote rule sees it, its speaker resolved (name and role)."""
+    speaker = who[st.speaker] if st.speaker in who else None
+    return quotes.Candidate(st.id, st.text, speaker.name if speaker else st.speaker,
+                            speaker.role if speaker else "other", st.kind, st.position,
+                            tuple(st.word_probs or ()))
 
 
 def ballot_quotes(engine: Engine, convening_id: int) -> dict[int, ReportQuote]:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from synth.errors import InputError
+from synth.quotes import said_at
 from synth.records import Participant, Role, one_line
-from synth.report import _clock as clock
 from synth.report import md_escape
 from synth.voting import PublicPartners, Roster, TallyRow
 from synth.writers import atomic_write
@@ -47,6 +47,7 @@ class ReportQuote:
     speaker: str | None
     start: float  # seconds from the start of the recording
     recording: str  # the recording's file name, for display
+    line: int | None = None  # 0-based line of a typed transcript, shown instead of a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,7 @@ def person(p: Participant) -> str:
 def quote_line(q: ReportQuote) -> str:
     """A quote with its attribution, as plain text."""
     return (f"\u201c{q.text}\u201d \u2014 {q.speaker or 'unknown speaker'}, "
-            f"{clock(q.start)} ({q.recording})")
+            f"{said_at(q.start, q.line)} ({q.recording})")
 
 
 def label_text(p: ReportPriority) -> str:
@@ -243,7 +244,7 @@ def to_markdown(r: PriorityReport) -> str:
         lines += [f"## {p.rank}. {e(label_text(p))}", "", vote_summary(p), ""]
         for q in p.quotes:
             lines += [f"> \u201c{e(' '.join(q.text.split()))}\u201d  ",
-                      f"> \u2014 {e(q.speaker or 'unknown speaker')}, {clock(q.start)} "
+                      f"> \u2014 {e(q.speaker or 'unknown speaker')}, {said_at(q.start, q.line)} "
                       f"({e(q.recording)})", ""]
         lines.append("**Champions:** " + (e("; ".join(map(person, p.champions)))
                                           or "champion needed"))

@@ -19,7 +19,6 @@ from synth.export import (
     ROLE_NAMES,
     PriorityReport,
     attendance_line,
-    clock,
     counting_note,
     label_text,
     long_date,
@@ -29,6 +28,7 @@ from synth.export import (
     quote_line,
     vote_summary,
 )
+from synth.quotes import said_at
 
 # XML 1.0 cannot hold these control characters; openpyxl and lxml refuse them outright.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -82,9 +82,11 @@ def to_xlsx(r: PriorityReport) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     _sheet(wb, "priorities", PRIORITY_COLUMNS, priority_rows(r))
+    # A typed transcript's times are estimates: its line instead, and no seconds.
     _sheet(wb, "quotes", ("rank", "priority", "quote", "speaker", "time", "start (seconds)",
                           "recording"),
-           [[p.rank, p.label, q.text, q.speaker or "", clock(q.start), q.start, q.recording]
+           [[p.rank, p.label, q.text, q.speaker or "", said_at(q.start, q.line),
+             q.start if q.line is None else None, q.recording]
             for p in r.priorities for q in p.quotes])
     if r.anonymous:
         _sheet(wb, "votes", ("rank", "priority", "dots", "voters", "public partner dots",

@@ -397,6 +397,7 @@ def mark_withdrawn(session: Session, statement: Statement,
     """Blank a statement's words, keep their hash, and pin it out of every theme."""
     statement.withdrawn_hash = digest or statement.withdrawn_hash or text_hash(statement.text)
     statement.text = ""
+    statement.word_probs = None  # nothing of the words stays but their hash
     statement.withdrawn = True
     if membership is None:
         membership = session.get(Membership, (statement.convening_id, statement.id))

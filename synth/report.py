@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from synth.pipeline import Convening, talk_time_by_role
+from synth.quotes import statement_word_probs
 
 SCHEMA_VERSION = 1
 
@@ -35,6 +36,9 @@ def result_dict(c: Convening) -> dict[str, Any]:
     themes = c.themes.themes  # type: ignore[attr-defined]
     assignment = c.themes.assignment  # type: ignore[attr-defined]
     people = {p.name: p for p in c.participants}
+    # Whisper's word probabilities go with each statement, so the store can pick and mark
+    # quotes by them; a typed transcript's statements have none (null).
+    probs = statement_word_probs(c.statements, [turn for t in c.transcripts for turn in t.turns])
     has_roles = any(p.role == "business" for p in c.participants)
 
     def breadth(speakers: tuple[str, ...]) -> int:
@@ -54,7 +58,8 @@ def result_dict(c: Convening) -> dict[str, Any]:
         "statements": [
             {"id": s.id, "text": s.text, "speaker": s.speaker, "start": s.start, "end": s.end,
              "recording": s.recording_id, "line": s.line, "turn": s.turn_index,
-             "kind": s.kind, "clusterable": s.clusterable, "theme": assignment.get(s.id)}
+             "kind": s.kind, "clusterable": s.clusterable, "theme": assignment.get(s.id),
+             "word_probs": list(probs[s.id]) if s.id in probs else None}
             for s in c.statements
         ],
         "themes": [

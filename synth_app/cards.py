@@ -12,8 +12,9 @@ import streamlit as st
 
 from synth import review
 from synth.jobs import media_path
+from synth.quotes import MARK
 from synth.store.queries import ThemeSummary
-from synth_app.common import FLASH, act_at, clock, engine, files, flash_place, plain, show_flash
+from synth_app.common import FLASH, act_at, engine, files, flash_place, plain, show_flash
 from synth_app.privacy import withdraw_quote
 from synth_app.view import ConveningView, Said, quotes
 
@@ -30,9 +31,10 @@ def shown_as(theme: ThemeSummary) -> str:
         f"\u201c{theme.label}\u201d")
 
 
-def card_place(theme: ThemeSummary) -> tuple[str, int, int]:
-    """Where the outcome of an action on a card shows: in that card, or where it was."""
-    return ("card", theme.id, theme.rank if theme.rank is not None else 10**9)
+def card_place(theme: ThemeSummary, part: str = "card") -> tuple[str, int, int]:
+    """Where the outcome of an action on a card shows: in that card (``part`` "card": by its
+    actions; "quotes": under its quotes, where a quote was withdrawn), or where it was."""
+    return (part, theme.id, theme.rank if theme.rank is not None else 10**9)
 
 
 def toolbar(view: ConveningView, convening_id: int) -> None:
@@ -62,7 +64,7 @@ def create_form(view: ConveningView, convening_id: int) -> None:
         said = sorted(view.statements.values(), key=lambda x: (x.recording_id, x.start))
         st.text_input("Label", key="create-label", placeholder="e.g. Shared welding lab")
         st.multiselect("Statements that support it", [x.id for x in said], key="create-pick",
-                       format_func=lambda sid: f"{clock(view.statements[sid].start)} "
+                       format_func=lambda sid: f"{view.statements[sid].where} "
                                                f"{_short(view.statements[sid])}",
                        placeholder="Type words to find statements")
         status = st.radio("Status", ["confirmed", "candidate"], horizontal=True,
@@ -103,11 +105,14 @@ def _audio(said: Said) -> None:
         st.audio(str(path), start_time=int(said.start))
 
 
-def _quote(said: Said, convening_id: int) -> None:
-    plain(f"\u201c{said.text}\u201d")
-    plain(f"\u2014 {said.speaker}, {clock(said.start)}")
+def _quote(said: Said, convening_id: int, place: object) -> None:
+    plain(f"\u201c{said.marked}\u201d")
+    plain(f"\u2014 {said.speaker}, {said.where}")
+    if MARK in said.marked:
+        st.caption(f"{MARK} follows a word the transcription was unsure of: play the moment "
+                   "to check it.")
     _audio(said)
-    withdraw_quote(said, convening_id)
+    withdraw_quote(said, convening_id, place)
 
 
 def card(view: ConveningView, theme: ThemeSummary, convening_id: int,
@@ -130,7 +135,9 @@ def card(view: ConveningView, theme: ThemeSummary, convening_id: int,
         c.metric("Stability", f"{theme.stability:.2f}",
                  help="How consistently its statements cluster together across seeds (0-1)")
         for said in quotes(view, theme):
-            _quote(said, convening_id)
+            _quote(said, convening_id, card_place(theme, "quotes"))
+        if feedback is not None and feedback[0] == "quotes":  # type: ignore[index]
+            show_flash(feedback)  # a quote withdrawn: said where its button was
         _actions(theme, expected)
         if feedback is not None:
             show_flash(feedback)
@@ -205,7 +212,7 @@ def _statements(view: ConveningView, theme: ThemeSummary, convening_id: int) -> 
     with st.expander(f"All {len(theme.statement_ids)} statements; move some elsewhere"):
         for sid in theme.statement_ids:
             s = view.statements[sid]
-            plain(f"{clock(s.start)}  {s.speaker}: {s.text}")
+            plain(f"{s.where}  {s.speaker}: {s.text}")
         options = list(theme.statement_ids)
         picked = st.multiselect("Statements to move", options, key=f"move-pick-{tid}",
                                 format_func=lambda sid: _short(view.statements[sid]))
@@ -237,7 +244,7 @@ def review_cards(view: ConveningView, convening_id: int) -> None:
     toolbar(view, convening_id)
     create_form(view, convening_id)
     place = flash_place()
-    on_card = isinstance(place, tuple) and place[0] == "card"
+    on_card = isinstance(place, tuple) and place[0] in ("card", "quotes")
     ids = {t.id for t in view.active}
     for theme in view.active:
         if on_card and place[1] not in ids and theme.rank is not None and theme.rank >= place[2]:

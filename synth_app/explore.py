@@ -9,7 +9,7 @@ import streamlit as st
 
 from synth.store import queries, transaction
 from synth_app.charts import count_bars
-from synth_app.common import clock, engine
+from synth_app.common import engine
 from synth_app.view import ConveningView
 
 NO_PRIORITY = "(in no priority)"
@@ -44,12 +44,12 @@ def statement_map(view: ConveningView, convening_id: int) -> None:
     frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
                           "priority": [labels.get(x.theme_id, NO_PRIORITY) for x in said],
                           "speaker": [x.speaker for x in said],
-                          "time": [clock(x.start) for x in said],
+                          "said at": [x.where for x in said],
                           "statement": [x.text[:140] for x in said]})
     chart = alt.Chart(frame).mark_circle(size=70).encode(
         x=alt.X("x", axis=None), y=alt.Y("y", axis=None),
         color=alt.Color("priority:N", legend=alt.Legend(labelLimit=0)),
-        tooltip=["priority", "speaker", "time", "statement"])
+        tooltip=["priority", "speaker", "said at", "statement"])
     st.altair_chart(chart, width="stretch")
     st.caption("Each point is a statement; nearby points say similar things. The axes of a "
                "2-D projection of the embeddings have no units.")
@@ -81,7 +81,7 @@ def search(view: ConveningView) -> None:
     st.text(f"{len(hits)} statement(s) match.")
     if hits:
         # A dataframe shows cells as plain text: quotes are never markup.
-        st.dataframe(pd.DataFrame({"time": [clock(s.start) for s in hits],
+        st.dataframe(pd.DataFrame({"said at": [s.where for s in hits],
                                    "speaker": [s.speaker for s in hits],
                                    "priority": [view.label_of(s.theme_id) for s in hits],
                                    "statement": [s.text for s in hits]}),

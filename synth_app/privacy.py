@@ -12,11 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from synth import privacy
-from synth_app.common import act, clock, engine, files, plain
+from synth_app.common import act, act_at, clock, engine, files, plain, show_flash
 from synth_app.view import ConveningView, Said
 
 PENDING_DELETE = "privacy-delete-pending"
 PENDING_WITHDRAW = "privacy-withdraw-pending"
+WITHDRAW_ANY = "withdraw-any"  # where the outcome of withdrawing chosen statements shows
 
 
 def _cache_dir() -> Path:
@@ -36,29 +37,31 @@ def _disarm(key: str) -> None:
 # --- withdraw ---------------------------------------------------------------------------------
 
 
-def _withdraw(convening_id: int, statement_ids: list[str]) -> None:
+def _withdraw(convening_id: int, statement_ids: list[str], place: object) -> None:
     _disarm(PENDING_WITHDRAW)
     st.session_state["withdraw-pick"] = []  # the withdrawn ones are no longer choices
     n = len(statement_ids)
-    act(f"Withdrew {n} statement{'s' * (n > 1)}: the words are erased and shown nowhere.",
-        privacy.withdraw, engine(), convening_id, statement_ids, who="facilitator",
-        cache_dir=_cache_dir())
+    act_at(place, f"Withdrew {n} statement{'s' * (n > 1)}: the words are erased and shown "
+                  "nowhere.", privacy.withdraw, engine(), convening_id, statement_ids,
+           who="facilitator", cache_dir=_cache_dir())
 
 
-def _confirm_withdraw(convening_id: int, statement_ids: list[str], key: str) -> None:
+def _confirm_withdraw(convening_id: int, statement_ids: list[str], key: str,
+                      place: object) -> None:
     st.warning("Withdraw for good? The words are erased from the database and leave every "
                "priority, the map, search and every export. This cannot be undone.")
     yes, no = st.columns(2)
     yes.button("Yes, withdraw", key=f"{key}-confirm", type="primary", on_click=_withdraw,
-               args=(convening_id, statement_ids))
+               args=(convening_id, statement_ids, place))
     no.button("Cancel", key=f"{key}-cancel", on_click=_disarm, args=(PENDING_WITHDRAW,))
 
 
-def withdraw_quote(said: Said, convening_id: int) -> None:
-    """A withdraw action next to a quote, with its confirmation."""
+def withdraw_quote(said: Said, convening_id: int, place: object) -> None:
+    """A withdraw action next to a quote, with its confirmation; its outcome shows where
+    ``show_flash(place)`` is drawn (the quote is gone then: where it was)."""
     key = f"withdraw-{said.id}"
     if st.session_state.get(PENDING_WITHDRAW) == [said.id]:
-        _confirm_withdraw(convening_id, [said.id], key)
+        _confirm_withdraw(convening_id, [said.id], key, place)
     else:
         st.button("Withdraw this quote", key=key, on_click=_arm,
                   args=(PENDING_WITHDRAW, [said.id]),
@@ -70,15 +73,16 @@ def withdraw_any(view: ConveningView, convening_id: int) -> None:
     said = sorted(view.statements.values(), key=lambda x: (x.recording_id, x.start))
     picked = st.multiselect("Withdraw a participant's words", [x.id for x in said],
                             key="withdraw-pick", placeholder="Type words to find statements",
-                            format_func=lambda sid: f"{clock(view.statements[sid].start)} "
+                            format_func=lambda sid: f"{view.statements[sid].where} "
                                                     f"{view.statements[sid].speaker}: "
                                                     f"{view.statements[sid].text[:90]}")
     pending = st.session_state.get(PENDING_WITHDRAW)
     if picked and pending == picked:
-        _confirm_withdraw(convening_id, list(picked), "withdraw-picked")
+        _confirm_withdraw(convening_id, list(picked), "withdraw-picked", WITHDRAW_ANY)
     else:
         st.button("Withdraw the chosen statements", key="withdraw-picked", disabled=not picked,
                   on_click=_arm, args=(PENDING_WITHDRAW, list(picked)))
+    show_flash(WITHDRAW_ANY)
 
 
 # --- delete a recording -----------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from synth import quotes as quote_rule
 from synth.store import queries, transaction
 from synth.store.queries import ThemeSummary
 from synth_app.common import engine
@@ -21,6 +22,27 @@ class Said:
     recording_id: str
     theme_id: int | None
     clusterable: bool
+    line: int | None = None  # 0-based line of a typed transcript (its times are estimates)
+    role: str = "other"  # the speaker's role on the roster, as resolved now
+    kind: str = "other"
+    position: int = 0
+    word_probs: tuple[float, ...] = ()  # Whisper's probability of each word; () when typed
+
+    @property
+    def where(self) -> str:
+        """Where it was said, as the page shows it: a time, or a typed transcript's line."""
+        return quote_rule.said_at(self.start, self.line)
+
+    @property
+    def candidate(self) -> quote_rule.Candidate:
+        """This statement as the quote rule sees it."""
+        return quote_rule.Candidate(self.id, self.text, self.speaker, self.role, self.kind,
+                                    self.position, self.word_probs)
+
+    @property
+    def marked(self) -> str:
+        """The words as said, each one Whisper was unsure of followed by ``[?]``."""
+        return quote_rule.marked(self.candidate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +81,9 @@ def load(convening_id: int) -> ConveningView:
         statements = {
             st.id: Said(st.id, st.text, who[st.speaker].name if st.speaker in who
                         else (st.speaker or "unknown speaker"), st.speaker, st.start,
-                        st.recording_id, member.get(st.id), st.clusterable)
+                        st.recording_id, member.get(st.id), st.clusterable, st.line,
+                        who[st.speaker].role if st.speaker in who else "other", st.kind,
+                        st.position, tuple(st.word_probs or ()))
             for st in queries.statements_of(s, convening_id).values()
             if not st.withdrawn}  # withdrawn words show nowhere: cards, search, map
         rows = queries.speakers_of(s, convening_id)
@@ -76,12 +100,8 @@ def load(convening_id: int) -> ConveningView:
 
 
 def quotes(view: ConveningView, theme: ThemeSummary, n: int = 3) -> list[Said]:
-    """Up to ``n`` quotes from different speakers first: a priority is as broad as its voices."""
-    said = [view.statements[sid] for sid in theme.statement_ids if sid in view.statements]
-    first: list[Said] = []
-    rest: list[Said] = []
-    seen: set[str] = set()
-    for x in said:
-        (rest if x.speaker in seen else first).append(x)
-        seen.add(x.speaker)
-    return (first + rest)[:n]
+    """Up to ``n`` quotes of a priority, best first, by the one quote rule (synth.quotes)."""
+    said = sorted((view.statements[sid] for sid in theme.statement_ids
+                   if sid in view.statements), key=lambda x: x.position)
+    by_id = {x.id: x for x in said}
+    return [by_id[c.id] for c in quote_rule.choose([x.candidate for x in said], n)]

@@ -26,7 +26,8 @@ from synth_app.results import export_files  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PASSCODE = "cascade-valley-2026"
-TRICKY = "<b>Childcare</b> is **the** [issue](http://evil.example) for welders"
+# A whole sentence (so the quote rule picks it) full of markup that must show as typed.
+TRICKY = "<b>Childcare</b> is **the** [issue](http://evil.example) for welders."
 PEOPLE = [("Ana", "Acme Welding", "business"), ("Ben", "Bolt Fab", "business"),
           ("Cy", "Cobalt Machining", "business"), ("Pat", "North College", "public")]
 TOPICS = {"t1": ("welder apprenticeships", range(0, 6)), "t2": ("childcare near plants",

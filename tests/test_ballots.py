@@ -101,8 +101,8 @@ def test_the_head_revision_matches_the_models(engine: Engine) -> None:
     init_db(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-        # The newest migration (0003 added withdrawn quotes) is the one a fresh database gets.
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        # The newest migration (0004 added word probabilities) is the one a fresh database gets.
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
 
 
 # --- opening, codes, tallies -----------------------------------------------------------------

@@ -222,7 +222,7 @@ def test_json_dump_holds_everything(tmp_path):
     assert data["attendance"] == {"business": 23, "public": 9, "facilitator": 2}
     p1 = data["priorities"][0]
     assert p1["quotes"][0] == {"text": QUOTE.text, "speaker": "Ann Lee", "start": 75.4,
-                               "recording": "plenary.ogg"}
+                               "recording": "plenary.ogg", "line": None}
     assert p1["champions"] == [{"name": "@Bea Ruiz", "company": "Café Müller",
                                 "role": "business"}]
     assert data["votes"][0]["voter"] == "Ann Lee" and data["anonymous"] is False

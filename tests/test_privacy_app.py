@@ -49,8 +49,9 @@ def test_a_quote_is_withdrawn_from_its_card_after_a_confirmation(db) -> None:
         "Withdrew 1 statement: the words are erased and shown nowhere."]
     assert not any("way number 0." in t for t in texts(at))  # cards, statement lists
     assert _search(at, "welder") == ["6 statement(s) match."]
-    # The theme quotes its next statement instead; the map and search read the same view.
-    assert f"\u201c{WORDS.replace('number 0', 'number 3')}\u201d" in texts(at)
+    # The theme quotes another statement instead (business leaders first: Ana's next one,
+    # not the public partner's number 3); the map and search read the same view.
+    assert f"\u201c{WORDS.replace('number 0', 'number 4')}\u201d" in texts(at)
     from synth_app import view
 
     assert "s00" not in view.load(db["convening"]).statements

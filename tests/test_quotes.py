@@ -124,3 +124,39 @@ def test_statement_word_probs_align_with_the_statement_words() -> None:
     # a typed transcript's turn has no words: nothing to give
     typed = Turn("b" * 16, 0, 0.0, 4.0, st.text, "Ana", line=0)
     assert quotes.statement_word_probs([st], [typed]) == {}
+
+
+# --- the store, the exports and the ballot use the same rule ---------------------------------
+
+
+def test_stored_word_probabilities_choose_and_withdrawal_clears_them(engine) -> None:
+    from test_store import load, result
+
+    from synth import ballots, privacy
+    from synth.store import queries, transaction
+
+    data = result({"t1": range(0, 4)}, n=4, speakers={i: "Ana" for i in range(4)})
+    texts = [LONG, LONG_2, LONG_3, "Our welders are retiring and nobody is coming up behind them."]
+    for i, st in enumerate(data["statements"]):
+        st["text"] = texts[i]
+        st["word_probs"] = [0.2 if i < 2 else 0.9] * len(texts[i].split())
+    conv = load(engine, data).convening_id
+    with transaction(engine) as s:
+        rows = queries.statements_of(s, conv)
+        assert rows["s02"].word_probs == [0.9] * len(LONG_3.split())
+        (tid,) = [t.id for t in queries.themes_of(s, conv)]
+        said = ballots._quotes(s, queries.get_convening(s, conv), [tid])[tid]
+    # the sure statements first; the unsure ones only after them
+    assert [q.text for q in said][:2] == [LONG_3, texts[3]]
+    privacy.withdraw(engine, conv, ["s02"], who="facilitator")
+    with transaction(engine) as s:
+        assert queries.statements_of(s, conv)["s02"].word_probs is None
+
+
+def test_a_typed_transcript_quote_shows_its_line_in_the_exports() -> None:
+    from synth.export import ReportQuote, quote_line
+
+    typed = ReportQuote(LONG, "Ana", 37.5, "plenary.txt", line=4)
+    heard = ReportQuote(LONG, "Ana", 75.0, "plenary.ogg")
+    assert quote_line(typed).endswith("Ana, line 5 (plenary.txt)")
+    assert quote_line(heard).endswith("Ana, 1:15 (plenary.ogg)")

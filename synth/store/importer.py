@@ -200,6 +200,7 @@ def _statements(session: Session, convening_id: int, statements: Sequence[Statem
                                                                 s.clusterable, s.position)
         if not row.withdrawn:
             row.text = s.text
+            row.word_probs = list(s.word_probs) or None
             digest = text_hash(s.text) if gone else None
             if digest in gone:
                 session.flush()  # the statement row first: its membership refers to it

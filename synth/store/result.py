@@ -46,6 +46,7 @@ class StatementIn:
     kind: str
     clusterable: bool
     position: int
+    word_probs: tuple[float, ...] = ()  # one per whitespace-separated word; () when typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +231,15 @@ def _statement(s: Any, where: _Where, position: int) -> StatementIn:
         line=_get(s, "line", int, where, optional=True),
         turn=_get(s, "turn", int, where, optional=True, default=0), kind=kind,
         clusterable=_get(s, "clusterable", bool, where, optional=True, default=True),
-        position=position)
+        position=position, word_probs=_word_probs(s, where))
+
+
+def _word_probs(s: Any, where: _Where) -> tuple[float, ...]:
+    probs = _get(s, "word_probs", list, where, optional=True, default=[])
+    if not all(_is_number(p) and 0.0 <= float(p) <= 1.0 for p in probs):
+        raise InputError(f"{where.at('word_probs')}: word probabilities are numbers from 0 "
+                         "to 1.")
+    return tuple(float(p) for p in probs)
 
 
 def _theme(t: Any, where: _Where) -> ThemeIn:
