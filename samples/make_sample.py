@@ -10,7 +10,9 @@ script turns it into everything the pipeline, the tests and the benchmarks read:
                         the ogg), text, theme and statement kind.
 * ``reference.rttm``   the same speaker turns as standard RTTM, for diarization scoring.
 * ``convening.txt``    the meeting as a plain text transcript, one ``Name: words`` per line.
-* ``roster.csv``       name,company,role of every participant.
+* ``roster.csv``       name,company,role,voice of every participant.
+* ``voices/*.ogg``     a short voice sample of every participant, recorded apart from the
+                        meeting (another sentence, no room), so that synth can tell who is who.
 
 Run it from the repository root (it takes a few seconds; add ``--check`` to also transcribe
 the result with the tiny.en Whisper model and log the word error rate, about a minute on CPU):
@@ -280,6 +282,34 @@ def check_alignment(path: Path, x: np.ndarray) -> float:
     return lag / RATE
 
 
+# What each person says in their voice sample: not a line of the meeting, so that matching
+# a voice cannot lean on the same words having been said.
+VOICE_SAMPLE_TEXT = (
+    "Hello, this is {name} from {company}. I am recording a short sample of my voice, so "
+    "that the notes of our partnership meetings can tell who said what."
+)
+
+
+def voice_file(name: str) -> str:
+    """Where a participant's voice sample goes, relative to the roster: 'voices/tom-reyes.ogg'."""
+    return "voices/" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".ogg"
+
+
+def write_voice_samples(out_dir: Path, doc: dict, voices: dict[str, Voice], seed: int,
+                        bitrate: int) -> None:
+    """Each participant's voice sample, as if recorded on a laptop before the meeting: the
+    same voice, a quieter and different noise floor and no meeting-room reverb."""
+    rng = np.random.default_rng(seed + 1)  # its own generator: the meeting's mix is unchanged
+    (out_dir / "voices").mkdir(exist_ok=True)
+    for p in doc["participants"]:
+        text = VOICE_SAMPLE_TEXT.format(name=p["name"], company=p.get("company") or "the valley")
+        clip = speak(text, voices[p["name"]]) * 0.8
+        pad = np.zeros(int(0.4 * RATE), dtype=np.float32)
+        x = np.concatenate([pad, clip, pad])
+        x = x + room_noise(len(x), rng, -52.0)
+        write_ogg(out_dir / voice_file(p["name"]), x, bitrate)
+
+
 # --------------------------------------------------------------------------- outputs
 
 
@@ -346,9 +376,9 @@ def write_outputs(
             f.write(f"{ln['speaker']}: {ln['text']}\n")
     with open(out_dir / "roster.csv", "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["name", "company", "role"])
+        w.writerow(["name", "company", "role", "voice"])
         for p in doc["participants"]:
-            w.writerow([p["name"], p.get("company") or "", p["role"]])
+            w.writerow([p["name"], p.get("company") or "", p["role"], voice_file(p["name"])])
 
 
 # --------------------------------------------------------------------------- sanity check
@@ -466,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     audio = args.dir / "convening.ogg"
     write_ogg(audio, mix, args.bitrate)
     write_outputs(args.dir, doc, voices, spans, duration, args.seed)
+    write_voice_samples(args.dir, doc, voices, args.seed, args.bitrate)
     log.info(
         "wrote %s: %d lines, %.1f s, %.0f kB",
         audio,

@@ -93,7 +93,8 @@ SpeakersOpt = Annotated[str | None, typer.Option(
     help="Find who spoke from the audio: 'auto', a number of speakers, or 'roster' (as many "
          "as the roster lists).")]
 RosterOpt = Annotated[Path | None, typer.Option(
-    metavar="CSV", help="CSV with name, company, role (business, public, facilitator, other).")]
+    metavar="CSV", help="CSV with name, company, role (business, public, facilitator, other) "
+                        "and optionally voice (a short recording of the person, to name voices).")]
 ModelOpt = Annotated[str | None, typer.Option(
     metavar="NAME", help="Whisper model: base (default), tiny.en, a CTranslate2 model folder, "
                          "or a hub name with SYNTH_ALLOW_DOWNLOAD=1.")]
@@ -146,7 +147,8 @@ def transcribe(
 ) -> None:
     """Transcribe recordings into timed, verbatim turns."""
     from synth import settings as settings_mod
-    from synth.roster import load_roster
+    from synth.roster import load_roster, load_voices
+    from synth.speakers import name_speakers
     from synth.transcribe import transcribe_file
     from synth.writers import to_text, write_transcript
 
@@ -161,12 +163,16 @@ def transcribe(
                                      param_hint="--speakers")
         with expected_errors():
             who = len(load_roster(roster))
+    with expected_errors():
+        voices = load_voices(roster) if roster and who is not None else {}
     failures = 0
     for path in files:
         with expected_errors(), progress_bar(path.name) as progress:
             try:
                 transcript = transcribe_file(path, settings=settings, model=model, speakers=who,
                                              force=force, progress=progress)
+                if voices:  # as in synthesize: voices that match a sample take its name
+                    transcript = name_speakers([transcript], [path], voices)[0]
             except SynthError as exc:
                 # One bad file must not lose the others: report it and carry on.
                 if len(files) == 1:
@@ -216,7 +222,7 @@ def synthesize(
     from synth import settings as settings_mod
     from synth.errors import InputError
     from synth.pipeline import synthesize as run_pipeline
-    from synth.roster import load_roster
+    from synth.roster import load_roster, load_voices
     from synth.themes import ThemeSettings
     from synth.writers import atomic_write
 
@@ -232,6 +238,7 @@ def synthesize(
         with progress_bar("convening") as progress:
             result = run_pipeline(inputs, settings=settings, roster=people, model=model,
                                   speakers=_speakers(speakers),
+                                  voices=load_voices(roster) if roster else None,
                                   theme_settings=ThemeSettings(n_themes=themes, seed=seed),
                                   include_facilitator=include_facilitator, force=force,
                                   priorities=priorities, progress=progress)

@@ -58,8 +58,15 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
                speakers: str | int | None = None, theme_settings: object | None = None,
                include_facilitator: bool = False, force: bool = False,
                priorities: str | Path | None = None,
+               voices: Mapping[str, str | Path] | None = None,
+               known_speakers: Mapping[str, str] | None = None,
                progress: Progress | None = None) -> Convening:
-    """Run the whole pipeline on the recordings (or transcripts) of one convening."""
+    """Run the whole pipeline on the recordings (or transcripts) of one convening.
+
+    ``voices`` (roster name -> voice sample, :func:`synth.roster.load_voices`) names the
+    speakers whose voices match; ``known_speakers`` is what a facilitator already said about
+    the labels (see :func:`synthesize_transcripts`).
+    """
     from synth.priorities import load_priorities
     from synth.transcribe import transcribe_file
 
@@ -91,10 +98,17 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
         from synth.speakers import share_speakers
 
         transcripts = share_speakers(transcripts, [seen[t.recording.id] for t in transcripts])
+    if speakers is not None and voices:
+        # Speakers whose voice matches a roster person's sample take that person's name, so
+        # roles, companies and breadth apply without anyone mapping labels by hand.
+        from synth.speakers import name_speakers
+
+        transcripts = name_speakers(transcripts, [seen[t.recording.id] for t in transcripts],
+                                    voices)
     return synthesize_transcripts(transcripts, settings=settings, roster=roster,
                                   theme_settings=theme_settings,
                                   include_facilitator=include_facilitator,
-                                  priorities=priorities,
+                                  priorities=priorities, known_speakers=known_speakers,
                                   progress=_stage(progress, 0.6, 1.0))
 
 
@@ -103,11 +117,14 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                            theme_settings: object | None = None,
                            include_facilitator: bool = False,
                            priorities: str | Path | None = None,
+                           known_speakers: Mapping[str, str] | None = None,
                            progress: Progress | None = None) -> Convening:
     """Statements, embeddings and candidate priorities of already transcribed recordings.
 
     ``priorities`` is a priority list file (see :mod:`synth.priorities`); the one shipped with
-    synth by default.
+    synth by default. ``known_speakers`` maps speaker labels to roster names (a facilitator's
+    mapping in the app), so a re-run treats a label mapped to a facilitator as facilitator
+    talk (kept, never clustered) and counts a label mapped to a business leader as one.
 
     The second half of :func:`synthesize`; ``pipelines/batch.py`` calls it with transcripts
     made elsewhere (one per recording, possibly on another worker).
@@ -121,6 +138,8 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     settings = settings or load_settings()
     common = load_priorities(priorities)  # a bad list file fails before any slow step
     people = {p.name: p for p in roster}
+    people.update({label: people[name] for label, name in (known_speakers or {}).items()
+                   if name in people and label not in people})
     if progress:
         progress(0.0, "splitting statements")
     nlp = models.load_nlp(settings)

@@ -1,7 +1,9 @@
 """The convening's roster: who is in the room, their company and role.
 
-A CSV with columns ``name, company, role``; roles are business leader, public partner,
-facilitator or other (several spellings accepted, since people type these by hand).
+A CSV with columns ``name, company, role`` and, optionally, ``voice``: a short recording of
+the person (a path relative to the roster), which lets synth name the voices it finds. Roles
+are business leader, public partner, facilitator or other (several spellings accepted, since
+people type these by hand).
 """
 
 from __future__ import annotations
@@ -33,9 +35,7 @@ def parse_role(value: str) -> Role:
     return ROLE_NAMES[key]
 
 
-def load_roster(path: str | Path) -> list[Participant]:
-    """Read a roster CSV; names must be unique (they are how speakers are matched)."""
-    p = Path(path)
+def _rows(p: Path) -> list[dict[str, str]]:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -45,6 +45,13 @@ def load_roster(path: str | Path) -> list[Participant]:
     rows = list(csv.DictReader(io.StringIO(text)))
     if not rows or "name" not in (rows[0].keys() if rows else ()):
         raise InputError(f"{p}: a roster needs a header row with name, company, role.")
+    return rows
+
+
+def load_roster(path: str | Path) -> list[Participant]:
+    """Read a roster CSV; names must be unique (they are how speakers are matched)."""
+    p = Path(path)
+    rows = _rows(p)
     people: dict[str, Participant] = {}
     for n, row in enumerate(rows, start=2):
         name = (row.get("name") or "").strip()
@@ -59,3 +66,20 @@ def load_roster(path: str | Path) -> list[Participant]:
         people[name] = Participant(name=name, company=(row.get("company") or "").strip() or None,
                                    role=role)
     return list(people.values())
+
+
+def load_voices(path: str | Path) -> dict[str, Path]:
+    """Name -> voice sample of the roster's people that have one (the ``voice`` column,
+    relative to the roster's folder); a named file that is missing is an error, so a typo
+    does not silently leave a person unnamed."""
+    p = Path(path)
+    voices: dict[str, Path] = {}
+    for n, row in enumerate(_rows(p), start=2):
+        name, voice = (row.get("name") or "").strip(), (row.get("voice") or "").strip()
+        if not name or not voice:
+            continue
+        where = (p.parent / voice).resolve()
+        if not where.is_file():
+            raise InputError(f"{p}, line {n}: no voice sample at {voice}.")
+        voices[name] = where
+    return voices
