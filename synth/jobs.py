@@ -529,8 +529,11 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
     audio = any(r.kind == "audio" for r in recordings.values())
     # The roster bounds how many voices there are (see synth.pipeline); transcripts name them.
     speakers = "roster" if audio and people else None
+    # What the facilitator said about the labels holds on a re-run: a label mapped to a
+    # facilitator is not clustered again (labels repeat: the same audio diarizes the same).
     convening = synthesize(inputs, settings=settings, roster=people, model=model,
                            speakers=speakers,
+                           known_speakers=setup.speaker_names(engine, convening_id),
                            progress=lambda d, m: step(0.9 * d, m))
     step(0.9, "saving recordings")
     root = files_dir(database_url)

@@ -92,6 +92,16 @@ class _Edit:
         self.before = audit.capture(self.s, self.conv.id, themes=themes, statements=statements,
                                     speakers=speakers)
 
+    def also(self, *, themes: Sequence[int] = (), statements: Sequence[str] = ()) -> None:
+        """Record, before changing them, themes and memberships an action found it must touch
+        part-way (the facilitator talk a speaker mapping takes out of its themes)."""
+        more = audit.capture(self.s, self.conv.id, themes=set(themes) - self.keys["themes"],
+                             statements=set(statements) - self.keys["statements"])
+        for part in ("themes", "members"):
+            self.before.setdefault(part, {}).update(more[part])
+        self.keys["themes"] |= set(themes)
+        self.keys["statements"] |= set(statements)
+
     def finish(self, target: str, *, touched: Sequence[Theme] = (),
                created: Sequence[Theme] = ()) -> Outcome:
         """Bump versions, write the audit entry, and say what changed."""
@@ -444,6 +454,7 @@ def rename_speaker(engine: Engine, convening_id: int, label: str, name: str, *,
         sp = queries.get_speaker(e.s, e.conv.id, label)
         e.begin(speakers=[label])
         sp.name = name
+        _set_aside_facilitator_talk(e, label)
         return e.finish(f"speaker {label}: {name}")
 
 
@@ -464,6 +475,7 @@ def merge_speakers(engine: Engine, convening_id: int, keep: str, other: str, *,
             raise ReviewError(f"speaker {keep!r} is already merged into {other!r}.")
         e.begin(speakers=[other])
         speakers[other].merged_into = keep
+        _set_aside_facilitator_talk(e, other)
         return e.finish(f"speaker {other} into {keep}")
 
 
@@ -476,4 +488,58 @@ def assign_speaker(engine: Engine, convening_id: int, label: str, participant: s
                   if participant is not None else None)
         e.begin(speakers=[label])
         sp.participant_id = person.id if person else None
+        _set_aside_facilitator_talk(e, label)
         return e.finish(f"speaker {label}: {participant or 'unassigned'}")
+
+
+def _set_aside_facilitator_talk(e: _Edit, label: str) -> None:
+    """Take what a speaker now known as a facilitator said out of the themes it is in.
+
+    Priorities come from business voices: the pipeline never clusters facilitator talk, and a
+    label mapped to a facilitator afterwards must not keep feeding candidates, quotes and
+    breadth. Only the labels this action changed (``label`` and those merged into it) are
+    looked at; a statement a facilitator pinned to a theme by hand stays. A candidate no one
+    has acted on that is left empty is discarded, as a re-run would drop it. Undo puts all of
+    it back.
+    """
+    e.s.flush()
+    speakers = queries.speakers_of(e.s, e.conv.id)
+    who = queries.resolve_speakers(e.s, e.conv)
+    facilitators = {k for k in _resolving_through(speakers, label)
+                    if k in who and who[k].role == "facilitator"}
+    if not facilitators:
+        return
+    said = [sid for sid, st in queries.statements_of(e.s, e.conv.id).items()
+            if st.speaker in facilitators]
+    rows = [m for m in queries.memberships(e.s, e.conv.id, said).values()
+            if m.theme_id is not None and not m.pinned]
+    if not rows:
+        return
+    theme_ids = sorted({m.theme_id for m in rows if m.theme_id is not None})
+    e.also(themes=theme_ids, statements=[m.statement_id for m in rows])
+    for m in rows:
+        e.s.delete(m)
+    e.s.flush()
+    for tid in theme_ids:
+        theme = queries.get_theme(e.s, tid, lock=True)
+        if theme.status == "candidate" and not theme.edited and not _members(e.s, [tid]):
+            theme.status = "discarded"
+        bump(theme)  # not ``edited``: a re-run may still re-place this candidate's members
+    log.info("speaker %s is a facilitator: %d statement(s) out of %d theme(s)", label,
+             len(rows), len(theme_ids))
+
+
+def _resolving_through(speakers: Mapping[str, Speaker], label: str) -> set[str]:
+    """The labels whose chain of merges passes through ``label`` (``label`` included)."""
+    out: set[str] = set()
+    for start in speakers:
+        current, seen = start, {start}
+        while current != label:
+            nxt = speakers[current].merged_into
+            if not nxt or nxt not in speakers or nxt in seen:
+                break
+            seen.add(nxt)
+            current = nxt
+        if current == label:
+            out.add(start)
+    return out

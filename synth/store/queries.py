@@ -293,11 +293,16 @@ class ThemeSummary:
     stability: float
     merged_into: int | None = None
     kinds: dict[str, int] = field(default_factory=dict)
+    # Business leaders' seconds in this theme, and that as a share of all their talk in the
+    # convening: when every candidate has the same leaders, how much they said still differs.
+    business_seconds: float = 0.0
+    business_share: float = 0.0
 
 
 def theme_summaries(session: Session, convening_id: int, *,
                     include_all: bool = False) -> list[ThemeSummary]:
-    """The convening's themes ranked by breadth (business leaders, then companies, speakers).
+    """The convening's themes ranked by breadth (business leaders, then companies, business
+    leaders' talk time, speakers).
 
     Candidates and confirmed themes are ranked; with ``include_all`` discarded and merged
     ones follow, unranked.
@@ -310,6 +315,9 @@ def theme_summaries(session: Session, convening_id: int, *,
     for m in memberships(session, convening_id).values():
         if m.theme_id is not None:
             members[m.theme_id].append((m.statement_id, m.pinned))
+    business_total = sum(max(s.end - s.start, 0.0) for s in statements.values()
+                         if not s.withdrawn and s.speaker in who
+                         and who[s.speaker].role == "business")
     out: list[ThemeSummary] = []
     for t in themes_of(session, convening_id):
         rows = sorted((statements[sid] for sid, _ in members[t.id]
@@ -320,6 +328,8 @@ def theme_summaries(session: Session, convening_id: int, *,
         kinds: dict[str, int] = defaultdict(int)
         for s in rows:
             kinds[s.kind] += 1
+        business_seconds = sum(max(s.end - s.start, 0.0) for s in rows
+                               if s.speaker in who and who[s.speaker].role == "business")
         out.append(ThemeSummary(
             id=t.id, rank=None, status=t.status, label=t.label, label_generated=t.label_generated,
             keywords=tuple(t.keywords), version=t.version,
@@ -330,10 +340,15 @@ def theme_summaries(session: Session, convening_id: int, *,
                                     if w.role == "business" and w.company})),
             breadth=len(business) if roster_used else len(names),
             talk_seconds=round(sum(max(s.end - s.start, 0.0) for s in rows), 3),
-            stability=t.stability, merged_into=t.merged_into, kinds=dict(kinds)))
+            stability=t.stability, merged_into=t.merged_into, kinds=dict(kinds),
+            business_seconds=round(business_seconds, 3),
+            business_share=round(business_seconds / business_total, 4) if business_total
+            else 0.0))
+    # Equal breadth is common (a small room where every leader touches every topic): then
+    # the candidate the leaders spent more time on comes first, as the pipeline ranks them.
     ranked = sorted((s for s in out if s.status in ACTIVE),
-                    key=lambda s: (-s.breadth, -len(s.companies), -len(s.speakers),
-                                   -len(s.statement_ids), s.id))
+                    key=lambda s: (-s.breadth, -len(s.companies), -s.business_seconds,
+                                   -len(s.speakers), -len(s.statement_ids), s.id))
     result = [_with_rank(s, i) for i, s in enumerate(ranked, start=1)]
     if include_all:
         result += [s for s in out if s.status not in ACTIVE]

@@ -48,6 +48,15 @@ def roster(engine: Engine, convening_id: int) -> list[Participant]:
                       key=lambda p: p.name)
 
 
+def speaker_names(engine: Engine, convening_id: int) -> dict[str, str]:
+    """Speaker label -> the roster name a facilitator mapped it to (through merges), so a
+    re-run of the pipeline knows who is a facilitator and who a business leader."""
+    with transaction(engine) as s:
+        conv = queries.get_convening(s, convening_id)
+        return {label: who.name for label, who in queries.resolve_speakers(s, conv).items()
+                if who.participant_id is not None}
+
+
 def save_roster(engine: Engine, convening_id: int, people: Sequence[Participant]) -> int:
     """Add or update people on the partnership's roster; returns how many were saved.
 
