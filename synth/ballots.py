@@ -168,6 +168,12 @@ def _info(s: Session, convening_id: int) -> VoteInfo:
                     closed_at=vote.closed_at if vote else None)
 
 
+def convening_title(engine: Engine, convening_id: int) -> str:
+    """The convening's title, as voter cards and pages name it."""
+    with transaction(engine) as s:
+        return queries.get_convening(s, convening_id).title
+
+
 def vote_info(engine: Engine, convening_id: int) -> VoteInfo:
     """The vote's status, rules, priorities on the ballot and how many have voted."""
     with transaction(engine) as s:

@@ -114,19 +114,23 @@ def codes(
              f"{DEFAULT_BALLOT_URL}).")] = None,
     qr_dir: Annotated[Path | None, typer.Option(
         help="Also write one QR code (SVG) per voter into this folder.")] = None,
+    cards: Annotated[Path | None, typer.Option(
+        help="Also write printable voter cards (HTML: name, code, link and QR code per "
+             "card, as the app's download) to this file.")] = None,
 ) -> None:
     """Issue personal voter codes: prints name, code and personal link (shown only once)."""
     from synth import ballots
     from synth.errors import OutputError
     from synth.export import neutralise
-    from synth.voter_codes import ballot_link, format_code, qr_svg
+    from synth.voter_codes import ballot_link, cards_html, format_code, qr_svg
     from synth.writers import atomic_write
 
     with _errors():
         base = base_url or os.environ.get("SYNTH_BALLOT_URL") or DEFAULT_BALLOT_URL
         ballot_link(base, "XXXXXXXX")  # a bad address fails before any code is made
         engine = _engine()
-        issued = ballots.issue_codes(engine, _convening_id(engine, convening), name or None)
+        convening_id = _convening_id(engine, convening)
+        issued = ballots.issue_codes(engine, convening_id, name or None)
         if not issued:
             echo("everyone who may vote already has a code; name someone with --name "
                        "to give them a new one.")
@@ -145,6 +149,16 @@ def codes(
                 raise OutputError(f"cannot write QR codes to {qr_dir}: {exc.strerror or exc}; "
                                   "the codes above are issued and still valid.") from None
             echo(f"wrote {len(links)} QR codes to {qr_dir}")
+        if cards is not None:
+            page = cards_html(links, title=ballots.convening_title(engine, convening_id))
+            try:
+                atomic_write(cards, page)
+            except OSError as exc:
+                raise OutputError(f"cannot write the voter cards to {cards}: "
+                                  f"{exc.strerror or exc}; the codes above are issued and "
+                                  "still valid.") from None
+            echo(f"wrote {len(links)} voter cards to {cards}: print them and hand each person "
+                 "their own")
 
 
 @vote_app.command("results")

@@ -43,7 +43,8 @@ def render() -> None:
     st.set_page_config(page_title="synth: vote and results", layout="wide")
     require_staff()
     st.title("Vote and results")
-    show_flash()
+    with st.container():  # one place whether or not a message waits: what follows keeps its
+        show_flash()      # place, so a rerun never leaves a stale copy of it (a 2nd "Exports")
     with shown_errors():
         convening_id = pick_convening(key="results-convening")
         if convening_id is None:
@@ -112,13 +113,14 @@ def codes(convening_id: int, info: ballots.VoteInfo) -> None:
                                   "link": [link for _, _, link in cards]})
             st.dataframe(frame, hide_index=True, width="stretch")
             left, right = st.columns(2)
+            # A download changes nothing on the page: no rerun ("ignore").
             left.download_button("Download codes (CSV)", codes_file(issued, base),
                                  file_name="voter-codes.csv", mime="text/csv",
-                                 key="codes-download")
+                                 key="codes-download", on_click="ignore")
             right.download_button("Download printable cards with QR codes (HTML)",
                                   cards_html(cards, title=_title(convening_id)),
                                   file_name="voter-cards.html", mime="text/html",
-                                  key="cards-download")
+                                  key="cards-download", on_click="ignore")
 
 
 SOURCES = {"saved": "the address saved below",
@@ -160,10 +162,7 @@ def voter_address() -> str:
 
 
 def _title(convening_id: int) -> str:
-    from synth.store import queries, transaction
-
-    with transaction(engine()) as s:
-        return queries.get_convening(s, convening_id).title
+    return ballots.convening_title(engine(), convening_id)
 
 
 def codes_file(issued: list[tuple[str, str]], base_url: str) -> bytes:
@@ -221,13 +220,20 @@ def score_table(rows: list) -> None:
         hide_index=True, width="stretch")
 
 
+EXPORTS_PER_ROW = 3  # six in one row cut the longer names ("Markdown rep...") at 1280 px
+
+
 def exports(convening_id: int) -> None:
-    """One download button per export format."""
+    """One download button per export format, each as wide as its column, three a row."""
     st.subheader("Exports")
     files = export_files(ballots.priority_report(engine(), convening_id))
-    for column, (fmt, name, data, mime) in zip(st.columns(len(files)), files, strict=True):
-        column.download_button(NAMES.get(fmt, fmt), data, file_name=name, mime=mime,
-                               key=f"export-{fmt}")
+    for row in range(0, len(files), EXPORTS_PER_ROW):
+        part = files[row:row + EXPORTS_PER_ROW]
+        for column, (fmt, name, data, mime) in zip(st.columns(EXPORTS_PER_ROW), part,
+                                                   strict=False):
+            # A download changes nothing on the page, so it does not rerun it either.
+            column.download_button(NAMES.get(fmt, fmt), data, file_name=name, mime=mime,
+                                   key=f"export-{fmt}", on_click="ignore", width="stretch")
 
 
 def export_files(report: export.PriorityReport) -> list[tuple[str, str, bytes, str]]:

@@ -100,6 +100,22 @@ def test_open_codes_vote_results_close(engine: Engine, conv, tmp_path: Path) -> 
     assert "codes issued: 4; ballots cast: 3" in out.output
 
 
+def test_codes_write_printable_cards_as_the_app_does(engine: Engine, conv, tmp_path: Path) -> None:
+    from html.parser import HTMLParser
+
+    out = cli("vote", "codes", "-c", str(conv["id"]), "--base-url", "https://vote.example.org/",
+              "--cards", str(tmp_path / "cards" / "voters.html"))
+    assert out.exit_code == 0, out.output
+    lines = [line.split("\t") for line in out.output.splitlines() if "\t" in line]
+    assert "wrote 4 voter cards to" in out.output
+    page = (tmp_path / "cards" / "voters.html").read_text(encoding="utf-8")
+    HTMLParser().feed(page)  # well-formed enough to parse
+    assert "Voter cards: Launch" in page
+    assert page.count("<svg") == len(lines) == 4
+    for name, code, link in lines:
+        assert name in page and code in page and link.replace("&", "&amp;") in page
+
+
 def test_printed_codes_pasted_into_a_spreadsheet_run_no_formula(engine: Engine) -> None:
     """Issue 26: ``synth vote codes`` prints name, code and link tab-separated, to paste or
     redirect into a spreadsheet; a roster name is made inert as in every export."""
