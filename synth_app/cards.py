@@ -115,6 +115,24 @@ def _quote(said: Said, convening_id: int, place: object) -> None:
     withdraw_quote(said, convening_id, place)
 
 
+def support(view: ConveningView, theme: ThemeSummary) -> None:
+    """Who is behind a candidate: how many business leaders and companies, how much of the
+    leaders' talk went to it (candidates with the same leaders still differ there), and who
+    they are, by name and company."""
+    a, b, c, d = st.columns(4)
+    a.metric("Breadth of support", theme.breadth,
+             help="Distinct business leaders (distinct speakers without a roster)")
+    b.metric("Companies", len(theme.companies))
+    c.metric("Business talk", f"{theme.business_share:.0%}",
+             help="Share of all the business leaders' talk time spent on this candidate")
+    d.metric("Stability", f"{theme.stability:.2f}",
+             help="How consistently its statements cluster together across seeds (0-1)")
+    if theme.business_leaders:
+        plain("Business leaders: " + "; ".join(
+            f"{name}, {company}" if (company := view.company_of(name)) else name
+            for name in theme.business_leaders))
+
+
 def card(view: ConveningView, theme: ThemeSummary, convening_id: int,
          feedback: object = None) -> None:
     """One candidate or confirmed priority with its evidence and actions; ``feedback``, the
@@ -128,12 +146,7 @@ def card(view: ConveningView, theme: ThemeSummary, convening_id: int,
                 st.caption("generated label: written by synth, not by the room")
         with status:
             st.text("CONFIRMED" if theme.status == "confirmed" else theme.status)
-        a, b, c = st.columns(3)
-        a.metric("Breadth of support", theme.breadth,
-                 help="Distinct business leaders (distinct speakers without a roster)")
-        b.metric("Companies", len(theme.companies))
-        c.metric("Stability", f"{theme.stability:.2f}",
-                 help="How consistently its statements cluster together across seeds (0-1)")
+        support(view, theme)
         for said in quotes(view, theme):
             _quote(said, convening_id, card_place(theme, "quotes"))
         if feedback is not None and feedback[0] == "quotes":  # type: ignore[index]

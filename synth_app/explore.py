@@ -62,12 +62,28 @@ def breadth_chart(view: ConveningView) -> None:
         return
     count_bars([f"#{t.rank} {t.label}" for t in active], [t.breadth for t in active],
                title="business leaders who raised it",
-               tooltip={"statements": [len(t.statement_ids) for t in active]},
+               tooltip={"statements": [len(t.statement_ids) for t in active],
+                        "companies": [len(t.companies) for t in active],
+                        "business talk %": [round(100 * t.business_share) for t in active]},
                empty="No priority has a business leader behind it yet: breadth counts the "
                      "business leaders on the roster who raised a priority. Map the voices to "
                      "roster names in the Speakers tab.")
     if view.business_share is not None:
         st.text(f"Business leaders spoke {view.business_share:.0%} of the time.")
+    if any(t.business_leaders for t in active):
+        # In a small room every leader may touch every candidate (equal bars above); how
+        # long they spoke about each, and who they are, still tells the candidates apart.
+        count_bars([f"#{t.rank} {t.label}" for t in active],
+                   [round(100 * t.business_share) for t in active],
+                   title="% of the business leaders' talk time",
+                   empty="The business leaders' talk is in no priority yet.")
+        # A dataframe shows names as text.
+        st.dataframe(pd.DataFrame({
+            "priority": [f"#{t.rank} {t.label}" for t in active],
+            "share of business talk": [f"{t.business_share:.0%}" for t in active],
+            "business leaders": [", ".join(t.business_leaders) for t in active],
+            "companies": [", ".join(t.companies) for t in active]}),
+            hide_index=True, width="stretch")
 
 
 def search(view: ConveningView) -> None:

@@ -1,17 +1,21 @@
-"""Correcting who spoke: rename a speaker label, merge two labels of one person, and map each
-label (S1, SPEAKER_02, a name from a transcript ...) to a person on the roster.
+"""Correcting who spoke: hear each speaker label and read two of their sentences, then rename
+a label, merge two labels of one person, and map each label (S1, SPEAKER_02, a name from a
+transcript ...) to a person on the roster.
 
 Every change is one audited, undoable review action (Undo on the Review tab takes it back).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from synth import review
+from synth.quotes import said_at
 from synth.report import md_escape
-from synth_app.common import act, engine, shown_errors
+from synth.speaker_samples import SpeakerSample, speaker_samples
+from synth_app.common import act, engine, files, plain, shown_errors
 from synth_app.view import ConveningView
 
 NOBODY = "(not on the roster)"
@@ -35,12 +39,68 @@ def speaker_editor(view: ConveningView, convening_id: int) -> None:
         "roster person": [view.assigned.get(k) or "" for k in said],
         "same person as": [view.merged.get(k) or "" for k in said],
         "statements": list(said.values())}), hide_index=True, width="stretch")
+    st.subheader("Who is who")
+    who_is_who(view, convening_id)
     st.subheader("Map to the roster")
     roster_form(view, convening_id)
     st.subheader("Rename")
     rename_form(view, convening_id)
     st.subheader("Merge two speakers")
     merge_form(view, convening_id)
+
+
+def who_is_who(view: ConveningView, convening_id: int) -> None:
+    """Each label with two of its sentences and a few seconds of its voice, so a facilitator
+    who was in the room can tell who S3 is before mapping it."""
+    samples = speaker_samples(engine(), convening_id)
+    st.caption("Two things each speaker said and a few seconds of their voice. A speaker "
+               "mapped to a facilitator is taken out of the candidates (Undo puts them back).")
+    for label in view.assigned:
+        sample = samples.get(label)
+        with st.container(border=True, key=f"who-{label}"):
+            plain(_who_line(view, label))
+            if sample is None:
+                st.caption("No statements.")
+                continue
+            for start, line, text in sample.sentences:
+                plain(f"{said_at(start, line)}  \u201c{text}\u201d")
+            _voice(sample)
+
+
+ROLE_NAMES = {"business": "business leader", "public": "public partner",
+              "facilitator": "facilitator"}
+
+
+def _who_line(view: ConveningView, label: str) -> str:
+    """'S3: Tom Reyes, Reyes Precision Machining (business leader)', or the label alone."""
+    who = view.who.get(label)
+    if who is None or who.participant_id is None:
+        shown = view.speakers.get(label, label)
+        return label if shown == label else f"{label}: {shown} (not on the roster)"
+    company = f", {who.company}" if who.company else ""
+    return f"{label}: {who.name}{company} ({ROLE_NAMES.get(who.role, who.role)})"
+
+
+def _voice(sample: SpeakerSample) -> None:
+    from synth.jobs import media_path
+
+    path = media_path(files(), sample.recording_id) if sample.recording_id else None
+    if path is None:
+        return  # a typed transcript, or a recording the app no longer keeps
+    try:
+        clip = _clip(str(path), sample.start, sample.end)
+    except Exception:  # noqa: BLE001 - a clip that will not decode must not hide the page
+        st.caption("This recording cannot be played here.")
+        return
+    if clip.size:
+        st.audio(clip, sample_rate=16000)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _clip(path: str, start: float, end: float) -> np.ndarray:
+    from synth.ingest import decode_clip
+
+    return decode_clip(path, start, end)
 
 
 def roster_form(view: ConveningView, convening_id: int) -> None:

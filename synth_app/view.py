@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from synth import quotes as quote_rule
 from synth.store import queries, transaction
@@ -57,6 +57,11 @@ class ConveningView:
     merged: dict[str, str | None]  # label -> the label it was merged into (same person)
     roster: tuple[str, ...]
     business_share: float | None
+    who: dict[str, queries.Who] = field(default_factory=dict)  # label -> name, role, company
+
+    def company_of(self, name: str) -> str | None:
+        """The company of a person as the convening resolves them (None when unknown)."""
+        return next((w.company for w in self.who.values() if w.name == name), None)
 
     @property
     def active(self) -> list[ThemeSummary]:
@@ -96,7 +101,7 @@ def load(convening_id: int) -> ConveningView:
             speakers={label: w.name for label, w in who.items()}, assigned=assigned,
             merged={label: r.merged_into for label, r in rows.items()},
             roster=tuple(sorted(p.name for p in roster.values())),
-            business_share=talk.shares.get("business") if talk else None)
+            business_share=talk.shares.get("business") if talk else None, who=who)
 
 
 def quotes(view: ConveningView, theme: ThemeSummary, n: int = 3) -> list[Said]:

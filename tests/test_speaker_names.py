@@ -174,3 +174,32 @@ def test_decode_clip_is_the_same_samples_as_the_whole_recording() -> None:
     assert decode_clip(path, 400.0, 405.0).size == 0
     with pytest.raises(InputError):
         decode_clip(ROSTER, 0.0, 1.0)
+
+
+def test_speaker_samples_pick_telling_sentences_and_a_short_clip() -> None:
+    from types import SimpleNamespace
+
+    from synth.speaker_samples import pick_samples
+
+    def said(n: int, speaker: str, text: str, start: float, end: float, *,
+             clusterable: bool = True, line: int | None = None) -> SimpleNamespace:
+        return SimpleNamespace(speaker=speaker, text=text, start=start, end=end,
+                               recording_id="r", line=line, clusterable=clusterable, position=n)
+
+    rows = [said(0, "S1", "Yeah.", 0.0, 0.5),
+            said(1, "S1", "We have six open machinist jobs and nobody to fill them.", 1.0, 5.0),
+            said(2, "S1", "Good morning and welcome, everyone, to the launch meeting today.",
+                 6.0, 9.0, clusterable=False),
+            said(3, "S1", "Welders leave us for the shipyard after a year of training them here.",
+                 10.0, 22.0),
+            said(4, "S2", "Right.", 23.0, 23.4),
+            said(5, "T1", "A typed line from the notes about childcare.", 0.0, 3.0, line=4),
+            said(6, None, "Nobody's words.", 30.0, 31.0)]
+    got = pick_samples(rows)
+    assert set(got) == {"S1", "S2", "T1"}
+    s1 = got["S1"]
+    # The two longest substantive sentences, in spoken order; procedural talk and "Yeah" not.
+    assert [text for _, _, text in s1.sentences] == [rows[1].text, rows[3].text]
+    assert (s1.recording_id, s1.start, s1.end) == ("r", 10.0, 16.0)  # at most six seconds
+    assert [text for _, _, text in got["S2"].sentences] == ["Right."]  # all there is
+    assert got["T1"].recording_id is None and got["T1"].sentences[0][1] == 4  # typed: no clip
