@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from synth.clustering import STOP_WORDS, normalise
-from synth.records import Quote, Statement
+from synth.clustering import STOP_WORDS
+from synth.records import Statement
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 # Spoken fillers and contractions written without their apostrophe ("ill", "weve") that the
@@ -196,52 +196,3 @@ def _format(phrase: tuple[str, ...], capitals: Mapping[str, str] | None = None) 
     text = " ".join((capitals or {}).get(w, w) for w in phrase)
     return text[:1].upper() + text[1:]
 
-
-def pick_quotes(
-    members: Sequence[Statement],
-    vectors: np.ndarray,
-    n: int = 4,
-    min_words: int = 6,
-    max_words: int = 60,
-) -> tuple[Quote, ...]:
-    """Up to ``n`` verbatim quotes: central statements, diverse in content and in speaker.
-
-    Greedy maximal marginal relevance: each pick maximises closeness to the theme's centroid,
-    minus similarity to quotes already picked, minus a penalty for a speaker already quoted.
-    """
-    if not members:
-        return ()
-    words = np.array([len(s.text.split()) for s in members])
-    ok = np.flatnonzero((words >= min_words) & (words <= max_words))
-    if len(ok) == 0:
-        ok = np.argsort(-words, kind="stable")[: max(n, 1)]
-    v = normalise(vectors.astype(np.float64))
-    centroid = normalise(v.mean(axis=0, keepdims=True))[0]
-    relevance = v @ centroid
-    chosen: list[int] = []
-    quoted: Counter[str] = Counter()
-    while len(chosen) < min(n, len(ok)):
-        best, best_score = -1, -np.inf
-        for i in ok:
-            if i in chosen:
-                continue
-            redundancy = max((float(v[i] @ v[j]) for j in chosen), default=0.0)
-            score = relevance[i] - 0.5 * redundancy - 0.15 * quoted[members[i].speaker or ""]
-            if score > best_score + 1e-12:
-                best, best_score = int(i), score
-        if best < 0:
-            break
-        chosen.append(best)
-        quoted[members[best].speaker or ""] += 1
-    return tuple(
-        Quote(
-            statement_id=s.id,
-            text=s.text,
-            speaker=s.speaker,
-            start=s.start,
-            end=s.end,
-            recording_id=s.recording_id,
-            line=s.line,
-        )
-        for s in (members[i] for i in sorted(chosen, key=lambda j: members[j].position))
-    )

@@ -132,6 +132,7 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     from synth import models
     from synth.embed import embed_texts
     from synth.priorities import embed_priorities, load_priorities
+    from synth.quotes import statement_word_probs
     from synth.statements import extract_statements
     from synth.themes import ThemeSettings, find_themes
 
@@ -160,5 +161,7 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     themes = find_themes(statements, vectors,
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
                          participants=people, priorities=plist,
+                         word_probs=statement_word_probs(
+                             statements, [turn for t in transcripts for turn in t.turns]),
                          progress=_stage(progress, 0.5, 1.0))
     return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster))

@@ -25,8 +25,9 @@ import numpy as np
 
 from synth.clustering import STOP_WORDS, ClusterParams, cluster_conversation, normalise, smooth
 from synth.errors import SynthError
-from synth.labels import label_themes, name_words, pick_quotes, usable
+from synth.labels import label_themes, name_words, usable
 from synth.priorities import PriorityList, suggest
+from synth.quotes import pick_quotes
 from synth.records import Participant, Statement, Theme
 from synth.stability import theme_stability
 
@@ -110,13 +111,15 @@ def find_themes(
     settings: ThemeSettings = ThemeSettings(),
     participants: Mapping[str, Participant] | None = None,
     priorities: PriorityList | None = None,
+    word_probs: Mapping[str, Sequence[float]] | None = None,
     progress: Progress | None = None,
 ) -> ThemeResult:
     """Candidate priorities from statements in conversation order and their embeddings.
 
     With ``priorities`` (commonly named priorities and their embeddings, in the embedding
     space of ``vectors``), a theme that clearly resembles one entry carries its name in its
-    label as a suggestion.
+    label as a suggestion. ``word_probs`` (statement id -> Whisper's word probabilities) lets
+    the quotes prefer statements heard clearly.
 
     ``vectors[i]`` embeds ``statements[i]``. Raises :class:`ThemeError` (a ValueError) when the
     two do not fit together; otherwise never fails on small or odd input: too little to cluster
@@ -165,7 +168,8 @@ def find_themes(
     )
     report(0.8, "labelling themes and picking quotes")
     themes = _build_themes(
-        members, x, groups, labels, keywords, stability, settings, participants or {}, priorities
+        members, x, groups, labels, keywords, stability, settings, participants or {}, priorities,
+        word_probs or {},
     )
     for theme in themes:
         for sid in theme.statement_ids:
@@ -296,6 +300,7 @@ def _build_themes(
     settings: ThemeSettings,
     participants: Mapping[str, Participant],
     priorities: PriorityList | None = None,
+    word_probs: Mapping[str, Sequence[float]] | None = None,
 ) -> list[Theme]:
     """Theme records, ranked by breadth of support, then talk time."""
     k = int(labels.max()) + 1
@@ -355,7 +360,8 @@ def _build_themes(
                 statement_ids=tuple(s.id for s in ms),
                 speakers=tuple(speakers),
                 companies=tuple(companies),
-                quotes=pick_quotes(ms, x[rows] + context[rows], n=settings.n_quotes),
+                quotes=pick_quotes(ms, x[rows] + context[rows], n=settings.n_quotes,
+                                   participants=participants, word_probs=word_probs),
                 stability=round(float(stability[t]), 4),
                 talk_share=round(float(talk[rows].sum()) / total_talk, 4),
                 label_generated=True,
