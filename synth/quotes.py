@@ -83,12 +83,16 @@ def is_filler(text: str) -> bool:
 
 
 def is_whole(text: str) -> bool:
-    """True for whole sentences: no fragment left after the last sentence end (a turn cut
-    at its edge, "...retiring. So"), and an end of sentence when the text has any."""
-    stripped = text.strip()
-    if _CUT_TAIL.search(stripped):
+    """True for whole sentences: starts as a sentence starts, ends with its end, and leaves no
+    fragment after the last end (a turn cut at its edge: "...retiring. So", "years ago, and we
+    are still waiting on the"). A text with neither capitals nor sentence ends (a typed line
+    written without them) cannot be judged and counts as whole."""
+    stripped = text.strip().lstrip("\"'\u201c\u2018([")
+    if not re.search(r"[A-Z.!?]", stripped):
+        return True
+    if not stripped or not (stripped[0].isupper() or stripped[0].isdigit()):
         return False
-    return bool(_ENDS.search(stripped)) or not re.search(r"[.!?]", stripped)
+    return not _CUT_TAIL.search(stripped) and bool(_ENDS.search(stripped))
 
 
 def doubtful(c: Candidate) -> list[bool]:

@@ -48,6 +48,11 @@ def test_a_statement_cut_at_a_turn_edge_loses_to_a_whole_sentence() -> None:
     assert not quotes.is_whole(cut.text)
     assert quotes.is_whole(whole.text)
     assert quotes.is_whole("no punctuation at all in a typed transcript line")
+    # Whisper's text has capitals and full stops: a statement that starts or ends mid-sentence
+    # is a cut one (seen on the sample with tiny.en)
+    assert not quotes.is_whole("years ago, and we are still waiting on the permit.")
+    assert not quotes.is_whole("So that's a whole new product line for")
+    assert quotes.is_whole('"We would love to build them around what you need."')
     assert [c.id for c in choose([cut, whole], n=1)] == ["whole"]
 
 
