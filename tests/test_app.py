@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PASSCODE = "cascade-valley-2026"
 # A whole sentence (so the quote rule picks it) full of markup that must show as typed.
-TRICKY = "<b>Childcare</b> is **the** [issue](http://evil.example) for welders."
+TRICKY = "Here <b>Childcare</b> is **the** [issue](http://evil.example) for welders."
 PEOPLE = [("Ana", "Acme Welding", "business"), ("Ben", "Bolt Fab", "business"),
           ("Cy", "Cobalt Machining", "business"), ("Pat", "North College", "public")]
 TOPICS = {"t1": ("welder apprenticeships", range(0, 6)), "t2": ("childcare near plants",
