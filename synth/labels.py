@@ -26,7 +26,8 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 # English stop words miss; never a keyword or a label word.
 FILLERS = frozenset(
     """
-    ill weve theyre youre youve hes shes eh ah hey folks everybody everyone guys honestly
+    ill weve theyre youre youve hes shes id wed theyd theyve youd youll itll thatll oclock
+    eh ah hey folks everybody everyone guys honestly
     totally literally stuff today tomorrow yesterday morning afternoon week weeks month months
     year years time times day days people person folks guy kid kids anybody somebody someone
     laughs laughter laughing applause crosstalk inaudible problem problems issue issues question

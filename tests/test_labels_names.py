@@ -70,6 +70,8 @@ def test_usable() -> None:
     assert usable(("machinist", "wages"), avoid)
     assert not usable(("linda", "wages"), avoid)  # a name
     assert not usable(("weve", "wages"), avoid)  # a filler
+    # contractions transcribed without their apostrophe ("I'd" as "Id", "o'clock")
+    assert not any(usable((w, "wages"), avoid) for w in ("id", "wed", "oclock", "theyd"))
     assert not usable(("the", "wages"), avoid)  # a stop word
     assert not usable((), avoid)
 
@@ -213,6 +215,9 @@ def test_real_convening_labels_hold_no_person_name(settings) -> None:
     for theme in themes:
         held = _words(theme.label, theme.keywords) & names
         assert not held, f"{name}: {theme.label!r} {theme.keywords} holds {sorted(held)}"
+        # keywords: no contraction written without its apostrophe ("I'd" heard as "Id")
+        bad = {w for k in theme.keywords for w in k.split()} & {"id", "wed", "oclock", "theyd"}
+        assert not bad, f"{name}: keywords {theme.keywords} hold {sorted(bad)}"
 
 
 def test_acronyms_are_written_as_the_room_wrote_them() -> None:
