@@ -11,22 +11,21 @@ transcripts (``cache_dir/transcripts/RECORDING-*.json``) and the cached embeddin
 statements. Exports are rendered from the database, so every later export is without it.
 
 **Withdrawing a statement** blanks its words in the database, keeping only their sha256
-(:func:`text_hash`) and the row, takes it out of every theme for good (a pinned "no theme"
-row, which re-runs respect), and drops its embedding here and in the cache. A re-import of
-the same statement (same id) or of the same words (another id, e.g. re-transcribed) comes
-in withdrawn too (see :mod:`synth.store.importer`). It then shows nowhere: not in the app,
-not in any export, not among a theme's quotes (the theme's other statements are quoted).
+and the row, takes it out of every theme for good (a pinned "no theme" row, which re-runs
+respect), and drops its embedding here and in the cache. A re-import of the same statement
+(same id) or of the same words (another id, e.g. re-transcribed) comes in withdrawn too: the
+store applies that rule itself (:mod:`synth.store.withdrawn`), on every import. It then
+shows nowhere: not in the app, not in any export, not among a theme's quotes (the theme's
+other statements are quoted).
 
 Neither can be undone: undo stops at them, as it stops at an import.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -41,25 +40,19 @@ from synth.errors import NotFoundError, ReviewError
 from synth.records import is_recording_id
 from synth.store import queries, transaction
 from synth.store.schema import (
-    Membership,
     Recording,
     Speaker,
     Statement,
     StatementVector,
     Theme,
 )
+from synth.store.withdrawn import mark_withdrawn
 
 log = logging.getLogger(__name__)
 
 # What a theme is called when the words its generated label came from are gone.
 BLANK_LABEL = "untitled (its statements were deleted or withdrawn)"
 IRREVERSIBLE = ("delete_recording", "withdraw")
-
-
-def text_hash(text: str) -> str:
-    """The sha256 of a statement's words (case, spacing and punctuation ignored)."""
-    words = re.findall(r"\w+", text.casefold())
-    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
 def _embed_key(text: str) -> str:
@@ -392,21 +385,6 @@ def withdraw(engine: Engine, convening_id: int, statement_ids: Sequence[str], *,
                       tuple(problems))
 
 
-def mark_withdrawn(session: Session, statement: Statement,
-                   membership: Membership | None = None, digest: str | None = None) -> None:
-    """Blank a statement's words, keep their hash, and pin it out of every theme."""
-    statement.withdrawn_hash = digest or statement.withdrawn_hash or text_hash(statement.text)
-    statement.text = ""
-    statement.word_probs = None  # nothing of the words stays but their hash
-    statement.withdrawn = True
-    if membership is None:
-        membership = session.get(Membership, (statement.convening_id, statement.id))
-    if membership is None:
-        membership = Membership(convening_id=statement.convening_id, statement_id=statement.id)
-        session.add(membership)
-    membership.theme_id, membership.pinned = None, True
-
-
 __all__ = ["BLANK_LABEL", "IRREVERSIBLE", "Deletion", "RecordingInfo", "Withdrawal",
-           "delete_recording", "find_recording", "list_recordings", "mark_withdrawn",
-           "purge_embeddings", "text_hash", "withdraw"]
+           "delete_recording", "find_recording", "list_recordings", "purge_embeddings",
+           "withdraw"]

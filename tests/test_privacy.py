@@ -29,7 +29,7 @@ from synth.embed import text_key
 from synth.errors import InputError, NotFoundError, ReviewError
 from synth.export import FORMATS, render
 from synth.ingest import content_hash
-from synth.store import init_db, make_engine, queries, transaction
+from synth.store import init_db, make_engine, queries, transaction, withdrawn
 from synth.store.schema import Membership, Recording, Speaker, Statement, StatementVector, Theme
 
 
@@ -323,7 +323,7 @@ def test_a_withdrawn_quote_leaves_the_database_the_theme_and_every_export(
     with transaction(engine) as s:
         st = s.get(Statement, (conv, "s03"))
         assert (st.text, st.withdrawn, st.withdrawn_hash) == ("", True,
-                                                              privacy.text_hash(words(3)))
+                                                              withdrawn.text_hash(words(3)))
         m = s.get(Membership, (conv, "s03"))
         assert (m.theme_id, m.pinned) == (None, True)
         assert s.get(StatementVector, (conv, "s03")) is None

@@ -48,6 +48,7 @@ from synth.store.schema import (
     Theme,
     utcnow,
 )
+from synth.store.withdrawn import mark_withdrawn, text_hash
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +179,8 @@ def _statements(session: Session, convening_id: int, statements: Sequence[Statem
     """Write the statements; returns (added, updated, ids of withdrawn statements).
 
     A withdrawn statement stays withdrawn: the same id keeps its blank text, and a new id
-    whose words hash like withdrawn words comes in withdrawn (see :mod:`synth.privacy`).
+    whose words hash like withdrawn words comes in withdrawn (see :mod:`synth.store.withdrawn`).
     """
-    from synth.privacy import mark_withdrawn, text_hash
-
     have = queries.statements_of(session, convening_id)
     gone = {r.withdrawn_hash for r in have.values() if r.withdrawn and r.withdrawn_hash}
     withdrawn = {sid for sid, r in have.items() if r.withdrawn}

@@ -162,7 +162,7 @@ class Statement(Base):
     clusterable: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     # A participant withdrew these words: ``text`` is then empty and only the sha256 of the
-    # words (see synth.privacy.text_hash) is kept, so a re-import of the same words stays
+    # words (see synth.store.withdrawn.text_hash) is kept, so a re-import of the same words stays
     # withdrawn. The row stays so that re-import matching by id knows it too.
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     withdrawn_hash: Mapped[str | None] = mapped_column(String(64))
