@@ -66,8 +66,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from synth.audio.ingest import AUDIO_EXTENSIONS, TRANSCRIPT_EXTENSIONS  # noqa: E402
 from synth.errors import InputError, ModelError, SynthError  # noqa: E402
-from synth.ingest import AUDIO_EXTENSIONS, TRANSCRIPT_EXTENSIONS  # noqa: E402
 from synth.records import Participant  # noqa: E402
 from synth.settings import Settings  # noqa: E402
 from synth.settings import load as load_settings  # noqa: E402
@@ -214,7 +214,7 @@ class Worker:
         return {"pid": os.getpid(), "load_seconds": round(self.load_seconds, 2)}
 
     def transcribe(self, path: str, force: bool = False) -> dict[str, Any]:
-        from synth.transcribe import transcribe_file
+        from synth.audio.transcribe import transcribe_file
         from synth.writers import transcript_dict
 
         started = time.perf_counter()
@@ -241,7 +241,7 @@ class Worker:
             parsed = [parse_json(json.dumps(d), Recording(**d["recording"]), Path("batch"))
                       for d in transcripts]
             if self.opts.speakers is not None and len(parsed) > 1 and audio:
-                from synth.speakers import share_speakers
+                from synth.audio.speakers import share_speakers
 
                 parsed = share_speakers(parsed, [audio.get(t.recording.id, "")
                                                  for t in parsed])

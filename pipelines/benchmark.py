@@ -44,9 +44,9 @@ def long_recording(minutes: int, folder: Path) -> Path:
 def child_transcribe(model: str, path: str, beam: int, batch: int,
                      decoders: int) -> dict[str, object]:
     from synth import models, settings
-    from synth.ingest import decode_audio
+    from synth.audio.ingest import decode_audio
+    from synth.audio.transcribe import WhisperTranscriber, transcribe_audio
     from synth.records import Recording
-    from synth.transcribe import WhisperTranscriber, transcribe_audio
 
     cfg = settings.load().with_(beam_size=beam, batch_size=batch, decoders=decoders)
     t0 = time.perf_counter()

@@ -78,7 +78,7 @@ def clips(audio_dir: Path) -> list[tuple[np.ndarray, str]]:
                     for i in range(len(z.files) // 2)]
     from evaluate_transcription import reference_texts
 
-    from synth.ingest import decode_audio
+    from synth.audio.ingest import decode_audio
 
     refs = reference_texts(audio_dir)
     return [(decode_audio(path), text) for path, text in
@@ -109,9 +109,9 @@ def long_audio(minutes: float, audio_dir: Path) -> tuple[np.ndarray, str]:
 def transcribe_runs(args: argparse.Namespace, report: Callable[[dict[str, object]], None]
                     ) -> None:
     from synth import models, settings
-    from synth.metrics import word_error_rate
+    from synth.audio.transcribe import WhisperTranscriber, transcribe_audio
+    from synth.audio.wer import word_error_rate
     from synth.records import Recording
-    from synth.transcribe import WhisperTranscriber, transcribe_audio
 
     audio, reference = long_audio(args.minutes, args.audio_dir)
     duration = audio.size / 16000

@@ -20,7 +20,7 @@ Run from the repository root:
 
 ``--cross`` cuts the sample convening into 2 and into 3 recordings at pauses between turns,
 diarizes each part on its own, and matches their speakers by voice
-(:func:`synth.speakers.match_voices`); the two-speaker call and JFK join as recordings of
+(:func:`synth.audio.speakers.match_voices`); the two-speaker call and JFK join as recordings of
 other people. Over every pair of speakers from different recordings it reports the share of
 same-person pairs joined and of different-person pairs wrongly joined, per threshold, and the
 DER of the whole convening from the parts' shared labels (one mapping for all parts).
@@ -56,10 +56,10 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from synth.diarize import DiarizationOptions, SpeakerSegment, diarize
+from synth.audio.diarize import DiarizationOptions, SpeakerSegment, diarize
+from synth.audio.speakers import label_words
+from synth.audio.voice_encoder import load_voice_encoder
 from synth.records import Word
-from synth.speakers import label_words
-from synth.voice_encoder import load_voice_encoder
 
 log = logging.getLogger("evaluate_speakers")
 
@@ -309,7 +309,7 @@ def cross_recordings(thresholds: Sequence[float], options: DiarizationOptions) -
     """Print how well speakers are shared across recordings cut from the sample convening."""
     from faster_whisper import decode_audio
 
-    from synth.speakers import match_voices, speaker_voices
+    from synth.audio.speakers import match_voices, speaker_voices
 
     doc = json.loads((CONVENING_DIR / "reference.json").read_text(encoding="utf-8"))
     turns = [SpeakerSegment(ln["start"], ln["end"], ln["speaker"]) for ln in doc["lines"]]

@@ -56,7 +56,7 @@ def write_wav(path: Path, audio: np.ndarray, rate: int = 16000) -> None:
 
 def make_inputs(folder: Path, long_minutes: int) -> dict[str, Path]:
     """Silence, pink noise and a long file assembled from real clips and the sample."""
-    from synth.ingest import decode_audio
+    from synth.audio.ingest import decode_audio
 
     rng = np.random.default_rng(0)
     five = 5 * 60 * 16000
@@ -84,7 +84,7 @@ def make_inputs(folder: Path, long_minutes: int) -> dict[str, Path]:
 def measure_one(model: str, path: str, beam: int) -> dict[str, object]:
     """Run in a subprocess: load the model, transcribe once, report time, RSS and text."""
     from synth import models, settings
-    from synth.transcribe import transcribe_file
+    from synth.audio.transcribe import transcribe_file
 
     cfg = settings.load().with_(cache_dir=Path(tempfile.mkdtemp()), beam_size=beam)
     t0 = time.perf_counter()
@@ -124,7 +124,7 @@ def main() -> None:
         print(json.dumps(measure_one(args.child[0], args.child[1], int(args.child[2]))))
         return
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from synth.metrics import word_error_rate
+    from synth.audio.wer import word_error_rate
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -147,9 +147,9 @@ def transcribe(
 ) -> None:
     """Transcribe recordings into timed, verbatim turns."""
     from synth import settings as settings_mod
+    from synth.audio.speakers import name_speakers
+    from synth.audio.transcribe import transcribe_file
     from synth.roster import load_roster, load_voices
-    from synth.speakers import name_speakers
-    from synth.transcribe import transcribe_file
     from synth.writers import to_text, write_transcript
 
     settings = _with_device(settings_mod.load(), device, batch_size)

@@ -56,7 +56,7 @@ def load_sample(engine: Engine, result: Path, *, audio: Path | None = None,
         log.info("imported the sample into convening %d: %d statements", conv,
                  report.statements_added)
     if audio is not None and files is not None:
-        from synth.ingest import identify
+        from synth.audio.ingest import identify
         from synth.jobs import keep_media
 
         keep_media(files, identify(audio).id, audio)

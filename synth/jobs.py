@@ -382,7 +382,7 @@ def _save(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes
 
 def _check_saved(path: Path, data: bytes) -> None:
     """Save one upload and check its type by its content; the message names the file only."""
-    from synth.ingest import identify
+    from synth.audio.ingest import identify
 
     try:
         path.write_bytes(data)
@@ -512,8 +512,8 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
             model: str | None = None, who: str | None = None,
             progress: Any = None) -> dict[str, Any]:
     """Transcribe, find themes and import into the convening; returns the import report."""
+    from synth.audio.ingest import identify
     from synth.embed import embed_texts
-    from synth.ingest import identify
     from synth.pipeline import synthesize
     from synth.report import result_dict
     from synth.settings import load as load_settings

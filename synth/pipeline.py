@@ -67,8 +67,8 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
     speakers whose voices match; ``known_speakers`` is what a facilitator already said about
     the labels (see :func:`synthesize_transcripts`).
     """
+    from synth.audio.transcribe import transcribe_file
     from synth.priorities import load_priorities
-    from synth.transcribe import transcribe_file
 
     settings = settings or load_settings()
     load_priorities(priorities)  # a bad priority list fails before hours of transcription
@@ -95,13 +95,13 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
         transcripts.append(t)
     if speakers is not None and len(transcripts) > 1:
         # Several recordings of one convening: the same voice gets the same label in all.
-        from synth.speakers import share_speakers
+        from synth.audio.speakers import share_speakers
 
         transcripts = share_speakers(transcripts, [seen[t.recording.id] for t in transcripts])
     if speakers is not None and voices:
         # Speakers whose voice matches a roster person's sample take that person's name, so
         # roles, companies and breadth apply without anyone mapping labels by hand.
-        from synth.speakers import name_speakers
+        from synth.audio.speakers import name_speakers
 
         transcripts = name_speakers(transcripts, [seen[t.recording.id] for t in transcripts],
                                     voices)

@@ -287,7 +287,7 @@ def _delete_uploads(root: Path, recording_id: str, convening_id: int,
                     remove: Callable[[Path], None], problems: list[str]) -> None:
     """The uploaded copies of the recording in the convening's job folders."""
     from synth import jobs
-    from synth.ingest import content_hash
+    from synth.audio.ingest import content_hash
 
     for job in jobs.jobs_of(root, convening_id):
         keep = []

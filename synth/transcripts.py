@@ -311,7 +311,7 @@ def parse_json(text: str, recording: Recording, path: Path) -> Transcript:
 
 def load_transcript(path: str | Path, recording: Recording, limit: int, *,
                     max_turn_chars: int | None = None) -> Transcript:
-    """Parse a transcript file whose kind was established by :func:`synth.ingest.identify`.
+    """Parse a transcript file whose kind was established by :func:`synth.audio.ingest.identify`.
 
     A turn longer than ``max_turn_chars`` (:data:`MAX_TURN_CHARS` unless given) is read as
     consecutive parts (:func:`split_long_turns`)."""

@@ -98,7 +98,7 @@ def _voice(sample: SpeakerSample) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _clip(path: str, start: float, end: float) -> np.ndarray:
-    from synth.ingest import decode_clip
+    from synth.audio.ingest import decode_clip
 
     return decode_clip(path, start, end)
 

@@ -86,7 +86,7 @@ def embedder(settings):
 
 @pytest.fixture(scope="session")
 def jfk_audio():
-    from synth.ingest import decode_audio
+    from synth.audio.ingest import decode_audio
 
     require_shared(JFK)
     return decode_audio(JFK)

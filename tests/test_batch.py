@@ -194,7 +194,7 @@ def test_recordings_of_one_convening_share_speakers_as_in_synthesize(
         tmp_path: Path, settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """With --speakers, a batch hands each convening's recordings to share_speakers with the
     right files, as `synth synthesize` does (the matching itself: tests/test_speakers.py)."""
-    import synth.speakers
+    import synth.audio.speakers
 
     lines = (SAMPLE_DIR / "convening.txt").read_text(encoding="utf-8").splitlines(True)
     (tmp_path / "in" / "launch").mkdir(parents=True)
@@ -207,7 +207,7 @@ def test_recordings_of_one_convening_share_speakers_as_in_synthesize(
         assert len(paths) == len(transcripts)
         return list(transcripts)
 
-    monkeypatch.setattr(synth.speakers, "share_speakers", record)
+    monkeypatch.setattr(synth.audio.speakers, "share_speakers", record)
     rep = batch.run_batch(tmp_path / "in", tmp_path / "out", serial=True, settings=settings,
                           model=MODEL, speakers="auto")
     assert not rep.failed and seen == [["a.txt", "b.txt"]]

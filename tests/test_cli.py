@@ -111,7 +111,7 @@ class FakeWhisper:
     calls = 0
 
     def segments(self, audio, progress=None):  # noqa: ANN001, ANN201
-        from synth.guard import RawSegment
+        from synth.audio.guard import RawSegment
         from synth.records import Word
 
         FakeWhisper.calls += 1
@@ -132,8 +132,9 @@ def test_transcribe_after_synthesize_reuses_the_words_and_the_speakers(
     """Words are cached once whatever --speakers asks; each speaker setting is found once."""
     from audio import encode
 
-    from synth import models, speakers, transcribe
-    from synth.diarize import SpeakerSegment
+    from synth import models
+    from synth.audio import speakers, transcribe
+    from synth.audio.diarize import SpeakerSegment
 
     FakeWhisper.calls = 0
     found: list[object] = []

@@ -13,12 +13,12 @@ from conftest import CALL, needs_shared
 from typer.testing import CliRunner
 
 from synth import models
+from synth.audio.transcribe import BATCH_CHUNK_SECONDS, WhisperTranscriber, transcribe_audio
+from synth.audio.wer import edit_distance, word_error_rate
 from synth.cli import app
 from synth.errors import ModelError
-from synth.metrics import edit_distance, word_error_rate
 from synth.settings import Settings
 from synth.settings import load as load_settings
-from synth.transcribe import BATCH_CHUNK_SECONDS, WhisperTranscriber, transcribe_audio
 
 CALL_REF = CALL.parent / "sample.stm"
 
@@ -79,7 +79,7 @@ def test_embedding_model_folder(settings, tmp_path, embedder) -> None:
 @needs_shared(CALL, CALL_REF)
 def test_batched_decoding_keeps_the_words(settings) -> None:
     """Batched (the GPU default) against sequential on a real two-speaker call, on the CPU."""
-    from synth.ingest import decode_audio
+    from synth.audio.ingest import decode_audio
     from synth.records import Recording
 
     audio = decode_audio(CALL)

@@ -27,8 +27,8 @@ from sqlalchemy import Engine, func, select
 from test_store import ROSTER, result, state
 from typer.testing import CliRunner
 
+from synth.audio.ingest import identify
 from synth.errors import InputError, SynthError
-from synth.ingest import identify
 from synth.records import Recording, Turn
 from synth.store import ConveningSpec, import_result, init_db, make_engine, transaction
 from synth.store.result import load_result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from synth.guard import RawSegment, guard_segments
+from synth.audio.guard import RawSegment, guard_segments
 from synth.records import Word
 
 

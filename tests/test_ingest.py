@@ -9,8 +9,8 @@ import pytest
 from audio import FORMATS, encode
 from conftest import JFK, needs_shared
 
+from synth.audio.ingest import decode_audio, identify
 from synth.errors import InputError
-from synth.ingest import decode_audio, identify
 
 
 @pytest.mark.parametrize("ext", sorted(FORMATS))

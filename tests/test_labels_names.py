@@ -195,10 +195,10 @@ def _smallest_convening() -> str:
 def test_real_convening_labels_hold_no_person_name(settings) -> None:
     """The smallest dev convening through the real pipeline (spaCy, MiniLM, BERTopic): no label
     or keyword holds a word of a roster name or of a transcript speaker's name."""
+    from synth.audio.transcribe import transcribe_file
     from synth.pipeline import synthesize_transcripts
     from synth.roster import load_roster
     from synth.themes import ThemeSettings
-    from synth.transcribe import transcribe_file
 
     name = _smallest_convening()
     transcript = transcribe_file(CONVENINGS / f"{name}.txt", settings=settings)

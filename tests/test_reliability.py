@@ -35,11 +35,11 @@ from test_store import load, result, theme_id
 from typer.testing import CliRunner
 
 from synth import ballots, jobs, review, voter_codes
+from synth.audio.ingest import identify
+from synth.audio.transcribe import transcribe_file
 from synth.errors import InputError, NoSpeechError
-from synth.ingest import identify
 from synth.store import make_engine, queries, setup, transaction
 from synth.store.schema import BallotMark, BallotRecord, Run
-from synth.transcribe import transcribe_file
 from synth.transcripts import load_transcript
 from synth.voting import BallotRules
 
@@ -297,7 +297,7 @@ KILLED_TRANSCRIPTION = """
 import sys
 from pathlib import Path
 from synth.settings import load
-from synth.transcribe import transcribe_file
+from synth.audio.transcribe import transcribe_file
 
 def pause(done, message):
     print("PAUSED", flush=True)

@@ -52,7 +52,7 @@ def test_voice_column_is_optional_relative_and_checked(tmp_path: Path) -> None:
 
 
 def test_name_voices_is_one_to_one_and_needs_a_close_voice() -> None:
-    from synth.speakers import name_voices
+    from synth.audio.speakers import name_voices
 
     people = {"Ana": _unit(1, 0, 0), "Bo": _unit(0.9, 0.3, 0), "Cy": _unit(0, 0, 1)}
     # Both labels are closest to Ana; one to one, the second still finds Bo.
@@ -79,7 +79,7 @@ def test_voice_samples_name_every_speaker_of_the_sample() -> None:
     """The real voice encoder: each speaker of the sample meeting matches their own voice
     sample (recorded apart, other words, no room); without Rachel Kim's sample her label
     stays anonymous and nobody else is called Rachel Kim."""
-    from synth.speakers import name_speakers
+    from synth.audio.speakers import name_speakers
 
     transcript, person_of = _reference_transcript()
     audio = SAMPLE_DIR / "convening.ogg"
@@ -98,7 +98,7 @@ def test_voice_samples_name_every_speaker_of_the_sample() -> None:
 
 
 def test_text_transcripts_and_no_samples_are_left_as_they_are() -> None:
-    from synth.speakers import name_speakers
+    from synth.audio.speakers import name_speakers
 
     typed = Transcript(Recording("t", "notes.txt", "transcript"),
                        (Turn("t", 0, 0.0, 1.0, "Hello.", speaker="Ana Lee"),))
@@ -110,7 +110,8 @@ def test_text_transcripts_and_no_samples_are_left_as_they_are() -> None:
 def test_synthesize_names_speakers_after_sharing_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """synthesize hands the voice samples and each recording's path to name_speakers, only
     when speakers were looked for."""
-    from synth import pipeline, speakers, transcribe
+    from synth import pipeline
+    from synth.audio import speakers, transcribe
 
     def fake_transcribe(path, **kwargs):  # noqa: ANN001, ANN003, ANN202
         rec = Recording(str(path), str(path), "audio")
@@ -158,7 +159,7 @@ def test_known_speakers_make_a_label_facilitator_talk(settings) -> None:
 
 
 def test_decode_clip_is_the_same_samples_as_the_whole_recording() -> None:
-    from synth.ingest import decode_audio, decode_clip
+    from synth.audio.ingest import decode_audio, decode_clip
 
     path = SAMPLE_DIR / "convening.ogg"
     whole = decode_audio(path)

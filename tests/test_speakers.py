@@ -14,9 +14,15 @@ from conftest import SHARED, needs_shared, require_shared
 from faster_whisper import decode_audio
 
 from pipelines.evaluate_speakers import diarization_error, read_rttm, word_speaker_accuracy
-from synth import voice_encoder
+from synth.audio import voice_encoder
+from synth.audio.speakers import (
+    SpeakerSegment,
+    diarize,
+    diarize_channels,
+    label_words,
+    words_to_turns,
+)
 from synth.records import Word
-from synth.speakers import SpeakerSegment, diarize, diarize_channels, label_words, words_to_turns
 
 AUDIO = SHARED / "audio"
 CALL = AUDIO / "two-speaker-call"
@@ -76,7 +82,7 @@ def test_label_words_splits_at_the_turn_boundary() -> None:
 
 
 def test_a_short_island_inside_one_voice_takes_that_voice() -> None:
-    from synth.speakers import smooth_flips
+    from synth.audio.speakers import smooth_flips
 
     words = [word(0.0, 0.3, " we", "S1"), word(0.35, 0.6, " need", "S2"),
              word(0.65, 1.0, " welders", "S1"), word(1.1, 1.4, " badly.", "S1"),
@@ -177,8 +183,8 @@ def test_recordings_of_one_convening_share_speakers(tmp_path: Path, call_audio: 
     two-speaker call: the same voice gets the same label across the cut, other voices not."""
     import json
 
+    from synth.audio.speakers import share_speakers
     from synth.records import Recording, Transcript, Turn
-    from synth.speakers import share_speakers
 
     doc = json.loads((CONVENING / "reference.json").read_text(encoding="utf-8"))
     audio = decode_audio(str(CONVENING / doc["audio"]), sampling_rate=16000)
@@ -218,7 +224,7 @@ def test_recordings_of_one_convening_share_speakers(tmp_path: Path, call_audio: 
 
 
 def test_match_voices_is_one_to_one_and_needs_a_close_voice() -> None:
-    from synth.speakers import match_voices
+    from synth.audio.speakers import match_voices
 
     def unit(*v: float) -> np.ndarray:
         return np.array(v) / np.linalg.norm(v)
@@ -236,7 +242,8 @@ def test_match_voices_is_one_to_one_and_needs_a_close_voice() -> None:
 
 def test_synthesize_shares_speakers_across_its_recordings(monkeypatch: pytest.MonkeyPatch) -> None:
     """synthesize hands several diarized recordings to share_speakers, with their paths."""
-    from synth import pipeline, speakers, transcribe
+    from synth import pipeline
+    from synth.audio import speakers, transcribe
     from synth.records import Recording, Transcript, Turn
 
     def fake_transcribe(path, **kwargs):  # noqa: ANN001, ANN003, ANN202

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from conftest import CALL, JFK, needs_shared
 
-from synth import transcribe as transcribe_mod
+from synth.audio import transcribe as transcribe_mod
+from synth.audio.transcribe import transcribe_file
+from synth.audio.wer import word_error_rate
 from synth.errors import NoSpeechError
-from synth.metrics import word_error_rate
-from synth.transcribe import transcribe_file
 
 JFK_REF = JFK.parent / "jfk.ref.txt"
 CALL_REF = CALL.parent / "sample.stm"
@@ -81,7 +81,7 @@ def test_progress_reaches_the_end(settings) -> None:
 
 
 def test_long_audio_is_cut_at_quiet_moments_into_bounded_blocks() -> None:
-    from synth.transcribe import quiet_cuts
+    from synth.audio.transcribe import quiet_cuts
 
     rate = 16000
     rng = np.random.default_rng(0)
@@ -96,7 +96,7 @@ def test_long_audio_is_cut_at_quiet_moments_into_bounded_blocks() -> None:
 
 
 def test_blocks_are_even_and_a_multiple_of_the_decoders() -> None:
-    from synth.transcribe import BLOCK_SECONDS, block_seconds, quiet_cuts
+    from synth.audio.transcribe import BLOCK_SECONDS, block_seconds, quiet_cuts
 
     rate = 16000
     # Even loudness: each cut falls at the earliest place it may, the most blocks there can be
@@ -115,10 +115,10 @@ def test_blocks_are_even_and_a_multiple_of_the_decoders() -> None:
 @pytest.mark.parametrize(("workers", "batch"), [(1, 0), (2, 0), (2, 4)])
 def test_blocks_give_the_right_words_with_offset_times(settings, jfk_audio, monkeypatch,
                                                        workers: int, batch: int) -> None:
-    import synth.transcribe as tr
+    import synth.audio.transcribe as tr
     from synth import models
+    from synth.audio.transcribe import WhisperTranscriber, transcribe_audio
     from synth.records import Recording
-    from synth.transcribe import WhisperTranscriber, transcribe_audio
 
     model = models.load_whisper("tiny.en", settings)
     gap = np.zeros(16000 * 3, dtype=np.float32)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from synth.audio.ingest import identify
 from synth.errors import InputError
-from synth.ingest import identify
 from synth.records import Turn, Word
 from synth.transcripts import MAX_TURN_CHARS, load_transcript, split_long_turns
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from synth.audio.ingest import identify
 from synth.errors import InputError
-from synth.ingest import identify
 from synth.records import Recording, Transcript, Turn, Word
 from synth.transcripts import load_transcript, parse_plain
 from synth.writers import to_text, write_transcript

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synth import voice_encoder
-from synth.voice_encoder import FRAMES_PER_SECOND, HOP
+from synth.audio import voice_encoder
+from synth.audio.voice_encoder import FRAMES_PER_SECOND, HOP
 
 log = logging.getLogger(__name__)
 

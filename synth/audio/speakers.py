@@ -1,6 +1,6 @@
 """Speakers for words and turns: attribute each recognised word, then regroup into turns.
 
-Diarization itself lives in :mod:`synth.diarize` (re-exported here). Words are labelled one by
+Diarization itself lives in :mod:`synth.audio.diarize` (re-exported here). Words are labelled one by
 one rather than whole Whisper segments, because a Whisper segment often runs across a change
 of speaker and would hand the next person's first words to the previous one.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synth.diarize import DiarizationOptions, SpeakerSegment, diarize, diarize_channels
+from synth.audio.diarize import DiarizationOptions, SpeakerSegment, diarize, diarize_channels
 from synth.records import Transcript, Turn, Word
 
 __all__ = ["DiarizationOptions", "SpeakerSegment", "diarize", "diarize_channels",
@@ -159,9 +159,9 @@ def speaker_voices(audio: np.ndarray, spans: Sequence[tuple[float, float, str]],
     long recording costs little. A speaker with no span of ``min_span`` seconds is voiced
     by their longest span; one with no speech at all is left out.
     """
-    from synth import voice_encoder
-    from synth.diarize import _window_starts
-    from synth.voice_encoder import FRAMES_PER_SECOND, HOP
+    from synth.audio import voice_encoder
+    from synth.audio.diarize import _window_starts
+    from synth.audio.voice_encoder import FRAMES_PER_SECOND, HOP
 
     audio = np.asarray(audio, dtype=np.float32)
     by_speaker: dict[str, list[tuple[int, int]]] = {}
@@ -238,7 +238,7 @@ def _one_to_one(a: np.ndarray, b: np.ndarray,
 
 def voice_samples(paths: Mapping[str, str | Path]) -> dict[str, np.ndarray]:
     """Each person's voice from their voice sample (a short recording of them alone)."""
-    from synth import ingest
+    from synth.audio import ingest
 
     voices: dict[str, np.ndarray] = {}
     for name, path in paths.items():
@@ -277,7 +277,7 @@ def name_speakers(transcripts: Sequence[Transcript], audio_paths: Sequence[str |
     recordings together, after :func:`share_speakers`, so one label is one person throughout;
     transcripts read from text files already name their speakers and are left as they are.
     """
-    from synth import ingest
+    from synth.audio import ingest
 
     taking_part = [i for i, t in enumerate(transcripts)
                    if t.recording.kind == "audio" and any(turn.speaker for turn in t.turns)]
@@ -333,7 +333,7 @@ def share_speakers(transcripts: Sequence[Transcript], audio_paths: Sequence[str 
     files (their speakers are names already) and those without speaker labels are left
     as they are and do not take part.
     """
-    from synth import ingest
+    from synth.audio import ingest
 
     taking_part = [i for i, t in enumerate(transcripts)
                    if t.recording.kind == "audio" and any(turn.speaker for turn in t.turns)]

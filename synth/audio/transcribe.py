@@ -2,7 +2,8 @@
 
 Defaults follow what goes wrong on meeting recordings: voice activity detection is on so that
 silence and pre-meeting noise never reach the decoder, ``condition_on_previous_text`` is off so
-one hallucination cannot seed a loop, and every segment passes the guard in :mod:`synth.guard`.
+one hallucination cannot seed a loop, and every segment passes the guard in
+:mod:`synth.audio.guard`.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from synth import ingest, models
+from synth import models
+from synth.audio import ingest
+from synth.audio.guard import RawSegment, guard_segments
 from synth.errors import InputError, NoSpeechError
-from synth.guard import RawSegment, guard_segments
 from synth.records import Recording, Transcript, Turn, Word
 from synth.settings import Settings
 from synth.settings import load as load_settings
@@ -31,7 +33,9 @@ from synth.writers import atomic_write, to_json
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-    from synth.diarize import SpeakerSegment  # imports torch: only where speakers are asked for
+    from synth.audio.diarize import (
+        SpeakerSegment,  # imports torch: only where speakers are asked for
+    )
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +249,7 @@ def transcribe_audio(audio: np.ndarray, recording: Recording, transcriber: Trans
 
 def find_speakers(audio: np.ndarray, speakers: str | int) -> list[SpeakerSegment]:
     """Who spoke when: ``"auto"`` finds the number of voices, a number fixes it."""
-    from synth import speakers as diarization  # optional, heavy: only when asked
+    from synth.audio import speakers as diarization  # optional, heavy: only when asked
 
     num = None if speakers == "auto" else int(speakers)
     return diarization.diarize(audio, sample_rate=ingest.SAMPLE_RATE, num_speakers=num)
@@ -253,7 +257,7 @@ def find_speakers(audio: np.ndarray, speakers: str | int) -> list[SpeakerSegment
 
 def with_speakers(transcript: Transcript, segments: Sequence[SpeakerSegment]) -> Transcript:
     """The transcript's words regrouped into one turn per speaker (and long pause)."""
-    from synth import speakers as diarization
+    from synth.audio import speakers as diarization
 
     words = diarization.label_words([w for t in transcript.turns for w in t.words], segments)
     turns = diarization.words_to_turns(words, transcript.recording.id)
@@ -331,7 +335,7 @@ def _speaker_segments(path: str | Path, recording: Recording, speakers: str | in
     cached = _cache_path(settings, recording, "speakers", {"speakers": speakers})
     if cached.exists() and not force:
         log.info("%s: using the cached speakers %s", recording.name, cached)
-        from synth.diarize import SpeakerSegment
+        from synth.audio.diarize import SpeakerSegment
 
         rows = json.loads(cached.read_text(encoding="utf-8"))["segments"]
         return [SpeakerSegment(float(a), float(b), str(who)) for a, b, who in rows]

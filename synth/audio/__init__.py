@@ -1,0 +1,1 @@
+"""Recordings to timed, verbatim turns: decode, transcribe, guard, find and name the speakers."""
