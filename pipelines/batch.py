@@ -71,7 +71,7 @@ from synth.errors import InputError, ModelError, SynthError  # noqa: E402
 from synth.records import Participant  # noqa: E402
 from synth.settings import Settings  # noqa: E402
 from synth.settings import load as load_settings  # noqa: E402
-from synth.writers import atomic_write  # noqa: E402
+from synth.text.writers import atomic_write  # noqa: E402
 
 log = logging.getLogger("batch")
 INPUT_EXTENSIONS = AUDIO_EXTENSIONS | TRANSCRIPT_EXTENSIONS
@@ -215,7 +215,7 @@ class Worker:
 
     def transcribe(self, path: str, force: bool = False) -> dict[str, Any]:
         from synth.audio.transcribe import transcribe_file
-        from synth.writers import transcript_dict
+        from synth.text.writers import transcript_dict
 
         started = time.perf_counter()
         try:
@@ -234,7 +234,7 @@ class Worker:
         from synth import report
         from synth.pipeline import synthesize_transcripts
         from synth.records import Recording
-        from synth.transcripts import parse_json
+        from synth.text.transcripts import parse_json
 
         started = time.perf_counter()
         try:
@@ -475,7 +475,7 @@ def run_batch(root: Path, out: Path, *, workers: int | None = None, serial: bool
               n_themes: int | None = None, seed: int = 0, include_facilitator: bool = False,
               force: bool = False) -> Report:
     """Synthesize every convening under ``root`` into ``out``; see the module doc."""
-    from synth.roster import load_roster
+    from synth.text.roster import load_roster
 
     started = time.perf_counter()
     root, out = Path(root).resolve(), Path(out).resolve()

@@ -82,8 +82,8 @@ def qmsum_turns(limit_statements: int):
 
 def child_text(n: int) -> dict[str, object]:
     from synth import models
-    from synth.embed import embed_texts
-    from synth.statements import extract_statements
+    from synth.text.embed import embed_texts
+    from synth.text.statements import extract_statements
     from synth.themes import ThemeSettings, find_themes
 
     nlp, embedder = models.load_nlp(), models.load_embedder()

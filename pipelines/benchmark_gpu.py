@@ -150,7 +150,7 @@ def embed_runs(args: argparse.Namespace, report: Callable[[dict[str, object]], N
     import torch
 
     from synth import models, settings
-    from synth.embed import embed_texts
+    from synth.text.embed import embed_texts
 
     with gzip.open(args.sentences, "rt", encoding="utf-8") as f:
         texts = [line for line in f.read().splitlines() if line.strip()]

@@ -196,7 +196,7 @@ def names_a_person(label: str, names: set[str]) -> bool:
 def run_synth(meeting: Meeting) -> tuple[list[str | None], dict[str, str], dict[str, int]]:
     """Line clusters, candidate labels and candidate ranks from the real pipeline."""
     from synth.pipeline import synthesize
-    from synth.roster import load_roster
+    from synth.text.roster import load_roster
 
     result = synthesize([meeting.transcript], roster=load_roster(meeting.roster))
     themes = result.themes.themes  # type: ignore[attr-defined]
@@ -206,7 +206,7 @@ def run_synth(meeting: Meeting) -> tuple[list[str | None], dict[str, str], dict[
 
 
 def _embed(texts: Sequence[str]) -> np.ndarray:
-    from synth.embed import embed_texts
+    from synth.text.embed import embed_texts
 
     return np.asarray(embed_texts(list(texts)), dtype=np.float64)
 

@@ -29,7 +29,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     from synth.pipeline import synthesize
-    from synth.roster import load_roster
+    from synth.text.roster import load_roster
 
     ref = json.loads((SAMPLE / "reference.json").read_text())["lines"]
     roster = load_roster(SAMPLE / "roster.csv")

@@ -321,20 +321,20 @@ DIAGNOSTICS: dict[str, Callable[[Sequence[int | None], Meeting], list[int | None
 
 
 def _statement_step(cache_dir: Path) -> Callable[[Sequence[Turn]], list[Statement]]:
-    """The product's statement step (synth.statements + the packaged spaCy model).
+    """The product's statement step (synth.text.statements + the packaged spaCy model).
 
     Results are cached on disk by a hash of the turns, because parsing is the slow part of a
     rerun and the statement step is not what this evaluation tunes.
     """
-    import synth.statements
+    import synth.text.statements
     from synth.models import load_nlp
     from synth.records import to_dict
-    from synth.statements import extract_statements
+    from synth.text.statements import extract_statements
 
     nlp = None
     # The statement code is part of the key: a change to it (which statements are procedural,
     # which phrases are tagged) must not be hidden by statements cached before it.
-    code = Path(synth.statements.__file__).read_bytes()
+    code = Path(synth.text.statements.__file__).read_bytes()
 
     def run(turns: Sequence[Turn]) -> list[Statement]:
         nonlocal nlp
@@ -355,7 +355,7 @@ def _statement_step(cache_dir: Path) -> Callable[[Sequence[Turn]], list[Statemen
 
 def _embed_step(cache_dir: Path) -> Callable[[list[str]], np.ndarray]:
     """The product's embedding step, cached on disk by text hash."""
-    from synth.embed import embed_texts
+    from synth.text.embed import embed_texts
 
     return lambda texts: embed_texts(texts, cache_dir=cache_dir)
 

@@ -149,8 +149,8 @@ def transcribe(
     from synth import settings as settings_mod
     from synth.audio.speakers import name_speakers
     from synth.audio.transcribe import transcribe_file
-    from synth.roster import load_roster, load_voices
-    from synth.writers import to_text, write_transcript
+    from synth.text.roster import load_roster, load_voices
+    from synth.text.writers import to_text, write_transcript
 
     settings = _with_device(settings_mod.load(), device, batch_size)
     if language:
@@ -222,9 +222,9 @@ def synthesize(
     from synth import settings as settings_mod
     from synth.errors import InputError
     from synth.pipeline import synthesize as run_pipeline
-    from synth.roster import load_roster, load_voices
+    from synth.text.roster import load_roster, load_voices
+    from synth.text.writers import atomic_write
     from synth.themes import ThemeSettings
-    from synth.writers import atomic_write
 
     writers = {".json": report.to_json, ".md": report.to_markdown}
     with expected_errors():

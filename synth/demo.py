@@ -38,7 +38,7 @@ def load_sample(engine: Engine, result: Path, *, audio: Path | None = None,
     conv = setup.create_convening(engine, title=TITLE, industry=INDUSTRY, region=REGION,
                                   date=dt.date.today(), kind="launch")
     if roster is not None:
-        from synth.roster import load_roster
+        from synth.text.roster import load_roster
 
         setup.save_roster(engine, conv, load_roster(roster))
     parsed = load_result(result)
@@ -47,7 +47,7 @@ def load_sample(engine: Engine, result: Path, *, audio: Path | None = None,
     if done:
         log.info("the sample is already in convening %d", conv)
     else:
-        from synth.embed import embed_texts
+        from synth.text.embed import embed_texts
 
         # The pipeline cached these by text hash, so this is mostly a lookup.
         texts = [st.text for st in parsed.statements]

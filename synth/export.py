@@ -23,8 +23,8 @@ from synth.errors import InputError
 from synth.quotes import said_at
 from synth.records import Participant, Role, one_line
 from synth.report import md_escape
+from synth.text.writers import atomic_write
 from synth.voting import PublicPartners, Roster, TallyRow
-from synth.writers import atomic_write
 
 log = logging.getLogger(__name__)
 

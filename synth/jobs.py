@@ -513,12 +513,12 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
             progress: Any = None) -> dict[str, Any]:
     """Transcribe, find themes and import into the convening; returns the import report."""
     from synth.audio.ingest import identify
-    from synth.embed import embed_texts
     from synth.pipeline import synthesize
     from synth.report import result_dict
     from synth.settings import load as load_settings
     from synth.store import import_result, make_engine, setup
     from synth.store.result import parse_result
+    from synth.text.embed import embed_texts
 
     step = progress or (lambda _done, _msg: None)
     settings = load_settings().with_(database_url=database_url)

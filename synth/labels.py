@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from synth.clustering import STOP_WORDS
 from synth.records import Statement
+from synth.text.stop_words import STOP_WORDS
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 # Spoken fillers and contractions written without their apostrophe ("ill", "weve") that the

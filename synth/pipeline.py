@@ -63,7 +63,7 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
                progress: Progress | None = None) -> Convening:
     """Run the whole pipeline on the recordings (or transcripts) of one convening.
 
-    ``voices`` (roster name -> voice sample, :func:`synth.roster.load_voices`) names the
+    ``voices`` (roster name -> voice sample, :func:`synth.text.roster.load_voices`) names the
     speakers whose voices match; ``known_speakers`` is what a facilitator already said about
     the labels (see :func:`synthesize_transcripts`).
     """
@@ -130,10 +130,10 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     made elsewhere (one per recording, possibly on another worker).
     """
     from synth import models
-    from synth.embed import embed_texts
     from synth.priorities import embed_priorities, load_priorities
     from synth.quotes import statement_word_probs
-    from synth.statements import extract_statements
+    from synth.text.embed import embed_texts
+    from synth.text.statements import extract_statements
     from synth.themes import ThemeSettings, find_themes
 
     settings = settings or load_settings()

@@ -56,7 +56,7 @@ IRREVERSIBLE = ("delete_recording", "withdraw")
 
 
 def _embed_key(text: str) -> str:
-    from synth.embed import text_key  # the embedding cache's key: sha1 of the exact text
+    from synth.text.embed import text_key  # the embedding cache's key: sha1 of the exact text
 
     return text_key(text)
 

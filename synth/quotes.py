@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synth.records import Participant, Quote, Statement, Turn
-from synth.statements import BACKCHANNEL_WORDS, is_procedural
+from synth.text.statements import BACKCHANNEL_WORDS, is_procedural
 
 log = logging.getLogger(__name__)
 

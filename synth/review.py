@@ -307,7 +307,7 @@ def _cluster(x: np.ndarray, parts: int, seed: int) -> np.ndarray:
 
 
 def _default_embed(texts: Sequence[str]) -> np.ndarray:
-    from synth.embed import embed_texts
+    from synth.text.embed import embed_texts
 
     return embed_texts(texts)
 

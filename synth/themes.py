@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from synth.clustering import STOP_WORDS, ClusterParams, cluster_conversation, normalise, smooth
+from synth.clustering import ClusterParams, cluster_conversation, normalise, smooth
 from synth.errors import SynthError
 from synth.labels import label_themes, name_words, usable
 from synth.priorities import PriorityList, suggest
 from synth.quotes import pick_quotes
 from synth.records import Participant, Statement, Theme
 from synth.stability import theme_stability
+from synth.text.stop_words import STOP_WORDS
 
 log = logging.getLogger(__name__)
 

@@ -122,8 +122,8 @@ def codes(
     from synth import ballots
     from synth.errors import OutputError
     from synth.export import neutralise
+    from synth.text.writers import atomic_write
     from synth.voter_codes import ballot_link, cards_html, format_code, qr_svg
-    from synth.writers import atomic_write
 
     with _errors():
         base = base_url or os.environ.get("SYNTH_BALLOT_URL") or DEFAULT_BALLOT_URL

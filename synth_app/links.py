@@ -85,7 +85,7 @@ def saved(folder: Path) -> str | None:
 
 def save(folder: Path, url: str) -> str | None:
     """Save the address voters open (an empty one goes back to the automatic choice)."""
-    from synth.writers import atomic_write
+    from synth.text.writers import atomic_write
 
     url = url.strip()
     if not url:

@@ -56,7 +56,7 @@ def roster_editor(convening_id: int) -> None:
     upload = st.file_uploader("Load a roster CSV (name, company, role)", type=["csv"],
                               key=f"roster-csv-{convening_id}")
     if upload is not None and st.button("Add the CSV's people", key="roster-csv-save"):
-        from synth.roster import load_roster
+        from synth.text.roster import load_roster
 
         with shown_errors(), tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "roster.csv"

@@ -54,8 +54,8 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """``streamlit run app.py`` on a free local port with a fresh database and passcode."""
     from synth import jobs
-    from synth.roster import load_roster
     from synth.store import init_db, make_engine, setup
+    from synth.text.roster import load_roster
     from synth_app import auth
 
     tmp = tmp_path_factory.mktemp("app")

@@ -105,7 +105,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 
 def _people() -> dict[str, tuple[str, str]]:
-    from synth.roster import load_roster
+    from synth.text.roster import load_roster
 
     return {p.name: (p.company or "", p.role) for p in load_roster(ROSTER)}
 

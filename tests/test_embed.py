@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synth.embed import embed_texts
+from synth.text.embed import embed_texts
 
 
 def test_vectors_are_normalised_and_meaningful(embedder, tmp_path) -> None:

@@ -33,7 +33,7 @@ from synth.records import Recording, Turn
 from synth.store import ConveningSpec, import_result, init_db, make_engine, transaction
 from synth.store.result import load_result
 from synth.store.schema import Base
-from synth.transcripts import load_transcript, parse_cues, parse_json, parse_plain
+from synth.text.transcripts import load_transcript, parse_cues, parse_json, parse_plain
 
 FUZZ = settings(max_examples=120, deadline=timedelta(seconds=2), derandomize=True,
                 database=None, suppress_health_check=[HealthCheck.too_slow,

@@ -197,7 +197,7 @@ def test_real_convening_labels_hold_no_person_name(settings) -> None:
     or keyword holds a word of a roster name or of a transcript speaker's name."""
     from synth.audio.transcribe import transcribe_file
     from synth.pipeline import synthesize_transcripts
-    from synth.roster import load_roster
+    from synth.text.roster import load_roster
     from synth.themes import ThemeSettings
 
     name = _smallest_convening()

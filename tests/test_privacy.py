@@ -26,11 +26,11 @@ from typer.testing import CliRunner
 
 from synth import ballots, jobs, privacy, review
 from synth.audio.ingest import content_hash
-from synth.embed import text_key
 from synth.errors import InputError, NotFoundError, ReviewError
 from synth.export import FORMATS, render
 from synth.store import init_db, make_engine, queries, transaction, withdrawn
 from synth.store.schema import Membership, Recording, Speaker, Statement, StatementVector, Theme
+from synth.text.embed import text_key
 
 
 def words(i: int) -> str:

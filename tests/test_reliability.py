@@ -40,7 +40,7 @@ from synth.audio.transcribe import transcribe_file
 from synth.errors import InputError, NoSpeechError
 from synth.store import make_engine, queries, setup, transaction
 from synth.store.schema import BallotMark, BallotRecord, Run
-from synth.transcripts import load_transcript
+from synth.text.transcripts import load_transcript
 from synth.voting import BallotRules
 
 RATE = 16_000

@@ -17,7 +17,7 @@ from conftest import SAMPLE_DIR
 
 from synth.errors import InputError
 from synth.records import Recording, Transcript, Turn
-from synth.roster import load_roster, load_voices
+from synth.text.roster import load_roster, load_voices
 
 ROSTER = SAMPLE_DIR / "roster.csv"
 

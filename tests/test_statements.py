@@ -5,9 +5,9 @@ from __future__ import annotations
 from conftest import SAMPLE_DIR
 
 from synth.records import Participant, Turn, Word
-from synth.roster import load_roster
-from synth.statements import extract_statements, is_backchannel, is_procedural
-from synth.transcripts import parse_plain
+from synth.text.roster import load_roster
+from synth.text.statements import extract_statements, is_backchannel, is_procedural
+from synth.text.transcripts import parse_plain
 
 
 def sample_turns() -> list[Turn]:

@@ -242,7 +242,7 @@ def test_many_statements_stay_fast() -> None:
 
 def test_real_minilm_model(tmp_path) -> None:
     """The packaged MiniLM model end to end on a small convening whose themes come back."""
-    from synth.embed import embed_texts
+    from synth.text.embed import embed_texts
 
     order = _blocks("wcbwcb", size=4)
     statements, _ = _convening(order)

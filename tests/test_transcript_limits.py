@@ -18,7 +18,7 @@ import pytest
 from synth.audio.ingest import identify
 from synth.errors import InputError
 from synth.records import Turn, Word
-from synth.transcripts import MAX_TURN_CHARS, load_transcript, split_long_turns
+from synth.text.transcripts import MAX_TURN_CHARS, load_transcript, split_long_turns
 
 LIMIT = 50_000_000
 SENTENCE = "We need welders who can read a blueprint, and we need them by spring. "
@@ -68,7 +68,7 @@ def test_real_spacy_reads_an_over_limit_turn_as_verbatim_statements(
 
     The limit is lowered (spaCy's max_length and the split limit alike) so the real model
     parses about 3,000 characters, not 2 MB (that took 878 s on 2 cores)."""
-    from synth.statements import extract_statements
+    from synth.text.statements import extract_statements
 
     limit = 3_000
     monkeypatch.setattr(nlp, "max_length", limit)
@@ -168,7 +168,7 @@ def test_a_text_file_without_speaker_names_is_read_with_a_warning(tmp_path: Path
                                                                   caplog) -> None:
     p = tmp_path / "minutes.txt"
     p.write_text("We need welders.\nChildcare is the issue.\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="synth.transcripts"):
+    with caplog.at_level(logging.WARNING, logger="synth.text.transcripts"):
         t = load(p)
     assert [x.speaker for x in t.turns] == [None, None]
     assert [r.getMessage() for r in caplog.records] == [
@@ -176,7 +176,7 @@ def test_a_text_file_without_speaker_names_is_read_with_a_warning(tmp_path: Path
     named = tmp_path / "named.txt"
     named.write_text("Ana: We need welders.\nChildcare is the issue.\n", encoding="utf-8")
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="synth.transcripts"):
+    with caplog.at_level(logging.WARNING, logger="synth.text.transcripts"):
         load(named)
     assert not caplog.records
 

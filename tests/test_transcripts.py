@@ -9,8 +9,8 @@ import pytest
 from synth.audio.ingest import identify
 from synth.errors import InputError
 from synth.records import Recording, Transcript, Turn, Word
-from synth.transcripts import load_transcript, parse_plain
-from synth.writers import to_text, write_transcript
+from synth.text.transcripts import load_transcript, parse_plain
+from synth.text.writers import to_text, write_transcript
 
 LIMIT = 10_000_000
 

@@ -27,8 +27,8 @@ from synth.errors import InputError, NoSpeechError
 from synth.records import Recording, Transcript, Turn, Word
 from synth.settings import Settings
 from synth.settings import load as load_settings
-from synth.transcripts import load_transcript
-from synth.writers import atomic_write, to_json
+from synth.text.transcripts import load_transcript
+from synth.text.writers import atomic_write, to_json
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -272,7 +272,7 @@ def _cache_path(settings: Settings, recording: Recording, kind: str, key: dict[s
 
 
 def _read_words(cached: Path, path: str | Path, recording: Recording) -> Transcript:
-    from synth.transcripts import parse_json
+    from synth.text.transcripts import parse_json
 
     text = cached.read_text(encoding="utf-8")
     transcript = parse_json(text, recording, cached)

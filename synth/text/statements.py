@@ -16,8 +16,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
-from synth.clustering import STOP_WORDS
 from synth.records import Participant, Statement, StatementKind, Turn
+from synth.text.stop_words import STOP_WORDS
 
 MIN_WORDS = 4  # a sentence with fewer words joins a neighbour
 BACKCHANNEL_WORDS = {

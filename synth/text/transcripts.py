@@ -290,7 +290,7 @@ def _turn_from_json(raw: dict[str, Any], recording_id: str, index: int) -> Turn:
 
 
 def parse_json(text: str, recording: Recording, path: Path) -> Transcript:
-    """synth's own transcript JSON, as written by :func:`synth.writers.to_json`."""
+    """synth's own transcript JSON, as written by :func:`synth.text.writers.to_json`."""
     try:
         data = json.loads(text)
         raw_turns = data["turns"]

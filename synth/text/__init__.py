@@ -1,0 +1,1 @@
+"""Turns to statements and their vectors: typed transcripts, the roster, statements, embeddings."""
