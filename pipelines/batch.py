@@ -167,7 +167,7 @@ class Options:
 
 
 def _theme_settings(opts: Options) -> Any:
-    from synth.themes import ThemeSettings
+    from synth.themes.candidates import ThemeSettings
 
     return ThemeSettings(n_themes=opts.n_themes, seed=opts.seed)
 

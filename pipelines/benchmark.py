@@ -84,7 +84,7 @@ def child_text(n: int) -> dict[str, object]:
     from synth import models
     from synth.text.embed import embed_texts
     from synth.text.statements import extract_statements
-    from synth.themes import ThemeSettings, find_themes
+    from synth.themes.candidates import ThemeSettings, find_themes
 
     nlp, embedder = models.load_nlp(), models.load_embedder()
     turns = qmsum_turns(n)

@@ -20,7 +20,7 @@ Usage::
 
     .venv/bin/python pipelines/evaluate_themes.py --split val [--limit N] [--out results.json]
 
-``--set name=value`` (repeatable) changes one knob of :class:`synth.clustering.ClusterParams`
+``--set name=value`` (repeatable) changes one knob of :class:`synth.themes.clustering.ClusterParams`
 for the run, so a tuning figure quoted elsewhere can be reproduced with this same code, e.g.
 ``--set context_share=0.035 --set own_weight=0.3``.
 """
@@ -48,8 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from the repository root
     sys.path.insert(0, str(ROOT))
 
-from synth.clustering import ClusterParams  # noqa: E402
 from synth.records import Statement, Turn  # noqa: E402
+from synth.themes.clustering import ClusterParams  # noqa: E402
 
 log = logging.getLogger("evaluate_themes")
 
@@ -390,7 +390,7 @@ def run_product(
     meeting: Meeting, condition: str, statements_of, embed, settings
 ) -> tuple[list[int | None], dict]:
     """Turn clusters from the product path, plus run facts (themes found, seconds)."""
-    from synth.themes import find_themes
+    from synth.themes.candidates import find_themes
 
     turns = meeting_turns(meeting, condition)
     statements = statements_of(turns)
@@ -450,7 +450,7 @@ def evaluate(
     progress: bool = True,
 ) -> tuple[list[dict], dict]:
     """Score the product and the references on each meeting in both conditions."""
-    from synth.themes import ThemeSettings
+    from synth.themes.candidates import ThemeSettings
 
     settings = settings or ThemeSettings()
     statements_of = _statement_step(cache_dir / "statements")
@@ -568,12 +568,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="change one clustering knob (synth.clustering.ClusterParams) for this run",
+        help="change one clustering knob (synth.themes.clustering.ClusterParams) for this run",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    from synth.themes import ThemeSettings
+    from synth.themes.candidates import ThemeSettings
 
     try:
         cluster = cluster_overrides(args.set)

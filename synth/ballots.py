@@ -28,7 +28,7 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from synth import quotes, voting
+from synth import voting
 from synth.errors import BallotError, NotFoundError
 from synth.export import PriorityReport, ReportQuote, VoteRecord, report_priority
 from synth.records import Participant as Person
@@ -36,6 +36,7 @@ from synth.store import ballots as store
 from synth.store import queries
 from synth.store.db import transaction
 from synth.store.schema import Convening, Partnership, Statement, Theme, Vote, VoterCode, utcnow
+from synth.themes import quotes
 from synth.voter_codes import (
     ALPHABET,
     Throttle,
@@ -564,7 +565,7 @@ def champion_rosters(engine: Engine, convening_id: int) -> list[Roster]:
 
 def _quotes(s: Session, conv: Convening, theme_ids: Sequence[int]) -> dict[int, list[ReportQuote]]:
     """Up to three verbatim quotes a priority, best first, by the one quote rule
-    (:mod:`synth.quotes`): never withdrawn words, and speakers as resolved now."""
+    (:mod:`synth.themes.quotes`): never withdrawn words, and speakers as resolved now."""
     who = queries.resolve_speakers(s, conv)
     recordings = queries.recordings_of(s, conv.id)
     members = queries.members_of(s, theme_ids)

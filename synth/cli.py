@@ -224,7 +224,7 @@ def synthesize(
     from synth.pipeline import synthesize as run_pipeline
     from synth.text.roster import load_roster, load_voices
     from synth.text.writers import atomic_write
-    from synth.themes import ThemeSettings
+    from synth.themes.candidates import ThemeSettings
 
     writers = {".json": report.to_json, ".md": report.to_markdown}
     with expected_errors():

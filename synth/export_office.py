@@ -28,7 +28,7 @@ from synth.export import (
     quote_line,
     vote_summary,
 )
-from synth.quotes import said_at
+from synth.themes.quotes import said_at
 
 # XML 1.0 cannot hold these control characters; openpyxl and lxml refuse them outright.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

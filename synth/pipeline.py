@@ -27,7 +27,7 @@ class Convening:
 
     transcripts: tuple[Transcript, ...]
     statements: tuple[Statement, ...]
-    themes: object  # synth.themes.ThemeResult (kept loose to avoid importing it here)
+    themes: object  # synth.themes.candidates.ThemeResult (kept loose to avoid importing it here)
     participants: tuple[Participant, ...] = ()
 
 
@@ -68,7 +68,7 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
     the labels (see :func:`synthesize_transcripts`).
     """
     from synth.audio.transcribe import transcribe_file
-    from synth.priorities import load_priorities
+    from synth.themes.priorities import load_priorities
 
     settings = settings or load_settings()
     load_priorities(priorities)  # a bad priority list fails before hours of transcription
@@ -121,20 +121,21 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                            progress: Progress | None = None) -> Convening:
     """Statements, embeddings and candidate priorities of already transcribed recordings.
 
-    ``priorities`` is a priority list file (see :mod:`synth.priorities`); the one shipped with
-    synth by default. ``known_speakers`` maps speaker labels to roster names (a facilitator's
-    mapping in the app), so a re-run treats a label mapped to a facilitator as facilitator
-    talk (kept, never clustered) and counts a label mapped to a business leader as one.
+    ``priorities`` is a priority list file (see :mod:`synth.themes.priorities`); the one
+    shipped with synth by default. ``known_speakers`` maps speaker labels to roster names (a
+    facilitator's mapping in the app), so a re-run treats a label mapped to a facilitator as
+    facilitator talk (kept, never clustered) and counts a label mapped to a business leader as
+    one.
 
     The second half of :func:`synthesize`; ``pipelines/batch.py`` calls it with transcripts
     made elsewhere (one per recording, possibly on another worker).
     """
     from synth import models
-    from synth.priorities import embed_priorities, load_priorities
-    from synth.quotes import statement_word_probs
     from synth.text.embed import embed_texts
     from synth.text.statements import extract_statements
-    from synth.themes import ThemeSettings, find_themes
+    from synth.themes.candidates import ThemeSettings, find_themes
+    from synth.themes.priorities import embed_priorities, load_priorities
+    from synth.themes.quotes import statement_word_probs
 
     settings = settings or load_settings()
     common = load_priorities(priorities)  # a bad list file fails before any slow step

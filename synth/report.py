@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from synth.pipeline import Convening, talk_time_by_role
-from synth.quotes import statement_word_probs
+from synth.themes.quotes import statement_word_probs
 
 SCHEMA_VERSION = 1
 

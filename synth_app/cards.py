@@ -12,8 +12,8 @@ import streamlit as st
 
 from synth import review
 from synth.jobs import media_path
-from synth.quotes import MARK
 from synth.store.queries import ThemeSummary
+from synth.themes.quotes import MARK
 from synth_app.common import FLASH, act_at, engine, files, flash_place, plain, show_flash
 from synth_app.privacy import withdraw_quote
 from synth_app.view import ConveningView, Said, quotes

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from synth import quotes as quote_rule
 from synth.store import queries, transaction
 from synth.store.queries import ThemeSummary
+from synth.themes import quotes as quote_rule
 from synth_app.common import engine
 
 
@@ -105,7 +105,7 @@ def load(convening_id: int) -> ConveningView:
 
 
 def quotes(view: ConveningView, theme: ThemeSummary, n: int = 3) -> list[Said]:
-    """Up to ``n`` quotes of a priority, best first, by the one quote rule (synth.quotes)."""
+    """Up to ``n`` quotes of a priority, best first, by the one quote rule (synth.themes.quotes)."""
     said = sorted((view.statements[sid] for sid in theme.statement_ids
                    if sid in view.statements), key=lambda x: x.position)
     by_id = {x.id: x for x in said}

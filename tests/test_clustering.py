@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from synth.clustering import (
+from synth.themes.clustering import (
     ClusterParams,
     cluster_conversation,
     inertia,

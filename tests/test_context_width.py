@@ -1,4 +1,4 @@
-"""How wide the conversation context is, read from each meeting (synth/clustering.py):
+"""How wide the conversation context is, read from each meeting (synth/themes/clustering.py):
 ``lag_similarity``, ``persistence`` and ``context_width`` on hand-made sequences.
 
 An agenda meeting stays on a topic for dozens of statements (statements far apart are still
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synth.clustering import ClusterParams, context_width, lag_similarity, persistence
+from synth.themes.clustering import ClusterParams, context_width, lag_similarity, persistence
 
 NAN = float("nan")
 

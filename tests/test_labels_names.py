@@ -1,5 +1,5 @@
-"""Labels and keyphrases never hold a person's name (synth/labels.py), on hand-made statements
-and on one real convening of the dev set through the real pipeline.
+"""Labels and keyphrases never hold a person's name (synth/themes/labels.py), on hand-made
+statements and on one real convening of the dev set through the real pipeline.
 
 Each name case has a control: the same statements where the name is *not* known to be a name
 give a label or keyphrase holding it, so the filter is what keeps it out.
@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synth.labels import label_themes, name_words, proper_names, usable
 from synth.records import Statement
+from synth.themes.labels import label_themes, name_words, proper_names, usable
 
 CONVENINGS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "convenings"
 
@@ -198,7 +198,7 @@ def test_real_convening_labels_hold_no_person_name(settings) -> None:
     from synth.audio.transcribe import transcribe_file
     from synth.pipeline import synthesize_transcripts
     from synth.text.roster import load_roster
-    from synth.themes import ThemeSettings
+    from synth.themes.candidates import ThemeSettings
 
     name = _smallest_convening()
     transcript = transcribe_file(CONVENINGS / f"{name}.txt", settings=settings)
@@ -221,7 +221,7 @@ def test_real_convening_labels_hold_no_person_name(settings) -> None:
 
 
 def test_acronyms_are_written_as_the_room_wrote_them() -> None:
-    from synth.labels import _format, acronyms
+    from synth.themes.labels import _format, acronyms
 
     texts = ["We need CNC machinists.", "Two CNAs quit.", "The cnc shop is full.", "OK so I agree."]
     capitals = acronyms(texts)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from synth.errors import InputError
-from synth.priorities import (
+from synth.themes.priorities import (
     MIN_MARGIN,
     MIN_SIMILARITY,
     Priority,

@@ -1,12 +1,12 @@
-"""The one quote rule (synth.quotes) on hand-made statements."""
+"""The one quote rule (synth.themes.quotes) on hand-made statements."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from synth import quotes
-from synth.quotes import Candidate, choose
 from synth.records import Participant, Statement, Turn, Word
+from synth.themes import quotes
+from synth.themes.quotes import Candidate, choose
 
 LONG = "We cannot find enough trained welders for the second shift at our plant."
 LONG_2 = "Our machinists are retiring faster than the college can train new ones for us."

@@ -333,16 +333,16 @@ def test_sigkill_during_transcription_leaves_nothing_half_written(settings,
 
 KILLED_THEMES = """
 import sys
-import synth.themes
+import synth.themes.candidates
 
-real = synth.themes.find_themes
+real = synth.themes.candidates.find_themes
 
 def pause(*args, **kwargs):
     print("PAUSED", flush=True)
     sys.stdin.readline()  # never answered: the parent kills us here, mid theme finding
     return real(*args, **kwargs)
 
-synth.themes.find_themes = pause
+synth.themes.candidates.find_themes = pause
 from synth import jobs
 sys.exit(jobs.main([sys.argv[1]]))
 """

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from synth.records import Participant, Statement, to_dict
-from synth.themes import ThemeError, ThemeResult, ThemeSettings, find_themes
+from synth.themes.candidates import ThemeError, ThemeResult, ThemeSettings, find_themes
 
 FAST = ThemeSettings(stability_runs=2)
 

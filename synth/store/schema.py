@@ -166,7 +166,7 @@ class Statement(Base):
     # withdrawn. The row stays so that re-import matching by id knows it too.
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     withdrawn_hash: Mapped[str | None] = mapped_column(String(64))
-    # Whisper's probability of each word of ``text`` (see synth.quotes): quotes prefer sure
+    # Whisper's probability of each word of ``text`` (see synth.themes.quotes): quotes prefer sure
     # words and mark unsure ones. None for a typed transcript, whose words are as written.
     word_probs: Mapped[list[float] | None] = mapped_column(JSON)
 

@@ -1,4 +1,4 @@
-"""Quotes: Whisper's probability of each word of a statement (synth.quotes).
+"""Quotes: Whisper's probability of each word of a statement (synth.themes.quotes).
 
 Revision ID: 0004
 Revises: 0003

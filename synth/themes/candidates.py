@@ -1,10 +1,10 @@
 """Statements + embeddings -> candidate shared priorities (themes).
 
-The clustering is conversation-aware (see :mod:`synth.clustering`); it is injected into
+The clustering is conversation-aware (see :mod:`synth.themes.clustering`); it is injected into
 BERTopic as its clustering model, with the dimensionality reduction left out (the clusterer
 works on the embeddings passed in), and BERTopic's class-based TF-IDF gives each theme its
-keywords. Labels and verbatim quotes come from :mod:`synth.labels`, stability from
-:mod:`synth.stability`.
+keywords. Labels and verbatim quotes come from :mod:`synth.themes.labels`, stability from
+:mod:`synth.themes.stability`.
 
 Only clusterable statements are clustered; the others (back-channels, facilitator talk) come
 back unassigned. Every clusterable statement ends in a theme or is explicitly unassigned (None).
@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from synth.clustering import ClusterParams, cluster_conversation, normalise, smooth
 from synth.errors import SynthError
-from synth.labels import label_themes, name_words, usable
-from synth.priorities import PriorityList, suggest
-from synth.quotes import pick_quotes
 from synth.records import Participant, Statement, Theme
-from synth.stability import theme_stability
 from synth.text.stop_words import STOP_WORDS
+from synth.themes.clustering import ClusterParams, cluster_conversation, normalise, smooth
+from synth.themes.labels import label_themes, name_words, usable
+from synth.themes.priorities import PriorityList, suggest
+from synth.themes.quotes import pick_quotes
+from synth.themes.stability import theme_stability
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class ThemeResult:
 
 
 class ConversationClusterer:
-    """A BERTopic ``hdbscan_model``: clusters rows in conversation order (see synth.clustering).
+    """A BERTopic ``hdbscan_model``: clusters rows in conversation order (synth.themes.clustering).
 
     BERTopic calls ``fit(embeddings)`` and reads ``labels_``; the texts and recording groups it
     also needs are given at construction.
@@ -285,7 +285,7 @@ def _fit_bertopic(
 
 def _keywords_fallback(texts: Sequence[str]) -> dict[int, list[str]]:
     """Most frequent content words when there is a single theme and nothing to contrast."""
-    from synth.labels import candidate_phrases
+    from synth.themes.labels import candidate_phrases
 
     counts = Counter(p[0] for t in texts for p in candidate_phrases(t) if len(p) == 1)
     return {0: [w for w, _ in sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:10]]}

@@ -1,0 +1,1 @@
+"""Statements and their vectors to candidate priorities: clusters, labels, quotes, stability."""
