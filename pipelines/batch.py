@@ -231,8 +231,8 @@ class Worker:
                    audio: dict[str, str] | None = None) -> dict[str, Any]:
         """One convening from its transcripts; ``audio`` maps recording id to its file, so
         that several recordings share speaker labels as in `synth synthesize`."""
-        from synth import report
-        from synth.pipeline import synthesize_transcripts
+        from synth.convening import report
+        from synth.convening.pipeline import synthesize_transcripts
         from synth.records import Recording
         from synth.text.transcripts import parse_json
 

@@ -105,7 +105,7 @@ def child_e2e(path: str, model: str) -> dict[str, object]:
     """Cold: a new process with models loading; warm: the same job again, models loaded."""
     t0 = time.perf_counter()
     from synth import settings
-    from synth.pipeline import synthesize
+    from synth.convening.pipeline import synthesize
 
     out = {}
     for label in ("cold", "warm"):

@@ -2,9 +2,9 @@
 
     .venv/bin/python pipelines/evaluate_convenings.py [--only dev1 dev3] [--no-references]
 
-Runs the product path (``synth.pipeline.synthesize`` on ``devN.txt`` with its roster, the number
-of candidates chosen automatically) on each meeting of ``../shared/data/convenings/`` and scores
-it as that folder's README says:
+Runs the product path (``synth.convening.pipeline.synthesize`` on ``devN.txt`` with its roster, the
+number of candidates chosen automatically) on each meeting of ``../shared/data/convenings/`` and
+scores it as that folder's README says:
 
 * each statement is mapped to its transcript line, each line to the majority theme of its
   statements (by words; an unassigned line is a cluster of its own);
@@ -195,7 +195,7 @@ def names_a_person(label: str, names: set[str]) -> bool:
 
 def run_synth(meeting: Meeting) -> tuple[list[str | None], dict[str, str], dict[str, int]]:
     """Line clusters, candidate labels and candidate ranks from the real pipeline."""
-    from synth.pipeline import synthesize
+    from synth.convening.pipeline import synthesize
     from synth.text.roster import load_roster
 
     result = synthesize([meeting.transcript], roster=load_roster(meeting.roster))

@@ -28,7 +28,7 @@ def main() -> None:
     ap.add_argument("--model", default="tiny.en")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    from synth.pipeline import synthesize
+    from synth.convening.pipeline import synthesize
     from synth.text.roster import load_roster
 
     ref = json.loads((SAMPLE / "reference.json").read_text())["lines"]

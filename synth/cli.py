@@ -218,10 +218,10 @@ def synthesize(
     batch_size: BatchOpt = None,
 ) -> None:
     """Find the candidate shared priorities of one convening."""
-    from synth import report
     from synth import settings as settings_mod
+    from synth.convening import report
+    from synth.convening.pipeline import synthesize as run_pipeline
     from synth.errors import InputError
-    from synth.pipeline import synthesize as run_pipeline
     from synth.text.roster import load_roster, load_voices
     from synth.text.writers import atomic_write
     from synth.themes.candidates import ThemeSettings

@@ -57,7 +57,7 @@ def load_sample(engine: Engine, result: Path, *, audio: Path | None = None,
                  report.statements_added)
     if audio is not None and files is not None:
         from synth.audio.ingest import identify
-        from synth.jobs import keep_media
+        from synth.convening.jobs import keep_media
 
         keep_media(files, identify(audio).id, audio)
     return conv
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    from synth.jobs import files_dir
+    from synth.convening.jobs import files_dir
     from synth.store import make_engine
 
     engine = make_engine()

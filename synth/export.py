@@ -19,9 +19,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from synth.convening.report import md_escape
 from synth.errors import InputError
 from synth.records import Participant, Role, one_line
-from synth.report import md_escape
 from synth.text.writers import atomic_write
 from synth.themes.quotes import said_at
 from synth.voting import PublicPartners, Roster, TallyRow

@@ -8,7 +8,7 @@ Breaking is itself done under a second lock file (``NAME.break``) and only when 
 still holds the same owner that was judged stale, so two processes breaking at once never
 remove a lock that a third has just taken.
 
-Used for the job queue (:mod:`synth.jobs`) and the staff passcode's state files
+Used for the job queue (:mod:`synth.convening.jobs`) and the staff passcode's state files
 (:mod:`synth_app.auth`). Hold such a lock for short work only (reading and writing a few
 small files, starting a process): a holder that keeps it longer than ``stale_after`` while
 alive on another machine would lose it.

@@ -192,11 +192,12 @@ def delete_recording(engine: Engine, convening_id: int, ref: str, *, who: str | 
                      files_root: Path | None = None, cache_dir: Path | None = None) -> Deletion:
     """Delete a recording of a convening and everything derived from it (see the module).
 
-    ``files_root`` is the app's files folder (:func:`synth.jobs.files_dir`) and ``cache_dir``
-    the cache (``settings.cache_dir``); the files there go once the database has committed.
-    Refused while a job of the convening is still running (it could bring the recording back).
+    ``files_root`` is the app's files folder (:func:`synth.convening.jobs.files_dir`) and
+    ``cache_dir`` the cache (``settings.cache_dir``); the files there go once the database has
+    committed. Refused while a job of the convening is still running (it could bring the recording
+    back).
     """
-    from synth import jobs
+    from synth.convening import jobs
     from synth.review import _edit
 
     if files_root is not None:
@@ -267,7 +268,7 @@ def _delete_files(recording_id: str, files_root: Path | None, cache_dir: Path | 
             problems += purge_embeddings(cache_dir, keys)
         return done, problems
     if files_root is not None:
-        from synth import jobs
+        from synth.convening import jobs
 
         for path in jobs.media_files(files_root, recording_id):
             remove(path)
@@ -286,8 +287,8 @@ def _delete_files(recording_id: str, files_root: Path | None, cache_dir: Path | 
 def _delete_uploads(root: Path, recording_id: str, convening_id: int,
                     remove: Callable[[Path], None], problems: list[str]) -> None:
     """The uploaded copies of the recording in the convening's job folders."""
-    from synth import jobs
     from synth.audio.ingest import content_hash
+    from synth.convening import jobs
 
     for job in jobs.jobs_of(root, convening_id):
         keep = []

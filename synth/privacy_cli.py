@@ -22,7 +22,7 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 
 def _places(engine) -> tuple:
     from synth import settings
-    from synth.jobs import files_dir
+    from synth.convening.jobs import files_dir
 
     return (files_dir(engine.url.render_as_string(hide_password=False)),
             settings.load().cache_dir)

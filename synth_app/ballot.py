@@ -20,9 +20,9 @@ import secrets
 import streamlit as st
 
 from synth import ballots
+from synth.convening.report import md_escape
 from synth.errors import BallotError, SynthError
 from synth.export import ReportQuote
-from synth.report import md_escape
 from synth.voter_codes import normalise_code
 from synth.voting import SCORE_MAX, SCORE_MIN
 from synth_app.common import engine, plain, shown_errors

@@ -11,7 +11,7 @@ import logging
 import streamlit as st
 
 from synth import review
-from synth.jobs import media_path
+from synth.convening.jobs import media_path
 from synth.store.queries import ThemeSummary
 from synth.themes.quotes import MARK
 from synth_app.common import FLASH, act_at, engine, files, flash_place, plain, show_flash

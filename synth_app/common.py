@@ -16,8 +16,8 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import Engine
 
+from synth.convening.report import md_escape
 from synth.errors import SynthError
-from synth.report import md_escape
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def engine() -> Engine:
 
 def files() -> Path:
     """The folder beside the database for jobs, recordings and the passcode."""
-    from synth.jobs import files_dir
+    from synth.convening.jobs import files_dir
 
     return files_dir(database_url())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from synth import jobs
+from synth.convening import jobs
 from synth_app import cards, explore, privacy, setup, speakers, view
 from synth_app.common import (
     database_url,

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from synth import ballots, export
+from synth.convening.report import md_escape
 from synth.export import FORMATS
-from synth.report import md_escape
 from synth.voter_codes import ballot_link, cards_html, format_code
 from synth.voting import BallotRules
 from synth_app import links

@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from synth import jobs
+from synth.convening import jobs
+from synth.convening.report import md_escape
 from synth.errors import InputError
 from synth.records import Participant
-from synth.report import md_escape
 from synth.store import setup as store_setup
 from synth.store.schema import CONVENING_KINDS, ROLES
 from synth_app.common import database_url, engine, shown_errors
@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 UPLOAD_TYPES = ["wav", "flac", "mp3", "m4a", "ogg", "opus", "webm", "mp4", "mkv", "mov", "aac",
                 "txt", "vtt", "srt", "json"]
 MODELS = {"base": "Whisper base (accurate)", "tiny.en": "Whisper tiny.en (fast)"}
-# Where each stage of a job ends on its 0-1 progress: synth.jobs.process gives the pipeline
-# 0-0.9 and saving the rest; synth.pipeline.synthesize gives transcription its first 60 %
-# (statements, embeddings and themes the next 40 %).
+# Where each stage of a job ends on its 0-1 progress: synth.convening.jobs.process gives the
+# pipeline 0-0.9 and saving the rest; synth.convening.pipeline.synthesize gives transcription its
+# first 60 % (statements, embeddings and themes the next 40 %).
 REFUSED = "_refused_uploads"  # one message per refused file of the last batch
 STAGES = (("Transcription", 0.9 * 0.6), ("Theme finding", 0.9), ("Saving", 1.0))
 
@@ -136,7 +136,7 @@ def _poll(convening_id: int, was_active: tuple[str, ...]) -> None:
 
 def job_status(convening_id: int) -> None:
     """Progress of this convening's processing jobs (read from their state files); queued
-    jobs start here too when a slot is free (see synth.jobs.poll)."""
+    jobs start here too when a slot is free (see synth.convening.jobs.poll)."""
     current = jobs.poll(database_url(), convening_id)
     active = tuple(j.id for j in current if j.active)
     if active:

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from synth import review
-from synth.report import md_escape
+from synth.convening.report import md_escape
 from synth.speaker_samples import SpeakerSample, speaker_samples
 from synth.themes.quotes import said_at
 from synth_app.common import act, engine, files, plain, shown_errors
@@ -82,7 +82,7 @@ def _who_line(view: ConveningView, label: str) -> str:
 
 
 def _voice(sample: SpeakerSample) -> None:
-    from synth.jobs import media_path
+    from synth.convening.jobs import media_path
 
     path = media_path(files(), sample.recording_id) if sample.recording_id else None
     if path is None:

@@ -22,9 +22,9 @@ pytest.importorskip("streamlit")
 
 from test_app import PASSCODE, ROOT, button, db, signed_in  # noqa: E402, F401  (fixture)
 
-from synth import jobs  # noqa: E402
+from synth.convening import jobs  # noqa: E402
+from synth.convening.report import md_escape  # noqa: E402
 from synth.errors import InputError  # noqa: E402
-from synth.report import md_escape  # noqa: E402
 from synth_app import auth  # noqa: E402
 
 MB = 1024 * 1024

@@ -17,7 +17,8 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from synth import ballots, jobs  # noqa: E402
+from synth import ballots  # noqa: E402
+from synth.convening import jobs  # noqa: E402
 from synth.errors import InputError  # noqa: E402
 from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction  # noqa: E402
 from synth_app import auth  # noqa: E402

@@ -53,7 +53,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """``streamlit run app.py`` on a free local port with a fresh database and passcode."""
-    from synth import jobs
+    from synth.convening import jobs
     from synth.store import init_db, make_engine, setup
     from synth.text.roster import load_roster
     from synth_app import auth
@@ -269,7 +269,7 @@ def _flow(page, server, browser) -> None:
     running = {line.split(":")[0] for line in seen if re.search(r": [1-9]\d*%", line)}
     assert {"Transcription", "Theme finding"} <= running, seen
     assert any(line.startswith("Upload: done") for line in seen), seen
-    from synth import jobs
+    from synth.convening import jobs
 
     (job,) = jobs.jobs_of(jobs.files_dir(server["url"]))
     assert job.status == "done" and job.model == "tiny.en"  # SYNTH_WHISPER_MODEL's pick

@@ -59,7 +59,7 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """``make run`` in a temporary place: the pipeline on the sample, the demo import, the app."""
-    from synth import jobs
+    from synth.convening import jobs
     from synth_app import auth
 
     tmp = tmp_path_factory.mktemp("names-app")

@@ -103,8 +103,8 @@ def first_run(local_ray, tmp_path_factory, settings):
 
 
 def test_ray_batch_writes_every_result_and_reports_the_bad_file(first_run, settings) -> None:
-    from synth import report
-    from synth.pipeline import synthesize
+    from synth.convening import report
+    from synth.convening.pipeline import synthesize
     from synth.text.roster import load_roster
 
     inp, out, rep = first_run

@@ -3,7 +3,7 @@ the rest queued in order with their place shown, each started exactly once even 
 pages poll at once, finished workers reaped, and locks that need no ``fcntl``.
 
 The workers here are real processes started the way the app starts them, with the heavy part
-(``synth.jobs.process``) replaced by one that waits for a ``release`` file beside the job.
+(``synth.convening.jobs.process``) replaced by one that waits for a ``release`` file beside the job.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from synth import jobs, locks
+from synth import locks
+from synth.convening import jobs
 from synth.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ TEXT = b"Ana: we need welders.\n"
 FAKE_WORKER = '''
 import os, sys, time
 from pathlib import Path
-from synth import jobs
+from synth.convening import jobs
 
 state = Path(sys.argv[1])
 with open(state.parent.parent / "launches.log", "a") as f:  # every worker process started

@@ -196,7 +196,7 @@ def test_real_convening_labels_hold_no_person_name(settings) -> None:
     """The smallest dev convening through the real pipeline (spaCy, MiniLM, BERTopic): no label
     or keyword holds a word of a roster name or of a transcript speaker's name."""
     from synth.audio.transcribe import transcribe_file
-    from synth.pipeline import synthesize_transcripts
+    from synth.convening.pipeline import synthesize_transcripts
     from synth.text.roster import load_roster
     from synth.themes.candidates import ThemeSettings
 

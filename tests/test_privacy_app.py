@@ -14,7 +14,7 @@ pytest.importorskip("streamlit")
 
 from test_app import REC, TOPICS, button, db, signed_in, texts  # noqa: E402, F401  (fixture)
 
-from synth import jobs  # noqa: E402
+from synth.convening import jobs  # noqa: E402
 from synth.store import queries, transaction  # noqa: E402
 from synth.store.schema import Statement  # noqa: E402
 

@@ -34,9 +34,10 @@ from sqlalchemy import Engine, func, select
 from test_store import load, result, theme_id
 from typer.testing import CliRunner
 
-from synth import ballots, jobs, review, voter_codes
+from synth import ballots, review, voter_codes
 from synth.audio.ingest import identify
 from synth.audio.transcribe import transcribe_file
+from synth.convening import jobs
 from synth.errors import InputError, NoSpeechError
 from synth.store import make_engine, queries, setup, transaction
 from synth.store.schema import BallotMark, BallotRecord, Run
@@ -102,7 +103,8 @@ def _sparse_wav(path: Path, seconds: int) -> Path:
 THREE_HOURS = """
 import json, resource, sys
 from pathlib import Path
-from synth import models, transcribe
+from synth import models
+from synth.audio import transcribe
 from synth.errors import NoSpeechError
 from synth.settings import load
 
@@ -343,7 +345,7 @@ def pause(*args, **kwargs):
     return real(*args, **kwargs)
 
 synth.themes.candidates.find_themes = pause
-from synth import jobs
+from synth.convening import jobs
 sys.exit(jobs.main([sys.argv[1]]))
 """
 

@@ -1,4 +1,5 @@
-"""result.md: the candidates as a partnership could send them (synth.report.to_markdown)."""
+"""result.md: the candidates as a partnership could send them
+(synth.convening.report.to_markdown)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import json
 import re
 from types import SimpleNamespace
 
-from synth.pipeline import Convening
+from synth.convening.pipeline import Convening
+from synth.convening.report import to_json, to_markdown
 from synth.records import Participant, Quote, Recording, Statement, Theme, Transcript, Turn
-from synth.report import to_json, to_markdown
 
 ROSTER = (
     Participant("Karen Holloway", "Cascade Valley Workforce Board", "facilitator"),

@@ -110,8 +110,8 @@ def test_text_transcripts_and_no_samples_are_left_as_they_are() -> None:
 def test_synthesize_names_speakers_after_sharing_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """synthesize hands the voice samples and each recording's path to name_speakers, only
     when speakers were looked for."""
-    from synth import pipeline
     from synth.audio import speakers, transcribe
+    from synth.convening import pipeline
 
     def fake_transcribe(path, **kwargs):  # noqa: ANN001, ANN003, ANN202
         rec = Recording(str(path), str(path), "audio")
@@ -134,7 +134,7 @@ def test_synthesize_names_speakers_after_sharing_them(monkeypatch: pytest.Monkey
 def test_known_speakers_make_a_label_facilitator_talk(settings) -> None:
     """A re-run told that S1 is the facilitator keeps S1's words out of every candidate, and
     counts S2 (mapped to a business leader) as that leader."""
-    from synth.pipeline import synthesize_transcripts
+    from synth.convening.pipeline import synthesize_transcripts
     from synth.records import Participant
 
     lines = [("S1", "Welcome everyone. What keeps you up at night about hiring welders?"),

@@ -127,9 +127,9 @@ def test_a_rerun_is_told_the_labels_the_facilitator_mapped(engine: Engine, conv:
 def test_processing_passes_the_mapping_to_the_pipeline(engine: Engine, conv: int,
                                                        db_url: str,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app's job (synth.jobs.process) hands the mapped labels to the pipeline, so a
+    """The app's job (synth.convening.jobs.process) hands the mapped labels to the pipeline, so a
     re-run does not cluster the facilitator's words again."""
-    from synth import jobs, pipeline
+    from synth.convening import jobs, pipeline
 
     seen: dict = {}
 

@@ -242,8 +242,8 @@ def test_match_voices_is_one_to_one_and_needs_a_close_voice() -> None:
 
 def test_synthesize_shares_speakers_across_its_recordings(monkeypatch: pytest.MonkeyPatch) -> None:
     """synthesize hands several diarized recordings to share_speakers, with their paths."""
-    from synth import pipeline
     from synth.audio import speakers, transcribe
+    from synth.convening import pipeline
     from synth.records import Recording, Transcript, Turn
 
     def fake_transcribe(path, **kwargs):  # noqa: ANN001, ANN003, ANN202

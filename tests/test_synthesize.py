@@ -10,7 +10,7 @@ from conftest import SAMPLE_DIR
 from typer.testing import CliRunner
 
 from synth.cli import app
-from synth.report import md_escape
+from synth.convening.report import md_escape
 
 runner = CliRunner()
 TRANSCRIPT = SAMPLE_DIR / "convening.txt"

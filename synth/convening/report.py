@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from synth.pipeline import Convening, talk_time_by_role
+from synth.convening.pipeline import Convening, talk_time_by_role
 from synth.themes.quotes import statement_word_probs
 
 SCHEMA_VERSION = 1

@@ -1,11 +1,10 @@
 """Background jobs: a convening's recordings -> transcripts -> candidate priorities -> the store.
 
 Processing takes minutes, far longer than a web request, so it runs in its own process
-(``python -m synth.jobs JOB.json LAUNCH``, started in a new session so a page refresh, a closed
-tab or a restarted app does not stop it). Its state lives in one small JSON file per job,
+(``python -m synth.convening.jobs JOB.json LAUNCH``, started in a new session so a page refresh,
+a closed tab or a restarted app does not stop it). Its state lives in one small JSON file per job,
 written atomically, that any page can poll. A file rather than a table: a job's state must be
-writable while the database is locked by the import it is running, and it has nothing to
-join with.
+writable while the database is locked by the import it is running, and it has nothing to join with.
 
 The queue: a job loads a Whisper model and takes the machine's cores, so at most
 :func:`max_jobs` run at once (``SYNTH_MAX_JOBS``, 1 unless set); the others wait as
@@ -57,7 +56,7 @@ _MB = 1024 * 1024  # the limit's MB is the one browsers and Streamlit's maxUploa
 MAX_JOBS_SETTING = "SYNTH_MAX_JOBS"
 DEFAULT_MAX_JOBS = 1
 # The command that runs one job (the state file and the launch token are appended).
-WORKER: list[str] = [sys.executable, "-m", "synth.jobs"]
+WORKER: list[str] = [sys.executable, "-m", "synth.convening.jobs"]
 
 
 def files_dir(database_url: str) -> Path:
@@ -513,8 +512,8 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
             progress: Any = None) -> dict[str, Any]:
     """Transcribe, find themes and import into the convening; returns the import report."""
     from synth.audio.ingest import identify
-    from synth.pipeline import synthesize
-    from synth.report import result_dict
+    from synth.convening.pipeline import synthesize
+    from synth.convening.report import result_dict
     from synth.settings import load as load_settings
     from synth.store import import_result, make_engine, setup
     from synth.store.result import parse_result
@@ -527,7 +526,8 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
     recordings = {Path(p): identify(p) for p in inputs}
     found = {r.id: path for path, r in recordings.items()}  # recording id -> its file
     audio = any(r.kind == "audio" for r in recordings.values())
-    # The roster bounds how many voices there are (see synth.pipeline); transcripts name them.
+    # The roster bounds how many voices there are (see synth.convening.pipeline); transcripts
+    # name them.
     speakers = "roster" if audio and people else None
     # What the facilitator said about the labels holds on a re-run: a label mapped to a
     # facilitator is not clustered again (labels repeat: the same audio diarizes the same).
@@ -554,12 +554,13 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m synth.jobs JOB.json [LAUNCH]``: run one job (started by :func:`schedule`)."""
+    """``python -m synth.convening.jobs JOB.json [LAUNCH]``: run one job (started by
+    :func:`schedule`)."""
     args = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s", stream=sys.stderr)
     if len(args) not in (1, 2):
-        log.error("usage: python -m synth.jobs JOBS_DIR/ID/job.json [LAUNCH]")
+        log.error("usage: python -m synth.convening.jobs JOBS_DIR/ID/job.json [LAUNCH]")
         return 2
     state = Path(args[0])
     from synth.settings import load as load_settings
