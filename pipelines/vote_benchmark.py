@@ -6,8 +6,8 @@
 Sets up one convening (five confirmed priorities, ``--voters`` business leaders with codes),
 opens the vote, then starts ``--workers`` processes that each take a share of the voters and
 wait on one barrier; once all are ready they are released together and cast their voters'
-ballots one after another through :func:`synth.ballots.cast_ballot` (code check with scrypt,
-then one locked write). Afterwards the database is read back: every voter must have exactly
+ballots one after another through :func:`synth.decisions.ballots.cast_ballot` (code check with
+scrypt, then one locked write). Afterwards the database is read back: every voter must have exactly
 one ballot with the dots that were sent (lost and duplicated ballots, target 0).
 
 Prints the scrypt cost of one code check on this machine, p50/p95/max latency per ballot, and
@@ -65,7 +65,7 @@ def convening_result(voters: int) -> dict[str, Any]:
 
 def setup(url: str, voters: int) -> tuple[int, list[int], list[tuple[str, str]]]:
     """A convening with its priorities confirmed, codes issued and the vote open."""
-    from synth import ballots, review
+    from synth.decisions import ballots, review
     from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction
 
     engine = make_engine(url)
@@ -94,7 +94,7 @@ def dots_for(i: int, themes: list[int]) -> dict[int, int]:
 def worker(url: str, jobs: list[tuple[int, str]], themes: list[int], barrier: Any,
            out: Any) -> None:
     """Cast the ballots of ``jobs`` (voter index, code) once every worker is ready."""
-    from synth import ballots
+    from synth.decisions import ballots
     from synth.errors import SynthError
     from synth.store import make_engine
 
@@ -117,7 +117,7 @@ def worker(url: str, jobs: list[tuple[int, str]], themes: list[int], barrier: An
 
 def check_cost(samples: int = 10) -> float:
     """Seconds one code check (scrypt at the shipped parameters) takes here."""
-    from synth.voter_codes import hash_code, verify_code
+    from synth.decisions.voter_codes import hash_code, verify_code
 
     stored = hash_code("ABCDEFGHJKMN")
     t0 = time.perf_counter()

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from synth.convening.report import md_escape
+from synth.decisions.voting import PublicPartners, Roster, TallyRow
 from synth.errors import InputError
 from synth.records import Participant, Role, one_line
 from synth.text.writers import atomic_write
 from synth.themes.quotes import said_at
-from synth.voting import PublicPartners, Roster, TallyRow
 
 log = logging.getLogger(__name__)
 

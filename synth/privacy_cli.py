@@ -31,7 +31,7 @@ def _places(engine) -> tuple:
 @recordings_app.command("list")
 def recordings_list(convening: ConveningOpt) -> None:
     """The convening's recordings: id, statements, duration and file name."""
-    from synth.privacy import list_recordings
+    from synth.decisions.privacy import list_recordings
 
     with _errors():
         engine = _engine()
@@ -52,7 +52,7 @@ def recordings_delete(
 ) -> None:
     """Delete a recording and everything derived from it: statements, their place in
     priorities, its audio and uploaded file, cached transcripts and embeddings. Final."""
-    from synth.privacy import delete_recording, find_recording
+    from synth.decisions.privacy import delete_recording, find_recording
     from synth.store import transaction
 
     with _errors():
@@ -84,7 +84,7 @@ def withdraw(
 ) -> None:
     """Withdraw a participant's words: blanked in the database and gone from the app, every
     export and every priority, also after re-runs. Final."""
-    from synth.privacy import withdraw as do_withdraw
+    from synth.decisions.privacy import withdraw as do_withdraw
 
     with _errors():
         engine = _engine()

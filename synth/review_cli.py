@@ -2,7 +2,7 @@
 
 synth/cli.py mounts these (``app.add_typer(db_app, name="db")``,
 ``app.command("import")(import_result)``, ...). Each command is a few lines over
-:mod:`synth.review` and :mod:`synth.store`; user errors print one line, never a traceback.
+:mod:`synth.decisions.review` and :mod:`synth.store`; user errors print one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def show(theme: int) -> None:
 @review_app.command("confirm")
 def confirm(theme: int, who: WhoOpt = None, expect: ExpectOpt = None) -> None:
     """Confirm a candidate as a shared priority."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         _done(f"confirmed theme {theme}",
@@ -204,7 +204,7 @@ def confirm(theme: int, who: WhoOpt = None, expect: ExpectOpt = None) -> None:
 @review_app.command("rename")
 def rename(theme: int, label: str, who: WhoOpt = None, expect: ExpectOpt = None) -> None:
     """Give a theme your own label."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         _done(f"renamed theme {theme}",
@@ -214,7 +214,7 @@ def rename(theme: int, label: str, who: WhoOpt = None, expect: ExpectOpt = None)
 @review_app.command("discard")
 def discard(theme: int, who: WhoOpt = None, expect: ExpectOpt = None) -> None:
     """Discard a theme (a re-run will not bring it back)."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         _done(f"discarded theme {theme}",
@@ -226,7 +226,7 @@ def merge(themes: Annotated[list[int], typer.Argument(help="Two or more; into th
           label: Annotated[str | None, typer.Option(help="A label for the result.")] = None,
           who: WhoOpt = None, expect: ExpectOpt = None) -> None:
     """Merge themes into the first one."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         _done(f"merged into theme {themes[0]}",
@@ -243,7 +243,7 @@ def split(theme: int,
                    "re-clustering).")] = None,
           seed: int = 0, who: WhoOpt = None, expect: ExpectOpt = None) -> None:
     """Split a theme by re-clustering its statements (or into the groups you give)."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         engine = _engine()
@@ -267,7 +267,7 @@ def move(statements: Annotated[list[str], typer.Argument(help="Statement ids.")]
          convening: Annotated[str | None, typer.Option("--convening", "-c")] = None,
          who: WhoOpt = None, expect: ExpectOpt = None) -> None:
     """Move statements to a theme (or --out of every theme); they stay put on re-runs."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         if (to is None) == (not out):
@@ -285,7 +285,7 @@ def create(statements: Annotated[list[str], typer.Argument(help="Statement ids."
            label: Annotated[str, typer.Option(help="The priority's label.")],
            who: WhoOpt = None) -> None:
     """Create a confirmed priority by hand from chosen statements."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         engine = _engine()
@@ -297,7 +297,7 @@ def create(statements: Annotated[list[str], typer.Argument(help="Statement ids."
 @review_app.command("undo")
 def undo(convening: ConveningOpt, who: WhoOpt = None) -> None:
     """Undo the convening's last review action."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         engine = _engine()
@@ -357,7 +357,7 @@ def speakers_list(convening: ConveningOpt) -> None:
 @speakers_app.command("rename")
 def speakers_rename(label: str, name: str, convening: ConveningOpt, who: WhoOpt = None) -> None:
     """Give a speaker label a real name (a roster name maps it to that person)."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         engine = _engine()
@@ -369,7 +369,7 @@ def speakers_rename(label: str, name: str, convening: ConveningOpt, who: WhoOpt 
 @speakers_app.command("merge")
 def speakers_merge(keep: str, other: str, convening: ConveningOpt, who: WhoOpt = None) -> None:
     """Two labels are the same person: OTHER now counts as KEEP."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         engine = _engine()
@@ -384,7 +384,7 @@ def speakers_assign(label: str, convening: ConveningOpt,
                         help="Roster name; leave out to clear.")] = None,
                     who: WhoOpt = None) -> None:
     """Map a speaker label to a person on the roster."""
-    from synth import review
+    from synth.decisions import review
 
     with _errors():
         engine = _engine()

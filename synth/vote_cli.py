@@ -2,8 +2,8 @@
 
 synth/cli.py mounts these (``app.add_typer(vote_app, name="vote")``,
 ``app.command("export")(export_command)``). Each command is a few lines over
-:mod:`synth.ballots`; user errors print one line, never a traceback. ``codes`` prints personal
-codes to standard output (that is its job) and never to the log.
+:mod:`synth.decisions.ballots`; user errors print one line, never a traceback. ``codes`` prints
+personal codes to standard output (that is its job) and never to the log.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def open_vote(
     who: FacilitatorOpt = "facilitator",
 ) -> None:
     """Open the vote on the convening's confirmed priorities."""
-    from synth import ballots, voting
+    from synth.decisions import ballots, voting
 
     with _errors():
         engine = _engine()
@@ -62,7 +62,7 @@ def open_vote(
 @vote_app.command("close")
 def close_vote(convening: ConveningOpt, who: FacilitatorOpt = "facilitator") -> None:
     """Close the vote: later ballots are refused and the results are final."""
-    from synth import ballots
+    from synth.decisions import ballots
 
     with _errors():
         engine = _engine()
@@ -72,7 +72,7 @@ def close_vote(convening: ConveningOpt, who: FacilitatorOpt = "facilitator") -> 
 @vote_app.command("status")
 def status(convening: ConveningOpt) -> None:
     """Where the vote stands: rules, priorities on the ballot, codes out, ballots in."""
-    from synth import ballots
+    from synth.decisions import ballots
 
     with _errors():
         engine = _engine()
@@ -80,7 +80,7 @@ def status(convening: ConveningOpt) -> None:
 
 
 def _show_info(info: object) -> None:
-    from synth.ballots import VoteInfo
+    from synth.decisions.ballots import VoteInfo
 
     assert isinstance(info, VoteInfo)
     r = info.rules
@@ -119,11 +119,11 @@ def codes(
              "card, as the app's download) to this file.")] = None,
 ) -> None:
     """Issue personal voter codes: prints name, code and personal link (shown only once)."""
-    from synth import ballots
+    from synth.decisions import ballots
+    from synth.decisions.voter_codes import ballot_link, cards_html, format_code, qr_svg
     from synth.errors import OutputError
     from synth.export import neutralise
     from synth.text.writers import atomic_write
-    from synth.voter_codes import ballot_link, cards_html, format_code, qr_svg
 
     with _errors():
         base = base_url or os.environ.get("SYNTH_BALLOT_URL") or DEFAULT_BALLOT_URL
@@ -164,7 +164,7 @@ def codes(
 @vote_app.command("results")
 def results(convening: ConveningOpt) -> None:
     """The ranked priorities (ties share a rank) and who volunteered to champion them."""
-    from synth import ballots
+    from synth.decisions import ballots
 
     with _errors():
         engine = _engine()
@@ -201,7 +201,7 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
 ) -> None:
     """Export the ranked priorities with tallies, quotes and champions for staff."""
-    from synth import ballots
+    from synth.decisions import ballots
     from synth.errors import OutputError
     from synth.export import export
 

@@ -171,10 +171,10 @@ def passcode_delay(failures: int) -> float:
     """Seconds a try waits after ``failures`` wrong passcodes in a row.
 
     None for the first :data:`FREE_TRIES`, then 1, 2, 4... seconds, never more than
-    :data:`DELAY_CAP_S`. The same doubling as wrong voter codes (synth.voter_codes.Throttle),
-    but capped at seconds, not minutes, and spent waiting rather than refusing: there is one
-    passcode for all staff, so a block would let anyone who can reach the page keep the
-    facilitator out.
+    :data:`DELAY_CAP_S`. The same doubling as wrong voter codes
+    (synth.decisions.voter_codes.Throttle), but capped at seconds, not minutes, and spent waiting
+    rather than refusing: there is one passcode for all staff, so a block would let anyone who can
+    reach the page keep the facilitator out.
     """
     over = failures - FREE_TRIES
     if over < 0:

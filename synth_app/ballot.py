@@ -19,12 +19,12 @@ import secrets
 
 import streamlit as st
 
-from synth import ballots
 from synth.convening.report import md_escape
+from synth.decisions import ballots
+from synth.decisions.voter_codes import normalise_code
+from synth.decisions.voting import SCORE_MAX, SCORE_MIN
 from synth.errors import BallotError, SynthError
 from synth.export import ReportQuote
-from synth.voter_codes import normalise_code
-from synth.voting import SCORE_MAX, SCORE_MIN
 from synth_app.common import engine, plain, shown_errors
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def _source() -> str:
 
     Streamlit gives the address as None for every local or same-host proxied connection, so
     keyed by it one person's typos made every other voter wait (issue 26). The code key is
-    the throttle's other scope (see synth.ballots), and a right code always goes through.
+    the throttle's other scope (see synth.decisions.ballots), and a right code always goes through.
     """
     if SOURCE not in st.session_state:
         st.session_state[SOURCE] = secrets.token_hex(16)

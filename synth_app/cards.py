@@ -10,8 +10,8 @@ import logging
 
 import streamlit as st
 
-from synth import review
 from synth.convening.jobs import media_path
+from synth.decisions import review
 from synth.store.queries import ThemeSummary
 from synth.themes.quotes import MARK
 from synth_app.common import FLASH, act_at, engine, files, flash_place, plain, show_flash

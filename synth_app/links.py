@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from synth.decisions.voter_codes import ballot_link
 from synth.errors import InputError
-from synth.voter_codes import ballot_link
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Privacy on the facilitator page: delete a recording, withdraw a participant's words.
 
 Both are final (undo stops at them), so each asks for a confirmation first: the first button
-only arms it, and the action runs on "Yes, ..." (see :mod:`synth.privacy`).
+only arms it, and the action runs on "Yes, ..." (see :mod:`synth.decisions.privacy`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from synth import privacy
+from synth.decisions import privacy
 from synth_app.common import act, act_at, clock, engine, files, plain, show_flash
 from synth_app.view import ConveningView, Said
 

@@ -7,11 +7,12 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from synth import ballots, export
+from synth import export
 from synth.convening.report import md_escape
+from synth.decisions import ballots
+from synth.decisions.voter_codes import ballot_link, cards_html, format_code
+from synth.decisions.voting import BallotRules
 from synth.export import FORMATS
-from synth.voter_codes import ballot_link, cards_html, format_code
-from synth.voting import BallotRules
 from synth_app import links
 from synth_app.charts import count_bars
 from synth_app.common import (

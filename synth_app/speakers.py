@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from synth import review
 from synth.convening.report import md_escape
-from synth.speaker_samples import SpeakerSample, speaker_samples
+from synth.decisions import review
+from synth.decisions.speaker_samples import SpeakerSample, speaker_samples
 from synth.themes.quotes import said_at
 from synth_app.common import act, engine, files, plain, shown_errors
 from synth_app.view import ConveningView

@@ -17,8 +17,8 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from synth import ballots  # noqa: E402
 from synth.convening import jobs  # noqa: E402
+from synth.decisions import ballots  # noqa: E402
 from synth.errors import InputError  # noqa: E402
 from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction  # noqa: E402
 from synth_app import auth  # noqa: E402
@@ -290,7 +290,7 @@ def _chart(at: AppTest, field: str):
 
 
 def test_count_charts_have_whole_number_axes_whole_labels_and_say_when_empty(db) -> None:
-    from synth import review
+    from synth.decisions import review
 
     engine, conv = db["engine"], db["convening"]
     long = ("Shared apprenticeship pipeline for welders, machinists and maintenance "
@@ -326,7 +326,7 @@ def test_count_charts_have_whole_number_axes_whole_labels_and_say_when_empty(db)
 
 
 def test_the_maps_legend_leaves_out_discarded_priorities(db) -> None:
-    from synth import review
+    from synth.decisions import review
 
     engine, conv = db["engine"], db["convening"]
     review.discard(engine, themes(engine, conv)["air permits"].id)
@@ -337,7 +337,7 @@ def test_the_maps_legend_leaves_out_discarded_priorities(db) -> None:
 
 
 def test_a_stale_page_is_refused_with_a_plain_message(db) -> None:
-    from synth import review
+    from synth.decisions import review
 
     engine, conv = db["engine"], db["convening"]
     tid = themes(engine, conv)["air permits"].id
@@ -401,7 +401,7 @@ def test_create_a_priority_by_hand(db) -> None:
 
 
 def test_speakers_map_to_the_roster(db) -> None:
-    from synth import review
+    from synth.decisions import review
 
     engine, conv = db["engine"], db["convening"]
     review.assign_speaker(engine, conv, "Pat", None)
@@ -423,7 +423,7 @@ def _who(engine, conv) -> dict[str, str]:
 
 
 def test_speakers_rename_and_merge(db) -> None:
-    from synth import review
+    from synth.decisions import review
 
     engine, conv = db["engine"], db["convening"]
     review.assign_speaker(engine, conv, "Pat", None)  # a voice not on the roster
@@ -497,7 +497,7 @@ def test_empty_database_says_what_to_do(tmp_path, monkeypatch) -> None:
 
 def _open_vote(db) -> dict[str, str]:
     engine, conv = db["engine"], db["convening"]
-    from synth import review
+    from synth.decisions import review
 
     for t in themes(engine, conv).values():
         review.confirm(engine, t.id)
@@ -581,7 +581,7 @@ def test_a_wrong_link_then_the_right_typed_code_opens_the_ballot(db) -> None:
 
 
 def test_the_ballot_waits_for_the_vote_and_shows_a_quote_of_each_priority(db) -> None:
-    from synth import review
+    from synth.decisions import review
 
     engine, conv = db["engine"], db["convening"]
     for t in themes(engine, conv).values():
@@ -618,8 +618,8 @@ def _ballot_card(at: AppTest, label: str) -> list:
 
 
 def test_importance_and_feasibility_scores_when_the_vote_asks(db) -> None:
-    from synth import review
-    from synth.voting import BallotRules
+    from synth.decisions import review
+    from synth.decisions.voting import BallotRules
 
     engine, conv = db["engine"], db["convening"]
     for t in themes(engine, conv).values():
@@ -670,9 +670,9 @@ def test_importance_and_feasibility_scores_when_the_vote_asks(db) -> None:
 
 def _open_scored_vote(db) -> tuple[dict[str, str], list[int]]:
     """A vote asking for scores, its ballot in an order that is not id (or insertion) order."""
-    from synth import review
+    from synth.decisions import review
+    from synth.decisions.voting import BallotRules
     from synth.store import ballots as store
-    from synth.voting import BallotRules
 
     engine, conv = db["engine"], db["convening"]
     for t in themes(engine, conv).values():
@@ -942,7 +942,7 @@ def test_the_machines_network_address_is_found_without_sending_anything() -> Non
 
 
 def test_printable_voter_cards_with_qr_codes(db, monkeypatch) -> None:
-    from synth.voter_codes import ballot_link, cards_html, format_code, qr_svg
+    from synth.decisions.voter_codes import ballot_link, cards_html, format_code, qr_svg
     from synth_app import links, results
 
     made: list[str] = []  # what the app hands to its download button (the bytes are checked
@@ -971,7 +971,7 @@ def test_printable_voter_cards_with_qr_codes(db, monkeypatch) -> None:
     assert "&lt;b&gt;Cy&lt;/b&gt; &amp; co" in html and "<b>Cy</b>" not in html
 
 def test_results_page_runs_the_vote_and_offers_every_export(db) -> None:
-    from synth import review
+    from synth.decisions import review
     from synth.export import FORMATS
 
     engine, conv = db["engine"], db["convening"]

@@ -135,7 +135,7 @@ def click(page, name: str) -> None:
 def _saved_ballot(url: str, link: str):
     from urllib.parse import parse_qs, urlsplit
 
-    from synth import ballots
+    from synth.decisions import ballots
     from synth.store import make_engine
 
     engine = make_engine(url)
@@ -149,7 +149,7 @@ def _ballot_of(url: str, link: str) -> tuple[tuple[int, str], ...]:
     """The priorities (id, label) on the ballot a personal link opens, in display order."""
     from urllib.parse import parse_qs, urlsplit
 
-    from synth import ballots
+    from synth.decisions import ballots
     from synth.store import make_engine
 
     engine = make_engine(url)
@@ -182,7 +182,7 @@ def _feedback_in_the_card(page) -> None:
 
 def _check_cards(page, links: dict[str, str]) -> None:
     """The printable voter cards: each voter's name, code, link and a QR code of the link."""
-    from synth.voter_codes import format_code, qr_svg
+    from synth.decisions.voter_codes import format_code, qr_svg
 
     with page.expect_download() as got:
         click(page, "Download printable cards with QR codes (HTML)")

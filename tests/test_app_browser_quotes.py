@@ -86,8 +86,8 @@ def _result() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The app on a free local port over a convening from a typed transcript, vote open."""
-    from synth import ballots, review
     from synth.convening import jobs
+    from synth.decisions import ballots, review
     from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction
     from synth_app import auth
 

@@ -21,12 +21,12 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from test_store import load, result, theme_id
 
-from synth import ballots, review, voter_codes
+from synth.decisions import ballots, review, voter_codes
+from synth.decisions.voter_codes import ALPHABET, Throttle, TooManyAttempts
+from synth.decisions.voting import BallotRules, VoteStatus
 from synth.errors import BallotError, NotFoundError
 from synth.store import make_engine, transaction
 from synth.store.schema import BallotMark, BallotRecord, CodeAttempt, VoterCode
-from synth.voter_codes import ALPHABET, Throttle, TooManyAttempts
-from synth.voting import BallotRules, VoteStatus
 
 ROSTER = [
     {"name": "Ana", "company": "Acme Welding", "role": "business"},
@@ -421,7 +421,7 @@ def test_priority_report_has_tallies_verbatim_quotes_attendance_and_champions(
 
 def _caster(url: str, code: str, dots: dict[int, int], barrier: Any, out: Any) -> None:
     """Cast one ballot once every process is ready; report the revision or the refusal."""
-    from synth import ballots
+    from synth.decisions import ballots
     from synth.errors import BallotError
     from synth.store import make_engine
 
@@ -492,7 +492,7 @@ def test_n_processes_with_their_own_codes_and_a_close_racing_them(engine: Engine
 
 KILLED = """
 import sys
-from synth import ballots
+from synth.decisions import ballots
 from synth.store import ballots as store
 from synth.store import make_engine
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from synth import export as ex
+from synth.decisions.voting import Ballot, BallotRules, Volunteer, build_rosters, tally
 from synth.errors import InputError
 from synth.export import (
     FORMATS,
@@ -27,7 +28,6 @@ from synth.export import (
     report_priority,
 )
 from synth.records import Participant
-from synth.voting import Ballot, BallotRules, Volunteer, build_rosters, tally
 
 QUOTE = ReportQuote("-2+3 more welders: see [link](http://x) and <b>now</b>\x07", "Ann Lee",
                     75.4, "plenary.ogg")

@@ -273,7 +273,7 @@ def _checked(engine: Engine) -> None:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, int, str]]:
     """One SQLite store for the whole module, holding a reviewed convening."""
-    from synth import review
+    from synth.decisions import review
 
     path = tmp_path_factory.mktemp("fuzzstore") / "synth.db"
     engine = make_engine(f"sqlite:///{path}")

@@ -24,9 +24,9 @@ from sqlalchemy import Engine, inspect, select, text
 from test_store import load, result, statement, theme_id
 from typer.testing import CliRunner
 
-from synth import ballots, privacy, review
 from synth.audio.ingest import content_hash
 from synth.convening import jobs
+from synth.decisions import ballots, privacy, review
 from synth.errors import InputError, NotFoundError, ReviewError
 from synth.export import FORMATS, render
 from synth.store import init_db, make_engine, queries, transaction, withdrawn

@@ -137,7 +137,7 @@ def test_statement_word_probs_align_with_the_statement_words() -> None:
 def test_stored_word_probabilities_choose_and_withdrawal_clears_them(engine) -> None:
     from test_store import load, result
 
-    from synth import ballots, privacy
+    from synth.decisions import ballots, privacy
     from synth.store import queries, transaction
 
     data = result({"t1": range(0, 4)}, n=4, speakers={i: "Ana" for i in range(4)})

@@ -34,15 +34,15 @@ from sqlalchemy import Engine, func, select
 from test_store import load, result, theme_id
 from typer.testing import CliRunner
 
-from synth import ballots, review, voter_codes
 from synth.audio.ingest import identify
 from synth.audio.transcribe import transcribe_file
 from synth.convening import jobs
+from synth.decisions import ballots, review, voter_codes
+from synth.decisions.voting import BallotRules
 from synth.errors import InputError, NoSpeechError
 from synth.store import make_engine, queries, setup, transaction
 from synth.store.schema import BallotMark, BallotRecord, Run
 from synth.text.transcripts import load_transcript
-from synth.voting import BallotRules
 
 RATE = 16_000
 
@@ -408,7 +408,7 @@ def test_sigkill_during_theme_finding_fails_the_job_cleanly_and_a_rerun_works(
 
 
 def _voters(url: str, work: list[tuple[str, dict[int, int]]], barrier: Any, out: Any) -> None:
-    from synth import ballots
+    from synth.decisions import ballots
     from synth.store import make_engine
 
     engine = make_engine(url)

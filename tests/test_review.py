@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from test_store import by_label, load, result, state, theme_id
 
-from synth import review
+from synth.decisions import review
 from synth.errors import ConflictError, InputError, NotFoundError, ReviewError
 from synth.store import queries, transaction
 from synth.store.schema import StatementVector

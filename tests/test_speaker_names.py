@@ -180,7 +180,7 @@ def test_decode_clip_is_the_same_samples_as_the_whole_recording() -> None:
 def test_speaker_samples_pick_telling_sentences_and_a_short_clip() -> None:
     from types import SimpleNamespace
 
-    from synth.speaker_samples import pick_samples
+    from synth.decisions.speaker_samples import pick_samples
 
     def said(n: int, speaker: str, text: str, start: float, end: float, *,
              clusterable: bool = True, line: int | None = None) -> SimpleNamespace:

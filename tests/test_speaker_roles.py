@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 from test_store import by_label, load, result, state, theme_id
 
-from synth import review
+from synth.decisions import review
 from synth.store import queries, setup, transaction
 
 # Statement number -> speaker label as diarization gives them: S1 opens and sums up (the

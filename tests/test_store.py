@@ -216,7 +216,7 @@ def test_importing_the_same_result_twice_changes_nothing(engine: Engine) -> None
 
 
 def test_rerun_keeps_confirmed_renamed_merged_moved_and_discarded(engine: Engine) -> None:
-    from synth import review
+    from synth.decisions import review
 
     a = result({"hire": [0, 1, 2, 3], "care": [4, 5, 6], "house": [7, 8, 9],
                 "rent": [10, 11], "noise": [12, 13, 14]}, n=20)
@@ -254,7 +254,7 @@ def test_rerun_keeps_confirmed_renamed_merged_moved_and_discarded(engine: Engine
 
 
 def test_rerun_replaces_untouched_candidates_and_keeps_pinned_out(engine: Engine) -> None:
-    from synth import review
+    from synth.decisions import review
 
     conv = load(engine, result({"a": [0, 1, 2], "b": [3, 4, 5], "gone": [6, 7]})).convening_id
     a = theme_id(engine, conv, "a")
@@ -270,7 +270,7 @@ def test_rerun_replaces_untouched_candidates_and_keeps_pinned_out(engine: Engine
 
 
 def test_rerun_matches_by_centroid_when_statements_are_all_new(engine: Engine) -> None:
-    from synth import review
+    from synth.decisions import review
 
     rng = np.random.default_rng(0)
     topic_a, topic_b = rng.normal(size=16), rng.normal(size=16)

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Engine
 from test_store import load, result, state, theme_id
 
-from synth import review
+from synth.decisions import review
 from synth.errors import InputError, StoreError
 from synth.store import make_engine, queries, transaction
 from synth.store.schema import Convening, Run
@@ -165,7 +165,7 @@ def test_sigkill_during_import_leaves_the_store_as_it_was(engine: Engine, db_url
 def _writer(url: str, who: str, moves: list[str], target: int, renames: int,
             barrier: Any, out: Any) -> None:
     """Move statements into the shared theme one by one, and rename it with ``expected``."""
-    from synth import review
+    from synth.decisions import review
     from synth.errors import ConflictError
     from synth.store import make_engine, queries, transaction
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from test_store import load, result, theme_id
 from typer.testing import CliRunner
 
-from synth import ballots, review, voter_codes
+from synth.decisions import ballots, review, voter_codes
 from synth.vote_cli import export_command, vote_app
 
 ROSTER = [

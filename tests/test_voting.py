@@ -7,9 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from synth.errors import BallotError, InputError
-from synth.voter_codes import ALPHABET
-from synth.voting import (
+from synth.decisions.voter_codes import ALPHABET
+from synth.decisions.voting import (
     Ballot,
     BallotRules,
     Throttle,
@@ -30,6 +29,7 @@ from synth.voting import (
     validate_ballot,
     verify_code,
 )
+from synth.errors import BallotError, InputError
 
 PRIORITIES = {"a": "Hiring pipeline", "b": "Childcare", "c": "Housing", "d": "Broadband"}
 ROLES = {"v1": "business", "v2": "business", "v3": "business", "v4": "business",

@@ -266,7 +266,7 @@ def with_speakers(transcript: Transcript, segments: Sequence[SpeakerSegment]) ->
 
 def _cache_path(settings: Settings, recording: Recording, kind: str, key: dict[str, Any]) -> Path:
     # Every file of a recording starts with its id, so deleting the recording finds them all
-    # (synth.privacy).
+    # (synth.decisions.privacy).
     tag = "-".join(str(v).replace("/", "_") for v in key.values())
     return settings.cache_dir / "transcripts" / f"{recording.id}-{kind}-{tag}.json"
 

@@ -3,7 +3,7 @@
 ``make_engine`` opens the store (``SYNTH_DATABASE_URL``, default a SQLite file in the user's
 data dir), ``init_db`` creates or upgrades its schema, ``import_result`` brings a pipeline
 result in, and :mod:`synth.store.queries` reads it back. Review actions are in
-:mod:`synth.review`.
+:mod:`synth.decisions.review`.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def _sqlite_events(engine: Engine, busy_timeout_s: float) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         # Deleted and overwritten content is zeroed on disk, so a withdrawn quote or a deleted
-        # recording's words do not linger in free pages (see synth.privacy).
+        # recording's words do not linger in free pages (see synth.decisions.privacy).
         cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 

@@ -1,4 +1,4 @@
-"""Withdrawn words stay withdrawn: the store-side rule of :mod:`synth.privacy`.
+"""Withdrawn words stay withdrawn: the store-side rule of :mod:`synth.decisions.privacy`.
 
 A withdrawn statement keeps its row and the sha256 of its words (:func:`text_hash`), never the
 words. The importer applies the same rule to what it brings in: the same statement id, or

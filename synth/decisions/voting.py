@@ -3,7 +3,7 @@
 Pure domain logic over plain frozen dataclasses: no database, no web framework. The store
 persists ballots and volunteers; the app and CLI call :func:`validate_ballot` before saving
 and :func:`tally` / :func:`build_rosters` to show results. Personal voter codes live in
-:mod:`synth.voter_codes`.
+:mod:`synth.decisions.voter_codes`.
 
 The partnership is industry-driven, so by default only business leaders' dots rank the
 priorities; public partners' dots are shown beside them (``public_partners="separate"``),
@@ -19,11 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from synth.errors import BallotError
-from synth.records import Role
-
 # The code helpers are part of the voting API; they live apart to keep both modules small.
-from synth.voter_codes import (
+from synth.decisions.voter_codes import (
     Throttle,
     TooManyAttempts,
     ballot_link,
@@ -36,6 +33,8 @@ from synth.voter_codes import (
     qr_svg,
     verify_code,
 )
+from synth.errors import BallotError
+from synth.records import Role
 
 __all__ = [
     "Ballot", "BallotRules", "Roster", "TallyRow", "Throttle", "TooManyAttempts", "Volunteer",

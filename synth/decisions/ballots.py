@@ -1,7 +1,8 @@
 """Dot voting over the store: open and close a vote, hand out codes, take ballots, report.
 
-The rules and the tally are :mod:`synth.voting`; codes are :mod:`synth.voter_codes`; the SQL is
-:mod:`synth.store.ballots`. This module strings them together, one transaction per call:
+The rules and the tally are :mod:`synth.decisions.voting`; codes are
+:mod:`synth.decisions.voter_codes`; the SQL is :mod:`synth.store.ballots`. This module strings them
+together, one transaction per call:
 
 * a vote is ``draft`` (codes may be handed out), ``open`` (ballots accepted) or ``closed``;
   facilitators open and close it. Opening fixes the rules and puts the confirmed priorities
@@ -10,7 +11,7 @@ The rules and the tally are :mod:`synth.voting`; codes are :mod:`synth.voter_cod
   one transaction holding the vote's lock, so a concurrent close either comes first (the
   ballot is refused) or after (the ballot counts), and nothing is half-written;
 * wrong codes are counted in the database, per source (the app: a browser session) and per
-  code key, so the back-off of :class:`synth.voter_codes.Throttle` holds across the app's
+  code key, so the back-off of :class:`synth.decisions.voter_codes.Throttle` holds across the app's
   processes; only failures are throttled, a right code always goes through.
 
 Codes, sources and participants' names never go to the log.
@@ -28,16 +29,8 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from synth import voting
-from synth.errors import BallotError, NotFoundError
-from synth.export import PriorityReport, ReportQuote, VoteRecord, report_priority
-from synth.records import Participant as Person
-from synth.store import ballots as store
-from synth.store import queries
-from synth.store.db import transaction
-from synth.store.schema import Convening, Partnership, Statement, Theme, Vote, VoterCode, utcnow
-from synth.themes import quotes
-from synth.voter_codes import (
+from synth.decisions import voting
+from synth.decisions.voter_codes import (
     ALPHABET,
     Throttle,
     TooManyAttempts,
@@ -47,7 +40,15 @@ from synth.voter_codes import (
     normalise_code,
     verify_code,
 )
-from synth.voting import BallotRules, Roster, TallyRow, VoteStatus
+from synth.decisions.voting import BallotRules, Roster, TallyRow, VoteStatus
+from synth.errors import BallotError, NotFoundError
+from synth.export import PriorityReport, ReportQuote, VoteRecord, report_priority
+from synth.records import Participant as Person
+from synth.store import ballots as store
+from synth.store import queries
+from synth.store.db import transaction
+from synth.store.schema import Convening, Partnership, Statement, Theme, Vote, VoterCode, utcnow
+from synth.themes import quotes
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ def _vote_for_update(s: Session, convening_id: int) -> Vote:
 def open_vote(engine: Engine, convening_id: int, rules: BallotRules | None = None, *,
               who: str = "facilitator") -> VoteInfo:
     """Open the vote on the convening's confirmed priorities (rules default to
-    :func:`synth.voting.default_rules` of how many there are)."""
+    :func:`synth.decisions.voting.default_rules` of how many there are)."""
     with transaction(engine) as s:
         vote = _vote_for_update(s, convening_id)
         if vote.status != "draft":

@@ -36,6 +36,8 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from synth.convening import jobs
+from synth.decisions.review import _edit, bump
 from synth.errors import NotFoundError, ReviewError
 from synth.records import is_recording_id
 from synth.store import queries, transaction
@@ -134,8 +136,6 @@ def _settle_themes(session: Session, theme_ids: Iterable[int]) -> tuple[list[int
 
     Returns (removed, emptied). Themes that still have statements get a new version.
     """
-    from synth.review import bump
-
     session.flush()
     removed, emptied = [], []
     for tid in sorted(set(theme_ids)):
@@ -197,9 +197,6 @@ def delete_recording(engine: Engine, convening_id: int, ref: str, *, who: str | 
     committed. Refused while a job of the convening is still running (it could bring the recording
     back).
     """
-    from synth.convening import jobs
-    from synth.review import _edit
-
     if files_root is not None:
         running = [j.id for j in jobs.jobs_of(files_root, convening_id) if j.active]
         if running:
@@ -268,8 +265,6 @@ def _delete_files(recording_id: str, files_root: Path | None, cache_dir: Path | 
             problems += purge_embeddings(cache_dir, keys)
         return done, problems
     if files_root is not None:
-        from synth.convening import jobs
-
         for path in jobs.media_files(files_root, recording_id):
             remove(path)
         _delete_uploads(files_root, recording_id, convening_id, remove, problems)
@@ -288,7 +283,6 @@ def _delete_uploads(root: Path, recording_id: str, convening_id: int,
                     remove: Callable[[Path], None], problems: list[str]) -> None:
     """The uploaded copies of the recording in the convening's job folders."""
     from synth.audio.ingest import content_hash
-    from synth.convening import jobs
 
     for job in jobs.jobs_of(root, convening_id):
         keep = []
@@ -360,8 +354,6 @@ def withdraw(engine: Engine, convening_id: int, statement_ids: Sequence[str], *,
 
     Statements already withdrawn are skipped; naming only such statements is an error.
     """
-    from synth.review import _edit
-
     ids = list(dict.fromkeys(statement_ids))
     if not ids:
         raise ReviewError("name at least one statement to withdraw.")

@@ -413,7 +413,7 @@ def undo(engine: Engine, convening_id: int, *, who: str | None = None) -> Outcom
         if entry.action == "import":
             raise ReviewError(f"the last change to convening {e.conv.id} is the import of "
                               f"{entry.target}; undo stops there.")
-        if entry.action in ("delete_recording", "withdraw"):  # synth.privacy.IRREVERSIBLE
+        if entry.action in ("delete_recording", "withdraw"):  # synth.decisions.privacy.IRREVERSIBLE
             raise ReviewError(f"the last change to convening {e.conv.id} is {entry.action} "
                               f"({entry.target}), which cannot be undone: the words are gone. "
                               "Undo stops there.")
