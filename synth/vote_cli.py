@@ -122,7 +122,7 @@ def codes(
     from synth.decisions import ballots
     from synth.decisions.voter_codes import ballot_link, cards_html, format_code, qr_svg
     from synth.errors import OutputError
-    from synth.export import neutralise
+    from synth.export.common import neutralise
     from synth.text.writers import atomic_write
 
     with _errors():
@@ -201,13 +201,13 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
 ) -> None:
     """Export the ranked priorities with tallies, quotes and champions for staff."""
-    from synth.decisions import ballots
     from synth.errors import OutputError
-    from synth.export import export
+    from synth.export.render import export
+    from synth.export.results import priority_report
 
     with _errors():
         engine = _engine()
-        report = ballots.priority_report(engine, _convening_id(engine, convening))
+        report = priority_report(engine, _convening_id(engine, convening))
         try:
             path = export(report, format_, out)
         except OSError as exc:

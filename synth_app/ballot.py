@@ -24,7 +24,8 @@ from synth.decisions import ballots
 from synth.decisions.voter_codes import normalise_code
 from synth.decisions.voting import SCORE_MAX, SCORE_MIN
 from synth.errors import BallotError, SynthError
-from synth.export import ReportQuote
+from synth.export.records import ReportQuote
+from synth.export.results import ballot_quotes
 from synth_app.common import engine, plain, shown_errors
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ def _ballot(code: str, info: ballots.VoteInfo, owner: tuple[int, int]) -> None:
         st.caption(f"Also score each priority from {SCORE_MIN} (low) to {SCORE_MAX} (high): "
                    "how important it is to your business, and how feasible for this "
                    "partnership. Scores are optional.")
-    quotes = ballots.ballot_quotes(engine(), info.convening_id)
+    quotes = ballot_quotes(engine(), info.convening_id)
     for tid, label in info.priorities:
         with st.container(border=True):
             plain(label)

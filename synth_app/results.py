@@ -7,12 +7,15 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from synth import export
 from synth.convening.report import md_escape
 from synth.decisions import ballots
 from synth.decisions.voter_codes import ballot_link, cards_html, format_code
 from synth.decisions.voting import BallotRules
-from synth.export import FORMATS
+from synth.export import render as export
+from synth.export.records import PriorityReport
+from synth.export.render import FORMATS
+from synth.export.results import priority_report
+from synth.export.text import csv_file
 from synth_app import links
 from synth_app.charts import count_bars
 from synth_app.common import (
@@ -169,7 +172,7 @@ def _title(convening_id: int) -> str:
 def codes_file(issued: list[tuple[str, str]], base_url: str) -> bytes:
     """The issued codes as CSV (name, code, personal link), neutralised like every export:
     roster names are typed in by people and must not run as formulas in a spreadsheet."""
-    return export.csv_file(("name", "code", "link"),
+    return csv_file(("name", "code", "link"),
                            [(name, format_code(code), ballot_link(base_url, code))
                             for name, code in issued])
 
@@ -227,7 +230,7 @@ EXPORTS_PER_ROW = 3  # six in one row cut the longer names ("Markdown rep...") a
 def exports(convening_id: int) -> None:
     """One download button per export format, each as wide as its column, three a row."""
     st.subheader("Exports")
-    files = export_files(ballots.priority_report(engine(), convening_id))
+    files = export_files(priority_report(engine(), convening_id))
     for row in range(0, len(files), EXPORTS_PER_ROW):
         part = files[row:row + EXPORTS_PER_ROW]
         for column, (fmt, name, data, mime) in zip(st.columns(EXPORTS_PER_ROW), part,
@@ -237,7 +240,7 @@ def exports(convening_id: int) -> None:
                                    key=f"export-{fmt}", on_click="ignore", width="stretch")
 
 
-def export_files(report: export.PriorityReport) -> list[tuple[str, str, bytes, str]]:
+def export_files(report: PriorityReport) -> list[tuple[str, str, bytes, str]]:
     """(format, file name, bytes, MIME type) of every export format."""
     out = []
     for fmt in FORMATS:

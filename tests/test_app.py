@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from synth.convening import jobs  # noqa: E402
 from synth.decisions import ballots  # noqa: E402
 from synth.errors import InputError  # noqa: E402
+from synth.export.results import ballot_quotes, priority_report  # noqa: E402
 from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction  # noqa: E402
 from synth_app import auth  # noqa: E402
 from synth_app.results import export_files  # noqa: E402
@@ -595,7 +596,7 @@ def test_the_ballot_waits_for_the_vote_and_shows_a_quote_of_each_priority(db) ->
     ballots.open_vote(engine, conv)
     at.run()  # what the page's own look every few seconds does (tests/test_app_browser.py)
     assert len(at.number_input) == 3
-    quotes = ballots.ballot_quotes(engine, conv)
+    quotes = ballot_quotes(engine, conv)
     for tid, label in ballots.vote_info(engine, conv).priorities:
         said = [t.value for t in _ballot_card(at, label) if t.type == "text"]
         # One verbatim quote of this priority's own statements, with its speaker.
@@ -972,7 +973,7 @@ def test_printable_voter_cards_with_qr_codes(db, monkeypatch) -> None:
 
 def test_results_page_runs_the_vote_and_offers_every_export(db) -> None:
     from synth.decisions import review
-    from synth.export import FORMATS
+    from synth.export.render import FORMATS
 
     engine, conv = db["engine"], db["convening"]
     for t in themes(engine, conv).values():
@@ -993,7 +994,7 @@ def test_results_page_runs_the_vote_and_offers_every_export(db) -> None:
     at.run()
     assert ballots.vote_info(engine, conv).status == "closed"
     assert {b.key for b in at.get("download_button")} >= {f"export-{f}" for f in FORMATS}
-    files = {fmt: data for fmt, _, data, _ in export_files(ballots.priority_report(engine, conv))}
+    files = {fmt: data for fmt, _, data, _ in export_files(priority_report(engine, conv))}
     assert set(files) == set(FORMATS) and all(files.values())
     assert b"2" in files["csv"] and "rank" in files["csv"].decode("utf-8-sig")
     assert not at.exception

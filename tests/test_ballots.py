@@ -25,6 +25,7 @@ from synth.decisions import ballots, review, voter_codes
 from synth.decisions.voter_codes import ALPHABET, Throttle, TooManyAttempts
 from synth.decisions.voting import BallotRules, VoteStatus
 from synth.errors import BallotError, NotFoundError
+from synth.export.results import priority_report
 from synth.store import make_engine, transaction
 from synth.store.schema import BallotMark, BallotRecord, CodeAttempt, VoterCode
 
@@ -396,7 +397,7 @@ def test_priority_report_has_tallies_verbatim_quotes_attendance_and_champions(
     ballots.cast_ballot(engine, codes["Ana"], {a: 2, b: 1})
     ballots.cast_ballot(engine, codes["Pat"], {b: 2})
     ballots.volunteer(engine, codes["Ana"], a, "champion")
-    report = ballots.priority_report(engine, conv["id"])
+    report = priority_report(engine, conv["id"])
     assert report.partnership == "North Bay Manufacturing Partnership"
     assert (report.convening_title, report.convening_kind) == ("Launch", "launch")
     # Spoke: Ana Ben Cy (business), Pat (public), Fay (facilitator).

@@ -14,19 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from synth import export as ex
 from synth.decisions.voting import Ballot, BallotRules, Volunteer, build_rosters, tally
 from synth.errors import InputError
-from synth.export import (
-    FORMATS,
-    GENERATED_NOTE,
+from synth.export import common as ex
+from synth.export.common import GENERATED_NOTE
+from synth.export.records import (
     PriorityReport,
     ReportPriority,
     ReportQuote,
     VoteRecord,
-    export,
     report_priority,
 )
+from synth.export.render import FORMATS, export
 from synth.records import Participant
 
 QUOTE = ReportQuote("-2+3 more welders: see [link](http://x) and <b>now</b>\x07", "Ann Lee",

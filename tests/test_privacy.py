@@ -26,9 +26,10 @@ from typer.testing import CliRunner
 
 from synth.audio.ingest import content_hash
 from synth.convening import jobs
-from synth.decisions import ballots, privacy, review
+from synth.decisions import privacy, review
 from synth.errors import InputError, NotFoundError, ReviewError
-from synth.export import FORMATS, render
+from synth.export.render import FORMATS, render
+from synth.export.results import priority_report
 from synth.store import init_db, make_engine, queries, transaction, withdrawn
 from synth.store.schema import Membership, Recording, Speaker, Statement, StatementVector, Theme
 from synth.text.embed import text_key
@@ -115,7 +116,7 @@ def members(engine: Engine, conv: int) -> dict[str, list[str]]:
 
 def all_exports(engine: Engine, conv: int) -> dict[str, str]:
     """Every export format of the convening as searchable text (office files unzipped)."""
-    report = ballots.priority_report(engine, conv)
+    report = priority_report(engine, conv)
     out = {}
     for fmt in FORMATS:
         data = render(report, fmt)
@@ -305,7 +306,7 @@ def test_a_withdrawn_quote_leaves_the_database_the_theme_and_every_export(
     conv = place["conv"]
     b = theme_id(engine, conv, "b")
     review.confirm(engine, b)
-    first = ballots.priority_report(engine, conv)
+    first = priority_report(engine, conv)
     quoted = {p.label: [q.text for q in p.quotes] for p in first.priorities}
     assert quoted["label b"] == [words(10), words(11), words(3)]
     for body in all_exports(engine, conv).values():
@@ -313,7 +314,7 @@ def test_a_withdrawn_quote_leaves_the_database_the_theme_and_every_export(
 
     out = privacy.withdraw(engine, conv, ["s03"], who="karen", cache_dir=place["cache"])
     assert out.statements == ("s03",)
-    report = ballots.priority_report(engine, conv)
+    report = priority_report(engine, conv)
     quotes = {p.label: [q.text for q in p.quotes] for p in report.priorities}
     # s03 is gone from the quotes; the theme's other statement, s04, is the facilitator's
     # (Fay), whose words the one quote rule never quotes

@@ -137,7 +137,8 @@ def test_statement_word_probs_align_with_the_statement_words() -> None:
 def test_stored_word_probabilities_choose_and_withdrawal_clears_them(engine) -> None:
     from test_store import load, result
 
-    from synth.decisions import ballots, privacy
+    from synth.decisions import privacy
+    from synth.export.results import priority_quotes
     from synth.store import queries, transaction
 
     data = result({"t1": range(0, 4)}, n=4, speakers={i: "Ana" for i in range(4)})
@@ -150,7 +151,7 @@ def test_stored_word_probabilities_choose_and_withdrawal_clears_them(engine) -> 
         rows = queries.statements_of(s, conv)
         assert rows["s02"].word_probs == [0.9] * len(LONG_3.split())
         (tid,) = [t.id for t in queries.themes_of(s, conv)]
-        said = ballots._quotes(s, queries.get_convening(s, conv), [tid])[tid]
+        said = priority_quotes(s, queries.get_convening(s, conv), [tid])[tid]
     # the sure statements first; the unsure ones only after them
     assert [q.text for q in said][:2] == [LONG_3, texts[3]]
     privacy.withdraw(engine, conv, ["s02"], who="facilitator")
@@ -159,7 +160,8 @@ def test_stored_word_probabilities_choose_and_withdrawal_clears_them(engine) -> 
 
 
 def test_a_typed_transcript_quote_shows_its_line_in_the_exports() -> None:
-    from synth.export import ReportQuote, quote_line
+    from synth.export.common import quote_line
+    from synth.export.records import ReportQuote
 
     typed = ReportQuote(LONG, "Ana", 37.5, "plenary.txt", line=4)
     heard = ReportQuote(LONG, "Ana", 75.0, "plenary.ogg")

@@ -469,7 +469,8 @@ SECRET_WORDS = "Our night-shift welders quit because the daycare closes at six"
 def test_no_codes_passcodes_or_participant_words_in_logs(engine: Engine, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch,
                                                          caplog: pytest.LogCaptureFixture) -> None:
-    from synth.export import FORMATS, export
+    from synth.export.render import FORMATS, export
+    from synth.export.results import priority_report
 
     monkeypatch.setitem(voter_codes._SCRYPT, "n", 2**10)
     caplog.set_level(logging.DEBUG)
@@ -488,7 +489,7 @@ def test_no_codes_passcodes_or_participant_words_in_logs(engine: Engine, tmp_pat
     with pytest.raises(Exception):  # noqa: B017 - any refusal; what matters is the log
         ballots.cast_ballot(engine, wrong, {care: 1})
     ballots.close_vote(engine, conv)
-    report = ballots.priority_report(engine, conv)
+    report = priority_report(engine, conv)
     for fmt in FORMATS:
         export(report, fmt, tmp_path / f"out.{fmt}")
     assert SECRET_WORDS in (tmp_path / "out.md").read_text(encoding="utf-8")  # it was there

@@ -1,4 +1,4 @@
-"""Dot voting over the store: open and close a vote, hand out codes, take ballots, report.
+"""Dot voting over the store: open and close a vote, hand out codes, take ballots, count them.
 
 The rules and the tally are :mod:`synth.decisions.voting`; codes are
 :mod:`synth.decisions.voter_codes`; the SQL is :mod:`synth.store.ballots`. This module strings them
@@ -42,26 +42,23 @@ from synth.decisions.voter_codes import (
 )
 from synth.decisions.voting import BallotRules, Roster, TallyRow, VoteStatus
 from synth.errors import BallotError, NotFoundError
-from synth.export import PriorityReport, ReportQuote, VoteRecord, report_priority
 from synth.records import Participant as Person
 from synth.store import ballots as store
 from synth.store import queries
 from synth.store.db import transaction
-from synth.store.schema import Convening, Partnership, Statement, Theme, Vote, VoterCode, utcnow
-from synth.themes import quotes
+from synth.store.schema import Convening, Theme, Vote, VoterCode, utcnow
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Ballot", "BallotReceipt", "Voter", "VoteInfo", "ballot_quotes", "cast_ballot",
+__all__ = ["Ballot", "BallotReceipt", "Voter", "VoteInfo", "cast_ballot",
            "champion_rosters", "check_code", "close_vote", "current_ballot", "issue_codes",
-           "open_vote", "priority_report", "results", "vote_info", "volunteer",
-           "withdraw_volunteer"]
+           "on_ballot", "open_vote", "results", "stored_rosters", "stored_tally", "vote_info",
+           "volunteer", "withdraw_volunteer"]
 
 # Wall-clock time: the counts are shared by processes (and machines) through the database.
 DEFAULT_THROTTLE = Throttle(clock=time.time)
 # Checked when no stored code has the typed key, so a wrong key costs as long as a wrong code.
 _DECOY_HASH = hash_code("DECOY-CODE-NEVER-ISSUED")
-QUOTES_PER_PRIORITY = 3
 
 
 # --- records -------------------------------------------------------------------------------
@@ -147,7 +144,7 @@ def _confirmed_by_breadth(s: Session, convening_id: int) -> list[tuple[int, str]
             if t.status == "confirmed"]
 
 
-def _on_ballot(s: Session, convening_id: int, vote: Vote | None) -> list[Theme]:
+def on_ballot(s: Session, convening_id: int, vote: Vote | None) -> list[Theme]:
     """The priorities voters can spend dots on now: opened with the vote and still confirmed."""
     if vote is None or vote.status == "draft":
         ids = [tid for tid, _ in _confirmed_by_breadth(s, convening_id)]
@@ -159,7 +156,7 @@ def _on_ballot(s: Session, convening_id: int, vote: Vote | None) -> list[Theme]:
 def _info(s: Session, convening_id: int) -> VoteInfo:
     queries.get_convening(s, convening_id)
     vote = store.get_vote(s, convening_id)
-    themes = _on_ballot(s, convening_id, vote)
+    themes = on_ballot(s, convening_id, vote)
     return VoteInfo(convening_id=convening_id,
                     status=VoteStatus(vote.status if vote else "draft"),
                     rules=_rules(vote, len(themes)),
@@ -424,7 +421,7 @@ def cast_ballot(engine: Engine, code: str, dots: Mapping[int, int],
             raise BallotError(f"voting for {_describe(conv)} is closed; your ballot was not "
                               "saved." if status is VoteStatus.CLOSED else
                               f"voting for {_describe(conv)} has not opened yet.")
-        themes = _on_ballot(s, conv_id, vote)
+        themes = on_ballot(s, conv_id, vote)
         live = {t.id: t for t in themes}
         rules = _rules(vote, len(themes))
         if rules.public_partners == "exclude" and who.voter.role != "business":
@@ -471,7 +468,7 @@ def current_ballot(engine: Engine, code: str, *, source: str = "local",
         if row is None:
             return None
         vote = store.get_vote(s, who.voter.convening_id)
-        live = {t.id for t in _on_ballot(s, who.voter.convening_id, vote)}
+        live = {t.id for t in on_ballot(s, who.voter.convening_id, vote)}
         marks = store.marks_of(s, [row.id]).get(row.id, [])
         gone = store.themes_by_id(s, [m.theme_id for m in marks if m.theme_id not in live])
         return Ballot(
@@ -504,7 +501,7 @@ def volunteer(engine: Engine, code: str, theme_id: int, role: Literal["champion"
                           "team as a member.")
     with transaction(engine) as s:
         vote = store.get_vote(s, conv_id, lock=True)
-        live = {t.id for t in _on_ballot(s, conv_id, vote)}
+        live = {t.id for t in on_ballot(s, conv_id, vote)}
         if theme_id not in live:
             raise BallotError(f"{_why_off(s, conv_id, theme_id)[0]}; choose another priority.")
         store.set_volunteer(s, conv_id, theme_id, who.voter.participant_id, role)
@@ -523,11 +520,13 @@ def withdraw_volunteer(engine: Engine, code: str, theme_id: int, *, source: str 
 # --- results and reports -------------------------------------------------------------------
 
 
-def _tally(s: Session, convening_id: int) -> tuple[list[TallyRow], BallotRules,
-                                                   list[store.StoredBallot], dict[int, Theme]]:
+def stored_tally(s: Session, convening_id: int) -> tuple[
+        list[TallyRow], BallotRules, list[store.StoredBallot], dict[int, Theme]]:
+    """In one session: the ranked tally, the vote's rules, the stored ballots and the
+    priorities on the ballot by id (what :func:`results` and the exports' report read)."""
     queries.get_convening(s, convening_id)
     vote = store.get_vote(s, convening_id)
-    themes = _on_ballot(s, convening_id, vote)
+    themes = on_ballot(s, convening_id, vote)
     rules = _rules(vote, len(themes))
     stored = store.ballots_of(s, convening_id)
     ballots = [voting.Ballot(
@@ -543,11 +542,12 @@ def _tally(s: Session, convening_id: int) -> tuple[list[TallyRow], BallotRules,
 def results(engine: Engine, convening_id: int) -> list[TallyRow]:
     """The ranked tally of the stored ballots (ids are theme ids as text); ties share a rank."""
     with transaction(engine) as s:
-        return _tally(s, convening_id)[0]
+        return stored_tally(s, convening_id)[0]
 
 
-def _rosters(s: Session, convening_id: int, order: Sequence[str]) -> tuple[list[Roster],
-                                                                           dict[str, Person]]:
+def stored_rosters(s: Session, convening_id: int,
+                   order: Sequence[str]) -> tuple[list[Roster], dict[str, Person]]:
+    """In one session: each priority's roster in ``order``, and the volunteers by name."""
     signups = store.volunteers_of(s, convening_id)
     known = set(order)
     people = {p.name: Person(p.name, p.company, p.role) for _, p in signups}  # type: ignore[arg-type]
@@ -560,92 +560,5 @@ def _rosters(s: Session, convening_id: int, order: Sequence[str]) -> tuple[list[
 def champion_rosters(engine: Engine, convening_id: int) -> list[Roster]:
     """Each priority's champions and members, in result order (priority ids as text)."""
     with transaction(engine) as s:
-        rows = _tally(s, convening_id)[0]
-        return _rosters(s, convening_id, [r.priority_id for r in rows])[0]
-
-
-def _quotes(s: Session, conv: Convening, theme_ids: Sequence[int]) -> dict[int, list[ReportQuote]]:
-    """Up to three verbatim quotes a priority, best first, by the one quote rule
-    (:mod:`synth.themes.quotes`): never withdrawn words, and speakers as resolved now."""
-    who = queries.resolve_speakers(s, conv)
-    recordings = queries.recordings_of(s, conv.id)
-    members = queries.members_of(s, theme_ids)
-    statements = queries.statements_of(s, conv.id, [m.statement_id for m in members])
-    by_theme: dict[int, list[Statement]] = {tid: [] for tid in theme_ids}
-    for m in members:
-        if (m.theme_id in by_theme and m.statement_id in statements
-                and not statements[m.statement_id].withdrawn):  # never quote withdrawn words
-            by_theme[m.theme_id].append(statements[m.statement_id])
-    out: dict[int, list[ReportQuote]] = {}
-    for tid, rows in by_theme.items():
-        rows.sort(key=lambda st: st.position)
-        picked = quotes.choose([candidate(st, who) for st in rows], QUOTES_PER_PRIORITY)
-        out[tid] = [ReportQuote(st.text, who[st.speaker].name if st.speaker in who
-                                else st.speaker, st.start,
-                                recordings[st.recording_id].name
-                                if st.recording_id in recordings else st.recording_id,
-                                st.line)
-                    for st in (statements[c.id] for c in picked)]
-    return out
-
-
-def candidate(st: Statement, who: Mapping[str, queries.Who]) -> quotes.Candidate:
-    """A stored statement as the quote rule sees it, its speaker resolved (name and role)."""
-    speaker = who[st.speaker] if st.speaker in who else None
-    return quotes.Candidate(st.id, st.text, speaker.name if speaker else st.speaker,
-                            speaker.role if speaker else "other", st.kind, st.position,
-                            tuple(st.word_probs or ()))
-
-
-def ballot_quotes(engine: Engine, convening_id: int) -> dict[int, ReportQuote]:
-    """The one best quote of each priority on the ballot (verbatim, with its speaker), so a
-    voter recalls what was said: the first of the quotes the exports show."""
-    with transaction(engine) as s:
-        conv = queries.get_convening(s, convening_id)
-        ids = [t.id for t in _on_ballot(s, convening_id, store.get_vote(s, convening_id))]
-        return {tid: said[0] for tid, said in _quotes(s, conv, ids).items() if said}
-
-
-def _attendance(s: Session, conv: Convening, voters: Sequence[store.StoredBallot],
-                volunteers: Sequence[str]) -> dict[str, int]:
-    """People by role who spoke, voted or volunteered: the evidence of who was in the room."""
-    roles: dict[str, str] = {}
-    for w in queries.resolve_speakers(s, conv).values():
-        roles[w.name] = w.role
-    for b in voters:
-        roles[b.name] = b.role
-    roster = {p.name: p.role for p in queries.roster_of(s, conv.partnership_id).values()}
-    for name in volunteers:
-        roles[name] = roster.get(name, "other")
-    counts = {"business": 0, "public": 0, "facilitator": 0, "other": 0}
-    for role in roles.values():
-        counts[role if role in counts else "other"] += 1
-    return {k: v for k, v in counts.items() if v or k in ("business", "public")}
-
-
-def priority_report(engine: Engine, convening_id: int) -> PriorityReport:
-    """Everything the staff exports show: ranked priorities with tallies, quotes, champions."""
-    with transaction(engine) as s:
-        conv = queries.get_convening(s, convening_id)
-        partnership = s.get(Partnership, conv.partnership_id)
-        assert partnership is not None
-        rows, rules, stored, themes = _tally(s, convening_id)
-        rosters, people = _rosters(s, convening_id, [r.priority_id for r in rows])
-        quotes = _quotes(s, conv, [int(r.priority_id) for r in rows])
-        attendance = _attendance(s, conv, stored, list(people))
-    by_id = {r.priority_id: r for r in rosters}
-    priorities = tuple(report_priority(
-        row, quotes=quotes.get(int(row.priority_id), []), roster=by_id.get(row.priority_id),
-        people=people, label_generated=themes[int(row.priority_id)].label_generated)
-        for row in rows)
-    votes = () if rules.anonymous else tuple(
-        VoteRecord(b.name, b.role, str(m.theme_id), m.dots, m.importance,  # type: ignore[arg-type]
-                   m.feasibility)
-        for b in stored for m in b.marks if m.theme_id in themes)
-    industry = partnership.industry
-    return PriorityReport(
-        partnership=f"{partnership.region} {industry[:1].upper()}{industry[1:]} Partnership",
-        industry=industry, region=partnership.region, convening_title=conv.title,
-        convening_date=conv.date, convening_kind=conv.kind.replace("_", " "),
-        attendance=attendance, priorities=priorities, anonymous=rules.anonymous,
-        public_partners=rules.public_partners, votes=votes)
+        rows = stored_tally(s, convening_id)[0]
+        return stored_rosters(s, convening_id, [r.priority_id for r in rows])[0]

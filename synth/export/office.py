@@ -1,4 +1,4 @@
-"""The XLSX workbook and DOCX report of :mod:`synth.export`, byte for byte reproducible.
+"""The XLSX workbook and DOCX report of the staff exports, byte for byte reproducible.
 
 Office files are zip archives whose members carry the time they were written, and whose
 metadata says when the document was created and modified. Both are pinned to the convening's
@@ -13,11 +13,10 @@ import zipfile
 from datetime import date, datetime
 from typing import Any
 
-from synth.export import (
+from synth.export.common import (
     GENERATED_NOTE,
     PRIORITY_COLUMNS,
     ROLE_NAMES,
-    PriorityReport,
     attendance_line,
     counting_note,
     label_text,
@@ -28,6 +27,7 @@ from synth.export import (
     quote_line,
     vote_summary,
 )
+from synth.export.records import PriorityReport
 from synth.themes.quotes import said_at
 
 # XML 1.0 cannot hold these control characters; openpyxl and lxml refuse them outright.
