@@ -26,7 +26,7 @@ run: setup
 		--roster samples/convening/roster.csv --speakers roster \
 		--out out/sample.json --out out/sample.md
 	# Into the database (once: a second run keeps the review), then serve the app on it.
-	$(PY) -m synth.demo out/sample.json --audio samples/convening/convening.ogg \
+	$(PY) -m synth.cli.demo out/sample.json --audio samples/convening/convening.ogg \
 		--roster samples/convening/roster.csv
 	$(VENV)/bin/synth app
 

@@ -3,7 +3,7 @@ and 2): names on the cards, no facilitator quote first, a clip and two sentences
 
 The real pipeline runs on the sample recording as ``make run`` runs it (``synth synthesize
 ... --roster roster.csv --speakers roster``, with Whisper tiny.en to keep it short), and
-``python -m synth.demo`` puts the result into a fresh database that ``streamlit run`` serves.
+``python -m synth.cli.demo`` puts the result into a fresh database that ``streamlit run`` serves.
 The roster's voice samples name every voice, so the cards show business leaders by name and
 company, and the facilitator's words are in no candidate. Screenshots go to test-artifacts/
 (names-01-sample-review.png is the sample's review page).
@@ -69,7 +69,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     _run(["synth", "synthesize", str(SAMPLE / "convening.ogg"), "--roster", str(ROSTER),
           "--speakers", "roster", "--model", "tiny.en", "--out", str(out),
           "--out", str(tmp / "sample.md")], env)
-    _run(["synth.demo", str(out), "--audio", str(SAMPLE / "convening.ogg"),
+    _run(["synth.cli.demo", str(out), "--audio", str(SAMPLE / "convening.ogg"),
           "--roster", str(ROSTER)], env)
     auth.set_passcode(jobs.files_dir(url), PASSCODE)
     port = _free_port()

@@ -14,7 +14,7 @@ import typer
 from conftest import JFK, ROOT, SAMPLE_DIR, needs_shared
 from typer.testing import CliRunner
 
-from synth.cli import app
+from synth.cli.main import app
 
 runner = CliRunner()
 
@@ -201,7 +201,7 @@ def test_synth_app_serves_the_checkout_app_from_its_folder(
 
 def test_synth_app_says_where_it_looked_when_the_app_is_missing(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from synth import serve
+    from synth.cli import serve
 
     (tmp_path / "app.py").write_text("")  # an app.py alone is some other project's
     monkeypatch.setattr(serve, "app_folders", lambda: [tmp_path])

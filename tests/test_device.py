@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from synth import models
 from synth.audio.transcribe import BATCH_CHUNK_SECONDS, WhisperTranscriber, transcribe_audio
 from synth.audio.wer import edit_distance, word_error_rate
-from synth.cli import app
+from synth.cli.main import app
 from synth.errors import ModelError
 from synth.settings import Settings
 from synth.settings import load as load_settings

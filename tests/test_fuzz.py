@@ -340,7 +340,7 @@ def test_result_files_load_or_say_what_is_wrong(raw: bytes, tmp_path_factory) ->
 def test_synth_import_on_a_bad_file_is_one_line_and_keeps_the_store(store, raw: bytes,
                                                                     tmp_path_factory,
                                                                     monkeypatch) -> None:
-    from synth.cli import app
+    from synth.cli.main import app
 
     engine, conv, url = store
     folder = tmp_path_factory.mktemp("cli")

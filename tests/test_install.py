@@ -37,7 +37,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_carries_the_manifest_the_priorities_and_the_app(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"synth/data/model-manifest.json", "synth/data/priorities.json",
-            "synth/__main__.py", "synth/serve.py", "synth_app/pages/vote.py"} <= names
+            "synth/__main__.py", "synth/cli/serve.py", "synth_app/pages/vote.py"} <= names
     data = {n.split(".data/data/", 1)[1] for n in names if ".data/data/" in n}
     pages = {f"share/synth/synth_app/pages/{p.name}"
              for p in (ROOT / "synth_app" / "pages").glob("*.py")}
@@ -53,7 +53,7 @@ def test_installed_copy_finds_its_manifest_and_app(wheel: Path, tmp_path: Path) 
     python = venv / "bin" / "python"
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
                     "--no-deps", "--no-index", str(wheel)], check=True, timeout=300)
-    probe = ("import json, synth.models as m, synth.serve as s; "
+    probe = ("import json, synth.models as m, synth.cli.serve as s; "
              "print(json.dumps([str(m.MANIFEST), sorted(m.manifest()), str(s.app_script())]))")
     done = subprocess.run([str(python), "-c", probe], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)

@@ -443,7 +443,7 @@ def test_migration_0003_upgrades_a_0002_database_with_data(tmp_path: Path) -> No
 
 
 def _cli(*args: str, input: str | None = None):
-    from synth.cli import app
+    from synth.cli.main import app
 
     return CliRunner().invoke(app, list(args), input=input)
 

@@ -240,7 +240,7 @@ def test_a_multi_byte_upload_name_over_255_bytes_is_a_message(tmp_path: Path, na
 
 
 def test_the_cli_reads_and_writes_names_with_spaces_and_non_ascii(tmp_path: Path) -> None:
-    from synth.cli import app
+    from synth.cli.main import app
 
     src = tmp_path / "Réunion plénière 2026 (table 2).txt"
     src.write_text("Zoë Müller: Wir brauchen Schweißer.\nTom Reyes: We need welders.\n",

@@ -266,7 +266,7 @@ def test_cli_import_review_and_undo(db_url: str, tmp_path, monkeypatch) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from synth import review_cli
+    from synth.cli import review as review_cli
 
     app = typer.Typer()
     app.add_typer(review_cli.db_app, name="db")

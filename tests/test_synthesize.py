@@ -9,7 +9,7 @@ import pytest
 from conftest import SAMPLE_DIR
 from typer.testing import CliRunner
 
-from synth.cli import app
+from synth.cli.main import app
 from synth.convening.report import md_escape
 
 runner = CliRunner()

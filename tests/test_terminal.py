@@ -32,7 +32,7 @@ def test_safe_removes_every_control_character_and_keeps_the_words() -> None:
 
 def test_review_show_list_and_the_log_print_no_escape_sequence(db_url: str, tmp_path: Path,
                                                               monkeypatch) -> None:
-    from synth.cli import app
+    from synth.cli.main import app
 
     monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
     data = result({"hire": [0, 1, 2], "care": [3, 4]}, n=6)

@@ -23,8 +23,8 @@ from sqlalchemy import Engine
 from test_store import load, result, theme_id
 from typer.testing import CliRunner
 
+from synth.cli.vote import export_command, vote_app
 from synth.decisions import ballots, review, voter_codes
-from synth.vote_cli import export_command, vote_app
 
 ROSTER = [
     {"name": "Ana", "company": "Acme Welding", "role": "business"},
@@ -35,7 +35,7 @@ ROSTER = [
 ]
 THEMES = {"hire": [0, 1, 2, 3], "care": [4, 5, 6], "house": [7, 8]}
 
-# The app as synth/cli.py mounts it: `synth vote ...` and `synth export`.
+# The app as synth/cli/main.py mounts it: `synth vote ...` and `synth export`.
 app = typer.Typer()
 app.add_typer(vote_app, name="vote")
 app.command("export")(export_command)

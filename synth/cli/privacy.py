@@ -1,6 +1,6 @@
 """CLI for the privacy actions: ``synth recordings list|delete`` and ``synth review withdraw``.
 
-Mounted by synth/cli.py next to the other database commands. Both actions are final (undo
+Mounted by synth/cli/main.py next to the other database commands. Both actions are final (undo
 stops at them), so each asks for confirmation unless ``--yes`` is given.
 """
 
@@ -10,7 +10,13 @@ from typing import Annotated
 
 import typer
 
-from synth.review_cli import ConveningOpt, WhoOpt, _convening_id, _engine, _errors
+from synth.cli.common import (
+    ConveningOpt,
+    WhoOpt,
+    expected_errors,
+    find_convening_id,
+    open_engine,
+)
 from synth.terminal import confirm, echo
 
 recordings_app = typer.Typer(no_args_is_help=True,
@@ -33,9 +39,9 @@ def recordings_list(convening: ConveningOpt) -> None:
     """The convening's recordings: id, statements, duration and file name."""
     from synth.decisions.privacy import list_recordings
 
-    with _errors():
-        engine = _engine()
-        rows = list_recordings(engine, _convening_id(engine, convening))
+    with expected_errors():
+        engine = open_engine()
+        rows = list_recordings(engine, find_convening_id(engine, convening))
         if not rows:
             echo("no recordings in this convening.")
         for r in rows:
@@ -55,9 +61,9 @@ def recordings_delete(
     from synth.decisions.privacy import delete_recording, find_recording
     from synth.store import transaction
 
-    with _errors():
-        engine = _engine()
-        conv = _convening_id(engine, convening)
+    with expected_errors():
+        engine = open_engine()
+        conv = find_convening_id(engine, convening)
         with transaction(engine) as s:
             rec = find_recording(s, conv, recording)
             rec_id, name = rec.id, rec.name
@@ -86,9 +92,9 @@ def withdraw(
     export and every priority, also after re-runs. Final."""
     from synth.decisions.privacy import withdraw as do_withdraw
 
-    with _errors():
-        engine = _engine()
-        conv = _convening_id(engine, convening)
+    with expected_errors():
+        engine = open_engine()
+        conv = find_convening_id(engine, convening)
         if not yes and not confirm(
                 f"Withdraw {len(statements)} statement(s) for good? Their words are erased.",
                 default=False):

@@ -1,6 +1,6 @@
 """CLI over voting: ``synth vote open|close|status|codes|results`` and ``synth export``.
 
-synth/cli.py mounts these (``app.add_typer(vote_app, name="vote")``,
+synth/cli/main.py mounts these (``app.add_typer(vote_app, name="vote")``,
 ``app.command("export")(export_command)``). Each command is a few lines over
 :mod:`synth.decisions.ballots`; user errors print one line, never a traceback. ``codes`` prints
 personal codes to standard output (that is its job) and never to the log.
@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from synth.review_cli import ConveningOpt, _convening_id, _engine, _errors
+from synth.cli.common import ConveningOpt, expected_errors, find_convening_id, open_engine
 from synth.terminal import echo
 
 vote_app = typer.Typer(no_args_is_help=True,
@@ -45,9 +45,9 @@ def open_vote(
     """Open the vote on the convening's confirmed priorities."""
     from synth.decisions import ballots, voting
 
-    with _errors():
-        engine = _engine()
-        conv = _convening_id(engine, convening)
+    with expected_errors():
+        engine = open_engine()
+        conv = find_convening_id(engine, convening)
         base = voting.default_rules(len(ballots.vote_info(engine, conv).priorities))
         # replace() runs the rules' own checks: --dots 0 or --public all fail here.
         rules = replace(base, dots_per_voter=base.dots_per_voter if dots is None else dots,
@@ -64,9 +64,9 @@ def close_vote(convening: ConveningOpt, who: FacilitatorOpt = "facilitator") -> 
     """Close the vote: later ballots are refused and the results are final."""
     from synth.decisions import ballots
 
-    with _errors():
-        engine = _engine()
-        _show_info(ballots.close_vote(engine, _convening_id(engine, convening), who=who))
+    with expected_errors():
+        engine = open_engine()
+        _show_info(ballots.close_vote(engine, find_convening_id(engine, convening), who=who))
 
 
 @vote_app.command("status")
@@ -74,9 +74,9 @@ def status(convening: ConveningOpt) -> None:
     """Where the vote stands: rules, priorities on the ballot, codes out, ballots in."""
     from synth.decisions import ballots
 
-    with _errors():
-        engine = _engine()
-        _show_info(ballots.vote_info(engine, _convening_id(engine, convening)))
+    with expected_errors():
+        engine = open_engine()
+        _show_info(ballots.vote_info(engine, find_convening_id(engine, convening)))
 
 
 def _show_info(info: object) -> None:
@@ -125,11 +125,11 @@ def codes(
     from synth.export.common import neutralise
     from synth.text.writers import atomic_write
 
-    with _errors():
+    with expected_errors():
         base = base_url or os.environ.get("SYNTH_BALLOT_URL") or DEFAULT_BALLOT_URL
         ballot_link(base, "XXXXXXXX")  # a bad address fails before any code is made
-        engine = _engine()
-        convening_id = _convening_id(engine, convening)
+        engine = open_engine()
+        convening_id = find_convening_id(engine, convening)
         issued = ballots.issue_codes(engine, convening_id, name or None)
         if not issued:
             echo("everyone who may vote already has a code; name someone with --name "
@@ -166,9 +166,9 @@ def results(convening: ConveningOpt) -> None:
     """The ranked priorities (ties share a rank) and who volunteered to champion them."""
     from synth.decisions import ballots
 
-    with _errors():
-        engine = _engine()
-        conv = _convening_id(engine, convening)
+    with expected_errors():
+        engine = open_engine()
+        conv = find_convening_id(engine, convening)
         info = ballots.vote_info(engine, conv)
         rows = ballots.results(engine, conv)
         rosters = {r.priority_id: r for r in ballots.champion_rosters(engine, conv)}
@@ -205,9 +205,9 @@ def export_command(
     from synth.export.render import export
     from synth.export.results import priority_report
 
-    with _errors():
-        engine = _engine()
-        report = priority_report(engine, _convening_id(engine, convening))
+    with expected_errors():
+        engine = open_engine()
+        report = priority_report(engine, find_convening_id(engine, convening))
         try:
             path = export(report, format_, out)
         except OSError as exc:

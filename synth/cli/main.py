@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 import typer.core
 
+from synth.cli import privacy as privacy_cli
+from synth.cli import review as review_cli
+from synth.cli import vote as vote_cli
+from synth.cli.common import expected_errors
 from synth.errors import SynthError
 from synth.settings import Settings
 from synth.terminal import echo, safe_logging
@@ -57,16 +61,6 @@ def main(
     safe_logging(fmt)  # log lines carry labels and names made of participants' words
     for noisy in ("faster_whisper", "sentence_transformers", "numba", "httpx", "BERTopic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-
-
-@contextmanager
-def expected_errors() -> Iterator[None]:
-    """Show a user error as one plain line and exit non-zero, never a traceback."""
-    try:
-        yield
-    except SynthError as exc:
-        echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
 
 
 @contextmanager
@@ -261,7 +255,7 @@ def serve_app(
     """Serve the web app (review, ballots, results) with Streamlit until Ctrl+C."""
     import os
 
-    from synth.serve import app_script, streamlit_args
+    from synth.cli.serve import app_script, streamlit_args
 
     with expected_errors():
         script = app_script()
@@ -275,25 +269,16 @@ def serve_app(
                        prog_name="streamlit")
 
 
-def _mount_review() -> None:
-    """The database commands live in their own module; mounted here so `synth --help` lists them."""
-    from synth import review_cli as rc
-
-    app.add_typer(rc.db_app, name="db", cls=HelpGroup)
-    app.command("import")(rc.import_result)
-    app.add_typer(rc.review_app, name="review", cls=HelpGroup)
-    app.add_typer(rc.speakers_app, name="speakers", cls=HelpGroup)
-    from synth import privacy_cli
-
-    app.add_typer(privacy_cli.recordings_app, name="recordings", cls=HelpGroup)
-    rc.review_app.command("withdraw")(privacy_cli.withdraw)
-    from synth import vote_cli
-
-    app.add_typer(vote_cli.vote_app, name="vote", cls=HelpGroup)
-    app.command("export")(vote_cli.export_command)
-
-
-_mount_review()
+# The command groups live in their own modules, which import synth.cli.common and never this
+# one; mounted here so `synth --help` lists them.
+app.add_typer(review_cli.db_app, name="db", cls=HelpGroup)
+app.command("import")(review_cli.import_result)
+app.add_typer(review_cli.review_app, name="review", cls=HelpGroup)
+app.add_typer(review_cli.speakers_app, name="speakers", cls=HelpGroup)
+app.add_typer(privacy_cli.recordings_app, name="recordings", cls=HelpGroup)
+review_cli.review_app.command("withdraw")(privacy_cli.withdraw)
+app.add_typer(vote_cli.vote_app, name="vote", cls=HelpGroup)
+app.command("export")(vote_cli.export_command)
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

@@ -1,6 +1,6 @@
 """CLI over the review store: ``synth db``, ``synth import``, ``synth review``, ``synth speakers``.
 
-synth/cli.py mounts these (``app.add_typer(db_app, name="db")``,
+synth/cli/main.py mounts these (``app.add_typer(db_app, name="db")``,
 ``app.command("import")(import_result)``, ...). Each command is a few lines over
 :mod:`synth.decisions.review` and :mod:`synth.store`; user errors print one line, never a traceback.
 """
@@ -8,17 +8,19 @@ synth/cli.py mounts these (``app.add_typer(db_app, name="db")``,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from synth.cli.common import (
+    ConveningOpt,
+    WhoOpt,
+    expected_errors,
+    find_convening_id,
+    open_engine,
+)
 from synth.terminal import echo
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
 db_app = typer.Typer(no_args_is_help=True, help="The review database.")
 review_app = typer.Typer(no_args_is_help=True,
@@ -26,39 +28,8 @@ review_app = typer.Typer(no_args_is_help=True,
 speakers_app = typer.Typer(no_args_is_help=True,
                            help="Correct who spoke: rename, merge, map to the roster.")
 
-ConveningOpt = Annotated[str, typer.Option("--convening", "-c",
-                                           help="Convening id or title.")]
-WhoOpt = Annotated[str | None, typer.Option("--who", help="Your name, for the audit log "
-                                            "(default: your login).")]
 ExpectOpt = Annotated[list[str] | None, typer.Option(
     "--expect", help="THEME:VERSION you last saw; the edit is refused if it changed since.")]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    from synth.cli import expected_errors  # imported late: synth.cli imports this module
-
-    with expected_errors():
-        yield
-
-
-def _engine(*, create: bool = False) -> Engine:
-    from synth.store import init_db, make_engine
-    from synth.store.db import require_initialised
-
-    engine = make_engine()
-    if create:
-        init_db(engine)
-    else:
-        require_initialised(engine)
-    return engine
-
-
-def _convening_id(engine: Engine, ref: str) -> int:
-    from synth.store import queries, transaction
-
-    with transaction(engine) as s:
-        return queries.find_convening(s, ref).id
 
 
 def _expected(values: list[str] | None) -> dict[int, int] | None:
@@ -85,8 +56,8 @@ def _done(what: str, outcome: object) -> None:
 @db_app.command("init")
 def db_init() -> None:
     """Create or upgrade the database schema (SYNTH_DATABASE_URL, default in your data dir)."""
-    with _errors():
-        engine = _engine(create=True)
+    with expected_errors():
+        engine = open_engine(create=True)
         echo(f"database ready: {engine.url.render_as_string()}")
 
 
@@ -111,8 +82,8 @@ def import_result(
     from synth.store import ConveningSpec, queries, transaction
     from synth.store import import_result as do_import
 
-    with _errors():
-        engine = _engine(create=True)
+    with expected_errors():
+        engine = open_engine(create=True)
         ref: int | ConveningSpec | None = None
         if convening.isdigit() or (industry is None and region is None):
             # A re-run names the convening only; a number must be an existing one.
@@ -143,8 +114,8 @@ def convenings() -> None:
     """List the convenings in the database."""
     from synth.store import queries, transaction
 
-    with _errors():
-        with transaction(_engine()) as s:
+    with expected_errors():
+        with transaction(open_engine()) as s:
             for c, p in queries.list_convenings(s):
                 echo(f"{c.id:>4} {c.date} {c.kind:<10} {c.title}  "
                            f"({p.industry}, {p.region})")
@@ -157,10 +128,10 @@ def list_themes(convening: ConveningOpt,
     """Themes ranked by breadth: business leaders, then companies, then speakers."""
     from synth.store import queries, transaction
 
-    with _errors():
-        engine = _engine()
+    with expected_errors():
+        engine = open_engine()
         with transaction(engine) as s:
-            rows = queries.theme_summaries(s, _convening_id(engine, convening),
+            rows = queries.theme_summaries(s, find_convening_id(engine, convening),
                                            include_all=all_)
         echo(f"{'rank':>4} {'id':>5} {'status':<10} {'bus':>3} {'stmts':>5} ver  label")
         for t in rows:
@@ -174,8 +145,8 @@ def show(theme: int) -> None:
     """A theme's statements, verbatim, with speaker and time."""
     from synth.store import queries, transaction
 
-    with _errors():
-        with transaction(_engine()) as s:
+    with expected_errors():
+        with transaction(open_engine()) as s:
             t = queries.get_theme(s, theme)
             summary = next(x for x in queries.theme_summaries(s, t.convening_id,
                                                               include_all=True) if x.id == theme)
@@ -196,9 +167,9 @@ def confirm(theme: int, who: WhoOpt = None, expect: ExpectOpt = None) -> None:
     """Confirm a candidate as a shared priority."""
     from synth.decisions import review
 
-    with _errors():
+    with expected_errors():
         _done(f"confirmed theme {theme}",
-              review.confirm(_engine(), theme, who=who, expected=_expected(expect)))
+              review.confirm(open_engine(), theme, who=who, expected=_expected(expect)))
 
 
 @review_app.command("rename")
@@ -206,9 +177,9 @@ def rename(theme: int, label: str, who: WhoOpt = None, expect: ExpectOpt = None)
     """Give a theme your own label."""
     from synth.decisions import review
 
-    with _errors():
+    with expected_errors():
         _done(f"renamed theme {theme}",
-              review.rename(_engine(), theme, label, who=who, expected=_expected(expect)))
+              review.rename(open_engine(), theme, label, who=who, expected=_expected(expect)))
 
 
 @review_app.command("discard")
@@ -216,9 +187,9 @@ def discard(theme: int, who: WhoOpt = None, expect: ExpectOpt = None) -> None:
     """Discard a theme (a re-run will not bring it back)."""
     from synth.decisions import review
 
-    with _errors():
+    with expected_errors():
         _done(f"discarded theme {theme}",
-              review.discard(_engine(), theme, who=who, expected=_expected(expect)))
+              review.discard(open_engine(), theme, who=who, expected=_expected(expect)))
 
 
 @review_app.command("merge")
@@ -228,9 +199,9 @@ def merge(themes: Annotated[list[int], typer.Argument(help="Two or more; into th
     """Merge themes into the first one."""
     from synth.decisions import review
 
-    with _errors():
+    with expected_errors():
         _done(f"merged into theme {themes[0]}",
-              review.merge(_engine(), themes, label=label, who=who, expected=_expected(expect)))
+              review.merge(open_engine(), themes, label=label, who=who, expected=_expected(expect)))
 
 
 @review_app.command("split")
@@ -245,8 +216,8 @@ def split(theme: int,
     """Split a theme by re-clustering its statements (or into the groups you give)."""
     from synth.decisions import review
 
-    with _errors():
-        engine = _engine()
+    with expected_errors():
+        engine = open_engine()
         if preview:
             for n, g in enumerate(review.preview_split(engine, theme, parts=parts, seed=seed), 1):
                 echo(f"part {n}: {g.label} (generated): {', '.join(g.statement_ids)}")
@@ -269,11 +240,11 @@ def move(statements: Annotated[list[str], typer.Argument(help="Statement ids.")]
     """Move statements to a theme (or --out of every theme); they stay put on re-runs."""
     from synth.decisions import review
 
-    with _errors():
+    with expected_errors():
         if (to is None) == (not out):
             raise typer.BadParameter("give either --to THEME or --out")
-        engine = _engine()
-        conv = _convening_id(engine, convening) if convening else None
+        engine = open_engine()
+        conv = find_convening_id(engine, convening) if convening else None
         _done(f"moved {len(statements)} statement(s)",
               review.move(engine, statements, to, convening_id=conv, who=who,
                           expected=_expected(expect)))
@@ -287,9 +258,9 @@ def create(statements: Annotated[list[str], typer.Argument(help="Statement ids."
     """Create a confirmed priority by hand from chosen statements."""
     from synth.decisions import review
 
-    with _errors():
-        engine = _engine()
-        out = review.create_theme(engine, _convening_id(engine, convening), label, statements,
+    with expected_errors():
+        engine = open_engine()
+        out = review.create_theme(engine, find_convening_id(engine, convening), label, statements,
                                   who=who)
         _done(f"created theme {out.created[0]}", out)
 
@@ -299,9 +270,9 @@ def undo(convening: ConveningOpt, who: WhoOpt = None) -> None:
     """Undo the convening's last review action."""
     from synth.decisions import review
 
-    with _errors():
-        engine = _engine()
-        _done("undone", review.undo(engine, _convening_id(engine, convening), who=who))
+    with expected_errors():
+        engine = open_engine()
+        _done("undone", review.undo(engine, find_convening_id(engine, convening), who=who))
 
 
 @review_app.command("log")
@@ -309,10 +280,10 @@ def log(convening: ConveningOpt) -> None:
     """The convening's audit log: who did what, when."""
     from synth.store import queries, transaction
 
-    with _errors():
-        engine = _engine()
+    with expected_errors():
+        engine = open_engine()
         with transaction(engine) as s:
-            for a in queries.audit_of(s, _convening_id(engine, convening)):
+            for a in queries.audit_of(s, find_convening_id(engine, convening)):
                 undone = f" (undone by {a.undone_by})" if a.undone_by else ""
                 echo(f"{a.id:>5} {a.at:%Y-%m-%d %H:%M} {a.who:<12} {a.action:<15} "
                            f"{a.target}{undone}")
@@ -323,10 +294,10 @@ def report(convening: ConveningOpt) -> None:
     """Talk-time share of business leaders, public partners and facilitators."""
     from synth.store import queries, transaction
 
-    with _errors():
-        engine = _engine()
+    with expected_errors():
+        engine = open_engine()
         with transaction(engine) as s:
-            talk = queries.talk_time(s, _convening_id(engine, convening))
+            talk = queries.talk_time(s, find_convening_id(engine, convening))
         for role, share in talk.shares.items():
             echo(f"{role:<12} {share:6.1%}  {talk.seconds[role]:8.0f} s")
         echo("business leaders outnumber public partners in the conversation: "
@@ -341,10 +312,10 @@ def speakers_list(convening: ConveningOpt) -> None:
     """Speaker labels and who they resolve to."""
     from synth.store import queries, transaction
 
-    with _errors():
-        engine = _engine()
+    with expected_errors():
+        engine = open_engine()
         with transaction(engine) as s:
-            conv = queries.get_convening(s, _convening_id(engine, convening))
+            conv = queries.get_convening(s, find_convening_id(engine, convening))
             rows = queries.speakers_of(s, conv.id)
             who = queries.resolve_speakers(s, conv)
         for label, row in rows.items():
@@ -359,10 +330,10 @@ def speakers_rename(label: str, name: str, convening: ConveningOpt, who: WhoOpt 
     """Give a speaker label a real name (a roster name maps it to that person)."""
     from synth.decisions import review
 
-    with _errors():
-        engine = _engine()
+    with expected_errors():
+        engine = open_engine()
         _done(f"speaker {label} is {name}",
-              review.rename_speaker(engine, _convening_id(engine, convening), label, name,
+              review.rename_speaker(engine, find_convening_id(engine, convening), label, name,
                                     who=who))
 
 
@@ -371,10 +342,10 @@ def speakers_merge(keep: str, other: str, convening: ConveningOpt, who: WhoOpt =
     """Two labels are the same person: OTHER now counts as KEEP."""
     from synth.decisions import review
 
-    with _errors():
-        engine = _engine()
+    with expected_errors():
+        engine = open_engine()
         _done(f"speaker {other} merged into {keep}",
-              review.merge_speakers(engine, _convening_id(engine, convening), keep, other,
+              review.merge_speakers(engine, find_convening_id(engine, convening), keep, other,
                                     who=who))
 
 
@@ -386,8 +357,8 @@ def speakers_assign(label: str, convening: ConveningOpt,
     """Map a speaker label to a person on the roster."""
     from synth.decisions import review
 
-    with _errors():
-        engine = _engine()
+    with expected_errors():
+        engine = open_engine()
         _done(f"speaker {label} -> {participant or 'nobody'}",
-              review.assign_speaker(engine, _convening_id(engine, convening), label, participant,
-                                    who=who))
+              review.assign_speaker(engine, find_convening_id(engine, convening), label,
+                                    participant, who=who))

@@ -1,6 +1,6 @@
 """Put the processed sample convening into the database, so the app opens on real priorities.
 
-``python -m synth.demo out/sample.json --audio samples/convening/convening.ogg
+``python -m synth.cli.demo out/sample.json --audio samples/convening/convening.ogg
 --roster samples/convening/roster.csv`` (what ``make run`` does). Idempotent: a result
 already imported into the sample convening is not imported again, so the facilitator's
 review of the sample survives every ``make run``.
@@ -65,7 +65,7 @@ def load_sample(engine: Engine, result: Path, *, audio: Path | None = None,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: see the module docstring."""
-    parser = argparse.ArgumentParser(prog="python -m synth.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m synth.cli.demo", description=__doc__)
     parser.add_argument("result", type=Path)
     parser.add_argument("--audio", type=Path)
     parser.add_argument("--roster", type=Path)
