@@ -173,8 +173,8 @@ def codes_file(issued: list[tuple[str, str]], base_url: str) -> bytes:
     """The issued codes as CSV (name, code, personal link), neutralised like every export:
     roster names are typed in by people and must not run as formulas in a spreadsheet."""
     return csv_file(("name", "code", "link"),
-                           [(name, format_code(code), ballot_link(base_url, code))
-                            for name, code in issued])
+                    [(name, format_code(code), ballot_link(base_url, code))
+                     for name, code in issued])
 
 
 def _issue(convening_id: int) -> None:
