@@ -12,11 +12,10 @@ import streamlit as st
 
 from synth.convening.jobs import media_path
 from synth.decisions import review
-from synth.store.queries import ThemeSummary
+from synth.decisions.review_view import ConveningView, Said, ThemeSummary, quotes
 from synth.themes.quotes import MARK
 from synth_app.common import FLASH, act_at, engine, files, flash_place, plain, show_flash
 from synth_app.privacy import withdraw_quote
-from synth_app.view import ConveningView, Said, quotes
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from synth.store import queries, transaction
+from synth.decisions.review_view import ConveningView, statement_vectors
 from synth_app.charts import count_bars
 from synth_app.common import engine
-from synth_app.view import ConveningView
 
 NO_PRIORITY = "(in no priority)"
 
@@ -30,8 +29,7 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
 def statement_map(view: ConveningView, convening_id: int) -> None:
     """Statements as points, coloured by the theme they are in."""
     said = [s for s in view.statements.values() if s.clusterable]
-    with transaction(engine()) as s:
-        vecs = queries.vectors_of(s, convening_id, [x.id for x in said])
+    vecs = statement_vectors(engine(), convening_id, [x.id for x in said])
     said = [x for x in said if x.id in vecs]
     if len(said) < 3:
         st.info("The map needs the statements' embeddings, which are saved when recordings "

@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from synth.convening import jobs
-from synth_app import cards, explore, privacy, setup, speakers, view
+from synth.decisions.review_view import read_convening
+from synth_app import cards, explore, privacy, setup, speakers
 from synth_app.common import (
     database_url,
+    engine,
     pick_convening,
     plain,
     require_staff,
@@ -29,7 +31,7 @@ def render() -> None:
             st.info("Start by creating a convening above: its partnership's industry and "
                     "region, a title and a date.")
             return
-        data = view.load(convening_id)
+        data = read_convening(engine(), convening_id)
         running = [j for j in jobs.poll(database_url(), convening_id) if j.active]
         # Always one element here, so the tabs below keep their place (and the chosen tab)
         # when a job starts or ends.

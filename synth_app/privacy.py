@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from synth.decisions import privacy
+from synth.decisions.review_view import ConveningView, Said
 from synth_app.common import act, act_at, clock, engine, files, plain, show_flash
-from synth_app.view import ConveningView, Said
 
 PENDING_DELETE = "privacy-delete-pending"
 PENDING_WITHDRAW = "privacy-withdraw-pending"

@@ -13,10 +13,10 @@ import streamlit as st
 
 from synth.convening.report import md_escape
 from synth.decisions import review
+from synth.decisions.review_view import ConveningView
 from synth.decisions.speaker_samples import SpeakerSample, speaker_samples
 from synth.themes.quotes import said_at
 from synth_app.common import act, engine, files, plain, shown_errors
-from synth_app.view import ConveningView
 
 NOBODY = "(not on the roster)"
 

@@ -52,9 +52,9 @@ def test_a_quote_is_withdrawn_from_its_card_after_a_confirmation(db) -> None:
     # The theme quotes another statement instead (business leaders first: Ana's next one,
     # not the public partner's number 3); the map and search read the same view.
     assert f"\u201c{WORDS.replace('number 0', 'number 4')}\u201d" in texts(at)
-    from synth_app import view
+    from synth.decisions.review_view import read_convening
 
-    assert "s00" not in view.load(db["convening"]).statements
+    assert "s00" not in read_convening(db["engine"], db["convening"]).statements
     with transaction(db["engine"]) as s:
         row = s.get(Statement, (db["convening"], "s00"))
         assert (row.text, row.withdrawn) == ("", True)

@@ -1,13 +1,25 @@
-"""One read of a convening for the facilitator's pages: themes, statements, speakers, audio."""
+"""What the facilitator reviews: one read of a convening (themes, statements, speakers), the
+quotes a card shows, and the statements' vectors for the map.
+
+The app's review pages read the store only through here, one transaction per call; the
+review's actions are :mod:`synth.decisions.review`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+from sqlalchemy import Engine
+
 from synth.store import queries, transaction
-from synth.store.queries import ThemeSummary
+from synth.store.queries import ThemeSummary, Who
 from synth.themes import quotes as quote_rule
-from synth_app.common import engine
+
+# ThemeSummary too: the pages name the summaries a view holds by it.
+__all__ = ["ConveningView", "Said", "ThemeSummary", "quotes", "read_convening",
+           "statement_vectors"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +69,7 @@ class ConveningView:
     merged: dict[str, str | None]  # label -> the label it was merged into (same person)
     roster: tuple[str, ...]
     business_share: float | None
-    who: dict[str, queries.Who] = field(default_factory=dict)  # label -> name, role, company
+    who: dict[str, Who] = field(default_factory=dict)  # label -> name, role, company
 
     def company_of(self, name: str) -> str | None:
         """The company of a person as the convening resolves them (None when unknown)."""
@@ -76,9 +88,10 @@ class ConveningView:
         return "(no theme)"
 
 
-def load(convening_id: int) -> ConveningView:
-    """Read the convening as the review pages show it."""
-    with transaction(engine()) as s:
+def read_convening(engine: Engine, convening_id: int) -> ConveningView:
+    """The convening as the facilitator's review shows it, read in one transaction: withdrawn
+    statements are left out (they show nowhere: cards, search, map)."""
+    with transaction(engine) as s:
         conv = queries.get_convening(s, convening_id)
         themes = queries.theme_summaries(s, convening_id, include_all=True)
         who = queries.resolve_speakers(s, conv)
@@ -90,7 +103,7 @@ def load(convening_id: int) -> ConveningView:
                         who[st.speaker].role if st.speaker in who else "other", st.kind,
                         st.position, tuple(st.word_probs or ()))
             for st in queries.statements_of(s, convening_id).values()
-            if not st.withdrawn}  # withdrawn words show nowhere: cards, search, map
+            if not st.withdrawn}
         rows = queries.speakers_of(s, convening_id)
         roster = queries.roster_of(s, conv.partnership_id)
         assigned = {label: roster[r.participant_id].name if r.participant_id in roster else None
@@ -110,3 +123,11 @@ def quotes(view: ConveningView, theme: ThemeSummary, n: int = 3) -> list[Said]:
                    if sid in view.statements), key=lambda x: x.position)
     by_id = {x.id: x for x in said}
     return [by_id[c.id] for c in quote_rule.choose([x.candidate for x in said], n)]
+
+
+def statement_vectors(engine: Engine, convening_id: int,
+                      statement_ids: Iterable[str]) -> dict[str, np.ndarray]:
+    """The stored embeddings of these statements, by id, for the map of the convening (a
+    statement whose vector was never saved is absent)."""
+    with transaction(engine) as s:
+        return queries.vectors_of(s, convening_id, statement_ids)
