@@ -22,6 +22,7 @@ pytest.importorskip("streamlit")
 
 from test_app import PASSCODE, ROOT, button, db, signed_in  # noqa: E402, F401  (fixture)
 
+from synth import settings  # noqa: E402
 from synth.convening import jobs  # noqa: E402
 from synth.convening.report import md_escape  # noqa: E402
 from synth.errors import InputError  # noqa: E402
@@ -68,7 +69,7 @@ def test_submit_refuses_a_file_over_the_limit_and_saves_nothing(db, monkeypatch)
 
 def test_the_default_limit_is_500_mb_and_a_bad_setting_is_named(monkeypatch) -> None:
     monkeypatch.delenv("SYNTH_MAX_UPLOAD_MB", raising=False)
-    assert jobs.max_upload_mb() == 500
+    assert settings.load().max_upload_mb == 500
     jobs.check_upload_size("long.wav", 500 * MB)
     with pytest.raises(InputError, match=r"^long\.wav: 524,348,000 bytes is larger than"):
         jobs.check_upload_size("long.wav", 500 * MB + 60_000)  # "500 MB" would hide the excess

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from synth import locks
+from synth import locks, settings
 from synth.convening import jobs
 from synth.errors import InputError
 
@@ -135,7 +135,7 @@ def test_a_finished_worker_leaves_no_defunct_process(place) -> None:
 
 def test_max_jobs_setting_raises_the_cap_and_a_bad_value_is_named(place, monkeypatch) -> None:
     url, root = place["url"], place["root"]
-    assert jobs.max_jobs() == 1
+    assert settings.load().max_jobs == 1
     monkeypatch.setenv("SYNTH_MAX_JOBS", "2")
     a, b, c = (jobs.submit(url, 1, [(f"t{i}.txt", TEXT)]) for i in (1, 2, 3))
     _wait(lambda: len(_lines(root, "runs.log")) == 2)
@@ -149,7 +149,7 @@ def test_max_jobs_setting_raises_the_cap_and_a_bad_value_is_named(place, monkeyp
     for bad in ("0", "-1", "two", "1.5"):
         monkeypatch.setenv("SYNTH_MAX_JOBS", bad)
         with pytest.raises(InputError, match="SYNTH_MAX_JOBS is .*whole number of jobs above 0"):
-            jobs.max_jobs()
+            jobs.poll(url)
 
 
 def _poll_at(url: str, barrier, files_dir: str) -> None:

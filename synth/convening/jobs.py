@@ -6,9 +6,9 @@ a closed tab or a restarted app does not stop it). Its state lives in one small 
 written atomically, that any page can poll. A file rather than a table: a job's state must be
 writable while the database is locked by the import it is running, and it has nothing to join with.
 
-The queue: a job loads a Whisper model and takes the machine's cores, so at most
-:func:`max_jobs` run at once (``SYNTH_MAX_JOBS``, 1 unless set); the others wait as
-``queued`` and start in the order they came (:func:`schedule`). Scheduling happens under one
+The queue: a job loads a Whisper model and takes the machine's cores, so at most ``max_jobs``
+run at once (``SYNTH_MAX_JOBS``, 1 unless set); the others wait as ``queued`` and start in the
+order they came (:func:`schedule`). Scheduling happens under one
 lock file (``jobs/.queue.lock``, :func:`synth.locks.file_lock`) whenever a job is submitted,
 whenever a page polls (:func:`poll`) and when a worker finishes, so the queue moves on with no
 page open and after an app restart, and two pages polling at once start a job once. A
@@ -42,53 +42,37 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import make_url
 
+from synth import paths
 from synth.errors import InputError, SynthError
+from synth.files import atomic_write_text, atomic_writer
 from synth.locks import file_lock, pid_alive
+from synth.settings import data_dir
+from synth.settings import load as load_settings
 
 log = logging.getLogger(__name__)
 
 Status = Literal["queued", "running", "done", "failed"]
 ACTIVE: tuple[Status, ...] = ("queued", "running")
 _WRITE_EVERY_S = 0.5  # progress writes are throttled: a file write per Whisper segment is waste
-UPLOAD_LIMIT_SETTING = "SYNTH_MAX_UPLOAD_MB"
-DEFAULT_MAX_UPLOAD_MB = 500.0
 _MB = 1024 * 1024  # the limit's MB is the one browsers and Streamlit's maxUploadSize count in
-MAX_JOBS_SETTING = "SYNTH_MAX_JOBS"
-DEFAULT_MAX_JOBS = 1
 # The command that runs one job (the state file and the launch token are appended).
 WORKER: list[str] = [sys.executable, "-m", "synth.convening.jobs"]
 
 
 def files_dir(database_url: str) -> Path:
     """The folder for the app's files: beside a SQLite database, else in the data dir."""
-    if os.environ.get("SYNTH_FILES_DIR"):
-        return Path(os.environ["SYNTH_FILES_DIR"])
+    if (chosen := load_settings().files_dir) is not None:
+        return chosen
     u = make_url(database_url)
     if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
         db = Path(u.database)
         return db.with_name(f"{db.stem}-files")
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "synth" / f"{u.host or 'db'}-{u.database or 'synth'}-files"
-
-
-def media_files(root: Path, recording_id: str) -> list[Path]:
-    """The app's copies of a recording in ``media/``: files named exactly ``ID.EXT``.
-
-    Found by comparing names, never by a pattern, and only for a well-formed id, so no id
-    (``*``, ``../x``) can name a file of another recording or outside the folder.
-    """
-    from synth.records import is_recording_id
-
-    folder = root / "media"
-    if not is_recording_id(recording_id) or not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir()
-                  if p.name.startswith(f"{recording_id}.") and p.is_file())
+    return data_dir() / f"{u.host or 'db'}-{u.database or 'synth'}-files"
 
 
 def media_path(root: Path, recording_id: str) -> Path | None:
     """The stored audio of a recording, if the app has it."""
-    return next(iter(media_files(root, recording_id)), None)
+    return next(iter(paths.media_files(root, recording_id)), None)
 
 
 def keep_media(root: Path, recording_id: str, source: Path) -> Path:
@@ -96,11 +80,9 @@ def keep_media(root: Path, recording_id: str, source: Path) -> Path:
     have = media_path(root, recording_id)
     if have is not None:
         return have
-    target = root / "media" / f"{recording_id}{source.suffix.lower()}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    target = paths.media_file(root, recording_id, source.suffix)
+    with atomic_writer(target) as out, open(source, "rb") as f:
+        shutil.copyfileobj(f, out, 1 << 20)
     return target
 
 
@@ -135,25 +117,23 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _state_file(root: Path, job_id: str) -> Path:
-    return root / "jobs" / job_id / "job.json"
-
-
 def _write(root: Path, job: Job) -> Job:
     job = replace(job, updated=_now())
-    path = _state_file(root, job.id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".job.{os.getpid()}.tmp")
     data = asdict(job) | {"inputs": list(job.inputs)}
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, path)  # a reader sees the old state or the new one, never half a file
+    # A reader sees the old state or the new one, never half a file.
+    atomic_write_text(paths.job_state(root, job.id), json.dumps(data, indent=1))
     return job
+
+
+def keep_inputs(root: Path, job: Job, inputs: Sequence[str]) -> Job:
+    """Record that of a job's uploads only ``inputs`` are left (the others were deleted)."""
+    return _write(root, replace(job, inputs=tuple(inputs)))
 
 
 def load(root: Path, job_id: str) -> Job:
     """A job's state as last written."""
     try:
-        data = json.loads(_state_file(root, job_id).read_text(encoding="utf-8"))
+        data = json.loads(paths.job_state(root, job_id).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"no job {job_id!r}.") from None
     data["inputs"] = tuple(data["inputs"])
@@ -173,7 +153,7 @@ def _alive(pid: int) -> bool:
 
 
 def _queue_lock(root: Path):
-    return file_lock(root / "jobs" / ".queue.lock")
+    return file_lock(paths.queue_lock(root))
 
 
 def _died(job: Job) -> bool:
@@ -187,7 +167,7 @@ def _mark_failed(root: Path, job_id: str) -> Job:
         return current
     return _write(root, replace(current, status="failed",
                                 error="processing stopped unexpectedly; see the log "
-                                      f"in {_state_file(root, job_id).parent}."))
+                                      f"in {paths.job_dir(root, job_id)}."))
 
 
 def refresh(root: Path, job: Job) -> Job:
@@ -200,11 +180,10 @@ def refresh(root: Path, job: Job) -> Job:
 
 def _all(root: Path) -> list[Job]:
     """Every job's state, unsorted (unreadable ones skipped)."""
-    folder = root / "jobs"
     out = []
-    for path in folder.glob("*/job.json") if folder.is_dir() else ():
+    for job_id in paths.job_ids(root):
         try:
-            out.append(load(root, path.parent.name))
+            out.append(load(root, job_id))
         except (OSError, ValueError, TypeError):
             continue  # being written for the first time, or not ours
     return out
@@ -217,18 +196,6 @@ def jobs_of(root: Path, convening_id: int | None = None) -> list[Job]:
     return sorted(out, key=lambda j: (j.created, j.id), reverse=True)
 
 
-def max_jobs() -> int:
-    """How many jobs may run at once (``SYNTH_MAX_JOBS``, 1 unless set)."""
-    text = os.environ.get(MAX_JOBS_SETTING, "").strip()
-    if not text:
-        return DEFAULT_MAX_JOBS
-    if not text.isdigit() or int(text) < 1:
-        raise InputError(f"{MAX_JOBS_SETTING} is {text!r}: set it to a whole number of jobs "
-                         f"above 0 (the default is {DEFAULT_MAX_JOBS}: each job loads its own "
-                         "Whisper model and uses every core).")
-    return int(text)
-
-
 def _in_line(every: Sequence[Job]) -> list[Job]:
     """The queued jobs, first to start first."""
     return sorted((j for j in every if j.status == "queued" and not j.held),
@@ -237,7 +204,7 @@ def _in_line(every: Sequence[Job]) -> list[Job]:
 
 def _schedule_locked(database_url: str, root: Path) -> list[Job]:
     every = {j.id: (_mark_failed(root, j.id) if _died(j) else j) for j in _all(root)}
-    free = max_jobs() - sum(j.status == "running" for j in every.values())
+    free = load_settings().max_jobs - sum(j.status == "running" for j in every.values())
     for job in _in_line(list(every.values())):
         if free <= 0:
             break
@@ -247,7 +214,8 @@ def _schedule_locked(database_url: str, root: Path) -> list[Job]:
 
 
 def schedule(database_url: str) -> list[Job]:
-    """Start queued jobs, in order, while fewer than :func:`max_jobs` run; every job's state.
+    """Start queued jobs, in order, while fewer than ``max_jobs`` (a setting) run; every job's
+    state.
 
     Safe to call from any number of pages and processes at once: it works under the queue
     lock, and a job is started only from ``queued``, which its start changes."""
@@ -268,21 +236,6 @@ def poll(database_url: str, convening_id: int | None = None) -> list[Job]:
     return sorted(out, key=lambda j: (j.created, j.id), reverse=True)
 
 
-def max_upload_mb() -> float:
-    """The largest upload accepted, in MB (``SYNTH_MAX_UPLOAD_MB``, 500 unless set)."""
-    text = os.environ.get(UPLOAD_LIMIT_SETTING, "").strip()
-    if not text:
-        return DEFAULT_MAX_UPLOAD_MB
-    try:
-        limit = float(text)
-    except ValueError:
-        limit = float("nan")
-    if not limit > 0 or limit == float("inf"):
-        raise InputError(f"{UPLOAD_LIMIT_SETTING} is {text!r}: set it to a number of MB "
-                         f"above 0 (the default is {DEFAULT_MAX_UPLOAD_MB:g}).")
-    return limit
-
-
 def _size_text(size: int, limit_mb: float) -> str:
     text = f"{size / _MB:.1f} MB" if size < 100 * _MB else f"{size / _MB:.0f} MB"
     if float(text.split()[0]) <= limit_mb:  # rounding hid the excess: say it in bytes
@@ -291,12 +244,13 @@ def _size_text(size: int, limit_mb: float) -> str:
 
 
 def check_upload_size(name: str, size: int) -> None:
-    """Refuse an upload larger than :func:`max_upload_mb`, naming it, its size and the limit."""
-    limit = max_upload_mb()
+    """Refuse an upload larger than ``max_upload_mb`` (a setting), naming it, its size and the
+    limit."""
+    limit = load_settings().max_upload_mb
     if size > limit * _MB:
         base = Path(str(name).replace("\\", "/")).name or "upload"
         raise InputError(f"{base}: {_size_text(size, limit)} is larger than the upload limit "
-                         f"of {limit:g} MB (set {UPLOAD_LIMIT_SETTING} to change it). Split the "
+                         f"of {limit:g} MB (set SYNTH_MAX_UPLOAD_MB to change it). Split the "
                          "recording, or export it at a lower bit rate, and upload the parts.")
 
 
@@ -332,8 +286,7 @@ def _save(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes
           each: bool) -> tuple[Job | None, list[str]]:
     if not files:
         raise InputError("choose at least one recording or transcript to process.")
-    if start:
-        max_jobs()  # a bad setting is named before anything is saved
+    load_settings()  # a bad setting is named before anything is saved
     refused: list[str] = []
     sized = []
     for name, data in files:
@@ -350,13 +303,13 @@ def _save(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes
     root = files_dir(database_url)
     job = Job(id=uuid.uuid4().hex[:12], convening_id=convening_id, inputs=(), model=model,
               who=who, created=_now(), order=time.time_ns(), held=not start)
-    job_folder = _state_file(root, job.id).parent
-    folder = job_folder / "inputs"
+    job_folder = paths.job_dir(root, job.id)
+    folder = paths.job_inputs(root, job.id)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        paths: list[str] = []
+        kept: list[str] = []
         for name, data in sized:
-            path = folder / _upload_name(name, {Path(p).name for p in paths})
+            path = folder / _upload_name(name, {Path(p).name for p in kept})
             try:
                 _check_saved(path, data)
             except InputError as exc:
@@ -365,11 +318,11 @@ def _save(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes
                 path.unlink(missing_ok=True)
                 refused.append(str(exc))
             else:
-                paths.append(str(path))
-        if not paths:
+                kept.append(str(path))
+        if not kept:
             shutil.rmtree(job_folder, ignore_errors=True)
             return None, refused
-        job = _write(root, replace(job, inputs=tuple(paths)))
+        job = _write(root, replace(job, inputs=tuple(kept)))
     except BaseException:
         # The files saved so far are participants' recordings: keep none of a refused job.
         shutil.rmtree(job_folder, ignore_errors=True)
@@ -381,7 +334,7 @@ def _save(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes
 
 def _check_saved(path: Path, data: bytes) -> None:
     """Save one upload and check its type by its content; the message names the file only."""
-    from synth.audio.ingest import identify
+    from synth.audio.ingest import input_kind
 
     try:
         path.write_bytes(data)
@@ -389,7 +342,7 @@ def _check_saved(path: Path, data: bytes) -> None:
         raise InputError(f"{path.name}: cannot be saved ({exc.strerror or exc}); "
                          "rename the file and upload it again.") from None
     try:
-        identify(path)
+        input_kind(path)  # not hashed here: the pipeline hashes each input once
     except InputError as exc:
         # ingest names the file by its path, which here is synth's own folder: the user
         # knows the file by its name.
@@ -436,13 +389,13 @@ def _launch(database_url: str, root: Path, job: Job) -> Job:
     """Under the queue lock: run the job in a new process that outlives the page (and the
     app) that started it, and record the launch before the lock is let go."""
     token = uuid.uuid4().hex
-    state = _state_file(root, job.id)
+    state = paths.job_state(root, job.id)
     env = os.environ | {"SYNTH_DATABASE_URL": database_url, "SYNTH_FILES_DIR": str(root)}
     detach: dict[str, Any] = (
         {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS}
         if os.name == "nt" else {"start_new_session": True})
     try:
-        with open(state.with_name("job.log"), "ab") as logfile:
+        with open(paths.job_log(root, job.id), "ab") as logfile:
             proc = subprocess.Popen([*WORKER, str(state), token], stdin=subprocess.DEVNULL,
                                     stdout=logfile, stderr=subprocess.STDOUT, env=env,
                                     **detach)
@@ -511,10 +464,9 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
             model: str | None = None, who: str | None = None,
             progress: Any = None) -> dict[str, Any]:
     """Transcribe, find themes and import into the convening; returns the import report."""
-    from synth.audio.ingest import identify
+    from synth.audio.ingest import input_kind
     from synth.convening.pipeline import synthesize
     from synth.convening.report import result_dict
-    from synth.settings import load as load_settings
     from synth.store import import_result, make_engine, setup
     from synth.store.result import parse_result
     from synth.text.embed import embed_texts
@@ -523,9 +475,11 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
     settings = load_settings().with_(database_url=database_url)
     engine = make_engine(database_url)
     people = setup.roster(engine, convening_id)
-    recordings = {Path(p): identify(p) for p in inputs}
-    found = {r.id: path for path, r in recordings.items()}  # recording id -> its file
-    audio = any(r.kind == "audio" for r in recordings.values())
+    # Checked here, hashed once by the pipeline (which names each recording by its file name:
+    # the names of a job's uploads are unique).
+    kinds = {Path(p): input_kind(p) for p in inputs}
+    by_name = {path.name: path for path in kinds}
+    audio = "audio" in kinds.values()
     # The roster bounds how many voices there are (see synth.convening.pipeline); transcripts
     # name them.
     speakers = "roster" if audio and people else None
@@ -538,8 +492,8 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
     step(0.9, "saving recordings")
     root = files_dir(database_url)
     for t in convening.transcripts:
-        if t.recording.kind == "audio" and t.recording.id in found:
-            keep_media(root, t.recording.id, found[t.recording.id])
+        if t.recording.kind == "audio" and t.recording.name in by_name:
+            keep_media(root, t.recording.id, by_name[t.recording.name])
     data = result_dict(convening)
     # Cached by text hash during the pipeline, so this is a lookup, not a second embedding.
     vectors = embed_texts([s.text for s in convening.statements], cache_dir=settings.cache_dir)
@@ -563,9 +517,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("usage: python -m synth.convening.jobs JOBS_DIR/ID/job.json [LAUNCH]")
         return 2
     state = Path(args[0])
-    from synth.settings import load as load_settings
 
-    job = run(os.environ.get("SYNTH_DATABASE_URL") or load_settings().database_url,
+    job = run(load_settings().database_url,
               state.parent.name, args[1] if len(args) == 2 else None)
     return 0 if job.status in ("done", "queued", "running") else 1
 
