@@ -21,6 +21,7 @@ from synth.cli import vote as vote_cli
 from synth.cli.common import expected_errors
 from synth.errors import SynthError
 from synth.settings import Settings
+from synth.settings import load as load_settings
 from synth.terminal import echo, safe_logging
 
 if TYPE_CHECKING:  # typer carries its own copy of click
@@ -61,6 +62,8 @@ def main(
     safe_logging(fmt)  # log lines carry labels and names made of participants' words
     for noisy in ("faster_whisper", "sentence_transformers", "numba", "httpx", "BERTopic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    with expected_errors():
+        load_settings()  # a bad SYNTH_* value stops every command with its one line, up front
 
 
 @contextmanager

@@ -8,7 +8,6 @@ personal codes to standard output (that is its job) and never to the log.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Annotated
 import typer
 
 from synth.cli.common import ConveningOpt, expected_errors, find_convening_id, open_engine
+from synth.settings import load as load_settings
 from synth.terminal import echo
 
 vote_app = typer.Typer(no_args_is_help=True,
@@ -110,7 +110,7 @@ def codes(
         "--name", help="Issue a (new) code to this roster name; repeat. Default: everyone "
                        "who may vote and has no code yet.")] = None,
     base_url: Annotated[str | None, typer.Option(
-        help="The ballot page's address (default $SYNTH_BALLOT_URL or "
+        help="The ballot page's address (default $SYNTH_PUBLIC_URL or "
              f"{DEFAULT_BALLOT_URL}).")] = None,
     qr_dir: Annotated[Path | None, typer.Option(
         help="Also write one QR code (SVG) per voter into this folder.")] = None,
@@ -126,7 +126,7 @@ def codes(
     from synth.text.writers import atomic_write
 
     with expected_errors():
-        base = base_url or os.environ.get("SYNTH_BALLOT_URL") or DEFAULT_BALLOT_URL
+        base = base_url or load_settings().public_url or DEFAULT_BALLOT_URL
         ballot_link(base, "XXXXXXXX")  # a bad address fails before any code is made
         engine = open_engine()
         convening_id = find_convening_id(engine, convening)
