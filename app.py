@@ -12,10 +12,18 @@ import logging
 
 import streamlit as st
 
+from synth.convening.report import md_escape
+from synth.errors import SynthError
+from synth.settings import load as load_settings
 from synth_app import auth
 from synth_app.common import files
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+try:
+    settings = load_settings()
+except SynthError as exc:  # a bad SYNTH_* value: its one line on every page, not a traceback
+    st.error(md_escape(str(exc)))
+    st.stop()
 
 vote = st.Page("synth_app/pages/vote.py", title="Vote", url_path="vote")
 if st.query_params.get("code"):
@@ -33,5 +41,5 @@ else:
         auth.sign_out(files())
         st.rerun()
     st.sidebar.caption("Signed in: this page's address keeps you signed in for "
-                       f"{auth.SESSION_HOURS:g} hours, so don't share it. Sign out when done.")
+                       f"{settings.session_hours:g} hours, so don't share it. Sign out when done.")
 st.navigation(pages, position=position).run()

@@ -31,6 +31,7 @@ from pathlib import Path
 import streamlit as st
 
 from synth.locks import file_lock
+from synth.settings import load as load_settings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ MIN_LENGTH = 8
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 SIGNED_IN = "staff_signed_in"  # holds this browser session's token
 PARAM = "session"  # the query parameter that carries the token across reloads
-SESSION_HOURS = float(os.environ.get("SYNTH_SESSION_HOURS", "12"))
 FREE_TRIES = 3  # wrong passcodes in a row before tries wait (typos happen)
 DELAY_BASE_S = 1.0  # the first wait; it doubles with each further wrong passcode...
 DELAY_CAP_S = 8.0  # ...up to this: a slow-down, not a lock-out
@@ -138,8 +138,9 @@ def _sessions(folder: Path, write: bool) -> AbstractContextManager[dict[str, flo
 def start_session(folder: Path, hours: float | None = None) -> str:
     """A new random session token; only its hash is stored, with its expiry."""
     token = secrets.token_urlsafe(32)
+    hours = load_settings().session_hours if hours is None else hours
     with _sessions(folder, write=True) as live:
-        live[_token_hash(token)] = time.time() + 3600 * (SESSION_HOURS if hours is None else hours)
+        live[_token_hash(token)] = time.time() + 3600 * hours
     return token
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import socket
 from pathlib import Path
 from typing import Literal
@@ -19,6 +18,7 @@ import streamlit as st
 
 from synth.decisions.voter_codes import ballot_link
 from synth.errors import InputError
+from synth.settings import load as load_settings
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def base_url(folder: Path) -> tuple[str, Source]:
     """The address personal links start with, and where it came from."""
     if url := saved(folder):
         return url, "saved"
-    if url := os.environ.get(ENV, "").strip():
+    if url := load_settings().public_url:
         return url, "environment"
     if listens_on_network() and (address := lan_address()):
         return f"http://{address}:{port()}/", "network"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
 import tempfile
 from pathlib import Path
@@ -16,6 +15,7 @@ from synth.convening import jobs
 from synth.convening.report import md_escape
 from synth.errors import InputError
 from synth.records import Participant
+from synth.settings import load as load_settings
 from synth.store import setup as store_setup
 from synth.store.schema import CONVENING_KINDS, ROLES
 from synth_app.common import database_url, engine, shown_errors
@@ -86,9 +86,10 @@ def uploads(convening_id: int) -> None:
              "leave or refresh this page.")
     chosen = st.file_uploader("Recordings or transcripts", type=UPLOAD_TYPES,
                               accept_multiple_files=True, key=f"upload-{convening_id}")
+    # The setting picks one of these two; any other model (a folder, a hub name) is the CLI's.
+    default = load_settings().whisper_model
     model = st.selectbox("Transcription model", list(MODELS), format_func=MODELS.__getitem__,
-                         index=list(MODELS).index(os.environ.get("SYNTH_WHISPER_MODEL", "base"))
-                         if os.environ.get("SYNTH_WHISPER_MODEL") in MODELS else 0)
+                         index=list(MODELS).index(default) if default in MODELS else 0)
     if st.button("Process", type="primary", disabled=not chosen, key="process"):
         with shown_errors():
             _process(convening_id, chosen, model)

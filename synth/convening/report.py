@@ -115,9 +115,16 @@ def to_markdown(c: Convening) -> str:
     """
     data = result_dict(c)
     people = {p["name"]: p for p in data["participants"]}
-    has_roster = bool(people)
     recordings = {r["id"]: r for r in data["recordings"]}
-    several = len(recordings) > 1
+    lines = _introduction(data, has_roster=bool(people))
+    for t in data["themes"]:
+        lines += _theme_section(t, people, recordings)
+    return "\n".join(lines)
+
+
+def _introduction(data: dict[str, Any], *, has_roster: bool) -> list[str]:
+    """The heading and the paragraphs before the first candidate: how many were found in what,
+    that the names are suggestions, and who did the talking."""
     themes = data["themes"]
     by = "business leaders" if has_roster else "people"
     lines = ["# Candidate shared priorities", ""]
@@ -129,21 +136,11 @@ def to_markdown(c: Convening) -> str:
     else:
         lines += [f"No candidate priorities were found in {names}: too little was said for "
                   "synth to group. The transcript itself is the record of the meeting.", ""]
-    quotes = [q for t in themes for q in t["quotes"]]
-    lined = {q["line"] is not None for q in quotes}
-    if lined == {True}:
-        source = "exactly as in the transcript, with who said them and the line of the " \
-            "transcript"
-    elif lined == {False}:
-        source = "exactly as transcribed, with who said them and when in the recording"
-    else:
-        source = "exactly as transcribed, with who said them and where (the line of a " \
-            "transcript, or the time in a recording)"
     if any(t["label_generated"] for t in themes):
         lines += ["**The names are suggestions.** synth generated each name from what was "
                   "said; the facilitator confirms, renames, merges or drops each candidate with "
                   "the partnership before it becomes a shared priority. The quotes are "
-                  f"participants' own words, {source}.", ""]
+                  f"participants' own words, {_quote_source(themes)}.", ""]
     shares = data["talk_time_by_role"]
     roles = [role for role in _SHARE_WORDS if role in shares]
     if has_roster and roles:
@@ -151,43 +148,72 @@ def to_markdown(c: Convening) -> str:
         parts[0] = f"{_SHARE_WORDS[roles[0]].capitalize()} did {shares[roles[0]]:.0%} of the " \
             "talking"
         lines += [_and(parts) + ".", ""]
+    return lines
+
+
+def _quote_source(themes: list[dict[str, Any]]) -> str:
+    """Where the quotes come from, in the words that fit all of them: transcript lines,
+    recording times, or a mix."""
+    lined = {q["line"] is not None for t in themes for q in t["quotes"]}
+    if lined == {True}:
+        return "exactly as in the transcript, with who said them and the line of the transcript"
+    if lined == {False}:
+        return "exactly as transcribed, with who said them and when in the recording"
+    return "exactly as transcribed, with who said them and where (the line of a transcript, " \
+        "or the time in a recording)"
+
+
+# The order a candidate's speakers are listed in, by role.
+_SPEAKER_ORDER = ("business", "public", "other", "unlisted", "facilitator")
+
+
+def _theme_section(t: dict[str, Any], people: dict[str, dict[str, Any]],
+                   recordings: dict[str, dict[str, Any]]) -> list[str]:
+    """One candidate: its heading, who raised it, and its quotes."""
+    lines = [f"## {t['rank']}. {_words(t['label'])}", ""]
+    if t["label_generated"]:
+        lines += ["_Suggested name, to be confirmed by the facilitator._", ""]
+    lines += _speaker_list(t["speakers"], people)
+    if t["quotes"]:
+        lines += ["In their words:", ""]
+    several = len(recordings) > 1
+    for q in t["quotes"]:
+        where = f"line {q['line'] + 1}" if q["line"] is not None else f"at {_clock(q['start'])}"
+        if several:
+            where = f"{_words(recordings.get(q['recording_id'], {}).get('name', ''))} {where}"
+        who = _person(q["speaker"], people) if q["speaker"] else "unidentified speaker"
+        lines += [f"> \u201c{_words(q['text'])}\u201d  ", f"> \u2014 {who}, {where}", ""]
+    return lines
+
+
+def _speaker_list(names: list[str], people: dict[str, dict[str, Any]]) -> list[str]:
+    """'Raised by ...': how many of each role, then each speaker with their company."""
+    if not names:
+        return []
+    has_roster = bool(people)
 
     def role_of(name: str) -> str:
         if not has_roster:
             return "person"
         return people[name]["role"] if name in people else "unlisted"
 
-    def person(name: str) -> str:
-        company = people.get(name, {}).get("company")
-        return _words(name) + (f", {_words(company)}" if company else "")
+    # by role, then by name: a list to send ranks nobody by how much they talked
+    speakers = sorted(names, key=lambda s: (
+        _SPEAKER_ORDER.index(role_of(s)) if has_roster else 0, s.casefold(), s))
+    if has_roster:
+        counts = [_count(sum(1 for s in speakers if role_of(s) == role), role)
+                  for role in _SPEAKER_ORDER if any(role_of(s) == role for s in speakers)]
+    else:
+        counts = [f"{len(speakers)} {'person' if len(speakers) == 1 else 'people'}"]
+    lines = [f"Raised by {_and(counts)}:", ""]
+    for s in speakers:
+        note = f" ({_ROLE_WORDS[role_of(s)][0]})" if role_of(s) in ("public", "facilitator") \
+            else ""
+        lines.append(f"- {_person(s, people)}{note}")
+    return lines + [""]
 
-    for t in themes:
-        lines += [f"## {t['rank']}. {_words(t['label'])}", ""]
-        if t["label_generated"]:
-            lines += ["_Suggested name, to be confirmed by the facilitator._", ""]
-        order = ("business", "public", "other", "unlisted", "facilitator")
-        # by role, then by name: a list to send ranks nobody by how much they talked
-        speakers = sorted(t["speakers"], key=lambda s: (
-            order.index(role_of(s)) if has_roster else 0, s.casefold(), s))
-        if has_roster:
-            counts = [_count(sum(1 for s in speakers if role_of(s) == role), role)
-                      for role in order if any(role_of(s) == role for s in speakers)]
-        else:
-            counts = [f"{len(speakers)} {'person' if len(speakers) == 1 else 'people'}"]
-        if speakers:
-            lines += [f"Raised by {_and(counts)}:", ""]
-            for s in speakers:
-                note = f" ({_ROLE_WORDS[role_of(s)][0]})" \
-                    if role_of(s) in ("public", "facilitator") else ""
-                lines.append(f"- {person(s)}{note}")
-            lines.append("")
-        if t["quotes"]:
-            lines += ["In their words:", ""]
-        for q in t["quotes"]:
-            where = f"line {q['line'] + 1}" if q["line"] is not None \
-                else f"at {_clock(q['start'])}"
-            if several:
-                where = f"{_words(recordings.get(q['recording_id'], {}).get('name', ''))} {where}"
-            who = person(q["speaker"]) if q["speaker"] else "unidentified speaker"
-            lines += [f"> \u201c{_words(q['text'])}\u201d  ", f"> \u2014 {who}, {where}", ""]
-    return "\n".join(lines)
+
+def _person(name: str, people: dict[str, dict[str, Any]]) -> str:
+    """A speaker's name, with their company where the roster gives one."""
+    company = people.get(name, {}).get("company")
+    return _words(name) + (f", {_words(company)}" if company else "")
