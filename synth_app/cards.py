@@ -21,11 +21,12 @@ log = logging.getLogger(__name__)
 
 OUT = -1  # the "out of every theme" choice when moving statements
 TOOLBAR = "toolbar"  # where the outcome of a merge or an undo shows
-CREATE = "create"  # where the outcome of creating a priority shows
+CREATE = "create"  # where the outcome of creating a theme by hand shows
 
 
 def shown_as(theme: ThemeSummary) -> str:
-    """A priority as the page shows it: its number and label, never its internal id."""
+    """A theme (a candidate or a priority) as the page shows it: its number and label, never
+    its internal id."""
     return f"#{theme.rank} \u201c{theme.label}\u201d" if theme.rank is not None else (
         f"\u201c{theme.label}\u201d")
 
@@ -42,9 +43,9 @@ def toolbar(view: ConveningView, convening_id: int) -> None:
     labels = {t.id: f"#{t.rank} {t.label}" for t in active}
     left, right = st.columns([4, 1])
     with left:
-        chosen = st.multiselect("Merge these priorities (into the first chosen)", list(labels),
+        chosen = st.multiselect("Merge these themes (into the first chosen)", list(labels),
                                 format_func=labels.__getitem__, key="merge-pick")
-        label = st.text_input("Label for the merged priority (optional)", key="merge-label")
+        label = st.text_input("Label for the merged theme (optional)", key="merge-label")
         st.button("Merge", key="merge", disabled=len(chosen) < 2, on_click=_merge,
                   args=([labels[t] for t in chosen], chosen, label,
                         {t.id: t.version for t in active if t.id in chosen}))
@@ -58,7 +59,7 @@ def toolbar(view: ConveningView, convening_id: int) -> None:
 def create_form(view: ConveningView, convening_id: int) -> None:
     """A priority the room agreed on that synth did not find: a label and chosen statements."""
     with st.expander("Create a priority by hand"):
-        st.write("Name it and pick the statements that support it; they leave the priorities "
+        st.write("Name it and pick the statements that support it; they leave the themes "
                  "they are in now. Undo takes it back.")
         said = sorted(view.statements.values(), key=lambda x: (x.recording_id, x.start))
         st.text_input("Label", key="create-label", placeholder="e.g. Shared welding lab")
@@ -90,7 +91,7 @@ def _create(convening_id: int, status: str, view: ConveningView,
 
 
 def _merge(names: list[str], chosen: list[int], label: str, expected: dict[int, int]) -> None:
-    act_at(TOOLBAR, f"Merged {len(chosen)} priorities: {', '.join(names)}.", review.merge,
+    act_at(TOOLBAR, f"Merged {len(chosen)} themes: {', '.join(names)}.", review.merge,
            engine(), chosen, label=label or None, who="facilitator", expected=expected)
     # The merged-away themes are gone from the choices; start the next merge afresh.
     st.session_state["merge-pick"] = []
@@ -134,7 +135,7 @@ def support(view: ConveningView, theme: ThemeSummary) -> None:
 
 def card(view: ConveningView, theme: ThemeSummary, convening_id: int,
          feedback: object = None) -> None:
-    """One candidate or confirmed priority with its evidence and actions; ``feedback``, the
+    """One theme (a candidate or a priority) with its evidence and actions; ``feedback``, the
     place of an action's outcome to show beside its buttons."""
     expected = {theme.id: theme.version}
     with st.container(border=True):
@@ -229,7 +230,7 @@ def _statements(view: ConveningView, theme: ThemeSummary, convening_id: int) -> 
         picked = st.multiselect("Statements to move", options, key=f"move-pick-{tid}",
                                 format_func=lambda sid: _short(view.statements[sid]))
         targets = [t.id for t in view.active if t.id != tid] + [OUT]
-        names = {t.id: shown_as(t) for t in view.active} | {OUT: "out of every priority"}
+        names = {t.id: shown_as(t) for t in view.active} | {OUT: "out of every theme"}
         to = st.selectbox("Move to", targets, format_func=names.__getitem__,
                           key=f"move-to-{tid}")
         seen = {t.id: t.version for t in view.active if t.id in (tid, to)}

@@ -21,10 +21,11 @@ def wrapped(label: str, width: int = LINE) -> str:
     return "\n".join(textwrap.wrap(" ".join(label.split()), width)) or label
 
 
-def count_bars(labels: Sequence[str], counts: Sequence[int], *, title: str,
+def count_bars(labels: Sequence[str], counts: Sequence[int], *, title: str, what: str,
                empty: str, tooltip: dict[str, Sequence[object]] | None = None) -> None:
-    """One horizontal bar per label, in the order given; ``empty`` is said instead of a chart
-    when every count is 0 (an axis from 0 to 0 showed ticks like "0.000000")."""
+    """One horizontal bar per label, in the order given, each label a ``what`` ("theme",
+    "priority") in the tooltip; ``empty`` is said instead of a chart when every count is 0 (an
+    axis from 0 to 0 showed ticks like "0.000000")."""
     if not any(counts):
         st.info(empty)
         return
@@ -36,7 +37,7 @@ def count_bars(labels: Sequence[str], counts: Sequence[int], *, title: str,
                 scale=alt.Scale(domainMin=0)),
         y=alt.Y("label:N", sort=None, title=None,
                 axis=alt.Axis(labelExpr=_SPLIT, labelLimit=0, labelOverlap=False)),
-        tooltip=[alt.Tooltip("name:N", title="priority"), alt.Tooltip("count:Q", title=title)]
+        tooltip=[alt.Tooltip("name:N", title=what), alt.Tooltip("count:Q", title=title)]
         + [alt.Tooltip(f"{k}:Q" if _numbers(v) else f"{k}:N") for k, v in (tooltip or {}).items()])
     # Room for every line of every label (a bar grows with its label's lines), and for the
     # axis below: a label squeezed by its neighbours is otherwise left out.

@@ -11,7 +11,7 @@ from synth.decisions.review_view import ConveningView, statement_vectors
 from synth_app.charts import count_bars
 from synth_app.common import engine
 
-NO_PRIORITY = "(in no priority)"
+NO_THEME = "(in no theme)"
 
 
 def project_2d(vectors: np.ndarray) -> np.ndarray:
@@ -35,36 +35,36 @@ def statement_map(view: ConveningView, convening_id: int) -> None:
         st.info("The map needs the statements' embeddings, which are saved when recordings "
                 "are processed here. Process the recordings in the Recordings tab to see it.")
         return
-    # Only the priorities still in play have a colour of their own: a discarded or merged
-    # theme's statements are shown as in no priority, and its label stays off the legend.
+    # Only the themes still in play (candidates and priorities) have a colour of their own: a
+    # discarded or merged theme's statements are shown as in no theme, its label off the legend.
     labels = {t.id: f"#{t.rank} {t.label}" for t in view.active}
     xy = project_2d(np.stack([vecs[x.id] for x in said]).astype(np.float64))
     frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
-                          "priority": [labels.get(x.theme_id, NO_PRIORITY) for x in said],
+                          "theme": [labels.get(x.theme_id, NO_THEME) for x in said],
                           "speaker": [x.speaker for x in said],
                           "said at": [x.where for x in said],
                           "statement": [x.text[:140] for x in said]})
     chart = alt.Chart(frame).mark_circle(size=70).encode(
         x=alt.X("x", axis=None), y=alt.Y("y", axis=None),
-        color=alt.Color("priority:N", legend=alt.Legend(labelLimit=0)),
-        tooltip=["priority", "speaker", "said at", "statement"])
+        color=alt.Color("theme:N", legend=alt.Legend(labelLimit=0)),
+        tooltip=["theme", "speaker", "said at", "statement"])
     st.altair_chart(chart, width="stretch")
     st.caption("Each point is a statement; nearby points say similar things. The axes of a "
                "2-D projection of the embeddings have no units.")
 
 
 def breadth_chart(view: ConveningView) -> None:
-    """Breadth of support of each active priority."""
+    """Breadth of support of each theme still in play (candidates and priorities)."""
     active = view.active
     if not active:
         return
     count_bars([f"#{t.rank} {t.label}" for t in active], [t.breadth for t in active],
-               title="business leaders who raised it",
+               title="business leaders who raised it", what="theme",
                tooltip={"statements": [len(t.statement_ids) for t in active],
                         "companies": [len(t.companies) for t in active],
                         "business talk %": [round(100 * t.business_share) for t in active]},
-               empty="No priority has a business leader behind it yet: breadth counts the "
-                     "business leaders on the roster who raised a priority. Map the voices to "
+               empty="No theme has a business leader behind it yet: breadth counts the "
+                     "business leaders on the roster who raised a theme. Map the voices to "
                      "roster names in the Speakers tab.")
     if view.business_share is not None:
         st.text(f"Business leaders spoke {view.business_share:.0%} of the time.")
@@ -73,11 +73,11 @@ def breadth_chart(view: ConveningView) -> None:
         # long they spoke about each, and who they are, still tells the candidates apart.
         count_bars([f"#{t.rank} {t.label}" for t in active],
                    [round(100 * t.business_share) for t in active],
-                   title="% of the business leaders' talk time",
-                   empty="The business leaders' talk is in no priority yet.")
+                   title="% of the business leaders' talk time", what="theme",
+                   empty="The business leaders' talk is in no theme yet.")
         # A dataframe shows names as text.
         st.dataframe(pd.DataFrame({
-            "priority": [f"#{t.rank} {t.label}" for t in active],
+            "theme": [f"#{t.rank} {t.label}" for t in active],
             "share of business talk": [f"{t.business_share:.0%}" for t in active],
             "business leaders": [", ".join(t.business_leaders) for t in active],
             "companies": [", ".join(t.companies) for t in active]}),
@@ -97,6 +97,6 @@ def search(view: ConveningView) -> None:
         # A dataframe shows cells as plain text: quotes are never markup.
         st.dataframe(pd.DataFrame({"said at": [s.where for s in hits],
                                    "speaker": [s.speaker for s in hits],
-                                   "priority": [view.label_of(s.theme_id) for s in hits],
+                                   "theme": [view.label_of(s.theme_id) for s in hits],
                                    "statement": [s.text for s in hits]}),
                      hide_index=True, width="stretch")

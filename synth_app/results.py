@@ -192,7 +192,8 @@ def results(convening_id: int, scored: bool = False) -> None:
     rows = ballots.results(engine(), convening_id)
     st.subheader("Result")
     count_bars([f"{r.rank}. {r.label}" for r in rows], [r.dots for r in rows],
-               title="business leaders' dots", tooltip={"voters": [r.voters for r in rows]},
+               title="business leaders' dots", what="priority",
+               tooltip={"voters": [r.voters for r in rows]},
                empty="No dots yet. Share the codes; results appear here as ballots come in.")
     if rows and scored:
         score_table(rows)

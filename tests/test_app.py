@@ -326,15 +326,15 @@ def test_count_charts_have_whole_number_axes_whole_labels_and_say_when_empty(db)
     assert spec["encoding"]["x"]["axis"]["format"] == "d"
 
 
-def test_the_maps_legend_leaves_out_discarded_priorities(db) -> None:
+def test_the_maps_legend_leaves_out_discarded_themes(db) -> None:
     from synth.decisions import review
 
     engine, conv = db["engine"], db["convening"]
     review.discard(engine, themes(engine, conv)["air permits"].id)
     at = signed_in()
     _, data = _chart(at, "x")
-    assert set(data["priority"]) == {"#1 welder apprenticeships", "#2 childcare near plants",
-                                     "(in no priority)"}
+    assert set(data["theme"]) == {"#1 welder apprenticeships", "#2 childcare near plants",
+                                  "(in no theme)"}
 
 
 def test_a_stale_page_is_refused_with_a_plain_message(db) -> None:

@@ -282,7 +282,7 @@ def _flow(page, server, browser) -> None:
     shot(page, "05-review-candidates")
 
     # Merge the first two candidates, then confirm every remaining one.
-    picker = page.get_by_label("Merge these priorities (into the first chosen)")
+    picker = page.get_by_label("Merge these themes (into the first chosen)")
     for _ in range(2):
         picker.click()
         # Not the "Select all" entry that Streamlit puts first.
@@ -291,7 +291,7 @@ def _flow(page, server, browser) -> None:
     page.keyboard.press("Escape")
     before = confirms.count()
     click(page, "Merge")
-    page.get_by_text("Merged 2 priorities:").wait_for()
+    page.get_by_text("Merged 2 themes:").wait_for()
     sync_api.expect(confirms).to_have_count(before - 1)
     _feedback_in_the_card(page)
     enabled = page.get_by_role("button", name="Confirm", exact=True, disabled=False)

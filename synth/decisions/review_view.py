@@ -118,7 +118,7 @@ def read_convening(engine: Engine, convening_id: int) -> ConveningView:
 
 
 def quotes(view: ConveningView, theme: ThemeSummary, n: int = 3) -> list[Said]:
-    """Up to ``n`` quotes of a priority, best first, by the one quote rule (synth.themes.quotes)."""
+    """Up to ``n`` quotes of a theme, best first, by the one quote rule (synth.themes.quotes)."""
     said = sorted((view.statements[sid] for sid in theme.statement_ids
                    if sid in view.statements), key=lambda x: x.position)
     by_id = {x.id: x for x in said}
