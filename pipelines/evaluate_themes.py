@@ -460,17 +460,7 @@ def evaluate(
         for condition in ("as-is", "shuffled"):
             meeting = base if condition == "as-is" else shuffle_blocks(base)
             clusters, facts = run_product(meeting, condition, statements_of, embed, settings)
-            rows.append(
-                {
-                    "meeting": base.name,
-                    "domain": base.domain,
-                    "condition": condition,
-                    "method": "synth",
-                    "true_k": true_k(meeting),
-                    **score_clusters(clusters, meeting),
-                    **facts,
-                }
-            )
+            rows.append(_row(base, condition, "synth", meeting, clusters) | facts)
             others = (
                 [(name, d(clusters, meeting)) for name, d in DIAGNOSTICS.items()]
                 if with_diagnostics
@@ -480,28 +470,11 @@ def evaluate(
                 others += [(name, method(meeting)) for name, method in REFERENCES.items()]
             for name, found in others:
                 rows.append(
-                    {
-                        "meeting": base.name,
-                        "domain": base.domain,
-                        "condition": condition,
-                        "method": name,
-                        "true_k": true_k(meeting),
-                        **score_clusters(found, meeting),
-                        "themes": len({c for c in found if c is not None}),
-                    }
+                    _row(base, condition, name, meeting, found)
+                    | {"themes": len({c for c in found if c is not None})}
                 )
         if progress:
-            last = [r for r in rows if r["meeting"] == base.name and r["method"] == "synth"]
-            print(
-                f"[{n + 1}/{len(meetings)}] {base.name:<14} "
-                + "  ".join(
-                    f"{r['condition']}: ARI {r['ari']:.3f} k {r['themes']}/{r['true_k']} "
-                    f"{r['seconds']:.1f}s"
-                    for r in last
-                ),
-                file=sys.stderr,
-                flush=True,
-            )
+            _report_progress(n, len(meetings), base, rows)
     methods = (
         ["synth"]
         + (list(DIAGNOSTICS) if with_diagnostics else [])
@@ -509,6 +482,34 @@ def evaluate(
     )
     summary = {m: {c: summarise(rows, m, c) for c in ("as-is", "shuffled")} for m in methods}
     return rows, summary
+
+
+def _row(base: Meeting, condition: str, method: str, meeting: Meeting,
+         clusters: Sequence[int | None]) -> dict:
+    """One method's scores on one meeting in one condition (``meeting`` as it was clustered)."""
+    return {
+        "meeting": base.name,
+        "domain": base.domain,
+        "condition": condition,
+        "method": method,
+        "true_k": true_k(meeting),
+        **score_clusters(clusters, meeting),
+    }
+
+
+def _report_progress(n: int, total: int, base: Meeting, rows: list[dict]) -> None:
+    """One line on stderr per meeting: the product's score in each condition, and its time."""
+    last = [r for r in rows if r["meeting"] == base.name and r["method"] == "synth"]
+    print(
+        f"[{n + 1}/{total}] {base.name:<14} "
+        + "  ".join(
+            f"{r['condition']}: ARI {r['ari']:.3f} k {r['themes']}/{r['true_k']} "
+            f"{r['seconds']:.1f}s"
+            for r in last
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _knob_value(value: str, default: object) -> object:
