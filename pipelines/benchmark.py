@@ -168,7 +168,7 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sections", nargs="+", default=["transcribe", "text", "e2e"])
     ap.add_argument("--runs", type=int, default=3)
@@ -182,15 +182,74 @@ def main() -> None:
     ap.add_argument("--no-long", action="store_true", help="skip the long recording")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "benchmark.json")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    return ap
+
+
+def _child(kind: str, *rest: str) -> dict[str, object]:
+    """One measurement in this (fresh) process, as the parent asked for it on the command line."""
+    fn = {"transcribe": lambda m, p, b, k, d: child_transcribe(m, p, int(b), int(k), int(d)),
+          "text": lambda n: child_text(int(n)), "e2e": child_e2e}[kind]
+    return fn(*rest)
+
+
+def _transcribe_rows(args: argparse.Namespace, inputs: dict[str, Path]) -> list[dict[str, object]]:
+    """Each input under each model, beam and batching: speed, words and memory."""
+    rows: list[dict[str, object]] = []
+    for name, path in inputs.items():
+        runs = args.runs if name == "sample" else 1
+        for model in args.models:
+            for beam in args.beams:
+                for batch, decoders in configs(args.batches, args.decoders):
+                    r = median_of(runs, "transcribe", model, str(path), str(beam),
+                                  str(batch), str(decoders))
+                    mode = (f"batch {batch}" if batch else
+                            f"seq, {decoders} decoder{'s' if decoders > 1 else ''}")
+                    r |= {"what": f"transcribe {name}",
+                          "config": f"{model} beam {beam} {mode}",
+                          "rtf": r["audio_s"] / r["wall_s"]}  # type: ignore[operator]
+                    rows.append(r)
+                    log.info("%s %s: %.1fx real time, %d words, %.0f MB", r["what"],
+                             r["config"], r["rtf"], r["words"], r["rss_mb"])
+    return rows
+
+
+def _text_rows(args: argparse.Namespace) -> list[dict[str, object]]:
+    """The text steps at each size, then how their time grows with the size."""
+    rows: list[dict[str, object]] = []
+    for n in args.sizes:
+        r = median_of(args.runs if n <= 10000 else 1, "text", str(n))
+        r |= {"what": f"text {r['n']} statements"}
+        rows.append(r)
+        log.info("%d statements: split %.1f s, embed %.1f s (%.0f/s), themes %.1f s, "
+                 "%.0f MB", r["n"], r["statements_s"], r["embed_s"],
+                 r["n"] / r["embed_s"], r["themes_s"], r["rss_mb"])
+    if len(rows) > 1:
+        sizes = [float(r["n"]) for r in rows]  # type: ignore[arg-type]
+        growth = []
+        for key in ("statements_s", "embed_s", "themes_s"):
+            e = growth_exponent(sizes, [float(r[key]) for r in rows])  # type: ignore[arg-type]
+            growth.append({"what": f"growth exponent {key[:-2]}", "value": e})
+        rows += growth
+    return rows
+
+
+def _e2e_rows(inputs: dict[str, Path]) -> list[dict[str, object]]:
+    """The whole pipeline on each input, cold and warm, in a fresh process."""
+    rows = []
+    for name, path in inputs.items():
+        r = run_child("e2e", str(path), "base") | {"what": f"end to end {name}, base"}
+        rows.append(r)
+        log.info("%s: cold %.0f s, warm %.0f s, %.0f MB", r["what"], r["cold_s"],
+                 r["warm_s"], r["rss_mb"])
+    return rows
+
+
+def main() -> None:
+    args = _parser().parse_args()
     logging.basicConfig(level=logging.WARNING if args.child else logging.INFO,
                         format="%(message)s")
     if args.child:
-        kind, *rest = args.child
-        fn = {"transcribe": lambda m, p, b, k, d: child_transcribe(m, p, int(b), int(k),
-                                                                    int(d)),
-              "text": lambda n: child_text(int(n)), "e2e": child_e2e}[kind]
-        print(json.dumps(fn(*rest)))
+        print(json.dumps(_child(*args.child)))
         return
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -198,46 +257,14 @@ def main() -> None:
         if not args.no_long and ("transcribe" in args.sections or "e2e" in args.sections):
             inputs[f"{args.long_minutes} min"] = long_recording(args.long_minutes, Path(tmp))
         if "transcribe" in args.sections:
-            for name, path in inputs.items():
-                runs = args.runs if name == "sample" else 1
-                for model in args.models:
-                    for beam in args.beams:
-                        for batch, decoders in configs(args.batches, args.decoders):
-                            r = median_of(runs, "transcribe", model, str(path), str(beam),
-                                          str(batch), str(decoders))
-                            mode = (f"batch {batch}" if batch else
-                                    f"seq, {decoders} decoder{'s' if decoders > 1 else ''}")
-                            r |= {"what": f"transcribe {name}",
-                                  "config": f"{model} beam {beam} {mode}",
-                                  "rtf": r["audio_s"] / r["wall_s"]}  # type: ignore[operator]
-                            rows.append(r)
-                            log.info("%s %s: %.1fx real time, %d words, %.0f MB", r["what"],
-                                     r["config"], r["rtf"], r["words"], r["rss_mb"])
+            rows += _transcribe_rows(args, inputs)
         if "text" in args.sections:
-            text_rows = []
-            for n in args.sizes:
-                r = median_of(args.runs if n <= 10000 else 1, "text", str(n))
-                r |= {"what": f"text {r['n']} statements"}
-                rows.append(r)
-                text_rows.append(r)
-                log.info("%d statements: split %.1f s, embed %.1f s (%.0f/s), themes %.1f s, "
-                         "%.0f MB", r["n"], r["statements_s"], r["embed_s"],
-                         r["n"] / r["embed_s"], r["themes_s"], r["rss_mb"])
-            if len(text_rows) > 1:
-                sizes = [float(r["n"]) for r in text_rows]  # type: ignore[arg-type]
-                for key in ("statements_s", "embed_s", "themes_s"):
-                    e = growth_exponent(sizes, [float(r[key]) for r in text_rows])  # type: ignore[arg-type]
-                    rows.append({"what": f"growth exponent {key[:-2]}", "value": e})
+            rows += _text_rows(args)
         if "e2e" in args.sections:
-            for name, path in inputs.items():
-                r = run_child("e2e", str(path), "base") | {"what": f"end to end {name}, base"}
-                rows.append(r)
-                log.info("%s: cold %.0f s, warm %.0f s, %.0f MB", r["what"], r["cold_s"],
-                         r["warm_s"], r["rss_mb"])
+            rows += _e2e_rows(inputs)
     print(table(rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=1))
-
 
 if __name__ == "__main__":
     main()
