@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import Engine
 
+from synth import settings
 from synth.convening.report import md_escape
 from synth.errors import SynthError
 
@@ -26,18 +27,14 @@ FLASH = "_flash"
 
 def database_url() -> str:
     """The database the app works on (``SYNTH_DATABASE_URL`` or the user's data dir)."""
-    from synth.store import database_url as url
-
-    return url()
+    return settings.load().database_url
 
 
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
-    from synth.store import init_db, make_engine
+    from synth.convening.setup import open_store
 
-    engine = make_engine(url)
-    init_db(engine)  # a fresh install opens on an empty, ready database
-    return engine
+    return open_store(url)
 
 
 def engine() -> Engine:
@@ -116,11 +113,9 @@ def show_flash(where: object = None) -> None:
 
 def pick_convening(key: str = "convening") -> int | None:
     """A convening chosen from the database (remembered across pages), or None if none yet."""
-    from synth.store import queries, transaction
+    from synth.convening.setup import convenings
 
-    with transaction(engine()) as s:
-        rows = [(c.id, f"{c.title} - {p.industry}, {p.region} ({c.date})")
-                for c, p in queries.list_convenings(s)]
+    rows = convenings(engine())
     if not rows:
         return None
     ids = [r[0] for r in rows]
