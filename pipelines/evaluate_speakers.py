@@ -57,7 +57,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from synth.audio.diarize import DiarizationOptions, SpeakerSegment, diarize
-from synth.audio.speakers import label_words
+from synth.audio.speakers import label_words, match_voices, speaker_voices
 from synth.audio.voice_encoder import load_voice_encoder
 from synth.records import Word
 
@@ -309,68 +309,94 @@ def cross_recordings(thresholds: Sequence[float], options: DiarizationOptions) -
     """Print how well speakers are shared across recordings cut from the sample convening."""
     from faster_whisper import decode_audio
 
-    from synth.audio.speakers import match_voices, speaker_voices
-
     doc = json.loads((CONVENING_DIR / "reference.json").read_text(encoding="utf-8"))
     turns = [SpeakerSegment(ln["start"], ln["end"], ln["speaker"]) for ln in doc["lines"]]
     audio = decode_audio(str(CONVENING_DIR / doc["audio"]), sampling_rate=16000)
-    outside = []  # other people's recordings: (name, voices)
-    call = decode_audio(str(CALL_DIR / "sample.wav"), sampling_rate=16000)
-    segs = diarize(call, options=options)
-    outside.append({f"call:{k}": v for k, v in speaker_voices(
-        call, [(x.start, x.end, x.speaker) for x in segs]).items()})
-    jfk = decode_audio(str(SHARED_AUDIO / "jfk" / "jfk.flac"), sampling_rate=16000)
-    outside.append({"jfk:S1": speaker_voices(jfk, [(0.0, len(jfk) / 16000, "S1")])["S1"]})
+    outside = _outside_voices(options)
     print(f"{'setting':<26}{'thr':>6}{'same joined':>13}{'diff joined':>13}"
           f"{'pairs s/d':>11}{'people':>8}{'DER':>7}")
     for parts in (2, 3):
         cuts = [0.0, *_cut_points(turns, parts), len(audio) / 16000]
         for given in (None, len(doc["participants"])):
-            voices, truth, hyp = [], [], []
-            for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
-                piece = audio[int(a * 16000) : int(b * 16000)]
-                segs = diarize(piece, num_speakers=given, options=options)
-                who = _majority(segs, turns, a)
-                v = speaker_voices(piece, [(x.start, x.end, x.speaker) for x in segs])
-                voices.append({f"{i}:{k}": vec for k, vec in v.items()})
-                truth.append({f"{i}:{k}": who.get(k, "?") for k in v})
-                hyp.append([SpeakerSegment(x.start + a, x.end + a, f"{i}:{x.speaker}")
-                            for x in segs])
+            voices, truth, hyp = _diarized_pieces(audio, cuts, turns, given, options)
             voices += outside
             truth += [{k: k for k in v} for v in outside]
             names = [(r, k) for r, v in enumerate(voices) for k in v]
             label = {k: t for d in truth for k, t in d.items()}
-            vec = {k: x for d in voices for k, x in d.items()}
-            sims = {True: [], False: []}
-            for x, (ri, ki) in enumerate(names):
-                for rj, kj in names[x + 1 :]:
-                    if ri != rj:
-                        sims[label[ki] == label[kj]].append(float(vec[ki] @ vec[kj]))
-            print(f"  cosine, same person: {np.round(sorted(sims[True]), 3).tolist()}")
-            print(f"  cosine, different people, highest: "
-                  f"{np.round(sorted(sims[False])[-8:], 3).tolist()}")
+            _print_similarities(names, label, {k: x for d in voices for k, x in d.items()})
+            setting = f"{parts} parts, {'auto' if given is None else given} speakers"
             for thr in thresholds:
-                shared = {}
-                for mapping in match_voices(voices, threshold=thr):
-                    shared.update(mapping)
-                same = joined_same = diff = joined_diff = 0
-                for x, (ri, ki) in enumerate(names):
-                    for rj, kj in names[x + 1 :]:
-                        if ri == rj:
-                            continue
-                        joined = shared[ki] == shared[kj]
-                        if label[ki] == label[kj]:
-                            same, joined_same = same + 1, joined_same + joined
-                        else:
-                            diff, joined_diff = diff + 1, joined_diff + joined
-                whole = [SpeakerSegment(x.start, x.end, shared[x.speaker])
-                         for part in hyp for x in part]
-                der = diarization_error(turns, whole).der
-                people = len({shared[k] for d in voices[:parts] for k in d})
-                setting = f"{parts} parts, {'auto' if given is None else given} speakers"
-                print(f"{setting:<26}{thr:>6.2f}{joined_same / max(same, 1):>13.3f}"
-                      f"{joined_diff / max(diff, 1):>13.3f}{f'{same}/{diff}':>11}"
-                      f"{people:>8}{der:>7.3f}")
+                _print_threshold_row(setting, thr, voices, names, label, hyp, turns, parts)
+
+
+def _outside_voices(options: DiarizationOptions) -> list[dict[str, np.ndarray]]:
+    """Other people's recordings (the call sample, JFK), one {name: voice} per recording, so
+    that a match across recordings has strangers to resist."""
+    from faster_whisper import decode_audio
+
+    call = decode_audio(str(CALL_DIR / "sample.wav"), sampling_rate=16000)
+    segs = diarize(call, options=options)
+    jfk = decode_audio(str(SHARED_AUDIO / "jfk" / "jfk.flac"), sampling_rate=16000)
+    return [{f"call:{k}": v for k, v in speaker_voices(
+                call, [(x.start, x.end, x.speaker) for x in segs]).items()},
+            {"jfk:S1": speaker_voices(jfk, [(0.0, len(jfk) / 16000, "S1")])["S1"]}]
+
+
+def _diarized_pieces(audio: np.ndarray, cuts: Sequence[float],
+                     turns: Sequence[SpeakerSegment], given: int | None,
+                     options: DiarizationOptions) -> tuple[list[dict], list[dict], list[list]]:
+    """Diarize each piece between the cuts on its own: per piece its voices, the reference
+    speaker of each of its labels, and its segments on the whole recording's clock."""
+    voices, truth, hyp = [], [], []
+    for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
+        piece = audio[int(a * 16000) : int(b * 16000)]
+        segs = diarize(piece, num_speakers=given, options=options)
+        who = _majority(segs, turns, a)
+        v = speaker_voices(piece, [(x.start, x.end, x.speaker) for x in segs])
+        voices.append({f"{i}:{k}": vec for k, vec in v.items()})
+        truth.append({f"{i}:{k}": who.get(k, "?") for k in v})
+        hyp.append([SpeakerSegment(x.start + a, x.end + a, f"{i}:{x.speaker}") for x in segs])
+    return voices, truth, hyp
+
+
+def _print_similarities(names: list[tuple[int, str]], label: dict[str, str],
+                        vec: dict[str, np.ndarray]) -> None:
+    """The cosine of every pair of voices from different recordings: same person, and the
+    highest between different people."""
+    sims: dict[bool, list[float]] = {True: [], False: []}
+    for x, (ri, ki) in enumerate(names):
+        for rj, kj in names[x + 1 :]:
+            if ri != rj:
+                sims[label[ki] == label[kj]].append(float(vec[ki] @ vec[kj]))
+    print(f"  cosine, same person: {np.round(sorted(sims[True]), 3).tolist()}")
+    print(f"  cosine, different people, highest: "
+          f"{np.round(sorted(sims[False])[-8:], 3).tolist()}")
+
+
+def _print_threshold_row(setting: str, thr: float, voices: list[dict],
+                         names: list[tuple[int, str]], label: dict[str, str], hyp: list[list],
+                         turns: Sequence[SpeakerSegment], parts: int) -> None:
+    """Match the voices at one threshold: the share of same-person and different-people pairs
+    joined, the people found in the convening's pieces, and the DER of the joined speakers."""
+    shared = {}
+    for mapping in match_voices(voices, threshold=thr):
+        shared.update(mapping)
+    same = joined_same = diff = joined_diff = 0
+    for x, (ri, ki) in enumerate(names):
+        for rj, kj in names[x + 1 :]:
+            if ri == rj:
+                continue
+            joined = shared[ki] == shared[kj]
+            if label[ki] == label[kj]:
+                same, joined_same = same + 1, joined_same + joined
+            else:
+                diff, joined_diff = diff + 1, joined_diff + joined
+    whole = [SpeakerSegment(x.start, x.end, shared[x.speaker]) for part in hyp for x in part]
+    der = diarization_error(turns, whole).der
+    people = len({shared[k] for d in voices[:parts] for k in d})
+    print(f"{setting:<26}{thr:>6.2f}{joined_same / max(same, 1):>13.3f}"
+          f"{joined_diff / max(diff, 1):>13.3f}{f'{same}/{diff}':>11}"
+          f"{people:>8}{der:>7.3f}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
