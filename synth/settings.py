@@ -171,8 +171,8 @@ class Settings:
     session_hours: float = _setting("How long a staff sign-in in the app lasts, in hours.",
                                     12.0, read=_positive, allowed="a number of hours above 0")
     public_url: str = _setting(
-        "The address voters' phones open, on personal links, QR codes and cards (empty: the "
-        "app uses the address staff saved, else this machine's; synth vote codes uses "
+        "The address voters' phones open, on personal links, QR codes and cards (an address "
+        "saved in the app comes first; empty: the app uses this machine's, synth vote codes "
         "http://localhost:8501/).", "", read=_web_address,
         allowed="an address starting with http:// or https://")
 
