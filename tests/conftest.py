@@ -148,3 +148,17 @@ def engine(db_url: str) -> Iterator[Engine]:
     e = make_engine(db_url)
     yield e
     e.dispose()
+
+
+# --- the browser tests (tests/browser.py) ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    """A headless chromium for a module's browser tests (a Playwright browser context)."""
+    from browser import chromium  # here, not above: it skips a module without playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with chromium(profile) as context:
+        yield context
+    shutil.rmtree(profile, ignore_errors=True)

@@ -8,55 +8,33 @@ two business leaders vote with their codes on a phone-sized screen; the facilita
 closes the vote, and the CSV export is downloaded and checked. A screenshot of each page goes
 to test-artifacts/.
 
-Needs Debian's chromium (``apt-get install chromium``, done by .ci/run) and the ``playwright``
-package (its driver only: no browser download). Skipped when either is missing.
+Needs Debian's chromium and the ``playwright`` package (tests/browser.py); skipped when either
+is missing.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser import ARTIFACTS, SAMPLE, click, marks, serve_app, settle, shot, sign_in, sync_api
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("SYNTH_TEST_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-SAMPLE = ROOT / "samples" / "convening"
-PASSCODE = "browser-test-passcode"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-sync_api = pytest.importorskip("playwright.sync_api")
 # The real pipeline on six minutes of audio: a few minutes on a laptop's two cores.
 JOB_TIMEOUT_S = 900
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(JOB_TIMEOUT_S + 300),
-              pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                 reason=f"no chromium at {CHROMIUM} (apt-get install chromium)")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = marks(JOB_TIMEOUT_S + 300)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """``streamlit run app.py`` on a free local port with a fresh database and passcode."""
-    from synth.convening import jobs
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The app on a fresh database holding one convening with the sample's roster."""
     from synth.store import init_db, make_engine, setup
     from synth.text.roster import load_roster
-    from synth_app import auth
 
     tmp = tmp_path_factory.mktemp("app")
     url = f"sqlite:///{tmp / 'synth.db'}"
@@ -66,70 +44,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
                                   region="Cascade Valley")
     setup.save_roster(engine, conv, load_roster(SAMPLE / "roster.csv"))
     engine.dispose()
-    auth.set_passcode(jobs.files_dir(url), PASSCODE)
-    port = _free_port()
     # Whisper tiny.en (packaged, the app's "fast" choice) keeps the real transcription short;
     # a fresh cache makes sure the recording is transcribed now, not read from an earlier run.
-    env = os.environ | {"SYNTH_DATABASE_URL": url, "SYNTH_PUBLIC_URL":
-                        f"http://127.0.0.1:{port}/", "SYNTH_WHISPER_MODEL": "tiny.en",
-                        "SYNTH_CACHE_DIR": str(tmp / "cache")}
-    log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (tmp / "streamlit.log").read_text()[-2000:])
-    try:
-        yield {"base": base, "url": url, "log": str(tmp / "streamlit.log")}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory):
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, args=ARGS, headless=True,
-            accept_downloads=True, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(30_000)
-        yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def settle(page) -> None:
-    """Wait until Streamlit has finished the run the last action started."""
-    page.wait_for_timeout(250)  # the run starts a moment after the click reaches the server
-    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(
-        timeout=60_000)
-
-
-def click(page, name: str) -> None:
-    page.get_by_role("button", name=name, exact=True).first.click()
-    settle(page)
+    with serve_app(url, tmp, SYNTH_WHISPER_MODEL="tiny.en") as base:
+        yield {"base": base, "url": url, "tmp": tmp}
 
 
 def _saved_ballot(url: str, link: str):
@@ -221,10 +139,7 @@ def _stages(page) -> set[str]:
 
 
 def _flow(page, server, browser) -> None:
-    page.goto(server["base"])
-    page.get_by_label("Staff passcode").fill(PASSCODE)
-    click(page, "Sign in")
-    page.get_by_role("heading", name="Candidate priorities").wait_for()
+    sign_in(page, server["base"])
     assert "session=" in page.url  # what keeps the facilitator signed in across a reload
     shot(page, "01-review-empty")
 
@@ -233,7 +148,7 @@ def _flow(page, server, browser) -> None:
     # background job transcribes it and finds the themes.
     page.get_by_role("tab", name="Recordings").click()
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Recordings or transcripts")
-    bad = Path(server["log"]).parent / "minutes.wav"
+    bad = server["tmp"] / "minutes.wav"
     bad.write_text("Chair: this is text, not a recording.\n")
     uploader.locator("input[type=file]").set_input_files([str(SAMPLE / "convening.ogg"),
                                                           str(bad)])

@@ -8,43 +8,25 @@ The roster's voice samples name every voice, so the cards show business leaders 
 company, and the facilitator's words are in no candidate. Screenshots go to test-artifacts/
 (names-01-sample-review.png is the sample's review page).
 
-Uses test_app_browser's browser and helpers (Debian's chromium and the ``playwright``
-package; skipped when either is missing).
+Needs Debian's chromium and the ``playwright`` package (tests/browser.py); skipped when either
+is missing.
 """
-
-# ruff: noqa: F811
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from test_app_browser import (  # noqa: F401  (the browser fixture)
-    CHROMIUM,
-    ROOT,
-    SAMPLE,
-    _free_port,
-    browser,
-    click,
-    settle,
-    shot,
-    sync_api,
-)
+from browser import ROOT, SAMPLE, marks, serve_app, settle, shot, sign_in, sync_api
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900),
-              pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                 reason=f"no chromium at {CHROMIUM} (apt-get install chromium)")]
+pytestmark = marks(900)
 
-PASSCODE = "browser-names-passcode"
 ROSTER = SAMPLE / "roster.csv"
 HEADING = re.compile(r"^#(\d+)\s+(.+)$")
 ATTRIBUTION = re.compile(r"^\u2014 (.+), (\d+:\d\d|line \d+)$")
@@ -59,9 +41,6 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """``make run`` in a temporary place: the pipeline on the sample, the demo import, the app."""
-    from synth.convening import jobs
-    from synth_app import auth
-
     tmp = tmp_path_factory.mktemp("names-app")
     url = f"sqlite:///{tmp / 'synth.db'}"
     out = tmp / "sample.json"
@@ -71,37 +50,10 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
           "--out", str(tmp / "sample.md")], env)
     _run(["synth.cli.demo", str(out), "--audio", str(SAMPLE / "convening.ogg"),
           "--roster", str(ROSTER)], env)
-    auth.set_passcode(jobs.files_dir(url), PASSCODE)
-    port = _free_port()
-    log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env | {"SYNTH_PUBLIC_URL": f"http://127.0.0.1:{port}/"},
-        stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (tmp / "streamlit.log").read_text()[-2000:])
-    try:
-        yield {"base": f"http://127.0.0.1:{port}", "url": url,
+    with serve_app(url, tmp) as base:
+        yield {"base": base, "url": url,
                "result": json.loads(out.read_text(encoding="utf-8")),
                "md": (tmp / "sample.md").read_text(encoding="utf-8")}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _people() -> dict[str, tuple[str, str]]:
@@ -148,10 +100,7 @@ def _whole_page(page) -> None:
 
 
 def _signed_in(page, sample: dict[str, Any]) -> None:
-    page.goto(sample["base"])
-    page.get_by_label("Staff passcode").fill(PASSCODE)
-    click(page, "Sign in")
-    page.get_by_role("heading", name="Candidate priorities").wait_for()
+    sign_in(page, sample["base"])
     page.get_by_role("button", name="Confirm", exact=True).first.wait_for()
     settle(page)
 

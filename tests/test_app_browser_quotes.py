@@ -6,42 +6,21 @@ each quote says its transcript line, never a time; withdrawing a quote from a ca
 page says so in that card, on screen, not only at the top; after an export downloads, the page
 shows one "Exports" heading and each export's name in full. Screenshots go to test-artifacts/.
 
-Uses test_app_browser's browser and helpers (Debian's chromium and the ``playwright`` package;
-skipped when either is missing).
+Needs Debian's chromium and the ``playwright`` package (tests/browser.py); skipped when either
+is missing.
 """
-
-# ruff: noqa: F811
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from test_app_browser import (  # noqa: F401  (the browser fixture)
-    ARTIFACTS,
-    CHROMIUM,
-    ROOT,
-    _free_port,
-    browser,
-    click,
-    settle,
-    shot,
-    sync_api,
-)
+from browser import ARTIFACTS, click, marks, serve_app, settle, shot, sign_in, sync_api
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300),
-              pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                 reason=f"no chromium at {CHROMIUM} (apt-get install chromium)")]
+pytestmark = marks(300)
 
-PASSCODE = "browser-quotes-passcode"
 REC = "7e1d2c3b4a596877"  # the typed transcript's recording id
 PEOPLE = [("Ana Ruiz", "Acme Welding", "business"), ("Ben Cho", "Bolt Fab", "business"),
           ("Cy Diaz", "Cobalt Machining", "business"), ("Pat Lund", "North College", "public")]
@@ -86,10 +65,8 @@ def _result() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The app on a free local port over a convening from a typed transcript, vote open."""
-    from synth.convening import jobs
     from synth.decisions import ballots, review
     from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction
-    from synth_app import auth
 
     tmp = tmp_path_factory.mktemp("quotes-app")
     url = f"sqlite:///{tmp / 'synth.db'}"
@@ -103,46 +80,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         review.confirm(engine, tid)
     ballots.open_vote(engine, conv)
     engine.dispose()
-    auth.set_passcode(jobs.files_dir(url), PASSCODE)
-    port = _free_port()
-    env = os.environ | {"SYNTH_DATABASE_URL": url, "SYNTH_PUBLIC_URL": f"http://127.0.0.1:{port}/",
-                        "SYNTH_CACHE_DIR": str(tmp / "cache")}
-    log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (tmp / "streamlit.log").read_text()[-2000:])
-    try:
-        yield {"base": f"http://127.0.0.1:{port}", "url": url}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with serve_app(url, tmp) as base:
+        yield {"base": base, "url": url}
 
 
 ATTRIBUTION = re.compile(r"^\u2014 (.+), (.+)$")
 
 
 def _signed_in(page, server: dict[str, str]) -> None:
-    page.goto(server["base"])
-    page.get_by_label("Staff passcode").fill(PASSCODE)
-    click(page, "Sign in")
-    page.get_by_role("heading", name="Candidate priorities").wait_for()
+    sign_in(page, server["base"])
     page.get_by_role("button", name="Withdraw this quote").first.wait_for()
 
 
