@@ -140,7 +140,7 @@ def read_back(url: str, conv: int, codes: list[tuple[str, str]],
                         .where(BallotRecord.convening_id == conv)) or 0
     engine.dispose()
     index = {name: i for i, (name, _) in enumerate(codes)}
-    by_voter: dict[str, list[store.StoredBallot]] = {}
+    by_voter: dict[str, list[store.CastBallot]] = {}
     for b in stored:
         by_voter.setdefault(b.name, []).append(b)
     lost = sum(1 for name, _ in codes if name not in by_voter)

@@ -31,7 +31,14 @@ from synth.errors import InputError, NotFoundError, ReviewError
 from synth.export.render import FORMATS, render
 from synth.export.results import priority_report
 from synth.store import init_db, make_engine, queries, transaction, withdrawn
-from synth.store.schema import Membership, Recording, Speaker, Statement, StatementVector, Theme
+from synth.store.schema import (
+    Membership,
+    Speaker,
+    StatementVector,
+    StoredRecording,
+    StoredStatement,
+    StoredTheme,
+)
 from synth.text.embed import text_key
 
 
@@ -271,7 +278,7 @@ def test_deleting_a_recording_with_a_crafted_id_touches_no_file(engine: Engine, 
     (cache / "transcripts" / "victim-base.json").write_text("{}")
     before = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     with transaction(engine) as s:
-        s.add(Recording(convening_id=conv, id=rid, name="evil.ogg", kind="audio"))
+        s.add(StoredRecording(convening_id=conv, id=rid, name="evil.ogg", kind="audio"))
     out = privacy.delete_recording(engine, conv, "evil.ogg", files_root=root, cache_dir=cache)
     assert out.recording_id == rid and out.files_removed == ()
     assert any("is not one synth writes; no file was deleted" in p for p in out.problems)
@@ -323,7 +330,7 @@ def test_a_withdrawn_quote_leaves_the_database_the_theme_and_every_export(
         assert words(3) not in body, fmt
     assert members(engine, conv)["b"] == ["s04", "s10", "s11"]
     with transaction(engine) as s:
-        st = s.get(Statement, (conv, "s03"))
+        st = s.get(StoredStatement, (conv, "s03"))
         assert (st.text, st.withdrawn, st.withdrawn_hash) == ("", True,
                                                               withdrawn.text_hash(words(3)))
         m = s.get(Membership, (conv, "s03"))
@@ -357,8 +364,8 @@ def test_withdrawing_a_themes_only_statements_removes_or_blanks_it(engine: Engin
     out = privacy.withdraw(engine, conv, ["s00", "s01", "s02", "s05", "s06"])
     assert (out.themes_removed, out.themes_emptied) == ((a,), (c,))
     with transaction(engine) as s:
-        assert s.get(Theme, a) is None
-        t = s.get(Theme, c)
+        assert s.get(StoredTheme, a) is None
+        t = s.get(StoredTheme, c)
         assert (t.status, t.label) == ("confirmed", privacy.BLANK_LABEL)
 
 
@@ -435,7 +442,7 @@ def test_migration_0003_upgrades_a_0002_database_with_data(tmp_path: Path) -> No
     privacy.withdraw(e, 1, ["s1"])  # the new columns work on the old rows
     with transaction(e) as s:
         assert list(queries.theme_summaries(s, 1)[0].statement_ids) == ["s0", "s2"]
-        assert s.scalar(select(Statement.text).where(Statement.id == "s1")) == ""
+        assert s.scalar(select(StoredStatement.text).where(StoredStatement.id == "s1")) == ""
     e.dispose()
 
 
@@ -486,5 +493,5 @@ def test_cli_lists_deletes_and_withdraws(engine: Engine, db_url: str, place: dic
     log = _cli("review", "log", "-c", "Launch")
     assert "delete_recording" in log.output and "withdraw" in log.output
     with transaction(engine) as s:
-        assert s.get(Recording, (int(conv), r1)) is None
+        assert s.get(StoredRecording, (int(conv), r1)) is None
         assert s.get(Speaker, (int(conv), "Zed")) is None

@@ -16,7 +16,7 @@ from test_app import REC, TOPICS, button, db, signed_in, texts  # noqa: E402, F4
 
 from synth.convening import jobs  # noqa: E402
 from synth.store import queries, transaction  # noqa: E402
-from synth.store.schema import Statement  # noqa: E402
+from synth.store.schema import StoredStatement  # noqa: E402
 
 WORDS = "We need welder apprenticeships, said in way number 0."
 
@@ -36,7 +36,7 @@ def test_a_quote_is_withdrawn_from_its_card_after_a_confirmation(db) -> None:
     # Armed only: a warning and a confirmation, nothing withdrawn yet.
     assert any("cannot be undone" in w.value for w in at.warning)
     with transaction(db["engine"]) as s:
-        assert s.get(Statement, (db["convening"], "s00")).text == WORDS
+        assert s.get(StoredStatement, (db["convening"], "s00")).text == WORDS
     button(at, "withdraw-s00-cancel").click()
     at.run()
     assert not any(b.key == "withdraw-s00-confirm" for b in at.button)
@@ -56,7 +56,7 @@ def test_a_quote_is_withdrawn_from_its_card_after_a_confirmation(db) -> None:
 
     assert "s00" not in read_convening(db["engine"], db["convening"]).statements
     with transaction(db["engine"]) as s:
-        row = s.get(Statement, (db["convening"], "s00"))
+        row = s.get(StoredStatement, (db["convening"], "s00"))
         assert (row.text, row.withdrawn) == ("", True)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 
 from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction
 from synth.store.matching import Members, match_themes
-from synth.store.schema import Base, Membership, Theme
+from synth.store.schema import Base, Membership, StoredTheme
 
 ROSTER = [
     {"name": "Ana", "company": "Acme Welding", "role": "business"},
@@ -303,7 +303,7 @@ def test_store_rows_follow_the_result(engine: Engine) -> None:
     report = load(engine, result({"t1": [0, 1]}, n=3))
     with transaction(engine) as s:
         assert queries.count(s, Membership, report.convening_id) == 2
-        assert queries.count(s, Theme, report.convening_id) == 1
+        assert queries.count(s, StoredTheme, report.convening_id) == 1
 
 
 def test_convening_titles_and_partnership_names_are_single_line(engine: Engine) -> None:

@@ -24,7 +24,7 @@ from test_store import load, result, state, theme_id
 from synth.decisions import review
 from synth.errors import InputError, StoreError
 from synth.store import make_engine, queries, transaction
-from synth.store.schema import Convening, Run
+from synth.store.schema import Run, StoredConvening
 
 # --- malformed results ------------------------------------------------------------------------
 
@@ -242,5 +242,5 @@ def test_a_store_busy_for_too_long_gives_a_clear_error(engine: Engine, db_url: s
     review.confirm(impatient, t)  # once the other writer is done, the edit goes through
     with transaction(engine) as s:
         assert queries.get_theme(s, t).status == "confirmed"
-        assert s.get(Convening, conv) is not None
+        assert s.get(StoredConvening, conv) is not None
     impatient.dispose()

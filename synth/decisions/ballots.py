@@ -46,11 +46,11 @@ from synth.records import Participant as Person
 from synth.store import ballots as store
 from synth.store import queries
 from synth.store.db import transaction
-from synth.store.schema import Convening, Theme, Vote, VoterCode, utcnow
+from synth.store.schema import StoredConvening, StoredTheme, Vote, VoterCode, utcnow
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Ballot", "BallotReceipt", "Voter", "VoteInfo", "cast_ballot",
+__all__ = ["BallotReceipt", "StoredBallot", "Voter", "VoteInfo", "cast_ballot",
            "champion_rosters", "check_code", "close_vote", "current_ballot", "issue_codes",
            "on_ballot", "open_vote", "results", "stored_rosters", "stored_tally", "vote_info",
            "volunteer", "withdraw_volunteer"]
@@ -93,7 +93,7 @@ class Voter:
 
 
 @dataclass(frozen=True, slots=True)
-class Ballot:
+class StoredBallot:
     """A voter's stored ballot, keyed by theme id, to prefill the form when they come back.
 
     ``removed`` lists priorities taken off the ballot after the vote opened that still hold
@@ -144,7 +144,7 @@ def _confirmed_by_breadth(s: Session, convening_id: int) -> list[tuple[int, str]
             if t.status == "confirmed"]
 
 
-def on_ballot(s: Session, convening_id: int, vote: Vote | None) -> list[Theme]:
+def on_ballot(s: Session, convening_id: int, vote: Vote | None) -> list[StoredTheme]:
     """The priorities voters can spend dots on now: opened with the vote and still confirmed."""
     if vote is None or vote.status == "draft":
         ids = [tid for tid, _ in _confirmed_by_breadth(s, convening_id)]
@@ -348,7 +348,7 @@ def _voter(s: Session, row: VoterCode) -> Voter:
                  VoteStatus(vote.status if vote else "draft"), _describe(conv))
 
 
-def _describe(conv: Convening) -> str:
+def _describe(conv: StoredConvening) -> str:
     return f"'{conv.title}', {conv.date.isoformat()}"
 
 
@@ -376,7 +376,7 @@ def _theme_ids(values: Mapping[int, int] | None, what: str) -> dict[int, int]:
     return out
 
 
-def _names(themes: Sequence[Theme]) -> dict[int, str]:
+def _names(themes: Sequence[StoredTheme]) -> dict[int, str]:
     """Ids as the voter knows them: the label, with the id only where labels repeat."""
     count: dict[str, int] = {}
     for t in themes:
@@ -460,7 +460,7 @@ def cast_ballot(engine: Engine, code: str, dots: Mapping[int, int],
 
 
 def current_ballot(engine: Engine, code: str, *, source: str = "local",
-                   throttle: Throttle | None = None) -> Ballot | None:
+                   throttle: Throttle | None = None) -> StoredBallot | None:
     """The code's stored ballot (None before the first), to prefill the voter's form."""
     who = _identify(engine, code, source, throttle, None)
     with transaction(engine) as s:
@@ -471,7 +471,7 @@ def current_ballot(engine: Engine, code: str, *, source: str = "local",
         live = {t.id for t in on_ballot(s, who.voter.convening_id, vote)}
         marks = store.marks_of(s, [row.id]).get(row.id, [])
         gone = store.themes_by_id(s, [m.theme_id for m in marks if m.theme_id not in live])
-        return Ballot(
+        return StoredBallot(
             voter=who.voter.name,
             dots={m.theme_id: m.dots for m in marks if m.theme_id in live and m.dots},
             importance={m.theme_id: m.importance for m in marks
@@ -521,7 +521,7 @@ def withdraw_volunteer(engine: Engine, code: str, theme_id: int, *, source: str 
 
 
 def stored_tally(s: Session, convening_id: int) -> tuple[
-        list[TallyRow], BallotRules, list[store.StoredBallot], dict[int, Theme]]:
+        list[TallyRow], BallotRules, list[store.CastBallot], dict[int, StoredTheme]]:
     """In one session: the ranked tally, the vote's rules, the stored ballots and the
     priorities on the ballot by id (what :func:`results` and the exports' report read)."""
     queries.get_convening(s, convening_id)

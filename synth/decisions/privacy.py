@@ -42,11 +42,11 @@ from synth.errors import NotFoundError, ReviewError
 from synth.records import is_recording_id
 from synth.store import queries, transaction
 from synth.store.schema import (
-    Recording,
     Speaker,
-    Statement,
     StatementVector,
-    Theme,
+    StoredRecording,
+    StoredStatement,
+    StoredTheme,
 )
 from synth.store.withdrawn import mark_withdrawn
 
@@ -95,19 +95,20 @@ def list_recordings(engine: Engine, convening_id: int) -> list[RecordingInfo]:
     with transaction(engine) as s:
         queries.get_convening(s, convening_id)
         counts = dict(s.execute(
-            select(Statement.recording_id, func.count()).where(
-                Statement.convening_id == convening_id).group_by(Statement.recording_id)).all())
+            select(StoredStatement.recording_id, func.count()).where(
+                StoredStatement.convening_id == convening_id)
+            .group_by(StoredStatement.recording_id)).all())
         gone = dict(s.execute(
-            select(Statement.recording_id, func.count()).where(
-                Statement.convening_id == convening_id, Statement.withdrawn.is_(True))
-            .group_by(Statement.recording_id)).all())
+            select(StoredStatement.recording_id, func.count()).where(
+                StoredStatement.convening_id == convening_id, StoredStatement.withdrawn.is_(True))
+            .group_by(StoredStatement.recording_id)).all())
         recs = queries.recordings_of(s, convening_id).values()
         return sorted((RecordingInfo(r.id, r.name, r.kind, r.duration, counts.get(r.id, 0),
                                      gone.get(r.id, 0)) for r in recs),
                       key=lambda r: (r.name, r.id))
 
 
-def find_recording(session: Session, convening_id: int, ref: str) -> Recording:
+def find_recording(session: Session, convening_id: int, ref: str) -> StoredRecording:
     """A recording by id, by file name, or by the start of its id (at least 4 characters)."""
     recs = queries.recordings_of(session, convening_id)
     if ref in recs:
@@ -127,7 +128,7 @@ def find_recording(session: Session, convening_id: int, ref: str) -> Recording:
                         "`synth recordings list` shows them.")
 
 
-def _held(theme: Theme) -> bool:
+def _held(theme: StoredTheme) -> bool:
     return theme.edited or theme.status != "candidate"
 
 
@@ -139,14 +140,14 @@ def _settle_themes(session: Session, theme_ids: Iterable[int]) -> tuple[list[int
     session.flush()
     removed, emptied = [], []
     for tid in sorted(set(theme_ids)):
-        theme = session.get(Theme, tid)
+        theme = session.get(StoredTheme, tid)
         if theme is None:
             continue
         if queries.members_of(session, [tid]):
             bump(theme)
             continue
-        merged_in = session.scalar(select(func.count()).select_from(Theme)
-                                   .where(Theme.merged_into == tid)) or 0
+        merged_in = session.scalar(select(func.count()).select_from(StoredTheme)
+                                   .where(StoredTheme.merged_into == tid)) or 0
         if not _held(theme) and not merged_in:
             session.delete(theme)
             removed.append(tid)
@@ -205,15 +206,15 @@ def delete_recording(engine: Engine, convening_id: int, ref: str, *, who: str | 
     with _edit(engine, "delete_recording", who=who, convening=convening_id) as e:
         rec = find_recording(e.s, convening_id, ref)
         rec_id, name = rec.id, rec.name
-        rows = list(e.s.scalars(select(Statement).where(Statement.convening_id == convening_id,
-                                                        Statement.recording_id == rec_id)))
+        rows = list(e.s.scalars(select(StoredStatement).where(
+            StoredStatement.convening_id == convening_id, StoredStatement.recording_id == rec_id)))
         sids = [st.id for st in rows]
         keys = sorted({_embed_key(st.text) for st in rows if not st.withdrawn})
         members = queries.memberships(e.s, convening_id, sids)
         themes = {m.theme_id for m in members.values() if m.theme_id is not None}
         labels = {st.speaker for st in rows if st.speaker}
-        still = set(e.s.scalars(select(Statement.speaker).distinct().where(
-            Statement.convening_id == convening_id, Statement.recording_id != rec_id)))
+        still = set(e.s.scalars(select(StoredStatement.speaker).distinct().where(
+            StoredStatement.convening_id == convening_id, StoredStatement.recording_id != rec_id)))
         speakers = queries.speakers_of(e.s, convening_id)
         referenced = {sp.merged_into for sp in speakers.values() if sp.merged_into}
         drop = sorted(lb for lb in labels - still - referenced if lb in speakers)
@@ -221,10 +222,11 @@ def delete_recording(engine: Engine, convening_id: int, ref: str, *, who: str | 
         _delete_vectors(e.s, convening_id, sids)
         queries.delete_memberships(e.s, convening_id, sids)
         for i in range(0, len(sids), 500):
-            e.s.execute(delete(Statement).where(Statement.convening_id == convening_id,
-                                                Statement.id.in_(sids[i:i + 500])))
-        e.s.execute(delete(Recording).where(Recording.convening_id == convening_id,
-                                            Recording.id == rec_id))
+            e.s.execute(delete(StoredStatement).where(
+                StoredStatement.convening_id == convening_id,
+                StoredStatement.id.in_(sids[i:i + 500])))
+        e.s.execute(delete(StoredRecording).where(StoredRecording.convening_id == convening_id,
+                                                  StoredRecording.id == rec_id))
         for label in drop:
             e.s.execute(delete(Speaker).where(Speaker.convening_id == convening_id,
                                               Speaker.label == label))

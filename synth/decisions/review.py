@@ -27,7 +27,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from synth.errors import ConflictError, ReviewError
 from synth.store import audit, queries
 from synth.store.db import transaction
-from synth.store.schema import Convening, Membership, Speaker, StatementVector, Theme, utcnow
+from synth.store.schema import (
+    Membership,
+    Speaker,
+    StatementVector,
+    StoredConvening,
+    StoredTheme,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +65,14 @@ class SplitGroup:
 class _Edit:
     """One audited action inside one transaction, with the convening locked."""
 
-    def __init__(self, session: Session, convening: Convening, action: str,
+    def __init__(self, session: Session, convening: StoredConvening, action: str,
                  who: str | None) -> None:
         self.s, self.conv, self.action, self.who = session, convening, action, who
         self.before: audit.Snapshot = {}
         self.keys: dict[str, set] = {"themes": set(), "statements": set(), "speakers": set()}
 
     def themes(self, ids: Sequence[int], expected: Expected, *,
-               allow_merged: bool = False) -> list[Theme]:
+               allow_merged: bool = False) -> list[StoredTheme]:
         """The themes, current (re-read under the lock) and checked against ``expected``."""
         out = []
         for tid in ids:
@@ -102,8 +109,8 @@ class _Edit:
         self.keys["themes"] |= set(themes)
         self.keys["statements"] |= set(statements)
 
-    def finish(self, target: str, *, touched: Sequence[Theme] = (),
-               created: Sequence[Theme] = ()) -> Outcome:
+    def finish(self, target: str, *, touched: Sequence[StoredTheme] = (),
+               created: Sequence[StoredTheme] = ()) -> Outcome:
         """Bump versions, write the audit entry, and say what changed."""
         for t in touched:
             t.edited = True
@@ -122,7 +129,7 @@ class _Edit:
                        {t.id: t.version for t in [*touched, *created]}, tuple(new_ids))
 
 
-def bump(theme: Theme) -> None:
+def bump(theme: StoredTheme) -> None:
     """Count a change of the theme (its fields or its members) for optimistic concurrency."""
     theme.version += 1
     theme.updated_at = utcnow()
@@ -250,9 +257,9 @@ def split(engine: Engine, theme_id: int, *, parts: int = 2,
         by_id = {m.statement_id: m for m in members}
         created = []
         for g in proposal[1:]:
-            part = Theme(convening_id=e.conv.id, status="candidate", label=g.label,
-                         label_generated=True, keywords=list(g.keywords), stability=0.0,
-                         edited=True)
+            part = StoredTheme(convening_id=e.conv.id, status="candidate", label=g.label,
+                               label_generated=True, keywords=list(g.keywords), stability=0.0,
+                               edited=True)
             e.s.add(part)
             e.s.flush()
             for sid in g.statement_ids:
@@ -312,7 +319,7 @@ def _default_embed(texts: Sequence[str]) -> np.ndarray:
     return embed_texts(texts)
 
 
-def _check_split(theme: Theme, n: int, parts: int) -> None:
+def _check_split(theme: StoredTheme, n: int, parts: int) -> None:
     if theme.status == "merged":
         raise ReviewError(f"theme {theme.id} was merged into theme {theme.merged_into}.")
     if n < 2:
@@ -321,7 +328,7 @@ def _check_split(theme: Theme, n: int, parts: int) -> None:
         raise ReviewError(f"theme {theme.id}: split into 2 to {n} parts, not {parts}.")
 
 
-def _given_groups(s: Session, theme: Theme, members: Sequence[Membership],
+def _given_groups(s: Session, theme: StoredTheme, members: Sequence[Membership],
                   groups: Sequence[Sequence[str]]) -> list[SplitGroup]:
     have = {m.statement_id for m in members}
     _check_split(theme, len(have), len(groups))
@@ -390,8 +397,8 @@ def create_theme(engine: Engine, convening_id: int, label: str, statement_ids: S
         sources = sorted({m.theme_id for m in rows.values() if m.theme_id is not None})
         themes = e.themes(sources, expected)
         e.begin(themes=sources, statements=ids)
-        new = Theme(convening_id=e.conv.id, status=status, label=label[:300],
-                    label_generated=False, keywords=[], edited=True)
+        new = StoredTheme(convening_id=e.conv.id, status=status, label=label[:300],
+                          label_generated=False, keywords=[], edited=True)
         e.s.add(new)
         e.s.flush()
         for sid in ids:

@@ -17,13 +17,13 @@ from synth.export.records import PriorityReport, ReportQuote, VoteRecord, report
 from synth.store import ballots as store
 from synth.store import queries
 from synth.store.db import transaction
-from synth.store.schema import Convening, Partnership, Statement
+from synth.store.schema import Partnership, StoredConvening, StoredStatement
 from synth.themes import quotes
 
 QUOTES_PER_PRIORITY = 3
 
 
-def priority_quotes(s: Session, conv: Convening,
+def priority_quotes(s: Session, conv: StoredConvening,
                     theme_ids: Sequence[int]) -> dict[int, list[ReportQuote]]:
     """Up to three verbatim quotes a priority, best first, by the one quote rule
     (:mod:`synth.themes.quotes`): never withdrawn words, and speakers as resolved now."""
@@ -31,7 +31,7 @@ def priority_quotes(s: Session, conv: Convening,
     recordings = queries.recordings_of(s, conv.id)
     members = queries.members_of(s, theme_ids)
     statements = queries.statements_of(s, conv.id, [m.statement_id for m in members])
-    by_theme: dict[int, list[Statement]] = {tid: [] for tid in theme_ids}
+    by_theme: dict[int, list[StoredStatement]] = {tid: [] for tid in theme_ids}
     for m in members:
         if (m.theme_id in by_theme and m.statement_id in statements
                 and not statements[m.statement_id].withdrawn):  # never quote withdrawn words
@@ -49,7 +49,7 @@ def priority_quotes(s: Session, conv: Convening,
     return out
 
 
-def candidate(st: Statement, who: Mapping[str, queries.Who]) -> quotes.Candidate:
+def candidate(st: StoredStatement, who: Mapping[str, queries.Who]) -> quotes.Candidate:
     """A stored statement as the quote rule sees it, its speaker resolved (name and role)."""
     speaker = who[st.speaker] if st.speaker in who else None
     return quotes.Candidate(st.id, st.text, speaker.name if speaker else st.speaker,
@@ -66,7 +66,7 @@ def ballot_quotes(engine: Engine, convening_id: int) -> dict[int, ReportQuote]:
         return {tid: said[0] for tid, said in priority_quotes(s, conv, ids).items() if said}
 
 
-def _attendance(s: Session, conv: Convening, voters: Sequence[store.StoredBallot],
+def _attendance(s: Session, conv: StoredConvening, voters: Sequence[store.CastBallot],
                 volunteers: Sequence[str]) -> dict[str, int]:
     """People by role who spoke, voted or volunteered: the evidence of who was in the room."""
     roles: dict[str, str] = {}

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from synth.store import queries
-from synth.store.schema import AuditEntry, Membership, Speaker, Theme, utcnow
+from synth.store.schema import AuditEntry, Membership, Speaker, StoredTheme, utcnow
 
 THEME_FIELDS = ("status", "label", "label_generated", "keywords", "stability", "merged_into",
                 "edited")
@@ -41,7 +41,7 @@ def capture(session: Session, convening_id: int, *, themes: Iterable[int] = (),
     session.flush()
     snap: Snapshot = {"themes": {}, "members": {}, "speakers": {}}
     for tid in sorted(set(themes)):
-        t = session.get(Theme, tid)
+        t = session.get(StoredTheme, tid)
         snap["themes"][str(tid)] = ({f: _json(getattr(t, f)) for f in THEME_FIELDS}
                                     if t is not None else None)
     sids = sorted(set(statements))
@@ -97,14 +97,14 @@ def restore(session: Session, convening_id: int, snap: Snapshot) -> set[int]:
     themes = snap.get("themes", {})
     # Restore fields before deleting, since a kept theme may point at a deleted one.
     for key, state in themes.items():
-        t = session.get(Theme, int(key))
+        t = session.get(StoredTheme, int(key))
         if state is not None and t is not None:
             for f in THEME_FIELDS:
                 setattr(t, f, state[f])
             changed.add(t.id)
     session.flush()
     for key, state in themes.items():
-        t = session.get(Theme, int(key))
+        t = session.get(StoredTheme, int(key))
         if state is None and t is not None:
             session.delete(t)
             changed.discard(t.id)
@@ -117,4 +117,4 @@ def restore(session: Session, convening_id: int, snap: Snapshot) -> set[int]:
             for f in SPEAKER_FIELDS:
                 setattr(s, f, state[f])
     session.flush()
-    return {tid for tid in changed if session.get(Theme, tid) is not None}
+    return {tid for tid in changed if session.get(StoredTheme, tid) is not None}

@@ -22,8 +22,8 @@ from synth.store.schema import (
     BallotPriority,
     BallotRecord,
     CodeAttempt,
-    Participant,
-    Theme,
+    StoredParticipant,
+    StoredTheme,
     VolunteerSignup,
     Vote,
     VoterCode,
@@ -62,20 +62,20 @@ def set_ballot(session: Session, convening_id: int, theme_ids: Sequence[int]) ->
     session.flush()
 
 
-def ballot_themes(session: Session, convening_id: int) -> list[Theme]:
+def ballot_themes(session: Session, convening_id: int) -> list[StoredTheme]:
     """The themes put on the ballot when the vote opened, in display order, any status now."""
     return list(session.scalars(
-        select(Theme).join(BallotPriority, BallotPriority.theme_id == Theme.id)
+        select(StoredTheme).join(BallotPriority, BallotPriority.theme_id == StoredTheme.id)
         .where(BallotPriority.convening_id == convening_id)
         .order_by(BallotPriority.position)))
 
 
-def themes_by_id(session: Session, theme_ids: Iterable[int]) -> dict[int, Theme]:
+def themes_by_id(session: Session, theme_ids: Iterable[int]) -> dict[int, StoredTheme]:
     """Themes by id (those that exist)."""
     ids = sorted(set(theme_ids))
     if not ids:
         return {}
-    return {t.id: t for t in session.scalars(select(Theme).where(Theme.id.in_(ids)))}
+    return {t.id: t for t in session.scalars(select(StoredTheme).where(StoredTheme.id.in_(ids)))}
 
 
 # --- voter codes -----------------------------------------------------------------------------
@@ -111,9 +111,9 @@ def save_code(session: Session, convening_id: int, participant_id: int, key: str
     return row
 
 
-def participant(session: Session, participant_id: int) -> Participant | None:
+def participant(session: Session, participant_id: int) -> StoredParticipant | None:
     """A roster entry by id."""
-    return session.get(Participant, participant_id)
+    return session.get(StoredParticipant, participant_id)
 
 
 # --- ballots ---------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredBallot:
+class CastBallot:
     """A ballot as read back, with who cast it."""
 
     ballot_id: int
@@ -181,17 +181,17 @@ def save_ballot(session: Session, convening_id: int, voter_code_id: int,
     return ballot
 
 
-def ballots_of(session: Session, convening_id: int) -> list[StoredBallot]:
+def ballots_of(session: Session, convening_id: int) -> list[CastBallot]:
     """Every ballot of the convening with its voter, in the order they were first cast."""
     rows = session.execute(
-        select(BallotRecord, Participant)
+        select(BallotRecord, StoredParticipant)
         .join(VoterCode, VoterCode.id == BallotRecord.voter_code_id)
-        .join(Participant, Participant.id == VoterCode.participant_id)
+        .join(StoredParticipant, StoredParticipant.id == VoterCode.participant_id)
         .where(BallotRecord.convening_id == convening_id)
         .order_by(BallotRecord.id)).all()
     marks = marks_of(session, (b.id for b, _ in rows))
-    return [StoredBallot(b.id, p.id, p.name, p.role, b.revision, b.updated_at,
-                         tuple(marks.get(b.id, ()))) for b, p in rows]
+    return [CastBallot(b.id, p.id, p.name, p.role, b.revision, b.updated_at,
+                       tuple(marks.get(b.id, ()))) for b, p in rows]
 
 
 def count_ballots(session: Session, convening_id: int) -> int:
@@ -210,13 +210,13 @@ def count_codes(session: Session, convening_id: int) -> int:
 
 
 def volunteers_of(session: Session, convening_id: int) -> list[tuple[VolunteerSignup,
-                                                                    Participant]]:
+                                                                    StoredParticipant]]:
     """Sign-ups with their participants, in sign-up order."""
     rows = session.execute(
-        select(VolunteerSignup, Participant)
-        .join(Participant, Participant.id == VolunteerSignup.participant_id)
+        select(VolunteerSignup, StoredParticipant)
+        .join(StoredParticipant, StoredParticipant.id == VolunteerSignup.participant_id)
         .where(VolunteerSignup.convening_id == convening_id)
-        .order_by(VolunteerSignup.at, VolunteerSignup.theme_id, Participant.name)).all()
+        .order_by(VolunteerSignup.at, VolunteerSignup.theme_id, StoredParticipant.name)).all()
     return [(v, p) for v, p in rows]
 
 
@@ -304,9 +304,10 @@ def forget_stale_attempts(session: Session, before: float) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def roles_of(session: Session, participant_ids: Iterable[int]) -> Mapping[int, Participant]:
+def roles_of(session: Session, participant_ids: Iterable[int]) -> Mapping[int, StoredParticipant]:
     """Roster entries by id."""
     ids = sorted(set(participant_ids))
     if not ids:
         return {}
-    return {p.id: p for p in session.scalars(select(Participant).where(Participant.id.in_(ids)))}
+    return {p.id: p for p in session.scalars(
+        select(StoredParticipant).where(StoredParticipant.id.in_(ids)))}

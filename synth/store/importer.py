@@ -37,15 +37,15 @@ from synth.store.matching import Members, centroid, match_themes
 from synth.store.result import ResultIn, StatementIn, load_result, parse_result
 from synth.store.schema import (
     CONVENING_KINDS,
-    Convening,
     Membership,
-    Participant,
-    Recording,
     Run,
     Speaker,
-    Statement,
     StatementVector,
-    Theme,
+    StoredConvening,
+    StoredParticipant,
+    StoredRecording,
+    StoredStatement,
+    StoredTheme,
     utcnow,
 )
 from synth.store.withdrawn import mark_withdrawn, text_hash
@@ -139,7 +139,7 @@ def _check_vectors(result: ResultIn, vectors: Mapping[str, Any]) -> dict[str, np
     return out
 
 
-def _convening(session: Session, ref: int | ConveningSpec) -> Convening:
+def _convening(session: Session, ref: int | ConveningSpec) -> StoredConvening:
     if isinstance(ref, ConveningSpec):
         conv = queries.find_or_create_convening(
             session, title=ref.title, industry=ref.industry, region=ref.region,
@@ -152,15 +152,16 @@ def _convening(session: Session, ref: int | ConveningSpec) -> Convening:
 def _recordings(session: Session, convening_id: int, result: ResultIn) -> None:
     have = queries.recordings_of(session, convening_id)
     for r in result.recordings:
-        row = have.get(r.id) or Recording(convening_id=convening_id, id=r.id)
+        row = have.get(r.id) or StoredRecording(convening_id=convening_id, id=r.id)
         row.name, row.kind, row.duration = r.name, r.kind, r.duration
         session.add(row)
 
 
-def _roster_and_speakers(session: Session, conv: Convening, result: ResultIn) -> None:
+def _roster_and_speakers(session: Session, conv: StoredConvening, result: ResultIn) -> None:
     roster = {p.name: p for p in queries.roster_of(session, conv.partnership_id).values()}
     for p in result.participants:
-        row = roster.get(p.name) or Participant(partnership_id=conv.partnership_id, name=p.name)
+        row = roster.get(p.name) or StoredParticipant(partnership_id=conv.partnership_id,
+                                                      name=p.name)
         row.company, row.role = p.company, p.role
         session.add(row)
         roster[p.name] = row
@@ -188,7 +189,7 @@ def _statements(session: Session, convening_id: int, statements: Sequence[Statem
     for n, s in enumerate(statements, start=1):
         row = have.get(s.id)
         if row is None:
-            row = Statement(convening_id=convening_id, id=s.id, withdrawn=False)
+            row = StoredStatement(convening_id=convening_id, id=s.id, withdrawn=False)
             session.add(row)
             added += 1
         else:
@@ -219,7 +220,7 @@ def _vectors(session: Session, convening_id: int, vectors: Mapping[str, np.ndarr
     session.flush()
 
 
-def _held(theme: Theme) -> bool:
+def _held(theme: StoredTheme) -> bool:
     """A theme whose members a re-run must not take away."""
     return theme.edited or theme.status != "candidate"
 
@@ -250,7 +251,7 @@ def _themes(session: Session, convening_id: int, run_id: int, result: ResultIn,
         tid = matches.get(cand.id)
         if tid is None and not groups[cand.id]:
             continue  # everything it found is already where a facilitator put it
-        theme = themes[tid] if tid is not None else Theme(convening_id=convening_id)
+        theme = themes[tid] if tid is not None else StoredTheme(convening_id=convening_id)
         if tid is None or not _held(theme):
             values = {"label": cand.label, "label_generated": cand.label_generated,
                       "keywords": list(cand.keywords), "stability": cand.stability}

@@ -22,16 +22,16 @@ from synth.errors import NotFoundError
 from synth.records import one_line
 from synth.store.schema import (
     AuditEntry,
-    Convening,
     Membership,
-    Participant,
     Partnership,
-    Recording,
     Run,
     Speaker,
-    Statement,
     StatementVector,
-    Theme,
+    StoredConvening,
+    StoredParticipant,
+    StoredRecording,
+    StoredStatement,
+    StoredTheme,
 )
 
 ACTIVE = ("candidate", "confirmed")
@@ -46,22 +46,22 @@ def _lock(stmt: Select, session: Session, lock: bool) -> Select:
 # --- lookups ---------------------------------------------------------------------------
 
 
-def get_convening(session: Session, convening_id: int, *, lock: bool = False) -> Convening:
+def get_convening(session: Session, convening_id: int, *, lock: bool = False) -> StoredConvening:
     """The convening, or :class:`NotFoundError`; ``lock`` holds it until the transaction ends."""
-    row = session.scalars(_lock(select(Convening).where(Convening.id == convening_id),
+    row = session.scalars(_lock(select(StoredConvening).where(StoredConvening.id == convening_id),
                                 session, lock)).first()
     if row is None:
         raise NotFoundError(f"no convening with id {convening_id}.")
     return row
 
 
-def find_convening(session: Session, ref: str | int) -> Convening:
+def find_convening(session: Session, ref: str | int) -> StoredConvening:
     """A convening by id or by title (the title must be unambiguous)."""
     if isinstance(ref, int) or str(ref).isdigit():
         return get_convening(session, int(ref))
     # Titles are stored on one line; one stored before that is still found as typed.
-    rows = session.scalars(select(Convening).where(
-        Convening.title.in_(sorted({str(ref), one_line(str(ref))})))).all()
+    rows = session.scalars(select(StoredConvening).where(
+        StoredConvening.title.in_(sorted({str(ref), one_line(str(ref))})))).all()
     if not rows:
         raise NotFoundError(f"no convening titled {ref!r}; `synth review convenings` lists them.")
     if len(rows) > 1:
@@ -71,7 +71,7 @@ def find_convening(session: Session, ref: str | int) -> Convening:
 
 
 def find_or_create_convening(session: Session, *, title: str, industry: str, region: str,
-                             date: dt.date, kind: str) -> Convening:
+                             date: dt.date, kind: str) -> StoredConvening:
     """The partnership's convening with this title, created (with the partnership) if new.
 
     Title, industry and region are single-line everywhere (an email subject, a heading): their
@@ -83,35 +83,38 @@ def find_or_create_convening(session: Session, *, title: str, industry: str, reg
         partnership = Partnership(industry=industry, region=region)
         session.add(partnership)
         session.flush()
-    convening = session.scalars(select(Convening).where(
-        Convening.partnership_id == partnership.id, Convening.title == title)).first()
+    convening = session.scalars(select(StoredConvening).where(
+        StoredConvening.partnership_id == partnership.id, StoredConvening.title == title)).first()
     if convening is None:
-        convening = Convening(partnership_id=partnership.id, title=title, date=date, kind=kind)
+        convening = StoredConvening(partnership_id=partnership.id, title=title, date=date,
+                                    kind=kind)
         session.add(convening)
         session.flush()
     return convening
 
 
-def list_convenings(session: Session) -> list[tuple[Convening, Partnership]]:
+def list_convenings(session: Session) -> list[tuple[StoredConvening, Partnership]]:
     """Every convening with its partnership, newest first."""
-    rows = session.execute(select(Convening, Partnership)
-                           .join(Partnership, Partnership.id == Convening.partnership_id)
-                           .order_by(Convening.date.desc(), Convening.id.desc())).all()
+    rows = session.execute(select(StoredConvening, Partnership)
+                           .join(Partnership, Partnership.id == StoredConvening.partnership_id)
+                           .order_by(StoredConvening.date.desc(), StoredConvening.id.desc())).all()
     return [(c, p) for c, p in rows]
 
 
-def get_theme(session: Session, theme_id: int, *, lock: bool = False) -> Theme:
+def get_theme(session: Session, theme_id: int, *, lock: bool = False) -> StoredTheme:
     """The theme, or :class:`NotFoundError`."""
-    row = session.scalars(_lock(select(Theme).where(Theme.id == theme_id), session, lock)).first()
+    row = session.scalars(_lock(select(StoredTheme).where(StoredTheme.id == theme_id), session,
+                                lock)).first()
     if row is None:
         raise NotFoundError(f"no theme with id {theme_id}; `synth review list` shows them.")
     return row
 
 
-def themes_of(session: Session, convening_id: int, *, lock: bool = False) -> list[Theme]:
+def themes_of(session: Session, convening_id: int, *, lock: bool = False) -> list[StoredTheme]:
     """All themes of a convening (every status), in id order."""
-    return list(session.scalars(_lock(select(Theme).where(Theme.convening_id == convening_id)
-                                      .order_by(Theme.id), session, lock)))
+    return list(session.scalars(_lock(select(StoredTheme)
+                                      .where(StoredTheme.convening_id == convening_id)
+                                      .order_by(StoredTheme.id), session, lock)))
 
 
 def memberships(session: Session, convening_id: int,
@@ -133,20 +136,20 @@ def members_of(session: Session, theme_ids: Iterable[int]) -> list[Membership]:
 
 
 def statements_of(session: Session, convening_id: int,
-                  ids: Iterable[str] | None = None) -> dict[str, Statement]:
+                  ids: Iterable[str] | None = None) -> dict[str, StoredStatement]:
     """Statements of a convening by id, in spoken order."""
-    stmt = select(Statement).where(Statement.convening_id == convening_id)
+    stmt = select(StoredStatement).where(StoredStatement.convening_id == convening_id)
     if ids is None:
-        rows = list(session.scalars(stmt.order_by(Statement.position)))
+        rows = list(session.scalars(stmt.order_by(StoredStatement.position)))
     else:
         rows = sorted((s for chunk in _chunks(list(ids))
-                       for s in session.scalars(stmt.where(Statement.id.in_(chunk)))),
+                       for s in session.scalars(stmt.where(StoredStatement.id.in_(chunk)))),
                       key=lambda s: s.position)
     return {s.id: s for s in rows}
 
 
 def require_statements(session: Session, convening_id: int,
-                       ids: Sequence[str]) -> dict[str, Statement]:
+                       ids: Sequence[str]) -> dict[str, StoredStatement]:
     """The statements, or :class:`NotFoundError` naming the first unknown id."""
     found = statements_of(session, convening_id, ids)
     for sid in ids:
@@ -155,10 +158,10 @@ def require_statements(session: Session, convening_id: int,
     return found
 
 
-def recordings_of(session: Session, convening_id: int) -> dict[str, Recording]:
+def recordings_of(session: Session, convening_id: int) -> dict[str, StoredRecording]:
     """Recordings of a convening by id."""
     return {r.id: r for r in session.scalars(
-        select(Recording).where(Recording.convening_id == convening_id))}
+        select(StoredRecording).where(StoredRecording.convening_id == convening_id))}
 
 
 def speakers_of(session: Session, convening_id: int) -> dict[str, Speaker]:
@@ -176,16 +179,16 @@ def get_speaker(session: Session, convening_id: int, label: str) -> Speaker:
     return row
 
 
-def roster_of(session: Session, partnership_id: int) -> dict[int, Participant]:
+def roster_of(session: Session, partnership_id: int) -> dict[int, StoredParticipant]:
     """The partnership's roster by participant id."""
     return {p.id: p for p in session.scalars(
-        select(Participant).where(Participant.partnership_id == partnership_id))}
+        select(StoredParticipant).where(StoredParticipant.partnership_id == partnership_id))}
 
 
-def find_participant(session: Session, partnership_id: int, name: str) -> Participant:
+def find_participant(session: Session, partnership_id: int, name: str) -> StoredParticipant:
     """A roster entry by name, or :class:`NotFoundError`."""
-    row = session.scalars(select(Participant).where(
-        Participant.partnership_id == partnership_id, Participant.name == name)).first()
+    row = session.scalars(select(StoredParticipant).where(
+        StoredParticipant.partnership_id == partnership_id, StoredParticipant.name == name)).first()
     if row is None:
         raise NotFoundError(f"{name!r} is not on this partnership's roster.")
     return row
@@ -251,7 +254,7 @@ class Who:
     participant_id: int | None = None
 
 
-def resolve_speakers(session: Session, convening: Convening) -> dict[str, Who]:
+def resolve_speakers(session: Session, convening: StoredConvening) -> dict[str, Who]:
     """Every speaker label of the convening mapped to who it really is."""
     speakers = speakers_of(session, convening.id)
     roster = roster_of(session, convening.partnership_id)

@@ -69,7 +69,7 @@ class Partnership(Base):
     region: Mapped[str] = mapped_column(String(200))
 
 
-class Convening(Base):
+class StoredConvening(Base):
     """One meeting of a partnership: the launch, a task team or a quarterly."""
 
     __tablename__ = "convenings"
@@ -83,7 +83,7 @@ class Convening(Base):
     kind: Mapped[str] = mapped_column(String(20), default="launch")
 
 
-class Participant(Base):
+class StoredParticipant(Base):
     """A person on a partnership's roster; people come back to later convenings."""
 
     __tablename__ = "participants"
@@ -110,7 +110,7 @@ class Run(Base):
     talk_time_by_role: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class Recording(Base):
+class StoredRecording(Base):
     """One input file of a convening, identified by the hash of its content."""
 
     __tablename__ = "recordings"
@@ -139,7 +139,7 @@ class Speaker(Base):
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
 
 
-class Statement(Base):
+class StoredStatement(Base):
     """One sentence-sized unit of what was said, verbatim, with its provenance."""
 
     __tablename__ = "statements"
@@ -183,7 +183,7 @@ class StatementVector(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class Theme(Base):
+class StoredTheme(Base):
     """A candidate or confirmed shared priority.
 
     ``version`` is the optimistic-concurrency counter: every change to a theme or to its

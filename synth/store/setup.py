@@ -16,8 +16,7 @@ from synth.errors import InputError
 from synth.records import Participant
 from synth.store import queries
 from synth.store.db import transaction
-from synth.store.schema import CONVENING_KINDS, ROLES
-from synth.store.schema import Participant as ParticipantRow
+from synth.store.schema import CONVENING_KINDS, ROLES, StoredParticipant
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ def save_roster(engine: Engine, convening_id: int, people: Sequence[Participant]
         conv = queries.get_convening(s, convening_id)
         have = {p.name: p for p in queries.roster_of(s, conv.partnership_id).values()}
         for p, name in zip(people, names, strict=True):
-            row = have.get(name) or ParticipantRow(partnership_id=conv.partnership_id, name=name)
+            row = have.get(name) or StoredParticipant(partnership_id=conv.partnership_id, name=name)
             row.company, row.role = (p.company or None), p.role
             s.add(row)
     return len(people)

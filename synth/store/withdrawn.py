@@ -13,7 +13,7 @@ import re
 
 from sqlalchemy.orm import Session
 
-from synth.store.schema import Membership, Statement
+from synth.store.schema import Membership, StoredStatement
 
 
 def text_hash(text: str) -> str:
@@ -22,7 +22,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
-def mark_withdrawn(session: Session, statement: Statement,
+def mark_withdrawn(session: Session, statement: StoredStatement,
                    membership: Membership | None = None, digest: str | None = None) -> None:
     """Blank a statement's words, keep their hash, and pin it out of every theme."""
     statement.withdrawn_hash = digest or statement.withdrawn_hash or text_hash(statement.text)
