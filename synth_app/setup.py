@@ -12,12 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from synth.convening import jobs
+from synth.convening import setup as convening_setup
 from synth.convening.report import md_escape
+from synth.convening.setup import CONVENING_KINDS, ROLES
 from synth.errors import InputError
 from synth.records import Participant
 from synth.settings import load as load_settings
-from synth.store import setup as store_setup
-from synth.store.schema import CONVENING_KINDS, ROLES
 from synth_app.common import database_url, engine, shown_errors
 
 log = logging.getLogger(__name__)
@@ -42,15 +42,16 @@ def new_convening_form(expanded: bool) -> None:
         kind = st.selectbox("Kind", CONVENING_KINDS)
         if st.form_submit_button("Create convening"):
             with shown_errors():
-                cid = store_setup.create_convening(engine(), title=title, industry=industry,
-                                                   region=region, date=day, kind=kind)
+                cid = convening_setup.create_convening(engine(), title=title,
+                                                       industry=industry, region=region,
+                                                       date=day, kind=kind)
                 st.session_state["convening_id"] = cid
                 st.rerun()
 
 
 def roster_editor(convening_id: int) -> None:
     """Who is in the room: typed in, or loaded from a name,company,role CSV."""
-    people = store_setup.roster(engine(), convening_id)
+    people = convening_setup.roster(engine(), convening_id)
     st.write("Who is in the room. Business leaders' voices rank the priorities; public partners "
              "are counted apart.")
     upload = st.file_uploader("Load a roster CSV (name, company, role)", type=["csv"],
@@ -61,9 +62,9 @@ def roster_editor(convening_id: int) -> None:
         with shown_errors(), tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "roster.csv"
             path.write_bytes(upload.getvalue())
-            n = store_setup.save_roster(engine(), convening_id, load_roster(path))
+            n = convening_setup.save_roster(engine(), convening_id, load_roster(path))
             st.success(f"Saved {n} people.")
-            people = store_setup.roster(engine(), convening_id)
+            people = convening_setup.roster(engine(), convening_id)
     frame = pd.DataFrame([{"name": p.name, "company": p.company or "", "role": p.role}
                           for p in people], columns=["name", "company", "role"])
     edited = st.data_editor(frame, num_rows="dynamic", key=f"roster-{convening_id}",
@@ -73,7 +74,7 @@ def roster_editor(convening_id: int) -> None:
     if st.button("Save roster", key="roster-save"):
         rows = [r for r in edited.to_dict("records") if str(r.get("name") or "").strip()]
         with shown_errors():
-            n = store_setup.save_roster(engine(), convening_id, [
+            n = convening_setup.save_roster(engine(), convening_id, [
                 Participant(str(r["name"]).strip(), str(r.get("company") or "").strip() or None,
                             r.get("role") or "business") for r in rows])
             st.success(f"Saved {n} people.")

@@ -461,7 +461,7 @@ def test_speakers_rename_and_merge(db) -> None:
 
 
 def test_speakers_tab_without_speakers_says_what_to_do(tmp_path, monkeypatch) -> None:
-    from synth.store import setup
+    from synth.convening import setup
 
     url = f"sqlite:///{tmp_path / 'bare.db'}"
     monkeypatch.setenv("SYNTH_DATABASE_URL", url)

@@ -33,7 +33,8 @@ pytestmark = marks(JOB_TIMEOUT_S + 300)
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The app on a fresh database holding one convening with the sample's roster."""
-    from synth.store import init_db, make_engine, setup
+    from synth.convening import setup
+    from synth.store import init_db, make_engine
     from synth.text.roster import load_roster
 
     tmp = tmp_path_factory.mktemp("app")

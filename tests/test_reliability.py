@@ -36,11 +36,11 @@ from typer.testing import CliRunner
 
 from synth.audio.ingest import identify
 from synth.audio.transcribe import transcribe_file
-from synth.convening import jobs
+from synth.convening import jobs, setup
 from synth.decisions import ballots, review, voter_codes
 from synth.decisions.voting import BallotRules
 from synth.errors import InputError, NoSpeechError
-from synth.store import make_engine, queries, setup, transaction
+from synth.store import make_engine, queries, transaction
 from synth.store.schema import BallotMark, BallotRecord, Run
 from synth.text.transcripts import load_transcript
 

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import Engine
 from test_store import by_label, load, result, state, theme_id
 
+from synth.convening import setup
 from synth.decisions import review
-from synth.store import queries, setup, transaction
+from synth.store import queries, transaction
 
 # Statement number -> speaker label as diarization gives them: S1 opens and sums up (the
 # facilitator, once mapped), S2-S4 are business leaders, S5 is the college.

@@ -129,6 +129,24 @@ def test_printed_codes_pasted_into_a_spreadsheet_run_no_formula(engine: Engine) 
     assert names == ["'=HYPERLINK(\"http://evil\",\"x\")", "'@Greg", "Ana"]
 
 
+def test_codes_link_to_the_public_address_the_app_uses(engine: Engine, conv,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --base-url the links start with SYNTH_PUBLIC_URL (the app's setting too), else
+    with this machine's app address."""
+    def links(*args: str) -> list[str]:
+        out = cli("vote", "codes", "-c", str(conv["id"]), *args)
+        assert out.exit_code == 0, out.output
+        return [line.split("\t")[2] for line in out.output.splitlines() if "\t" in line]
+
+    monkeypatch.setenv("SYNTH_PUBLIC_URL", "https://vote.example.org/room")
+    first = links()
+    assert len(first) == 4  # the business leaders and the public partner: all who may vote
+    assert all(x.startswith("https://vote.example.org/room?code=") for x in first)
+    monkeypatch.delenv("SYNTH_PUBLIC_URL")
+    (link,) = links("--name", "Ana")
+    assert link.startswith("http://localhost:8501/?code=")
+
+
 def _voted(engine: Engine, conv: dict[str, int]) -> None:
     codes = dict(ballots.issue_codes(engine, conv["id"]))
     ballots.open_vote(engine, conv["id"])

@@ -30,9 +30,10 @@ def load_sample(engine: Engine, result: Path, *, audio: Path | None = None,
     """Import the sample result (once) with its embeddings and audio; returns the convening id."""
     import datetime as dt
 
+    from synth.convening import setup
     from synth.store import import_result as do_import
-    from synth.store import init_db, queries, setup, transaction
-    from synth.store.result import load_result
+    from synth.store import init_db, queries, transaction
+    from synth.store.result import load_result, with_vectors
 
     init_db(engine)
     conv = setup.create_convening(engine, title=TITLE, industry=INDUSTRY, region=REGION,
@@ -49,10 +50,12 @@ def load_sample(engine: Engine, result: Path, *, audio: Path | None = None,
     else:
         from synth.text.embed import embed_texts
 
-        # The pipeline cached these by text hash, so this is mostly a lookup.
+        # A result file carries no vectors; the pipeline cached them by text hash, so this is
+        # mostly a lookup.
         texts = [st.text for st in parsed.statements]
         vectors = dict(zip((st.id for st in parsed.statements), embed_texts(texts), strict=True))
-        report = do_import(engine, parsed, convening=conv, who="synth demo", vectors=vectors)
+        report = do_import(engine, with_vectors(parsed, vectors), convening=conv,
+                           who="synth demo")
         log.info("imported the sample into convening %d: %d statements", conv,
                  report.statements_added)
     if audio is not None and files is not None:
@@ -76,8 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from synth.convening.jobs import files_dir
     from synth.store import make_engine
 
-    engine = make_engine()
     try:
+        engine = make_engine()  # reads the settings: a bad one is its line, not a traceback
         conv = load_sample(engine, args.result, audio=args.audio, roster=args.roster,
                            files=files_dir(engine.url.render_as_string(hide_password=False)))
     except SynthError as exc:

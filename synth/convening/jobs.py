@@ -465,11 +465,10 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
             progress: Any = None) -> dict[str, Any]:
     """Transcribe, find themes and import into the convening; returns the import report."""
     from synth.audio.ingest import input_kind
+    from synth.convening import setup
+    from synth.convening.handoff import to_result
     from synth.convening.pipeline import synthesize
-    from synth.convening.report import result_dict
-    from synth.store import import_result, make_engine, setup
-    from synth.store.result import parse_result
-    from synth.text.embed import embed_texts
+    from synth.store import import_result, make_engine
 
     step = progress or (lambda _done, _msg: None)
     settings = load_settings().with_(database_url=database_url)
@@ -494,14 +493,10 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
     for t in convening.transcripts:
         if t.recording.kind == "audio" and t.recording.name in by_name:
             keep_media(root, t.recording.id, by_name[t.recording.name])
-    data = result_dict(convening)
-    # Cached by text hash during the pipeline, so this is a lookup, not a second embedding.
-    vectors = embed_texts([s.text for s in convening.statements], cache_dir=settings.cache_dir)
     names = ", ".join(Path(p).name for p in inputs)
-    report = import_result(engine, parse_result(data, source=names[:500]),
+    # The pipeline's records and vectors go in as they are: nothing is embedded twice.
+    report = import_result(engine, to_result(convening, source=names[:500]),
                            convening=convening_id, who=who,
-                           vectors={s.id: v for s, v in zip(convening.statements, vectors,
-                                                            strict=True)},
                            progress=lambda d, m: step(0.92 + 0.08 * d, f"saving: {m}"))
     engine.dispose()
     return asdict(report)

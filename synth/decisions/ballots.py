@@ -415,40 +415,21 @@ def cast_ballot(engine: Engine, code: str, dots: Mapping[int, int],
         if row is None or row.code_hash != who.code_hash:
             raise BallotError("this code was replaced by a new one a moment ago; use the new "
                               "code.")
-        status = VoteStatus(vote.status if vote else "draft")
-        if status is not VoteStatus.OPEN:
-            conv = queries.get_convening(s, conv_id)
-            raise BallotError(f"voting for {_describe(conv)} is closed; your ballot was not "
-                              "saved." if status is VoteStatus.CLOSED else
-                              f"voting for {_describe(conv)} has not opened yet.")
+        status = _open_status(s, conv_id, vote)
         themes = on_ballot(s, conv_id, vote)
         live = {t.id: t for t in themes}
         rules = _rules(vote, len(themes))
         if rules.public_partners == "exclude" and who.voter.role != "business":
             raise BallotError("in this vote only business leaders' dots count; you are welcome "
                               "to volunteer for a priority's task team instead.")
-        problems = []
-        for tid in sorted((set(d) | set(imp) | set(fea)) - set(live)):
-            why, was_on = _why_off(s, conv_id, tid)
-            problems.append(why + (", so dots on it no longer count: spend them on another "
-                                   "priority" if was_on else ""))
-        if problems:
-            raise BallotError("ballot not accepted: " + "; ".join(problems) + ".")
+        _check_on_ballot(s, conv_id, set(d) | set(imp) | set(fea), live)
         names = _names(themes)
         voting.validate_ballot(
             voting.Ballot(who.voter.name, {names[k]: v for k, v in d.items()},
                           {names[k]: v for k, v in imp.items()} or None,
                           {names[k]: v for k, v in fea.items()} or None),
             rules, names.values(), status=status)
-        earlier = store.ballot_of_code(s, who.code_id)
-        notices: list[str] = []
-        if earlier is not None:
-            for m in store.marks_of(s, [earlier.id]).get(earlier.id, []):
-                if m.theme_id not in live and m.dots > 0:
-                    gone = store.themes_by_id(s, [m.theme_id]).get(m.theme_id)
-                    label = gone.label if gone else f"#{m.theme_id}"
-                    notices.append(f"your earlier {m.dots} dot(s) on '{label}' did not count: "
-                                   "it was taken off the ballot after voting opened.")
+        notices = _uncounted_earlier_dots(s, who.code_id, live)
         marks = [store.Mark(tid, d.get(tid, 0), imp.get(tid), fea.get(tid))
                  for tid in sorted(set(d) | set(imp) | set(fea))
                  if d.get(tid, 0) > 0 or tid in imp or tid in fea]
@@ -457,6 +438,45 @@ def cast_ballot(engine: Engine, code: str, dots: Mapping[int, int],
         log.info("ballot saved for convening %d (revision %d)", conv_id, ballot.revision)
         return BallotReceipt(conv_id, who.voter.name, ballot.revision, spent,
                              rules.dots_per_voter - spent, ballot.updated_at, tuple(notices))
+
+
+def _open_status(s: Session, convening_id: int, vote: Vote | None) -> VoteStatus:
+    """The vote's status when it is open; otherwise the BallotError a voter reads."""
+    status = VoteStatus(vote.status if vote else "draft")
+    if status is not VoteStatus.OPEN:
+        conv = queries.get_convening(s, convening_id)
+        raise BallotError(f"voting for {_describe(conv)} is closed; your ballot was not "
+                          "saved." if status is VoteStatus.CLOSED else
+                          f"voting for {_describe(conv)} has not opened yet.")
+    return status
+
+
+def _check_on_ballot(s: Session, convening_id: int, marked: set[int],
+                     live: Mapping[int, StoredTheme]) -> None:
+    """Every marked priority is on the ballot, or one BallotError says why each is not."""
+    problems = []
+    for tid in sorted(marked - set(live)):
+        why, was_on = _why_off(s, convening_id, tid)
+        problems.append(why + (", so dots on it no longer count: spend them on another "
+                               "priority" if was_on else ""))
+    if problems:
+        raise BallotError("ballot not accepted: " + "; ".join(problems) + ".")
+
+
+def _uncounted_earlier_dots(s: Session, code_id: int,
+                            live: Mapping[int, StoredTheme]) -> list[str]:
+    """A notice for each of the code's earlier dots on a priority taken off the ballot since:
+    the new ballot replaces them, and the voter should know they did not count."""
+    earlier = store.ballot_of_code(s, code_id)
+    notices: list[str] = []
+    if earlier is not None:
+        for m in store.marks_of(s, [earlier.id]).get(earlier.id, []):
+            if m.theme_id not in live and m.dots > 0:
+                gone = store.themes_by_id(s, [m.theme_id]).get(m.theme_id)
+                label = gone.label if gone else f"#{m.theme_id}"
+                notices.append(f"your earlier {m.dots} dot(s) on '{label}' did not count: "
+                               "it was taken off the ballot after voting opened.")
+    return notices
 
 
 def current_ballot(engine: Engine, code: str, *, source: str = "local",
