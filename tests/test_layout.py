@@ -9,7 +9,9 @@ failing on a hand-made graph:
 * synth (the library) never imports synth_app, pipelines or streamlit;
 * synth.store imports no service (decisions, convening, export, cli);
 * the base layer (records, settings, models, errors, locks, terminal) imports no stage;
-* a folder of synth imports only the base layer, itself and the folders below it (LAYERS).
+* a folder of synth imports only the base layer, itself and the folders below it (LAYERS);
+* the app (synth_app, app.py) never imports synth.store: it reads and writes through the
+  services, which open the transactions (the engine too comes from one, convening.setup).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ OUTSIDE = ("synth_app", "pipelines", "streamlit")
 # imports none of the app's modules.
 ALLOWED_OUTSIDE = frozenset({("synth.cli.main", "streamlit.web")})
 TOP = frozenset({"synth", "synth.__main__"})  # the package itself and `python -m synth`
+APP = ("synth_app", "app")
+STORE = "synth.store"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +212,12 @@ def layer_violations(imports: Iterable[Import]) -> list[str]:
     return out
 
 
+def app_store_violations(imports: Iterable[Import]) -> list[str]:
+    """The app importing the store (its queries, schema, transactions or anything else)."""
+    return [_said(imp) for imp in imports
+            if imp.importer.split(".")[0] in APP and (imp.imported + ".").startswith(STORE + ".")]
+
+
 def _fail(rule: str, found: list[str]) -> str:
     return f"{rule}:\n  " + "\n  ".join(found)
 
@@ -242,6 +252,13 @@ def test_the_base_layer_imports_no_stage() -> None:
 def test_folders_import_only_folders_below_them() -> None:
     found = layer_violations(IMPORTS)
     assert not found, _fail("an arrow points up or sideways (see LAYERS)", found)
+
+
+def test_the_app_goes_through_services_not_the_store() -> None:
+    found = app_store_violations(IMPORTS)
+    assert not found, _fail("the app imports synth.store; call a service of synth.decisions, "
+                            "synth.convening or synth.export instead (one transaction each)",
+                            found)
 
 
 def test_every_synth_module_is_in_the_base_layer_or_a_known_folder() -> None:
@@ -323,3 +340,16 @@ def test_an_arrow_up_or_sideways_fails() -> None:
         "synth.text.statements imports synth.themes.clustering (line 19): themes is not below "
         "text",
         "synth.store.importer imports synth.text.embed (line 5): text is not below store"]
+
+
+def test_the_app_importing_the_store_fails() -> None:
+    known = {"synth.store", "synth.store.queries", "synth.decisions.review_view"}
+    imports = (imports_of("synth_app.view", "from synth.store import queries, transaction\n"
+                          "from synth.decisions.review_view import read_convening\n", known)
+               + imports_of("app", "def main():\n    import synth.store.schema\n", known)
+               + [Import("synth.decisions.review_view", "synth.store.queries", 16),
+                  Import("synth_app.results", "synth.storefront", 2)])
+    assert app_store_violations(imports) == [
+        "synth_app.view imports synth.store.queries (line 1)",
+        "synth_app.view imports synth.store (line 1)",
+        "app imports synth.store.schema (line 2)"]
