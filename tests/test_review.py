@@ -262,6 +262,7 @@ def test_a_stale_version_is_refused(engine: Engine, conv: int) -> None:
 
 def test_cli_import_review_and_undo(db_url: str, tmp_path, monkeypatch) -> None:  # noqa: F811
     import json
+    import re
 
     import typer
     from typer.testing import CliRunner
@@ -296,3 +297,21 @@ def test_cli_import_review_and_undo(db_url: str, tmp_path, monkeypatch) -> None:
     assert run(app, ["speakers", "assign", "Ana", "Ben", "--convening", "Launch"]).exit_code == 0
     report = run(app, ["review", "report", "--convening", "Launch"])
     assert report.exit_code == 0 and "business" in report.output
+
+    # The speaker edits say what they did, show in the list and the log, and fail in one line.
+    def said(*args: str) -> str:
+        out = run(app, [*args, "--convening", "Launch"])
+        assert out.exit_code == 0, out.output
+        return out.output
+
+    assert said("speakers", "rename", "Cy", "Cyrus") == "speaker Cy is Cyrus\n"
+    assert said("speakers", "merge", "Ben", "Pat") == "speaker Pat merged into Ben\n"
+    assert re.search(r"^Pat += Ben +Ben \(business, Bolt Fab\)$",
+                     said("speakers", "list"), re.M)
+    assert [line.split()[4:] for line in said("review", "log").splitlines()[-3:]] == [
+        ["assign_speaker", "speaker", "Ana:", "Ben"], ["rename_speaker", "speaker", "Cy:", "Cyrus"],
+        ["merge_speakers", "speaker", "Pat", "into", "Ben"]]
+    same = run(app, ["speakers", "merge", "Ben", "Ben", "--convening", "Launch"])
+    assert (same.exit_code, same.output) == (2, "error: cannot merge speaker 'Ben' into itself.\n")
+    nowhere = run(app, ["speakers", "list", "--convening", "Nowhere"])
+    assert nowhere.exit_code == 2 and nowhere.output.startswith("error: no convening titled")

@@ -8,8 +8,10 @@ synth/cli/main.py mounts these (``app.add_typer(db_app, name="db")``,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +23,10 @@ from synth.cli.common import (
     open_engine,
 )
 from synth.terminal import echo
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 db_app = typer.Typer(no_args_is_help=True, help="The review database.")
 review_app = typer.Typer(no_args_is_help=True,
@@ -48,6 +54,26 @@ def _done(what: str, outcome: object) -> None:
     versions = getattr(outcome, "versions", {})
     tail = ", ".join(f"theme {k} v{v}" for k, v in sorted(versions.items()))
     echo(f"{what}" + (f" ({tail})" if tail else ""))
+
+
+def _edit(what: str, edit: Callable[[Engine], object]) -> None:
+    """Make one review edit on the database, then say ``what`` it did and the theme versions it
+    left; a user error is one line."""
+    with expected_errors():
+        _done(what, edit(open_engine()))
+
+
+@contextmanager
+def _reading(convening: str) -> Iterator[tuple[Session, int]]:
+    """A store session and the id of the convening that ``convening`` names, for a command that
+    reads and shows; a user error is one line."""
+    from synth.store import transaction
+
+    with expected_errors():
+        engine = open_engine()
+        conv = find_convening_id(engine, convening)
+        with transaction(engine) as s:
+            yield s, conv
 
 
 # --- synth db -------------------------------------------------------------------------------
@@ -81,6 +107,7 @@ def import_result(
     from synth.errors import InputError, NotFoundError
     from synth.store import ConveningSpec, queries, transaction
     from synth.store import import_result as do_import
+    from synth.store.result import load_result
 
     with expected_errors():
         engine = open_engine(create=True)
@@ -100,7 +127,7 @@ def import_result(
                 raise InputError(f"--date {date!r}: use YYYY-MM-DD.") from None
             ref = ConveningSpec(convening, industry=industry or "unspecified",
                                 region=region or "unspecified", date=day, kind=kind)
-        r = do_import(engine, result, convening=ref, who=who)
+        r = do_import(engine, load_result(result), convening=ref, who=who)
         echo(f"imported into convening {r.convening_id} (run {r.run_id}): "
                    f"{r.statements_added} new statements, {r.themes_matched} themes kept, "
                    f"{r.themes_new} new, {r.themes_dropped} dropped")
@@ -126,18 +153,15 @@ def list_themes(convening: ConveningOpt,
                 all_: Annotated[bool, typer.Option("--all", help="Also discarded and merged.")]
                 = False) -> None:
     """Themes ranked by breadth: business leaders, then companies, then speakers."""
-    from synth.store import queries, transaction
+    from synth.store import queries
 
-    with expected_errors():
-        engine = open_engine()
-        with transaction(engine) as s:
-            rows = queries.theme_summaries(s, find_convening_id(engine, convening),
-                                           include_all=all_)
+    with _reading(convening) as (s, conv):
+        rows = queries.theme_summaries(s, conv, include_all=all_)
         echo(f"{'rank':>4} {'id':>5} {'status':<10} {'bus':>3} {'stmts':>5} ver  label")
         for t in rows:
             mark = " (generated)" if t.label_generated else ""
             echo(f"{t.rank or '-':>4} {t.id:>5} {t.status:<10} {t.breadth:>3} "
-                       f"{len(t.statement_ids):>5} v{t.version:<3} {t.label}{mark}")
+                 f"{len(t.statement_ids):>5} v{t.version:<3} {t.label}{mark}")
 
 
 @review_app.command("show")
@@ -167,9 +191,8 @@ def confirm(theme: int, who: WhoOpt = None, expect: ExpectOpt = None) -> None:
     """Confirm a candidate as a shared priority."""
     from synth.decisions import review
 
-    with expected_errors():
-        _done(f"confirmed theme {theme}",
-              review.confirm(open_engine(), theme, who=who, expected=_expected(expect)))
+    _edit(f"confirmed theme {theme}",
+          lambda engine: review.confirm(engine, theme, who=who, expected=_expected(expect)))
 
 
 @review_app.command("rename")
@@ -177,9 +200,8 @@ def rename(theme: int, label: str, who: WhoOpt = None, expect: ExpectOpt = None)
     """Give a theme your own label."""
     from synth.decisions import review
 
-    with expected_errors():
-        _done(f"renamed theme {theme}",
-              review.rename(open_engine(), theme, label, who=who, expected=_expected(expect)))
+    _edit(f"renamed theme {theme}",
+          lambda engine: review.rename(engine, theme, label, who=who, expected=_expected(expect)))
 
 
 @review_app.command("discard")
@@ -187,9 +209,8 @@ def discard(theme: int, who: WhoOpt = None, expect: ExpectOpt = None) -> None:
     """Discard a theme (a re-run will not bring it back)."""
     from synth.decisions import review
 
-    with expected_errors():
-        _done(f"discarded theme {theme}",
-              review.discard(open_engine(), theme, who=who, expected=_expected(expect)))
+    _edit(f"discarded theme {theme}",
+          lambda engine: review.discard(engine, theme, who=who, expected=_expected(expect)))
 
 
 @review_app.command("merge")
@@ -199,9 +220,9 @@ def merge(themes: Annotated[list[int], typer.Argument(help="Two or more; into th
     """Merge themes into the first one."""
     from synth.decisions import review
 
-    with expected_errors():
-        _done(f"merged into theme {themes[0]}",
-              review.merge(open_engine(), themes, label=label, who=who, expected=_expected(expect)))
+    _edit(f"merged into theme {themes[0]}",
+          lambda engine: review.merge(engine, themes, label=label, who=who,
+                                      expected=_expected(expect)))
 
 
 @review_app.command("split")
@@ -270,38 +291,33 @@ def undo(convening: ConveningOpt, who: WhoOpt = None) -> None:
     """Undo the convening's last review action."""
     from synth.decisions import review
 
-    with expected_errors():
-        engine = open_engine()
-        _done("undone", review.undo(engine, find_convening_id(engine, convening), who=who))
+    _edit("undone", lambda engine: review.undo(engine, find_convening_id(engine, convening),
+                                                who=who))
 
 
 @review_app.command("log")
 def log(convening: ConveningOpt) -> None:
     """The convening's audit log: who did what, when."""
-    from synth.store import queries, transaction
+    from synth.store import queries
 
-    with expected_errors():
-        engine = open_engine()
-        with transaction(engine) as s:
-            for a in queries.audit_of(s, find_convening_id(engine, convening)):
-                undone = f" (undone by {a.undone_by})" if a.undone_by else ""
-                echo(f"{a.id:>5} {a.at:%Y-%m-%d %H:%M} {a.who:<12} {a.action:<15} "
-                           f"{a.target}{undone}")
+    with _reading(convening) as (s, conv):
+        for a in queries.audit_of(s, conv):
+            undone = f" (undone by {a.undone_by})" if a.undone_by else ""
+            echo(f"{a.id:>5} {a.at:%Y-%m-%d %H:%M} {a.who:<12} {a.action:<15} "
+                 f"{a.target}{undone}")
 
 
 @review_app.command("report")
 def report(convening: ConveningOpt) -> None:
     """Talk-time share of business leaders, public partners and facilitators."""
-    from synth.store import queries, transaction
+    from synth.store import queries
 
-    with expected_errors():
-        engine = open_engine()
-        with transaction(engine) as s:
-            talk = queries.talk_time(s, find_convening_id(engine, convening))
+    with _reading(convening) as (s, conv):
+        talk = queries.talk_time(s, conv)
         for role, share in talk.shares.items():
             echo(f"{role:<12} {share:6.1%}  {talk.seconds[role]:8.0f} s")
         echo("business leaders outnumber public partners in the conversation: "
-                   + ("yes" if talk.business_outnumbers_public else "no"))
+             + ("yes" if talk.business_outnumbers_public else "no"))
 
 
 # --- synth speakers -------------------------------------------------------------------------
@@ -310,19 +326,17 @@ def report(convening: ConveningOpt) -> None:
 @speakers_app.command("list")
 def speakers_list(convening: ConveningOpt) -> None:
     """Speaker labels and who they resolve to."""
-    from synth.store import queries, transaction
+    from synth.store import queries
 
-    with expected_errors():
-        engine = open_engine()
-        with transaction(engine) as s:
-            conv = queries.get_convening(s, find_convening_id(engine, convening))
-            rows = queries.speakers_of(s, conv.id)
-            who = queries.resolve_speakers(s, conv)
+    with _reading(convening) as (s, conv_id):
+        conv = queries.get_convening(s, conv_id)
+        rows = queries.speakers_of(s, conv.id)
+        who = queries.resolve_speakers(s, conv)
         for label, row in rows.items():
             w = who[label]
             merged = f" = {row.merged_into}" if row.merged_into else ""
             echo(f"{label:<20}{merged:<12} {w.name} ({w.role}"
-                       + (f", {w.company})" if w.company else ")"))
+                 + (f", {w.company})" if w.company else ")"))
 
 
 @speakers_app.command("rename")
@@ -330,11 +344,8 @@ def speakers_rename(label: str, name: str, convening: ConveningOpt, who: WhoOpt 
     """Give a speaker label a real name (a roster name maps it to that person)."""
     from synth.decisions import review
 
-    with expected_errors():
-        engine = open_engine()
-        _done(f"speaker {label} is {name}",
-              review.rename_speaker(engine, find_convening_id(engine, convening), label, name,
-                                    who=who))
+    _edit(f"speaker {label} is {name}", lambda engine: review.rename_speaker(
+        engine, find_convening_id(engine, convening), label, name, who=who))
 
 
 @speakers_app.command("merge")
@@ -342,11 +353,8 @@ def speakers_merge(keep: str, other: str, convening: ConveningOpt, who: WhoOpt =
     """Two labels are the same person: OTHER now counts as KEEP."""
     from synth.decisions import review
 
-    with expected_errors():
-        engine = open_engine()
-        _done(f"speaker {other} merged into {keep}",
-              review.merge_speakers(engine, find_convening_id(engine, convening), keep, other,
-                                    who=who))
+    _edit(f"speaker {other} merged into {keep}", lambda engine: review.merge_speakers(
+        engine, find_convening_id(engine, convening), keep, other, who=who))
 
 
 @speakers_app.command("assign")
@@ -357,8 +365,5 @@ def speakers_assign(label: str, convening: ConveningOpt,
     """Map a speaker label to a person on the roster."""
     from synth.decisions import review
 
-    with expected_errors():
-        engine = open_engine()
-        _done(f"speaker {label} -> {participant or 'nobody'}",
-              review.assign_speaker(engine, find_convening_id(engine, convening), label,
-                                    participant, who=who))
+    _edit(f"speaker {label} -> {participant or 'nobody'}", lambda engine: review.assign_speaker(
+        engine, find_convening_id(engine, convening), label, participant, who=who))
