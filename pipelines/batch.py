@@ -66,12 +66,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from synth import paths  # noqa: E402
 from synth.audio.ingest import AUDIO_EXTENSIONS, TRANSCRIPT_EXTENSIONS  # noqa: E402
 from synth.errors import InputError, ModelError, SynthError  # noqa: E402
+from synth.files import atomic_write_text  # noqa: E402
 from synth.records import Participant  # noqa: E402
 from synth.settings import Settings  # noqa: E402
 from synth.settings import load as load_settings  # noqa: E402
-from synth.text.writers import atomic_write  # noqa: E402
 
 log = logging.getLogger("batch")
 INPUT_EXTENSIONS = AUDIO_EXTENSIONS | TRANSCRIPT_EXTENSIONS
@@ -291,7 +292,7 @@ def recording_done(job: RecordingJob, opts: Options) -> dict[str, Any] | None:
 
 
 def _marker(conv: ConveningJob, transcripts: list[dict[str, Any]], opts: Options) -> dict:
-    from synth.models import sha256_file
+    from synth.files import sha256_file
 
     return {"schema": SCHEMA,
             "recordings": [t["recording"]["sha256"] for t in transcripts],
@@ -588,7 +589,8 @@ def run_batch(root: Path, out: Path, *, workers: int | None = None, serial: bool
                 if result["ok"]:
                     data = result["transcript"] | {"batch": {
                         "source": _source_stamp(job.path), "options": opts.transcription()}}
-                    atomic_write(job.out, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+                    atomic_write_text(job.out,
+                                      json.dumps(data, indent=1, ensure_ascii=False) + "\n")
                     saved[job.source] = data
                     r["status"] = "done"
                     log.info("[%d/%d] ok    %s (%.1f s)", n_done, total, job.source, seconds)
@@ -605,11 +607,11 @@ def run_batch(root: Path, out: Path, *, workers: int | None = None, serial: bool
                 entry["seconds"] = seconds
                 if result["ok"]:
                     job.folder.mkdir(parents=True, exist_ok=True)
-                    atomic_write(job.folder / "result.json", result["json"])
-                    atomic_write(job.folder / "result.md", result["md"])
+                    atomic_write_text(job.folder / "result.json", result["json"])
+                    atomic_write_text(job.folder / "result.md", result["md"])
                     # Last: its presence says the two results above are whole and current.
-                    atomic_write(job.folder / MARKER_NAME,
-                                 json.dumps(entry["marker"], indent=1) + "\n")
+                    atomic_write_text(job.folder / MARKER_NAME,
+                                      json.dumps(entry["marker"], indent=1) + "\n")
                     entry.update(status="done", result=f"{job.name}/result.json",
                                  themes=result["themes"], statements=result["statements"])
                     log.info("convening %s: %d candidate(s) from %d statement(s) (%.1f s)",
@@ -627,8 +629,8 @@ def run_batch(root: Path, out: Path, *, workers: int | None = None, serial: bool
         for entry in report.convenings:
             entry.pop("marker", None)
         report.wall_seconds = time.perf_counter() - started
-        atomic_write(out / "summary.json", json.dumps(report.to_dict(), indent=1) + "\n")
-        atomic_write(out / "summary.md", report.to_markdown())
+        atomic_write_text(out / "summary.json", json.dumps(report.to_dict(), indent=1) + "\n")
+        atomic_write_text(out / "summary.md", report.to_markdown())
     return report
 
 
@@ -673,10 +675,10 @@ def make_input(folder: Path, convenings: int = 6) -> Path:
 def _fresh_cache(base: Path, into: Path) -> Path:
     """An empty transcript/embedding cache that shares the verified models of ``base``."""
     into.mkdir(parents=True)
-    if (base / "models").is_dir():
-        (into / "models").symlink_to((base / "models").resolve())
-    if (base / "verified.json").is_file():
-        shutil.copy(base / "verified.json", into / "verified.json")
+    if paths.joined_models(base).is_dir():
+        paths.joined_models(into).symlink_to(paths.joined_models(base).resolve())
+    if paths.model_ledger(base).is_file():
+        shutil.copy(paths.model_ledger(base), paths.model_ledger(into))
     return into
 
 

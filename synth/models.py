@@ -13,14 +13,13 @@ import hashlib
 import importlib.util
 import json
 import logging
-import os
-import shutil
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from synth import paths
 from synth.errors import ModelError
+from synth.files import atomic_write_bytes, atomic_write_text, atomic_writer, sha256_file
 from synth.settings import PROJECT_ROOT, Settings
 from synth.settings import load as load_settings
 
@@ -57,20 +56,11 @@ def _package_dir(module: str, entry: dict[str, Any]) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks so large weights never sit in memory twice."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _verify(path: Path, expected: str, cache_dir: Path) -> None:
     """Check a weight file's sha256, remembering success for this exact file version."""
     stat = path.stat()
     key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    ledger = cache_dir / "verified.json"
+    ledger = paths.model_ledger(cache_dir)
     try:
         seen = json.loads(ledger.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -84,45 +74,37 @@ def _verify(path: Path, expected: str, cache_dir: Path) -> None:
             f"(expected {expected[:12]}..., got {actual[:12]}...). Reinstall the model package."
         )
     seen[key] = expected
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = ledger.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(seen, indent=1), encoding="utf-8")
-    os.replace(tmp, ledger)
+    atomic_write_text(ledger, json.dumps(seen, indent=1))
 
 
 def _join_split_model(entry: dict[str, Any], cache_dir: Path) -> Path:
     """Join a model whose ``model.bin`` ships in parts into one verified cache folder."""
     expected = entry["sha256"]["model.bin"]
-    target = cache_dir / "models" / f"whisper-base-{expected[:12]}"
+    target = paths.joined_models(cache_dir) / f"whisper-base-{expected[:12]}"
     if (target / "model.bin").exists():
         _verify(target / "model.bin", expected, cache_dir)
         return target
     parts = [_package_dir(p["module"], entry) / p["path"] for p in entry["parts"]]
     files = entry["files"]
     src = _package_dir(files["module"], entry) / files["dir"]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Build in a temporary folder and rename, so a killed process never leaves half a model.
-    tmp = Path(tempfile.mkdtemp(prefix=".join-", dir=target.parent))
-    try:
-        with open(tmp / "model.bin", "wb") as out:
-            for part in parts:
-                with open(part, "rb") as f:
-                    shutil.copyfileobj(f, out, 1 << 20)
-        for name in files["names"]:
-            shutil.copyfile(src / name, tmp / name)
-        actual = sha256_file(tmp / "model.bin")
+    # The small files first, model.bin last, each written atomically: a folder holding
+    # model.bin is whole, and a killed process never leaves half a model (two processes
+    # joining at once each write the same bytes).
+    for name in files["names"]:
+        atomic_write_bytes(target / name, (src / name).read_bytes())
+    with atomic_writer(target / "model.bin") as out:
+        digest = hashlib.sha256()
+        for part in parts:
+            with open(part, "rb") as f:
+                while block := f.read(1 << 20):
+                    digest.update(block)
+                    out.write(block)
+        actual = digest.hexdigest()
         if actual != expected:
             raise ModelError(
                 f"Joining the Whisper base parts gave sha256 {actual[:12]}..., expected "
                 f"{expected[:12]}.... Reinstall: {_install_hint(entry)}"
             )
-        try:
-            os.rename(tmp, target)
-        except OSError:  # another process won the race; its copy is as good as ours
-            shutil.rmtree(tmp, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     log.info("joined Whisper base into %s", target)
     _verify(target / "model.bin", expected, cache_dir)
     return target

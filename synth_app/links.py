@@ -85,7 +85,7 @@ def saved(folder: Path) -> str | None:
 
 def save(folder: Path, url: str) -> str | None:
     """Save the address voters open (an empty one goes back to the automatic choice)."""
-    from synth.text.writers import atomic_write
+    from synth.files import atomic_write_text
 
     url = url.strip()
     if not url:
@@ -99,7 +99,7 @@ def save(folder: Path, url: str) -> str | None:
                          "http://192.168.1.20:8501/")
     if not urlsplit(url).path:
         url += "/"
-    atomic_write(setting_file(folder), url + "\n")
+    atomic_write_text(setting_file(folder), url + "\n")
     log.info("public address saved")
     return url
 

@@ -8,7 +8,8 @@ failing on a hand-made graph:
 * no import cycle among synth's modules;
 * synth (the library) never imports synth_app, pipelines or streamlit;
 * synth.store imports no service (decisions, convening, export, cli);
-* the base layer (records, settings, models, errors, locks, terminal) imports no stage;
+* the base layer (records, settings, models, errors, locks, terminal, files, paths, sequence)
+  imports no stage;
 * a folder of synth imports only the base layer, itself and the folders below it (LAYERS);
 * the app (synth_app, app.py) never imports synth.store: it reads and writes through the
   services, which open the transactions (the engine too comes from one, convening.setup).
@@ -26,7 +27,8 @@ SOURCES = ("synth", "synth_app", "pipelines", "app.py")
 
 # Things every stage uses; nothing in them imports a stage.
 BASE = frozenset({"synth.records", "synth.settings", "synth.models", "synth.errors",
-                  "synth.locks", "synth.terminal"})
+                  "synth.locks", "synth.terminal", "synth.files", "synth.paths",
+                  "synth.sequence"})
 # synth's folders from the bottom up; a folder imports the base layer, itself and the layers
 # below its own, never a folder beside it or above it.
 LAYERS: tuple[tuple[str, ...], ...] = (

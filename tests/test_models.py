@@ -9,6 +9,7 @@ import pytest
 
 from synth import models
 from synth.errors import ModelError
+from synth.files import sha256_file
 
 
 def test_manifest_names_a_package_and_hash_for_every_role() -> None:
@@ -25,7 +26,7 @@ def test_whisper_base_is_joined_once_and_verified(settings) -> None:
     assert path.is_relative_to(settings.cache_dir)
     assert {"model.bin", "config.json", "tokenizer.json", "vocabulary.txt"} <= {
         p.name for p in path.iterdir()}
-    assert models.sha256_file(path / "model.bin") == (
+    assert sha256_file(path / "model.bin") == (
         models.manifest()["whisper-base"]["sha256"]["model.bin"])
     mtime = (path / "model.bin").stat().st_mtime_ns
     assert Path(models.resolve_whisper("base", settings)) == path

@@ -24,12 +24,13 @@ from sqlalchemy import Engine, inspect, select, text
 from test_store import load, result, statement, theme_id
 from typer.testing import CliRunner
 
-from synth.audio.ingest import content_hash
+from synth import paths
 from synth.convening import jobs
 from synth.decisions import privacy, review
 from synth.errors import InputError, NotFoundError, ReviewError
 from synth.export.render import FORMATS, render
 from synth.export.results import priority_report
+from synth.files import sha256_file
 from synth.store import init_db, make_engine, queries, transaction, withdrawn
 from synth.store.schema import (
     Membership,
@@ -63,7 +64,7 @@ def place(engine: Engine, tmp_path: Path) -> dict[str, Any]:
     uploads.mkdir()
     (uploads / "table1.txt").write_text("Ana: table one\n", encoding="utf-8")
     (uploads / "table2.txt").write_text("Ben: table two\n", encoding="utf-8")
-    r1, r2 = (content_hash(uploads / n)[:16] for n in ("table1.txt", "table2.txt"))
+    r1, r2 = (sha256_file(uploads / n)[:16] for n in ("table1.txt", "table2.txt"))
     data = result({"a": [0, 1, 2], "b": [3, 4, 10, 11], "c": [5, 6], "d": [12, 13]},
                   recordings={r1: range(10), r2: range(10, 20)}, speakers={9: "Zed"})
     rng = np.random.default_rng(0)
@@ -216,7 +217,7 @@ def test_delete_is_refused_while_a_job_runs_and_then_changes_nothing(engine: Eng
                                                                     place: dict) -> None:
     conv, r1 = place["conv"], place["r1"]
     j1 = place["jobs"][0]
-    state = jobs._state_file(place["root"], j1.id)
+    state = paths.job_state(place["root"], j1.id)
     data = json.loads(state.read_text()) | {"status": "running", "pid": None}
     state.write_text(json.dumps(data))
     with pytest.raises(ReviewError, match=f"still processing uploads .*{j1.id}.*wait"):
@@ -283,7 +284,7 @@ def test_deleting_a_recording_with_a_crafted_id_touches_no_file(engine: Engine, 
     assert out.recording_id == rid and out.files_removed == ()
     assert any("is not one synth writes; no file was deleted" in p for p in out.problems)
     assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == before
-    assert jobs.media_path(root, rid) is None and jobs.media_files(root, rid) == []
+    assert jobs.media_path(root, rid) is None and paths.media_files(root, rid) == []
     with transaction(engine) as s:
         assert rid not in queries.recordings_of(s, conv)
 

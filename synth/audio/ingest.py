@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from synth.errors import InputError, NoSpeechError
-from synth.models import sha256_file
+from synth.files import sha256_file
 from synth.records import Recording
 
 log = logging.getLogger(__name__)
+
+InputKind = Literal["audio", "transcript"]  # as Recording.kind
 
 SAMPLE_RATE = 16_000
 AUDIO_EXTENSIONS = {".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".mkv",
@@ -26,11 +28,6 @@ TRANSCRIPT_EXTENSIONS = {".txt", ".vtt", ".srt", ".json"}
 # Magic numbers of containers PyAV decodes; anything else is tried only if named as audio.
 _AUDIO_MAGIC = (b"RIFF", b"fLaC", b"OggS", b"ID3", b"\x1aE\xdf\xa3", b"FORM", b"\xff\xfb",
                 b"\xff\xf3", b"\xff\xf2", b"\xff\xf1", b"\xff\xf9", b"0&\xb2u")
-
-
-def content_hash(path: Path) -> str:
-    """Hex sha256 of a file's bytes: the identity of a recording or transcript."""
-    return sha256_file(path)
 
 
 def _looks_like_audio(head: bytes) -> bool:
@@ -46,8 +43,9 @@ def _looks_like_text(head: bytes) -> bool:
     return printable / max(len(head), 1) > 0.95
 
 
-def identify(path: str | Path) -> Recording:
-    """Check that ``path`` is a readable, non-empty input and describe it.
+def input_kind(path: str | Path) -> InputKind:
+    """Check that ``path`` is a readable, non-empty input and say what it holds, without
+    reading it whole (a saved upload is checked at once; it is hashed when it is processed).
 
     Raises :class:`InputError` naming the file and the problem.
     """
@@ -62,6 +60,7 @@ def identify(path: str | Path) -> Recording:
     with open(p, "rb") as f:
         head = f.read(4096)
     ext = p.suffix.lower()
+    kind: InputKind
     if _looks_like_audio(head):
         kind = "audio"
     elif ext in TRANSCRIPT_EXTENSIONS and _looks_like_text(head):
@@ -82,8 +81,16 @@ def identify(path: str | Path) -> Recording:
             f"{p}: unsupported file type '{ext or 'no extension'}'. Give audio or video "
             f"({', '.join(sorted(AUDIO_EXTENSIONS))}) or a transcript (.txt, .vtt, .srt, .json)."
         )
-    sha = content_hash(p)
-    return Recording(id=sha[:16], name=p.name, kind=kind, sha256=sha)  # type: ignore[arg-type]
+    return kind
+
+
+def identify(path: str | Path) -> Recording:
+    """Check an input (:func:`input_kind`) and describe it, identified by the sha256 of its
+    bytes. Raises :class:`InputError` naming the file and the problem."""
+    p = Path(path)
+    kind = input_kind(p)
+    sha = sha256_file(p)
+    return Recording(id=sha[:16], name=p.name, kind=kind, sha256=sha)
 
 
 def decode_audio(path: str | Path, sampling_rate: int = SAMPLE_RATE) -> np.ndarray:

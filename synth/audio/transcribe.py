@@ -20,15 +20,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from synth import models
+from synth import models, paths
 from synth.audio import ingest
 from synth.audio.guard import RawSegment, guard_segments
 from synth.errors import InputError, NoSpeechError
+from synth.files import atomic_write_text
 from synth.records import Recording, Transcript, Turn, Word
 from synth.settings import Settings
 from synth.settings import load as load_settings
 from synth.text.transcripts import load_transcript
-from synth.text.writers import atomic_write, to_json
+from synth.text.writers import to_json
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -265,10 +266,8 @@ def with_speakers(transcript: Transcript, segments: Sequence[SpeakerSegment]) ->
 
 
 def _cache_path(settings: Settings, recording: Recording, kind: str, key: dict[str, Any]) -> Path:
-    # Every file of a recording starts with its id, so deleting the recording finds them all
-    # (synth.decisions.privacy).
     tag = "-".join(str(v).replace("/", "_") for v in key.values())
-    return settings.cache_dir / "transcripts" / f"{recording.id}-{kind}-{tag}.json"
+    return paths.transcript_cache(settings.cache_dir, recording.id, kind, tag)
 
 
 def _read_words(cached: Path, path: str | Path, recording: Recording) -> Transcript:
@@ -320,7 +319,7 @@ def transcribe_file(path: str | Path, *, settings: Settings | None = None,
                 f"({len(transcript.removed)} invented stretch(es) removed). Check that this is "
                 "the right recording and that the microphone was on."
             )
-        atomic_write(cached, to_json(transcript))
+        atomic_write_text(cached, to_json(transcript))
     if speakers is None:
         return transcript
     return with_speakers(transcript, _speaker_segments(path, recording, speakers, settings,
@@ -341,7 +340,7 @@ def _speaker_segments(path: str | Path, recording: Recording, speakers: str | in
         return [SpeakerSegment(float(a), float(b), str(who)) for a, b, who in rows]
     segments = find_speakers(ingest.decode_audio(path) if audio is None else audio, speakers)
     rows = [[s.start, s.end, s.speaker] for s in segments]
-    atomic_write(cached, json.dumps({"speakers": speakers, "segments": rows}))
+    atomic_write_text(cached, json.dumps({"speakers": speakers, "segments": rows}))
     return segments
 
 

@@ -219,8 +219,8 @@ def synthesize(
     from synth.convening import report
     from synth.convening.pipeline import synthesize as run_pipeline
     from synth.errors import InputError
+    from synth.files import atomic_write_text
     from synth.text.roster import load_roster, load_voices
-    from synth.text.writers import atomic_write
     from synth.themes.candidates import ThemeSettings
 
     writers = {".json": report.to_json, ".md": report.to_markdown}
@@ -240,7 +240,7 @@ def synthesize(
                                   include_facilitator=include_facilitator, force=force,
                                   priorities=priorities, progress=progress)
         for path in out:
-            atomic_write(path, writers[path.suffix.lower()](result))
+            atomic_write_text(path, writers[path.suffix.lower()](result))
             log.info("wrote %s", path)
         for rank, theme in enumerate(result.themes.themes, start=1):  # type: ignore[attr-defined]
             log.info("%d. %s (%d speakers, %d statements)", rank, theme.label, theme.breadth,

@@ -123,7 +123,7 @@ def codes(
     from synth.decisions.voter_codes import ballot_link, cards_html, format_code, qr_svg
     from synth.errors import OutputError
     from synth.export.common import neutralise
-    from synth.text.writers import atomic_write
+    from synth.files import atomic_write_text
 
     with expected_errors():
         base = base_url or load_settings().public_url or DEFAULT_BALLOT_URL
@@ -144,7 +144,7 @@ def codes(
             taken: set[str] = set()
             try:
                 for who, _, link in links:
-                    atomic_write(qr_dir / f"{_file_name(who, taken)}.svg", qr_svg(link))
+                    atomic_write_text(qr_dir / f"{_file_name(who, taken)}.svg", qr_svg(link))
             except OSError as exc:
                 raise OutputError(f"cannot write QR codes to {qr_dir}: {exc.strerror or exc}; "
                                   "the codes above are issued and still valid.") from None
@@ -152,7 +152,7 @@ def codes(
         if cards is not None:
             page = cards_html(links, title=ballots.convening_title(engine, convening_id))
             try:
-                atomic_write(cards, page)
+                atomic_write_text(cards, page)
             except OSError as exc:
                 raise OutputError(f"cannot write the voter cards to {cards}: "
                                   f"{exc.strerror or exc}; the codes above are issued and "

@@ -23,9 +23,7 @@ Neither can be undone: undo stops at them, as it stops at an import.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -36,9 +34,11 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from synth import paths
 from synth.convening import jobs
 from synth.decisions.review import _edit, bump
 from synth.errors import NotFoundError, ReviewError
+from synth.files import sha256_file
 from synth.records import is_recording_id
 from synth.store import queries, transaction
 from synth.store.schema import (
@@ -267,16 +267,12 @@ def _delete_files(recording_id: str, files_root: Path | None, cache_dir: Path | 
             problems += purge_embeddings(cache_dir, keys)
         return done, problems
     if files_root is not None:
-        for path in jobs.media_files(files_root, recording_id):
+        for path in paths.media_files(files_root, recording_id):
             remove(path)
         _delete_uploads(files_root, recording_id, convening_id, remove, problems)
     if cache_dir is not None:
-        folder = cache_dir / "transcripts"
-        # Cached transcripts are ID-MODEL-...json; matched by name, never by a pattern.
-        for path in sorted(folder.iterdir()) if folder.is_dir() else ():
-            if path.name.startswith(f"{recording_id}-") and path.name.endswith(".json") \
-                    and path.is_file():
-                remove(path)
+        for path in paths.cached_transcripts(cache_dir, recording_id):
+            remove(path)
         problems += purge_embeddings(cache_dir, keys)
     return done, problems
 
@@ -284,14 +280,12 @@ def _delete_files(recording_id: str, files_root: Path | None, cache_dir: Path | 
 def _delete_uploads(root: Path, recording_id: str, convening_id: int,
                     remove: Callable[[Path], None], problems: list[str]) -> None:
     """The uploaded copies of the recording in the convening's job folders."""
-    from synth.audio.ingest import content_hash
-
     for job in jobs.jobs_of(root, convening_id):
         keep = []
         for p in job.inputs:
             path = Path(p)
             try:
-                same = path.is_file() and content_hash(path)[:len(recording_id)] == recording_id
+                same = path.is_file() and sha256_file(path)[:len(recording_id)] == recording_id
             except OSError as exc:
                 problems.append(f"cannot read {path}: {exc.strerror or exc}")
                 same = False
@@ -301,19 +295,13 @@ def _delete_uploads(root: Path, recording_id: str, convening_id: int,
                 keep.append(p)
         if len(keep) == len(job.inputs):
             continue
-        folder = root / "jobs" / job.id
         if not keep:
-            remove(folder)  # its state and log were about this recording only
+            remove(paths.job_dir(root, job.id))  # its state and log were about this recording only
             continue
-        state = folder / "job.json"
         try:
-            data = json.loads(state.read_text(encoding="utf-8"))
-            data["inputs"] = keep
-            tmp = state.with_name(f".job.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-            os.replace(tmp, state)
-        except (OSError, ValueError) as exc:
-            problems.append(f"cannot update {state}: {exc}")
+            jobs.keep_inputs(root, job, keep)
+        except OSError as exc:
+            problems.append(f"cannot update {paths.job_state(root, job.id)}: {exc}")
 
 
 def purge_embeddings(cache_dir: Path, keys: Sequence[str]) -> list[str]:
@@ -321,7 +309,7 @@ def purge_embeddings(cache_dir: Path, keys: Sequence[str]) -> list[str]:
     problems = []
     if not keys:
         return problems
-    for path in sorted(cache_dir.glob("embeddings-*.sqlite")):
+    for path in paths.embedding_caches(cache_dir):
         try:
             with closing(sqlite3.connect(path, timeout=30)) as conn:
                 conn.execute("PRAGMA secure_delete=ON")

@@ -9,7 +9,6 @@ spreadsheet would run as a formula are neutralised; participants' words are neve
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from synth.errors import InputError
 from synth.export import office
 from synth.export.records import PriorityReport
 from synth.export.text import to_csv, to_email, to_json, to_markdown
-from synth.text.writers import atomic_write
+from synth.files import atomic_write_bytes, atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -39,28 +38,14 @@ def render(report: PriorityReport, fmt: str) -> str | bytes:
     return renderer(report)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a synced temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            # A full disk can surface only when data reaches it: fail before the rename.
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def export(report: PriorityReport, fmt: str, path: str | Path) -> Path:
     """Render ``report`` as ``fmt`` and write it to ``path`` atomically; return the path."""
     p = Path(path)
     data = render(report, fmt)  # rendered in full first: a render error never touches p
     if isinstance(data, bytes):
-        atomic_write_bytes(p, data)
+        # A full disk can surface only when the data reaches it: fail before the rename.
+        atomic_write_bytes(p, data, sync=True)
     else:
-        atomic_write(p, data)
+        atomic_write_text(p, data)
     log.info("exported %d priorities as %s", len(report.priorities), fmt)
     return p

@@ -69,7 +69,7 @@ def embed_texts(texts: Sequence[str], *, model: SentenceTransformer | None = Non
                 cache_dir: Path | None = None, batch_size: int | None = None,
                 progress: Callable[[float, str], None] | None = None) -> np.ndarray:
     """L2-normalised float32 vectors, one row per text, computing only the uncached ones."""
-    from synth import models, settings
+    from synth import models, paths, settings
 
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
@@ -81,7 +81,7 @@ def embed_texts(texts: Sequence[str], *, model: SentenceTransformer | None = Non
         on_gpu = getattr(getattr(model, "device", None), "type", "cpu") == "cuda"
         batch_size = GPU_BATCH if on_gpu else BATCH
     keys = [text_key(t) for t in texts]
-    with closing(_connect(cache_dir / f"embeddings-{tag}.sqlite")) as conn:
+    with closing(_connect(paths.embedding_cache(cache_dir, tag))) as conn:
         have = _cached(conn, sorted(set(keys)))
         todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in have}.items())
         log.info("embedding %d new of %d statements", len(todo), len(texts))

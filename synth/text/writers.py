@@ -7,13 +7,13 @@ written result over a good earlier one.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from synth.errors import InputError
+from synth.files import atomic_write_text
 from synth.records import Transcript
 
 
@@ -67,17 +67,6 @@ WRITERS: dict[str, Callable[[Transcript], str]] = {
 }
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_transcript(t: Transcript, path: str | Path) -> None:
     """Write ``t`` in the format named by the extension of ``path``."""
     p = Path(path)
@@ -86,4 +75,4 @@ def write_transcript(t: Transcript, path: str | Path) -> None:
         raise InputError(
             f"{p}: unknown output format '{p.suffix}'. Use .json, .vtt, .srt or .txt."
         )
-    atomic_write(p, writer(t))
+    atomic_write_text(p, writer(t))
