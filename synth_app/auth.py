@@ -16,12 +16,9 @@ count).
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -30,13 +27,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from synth.decisions.secret_hash import hash_secret, verify_secret
+from synth.files import atomic_write_text
 from synth.locks import file_lock
 from synth.settings import load as load_settings
 
 log = logging.getLogger(__name__)
 
 MIN_LENGTH = 8
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 SIGNED_IN = "staff_signed_in"  # holds this browser session's token
 PARAM = "session"  # the query parameter that carries the token across reloads
 FREE_TRIES = 3  # wrong passcodes in a row before tries wait (typos happen)
@@ -53,38 +51,12 @@ def passcode_file(folder: Path) -> Path:
     return folder / "passcode"
 
 
-def hash_passcode(passcode: str, salt: bytes | None = None) -> str:
-    """``scrypt$n$r$p$salt$hash`` (base64) for a passcode."""
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(passcode.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
-    b64 = base64.b64encode
-    return (f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}$"
-            f"{b64(salt).decode()}${b64(digest).decode()}")
-
-
-def verify_passcode(passcode: str, stored: str) -> bool:
-    """True when ``passcode`` matches the stored hash (constant-time compare)."""
-    try:
-        scheme, n, r, p, salt, digest = stored.strip().split("$")
-        if scheme != "scrypt":
-            return False
-        got = hashlib.scrypt(passcode.encode("utf-8"), salt=base64.b64decode(salt), dklen=32,
-                             n=int(n), r=int(r), p=int(p))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, base64.b64decode(digest))
-
-
 def set_passcode(folder: Path, passcode: str) -> None:
     """Store a new passcode's hash (readable by this user only)."""
     if len(passcode) < MIN_LENGTH:
         raise ValueError(f"choose a passcode of at least {MIN_LENGTH} characters.")
     path = passcode_file(folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".passcode.tmp")
-    tmp.write_text(hash_passcode(passcode) + "\n", encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    atomic_write_text(path, hash_secret(passcode) + "\n", mode=0o600)
     log.info("staff passcode set in %s", path)
 
 
@@ -119,10 +91,7 @@ def _locked_json(path: Path, write: bool, read: Callable[[object], dict[str, flo
             state = default()
         yield state
         if write:
-            tmp = path.with_name(f".{path.name}.tmp")  # one writer: the lock holder
-            tmp.write_text(json.dumps(dump(state)), encoding="utf-8")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
+            atomic_write_text(path, json.dumps(dump(state)), mode=0o600)
 
 
 def _read_sessions(data: object) -> dict[str, float]:
@@ -218,7 +187,7 @@ def check_passcode(folder: Path, passcode: str, *, sleep: Callable[[float], None
         log.info("%d wrong staff passcodes in a row: waiting %.0f s before checking", before,
                  delay)
         (sleep or _sleep)(delay)  # scrypt does the rest
-    if verify_passcode(passcode, passcode_file(folder).read_text(encoding="utf-8")):
+    if verify_secret(passcode, passcode_file(folder).read_text(encoding="utf-8")):
         with _failures(folder, write=True) as state:
             state["failures"], state["last"] = 0, now
         return True

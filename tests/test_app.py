@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from synth.convening import jobs  # noqa: E402
 from synth.decisions import ballots  # noqa: E402
+from synth.decisions.secret_hash import verify_secret  # noqa: E402
 from synth.errors import InputError  # noqa: E402
 from synth.export.results import ballot_quotes, priority_report  # noqa: E402
 from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction  # noqa: E402
@@ -135,7 +136,7 @@ def test_first_use_chooses_a_passcode_stored_only_as_a_scrypt_hash(db) -> None:
     assert [t.value for t in at.title] == ["Candidate priorities"]
     stored = path.read_text()
     assert stored.startswith("scrypt$") and PASSCODE not in stored
-    assert auth.verify_passcode(PASSCODE, stored) and not auth.verify_passcode("nope", stored)
+    assert verify_secret(PASSCODE, stored) and not verify_secret("nope", stored)
 
 
 def test_a_reload_keeps_the_facilitator_signed_in_until_sign_out(db) -> None:

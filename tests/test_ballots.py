@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from test_store import load, result, theme_id
 
-from synth.decisions import ballots, review, voter_codes
+from synth.decisions import ballots, review, secret_hash
 from synth.decisions.voter_codes import ALPHABET, Throttle, TooManyAttempts
 from synth.decisions.voting import BallotRules, VoteStatus
 from synth.errors import BallotError, NotFoundError
@@ -52,7 +52,7 @@ def _fast_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     stored keeps the real cost.
     """
     if not request.function.__name__.startswith("test_codes_are_stored_only_as_slow"):
-        monkeypatch.setitem(voter_codes._SCRYPT, "n", 2**10)
+        monkeypatch.setitem(secret_hash._SCRYPT, "n", 2**10)
 
 
 class Clock:

@@ -37,7 +37,7 @@ from typer.testing import CliRunner
 from synth.audio.ingest import identify
 from synth.audio.transcribe import transcribe_file
 from synth.convening import jobs, setup
-from synth.decisions import ballots, review, voter_codes
+from synth.decisions import ballots, review, secret_hash
 from synth.decisions.voting import BallotRules
 from synth.errors import InputError, NoSpeechError
 from synth.store import make_engine, queries, transaction
@@ -421,7 +421,7 @@ def _voters(url: str, work: list[tuple[str, dict[int, int]]], barrier: Any, out:
 @pytest.mark.slow
 def test_200_voters_at_once_lose_and_duplicate_nothing(engine: Engine, db_url: str,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(voter_codes._SCRYPT, "n", 2**10)  # cheaper checks; hashes carry n
+    monkeypatch.setitem(secret_hash._SCRYPT, "n", 2**10)  # cheaper checks; hashes carry n
     voters = 200
     roster = [{"name": f"Leader {i:03d}", "company": f"Firm {i:03d}", "role": "business"}
               for i in range(voters)]
@@ -472,7 +472,7 @@ def test_no_codes_passcodes_or_participant_words_in_logs(engine: Engine, tmp_pat
     from synth.export.render import FORMATS, export
     from synth.export.results import priority_report
 
-    monkeypatch.setitem(voter_codes._SCRYPT, "n", 2**10)
+    monkeypatch.setitem(secret_hash._SCRYPT, "n", 2**10)
     caplog.set_level(logging.DEBUG)
     data = result({"care": [0, 1, 2], "hire": [3, 4]}, n=6)
     for i, s in enumerate(data["statements"]):
@@ -497,7 +497,7 @@ def test_no_codes_passcodes_or_participant_words_in_logs(engine: Engine, tmp_pat
     from synth_app import auth
     auth.set_passcode(tmp_path / "files", "correct-horse-battery")
     stored = auth.passcode_file(tmp_path / "files").read_text(encoding="utf-8")
-    assert auth.verify_passcode("correct-horse-battery", stored)
+    assert secret_hash.verify_secret("correct-horse-battery", stored)
 
     logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     assert "ballot saved" in logged and "exported" in logged  # the logs did run

@@ -24,7 +24,7 @@ from test_store import load, result, theme_id
 from typer.testing import CliRunner
 
 from synth.cli.vote import export_command, vote_app
-from synth.decisions import ballots, review, voter_codes
+from synth.decisions import ballots, review, secret_hash
 
 ROSTER = [
     {"name": "Ana", "company": "Acme Welding", "role": "business"},
@@ -45,7 +45,7 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def _setup(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
-    monkeypatch.setitem(voter_codes._SCRYPT, "n", 2**10)  # cheap hashes: tests only
+    monkeypatch.setitem(secret_hash._SCRYPT, "n", 2**10)  # cheap hashes: tests only
 
 
 def cli(*args: str) -> Any:

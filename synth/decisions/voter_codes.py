@@ -9,9 +9,6 @@ every voter of the convening. Codes, links and QR codes are secrets: never log t
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import html
 import io
 import logging
@@ -23,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from synth.decisions.secret_hash import hash_secret, verify_secret
 from synth.errors import BallotError, InputError
 
 log = logging.getLogger(__name__)
@@ -30,7 +28,6 @@ log = logging.getLogger(__name__)
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 symbols, none mistakable for another
 CODE_LENGTH = 12  # ~59 bits; the 4-character key leaves ~40 secret bits behind scrypt
 KEY_LENGTH = 4
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # ~16 MiB and tens of ms per check
 _SEPARATORS = str.maketrans("", "", " \t\r\n-_.")
 
 
@@ -69,35 +66,14 @@ def code_key(code: str) -> str:
     return normalise_code(code)[:KEY_LENGTH]
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
 def hash_code(code: str) -> str:
-    """A slow salted hash of ``code``, with its parameters, as one storable string."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(normalise_code(code).encode(), salt=salt, dklen=32, **_SCRYPT)
-    params = ",".join(f"{k}={v}" for k, v in _SCRYPT.items())
-    return f"scrypt${params}${_b64(salt)}${_b64(digest)}"
+    """A slow salted hash of ``code`` (in canonical form) as one storable string."""
+    return hash_secret(normalise_code(code))
 
 
 def verify_code(code: str, stored: str) -> bool:
-    """True if ``code`` is the one ``stored`` was made from; compares in constant time."""
-    try:
-        scheme, params_text, salt_text, digest_text = stored.split("$")
-        params = {k: int(v) for k, v in (p.split("=") for p in params_text.split(","))}
-        if (scheme != "scrypt" or set(params) != {"n", "r", "p"} or params["n"] > 2**20
-                or params["r"] > 32 or params["p"] > 16):  # a tampered row must not hog memory
-            raise ValueError("unsupported parameters")
-        salt, digest = base64.b64decode(salt_text), base64.b64decode(digest_text)
-        if len(digest) < 16:
-            raise ValueError("digest too short")
-    except ValueError:
-        log.warning("a stored voter-code hash is malformed; treating it as no match")
-        return False
-    candidate = hashlib.scrypt(normalise_code(code).encode(), salt=salt, dklen=len(digest),
-                               **params)
-    return hmac.compare_digest(candidate, digest)
+    """True if ``code``, however typed, is the one ``stored`` was made from."""
+    return verify_secret(normalise_code(code), stored)
 
 
 class TooManyAttempts(BallotError):
