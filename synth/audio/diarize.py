@@ -29,6 +29,7 @@ import numpy as np
 
 from synth.audio import voice_encoder
 from synth.audio.voice_encoder import FRAMES_PER_SECOND, HOP
+from synth.sequence import best_path
 
 log = logging.getLogger(__name__)
 
@@ -221,25 +222,6 @@ def _frame_scores(scores: np.ndarray, starts: np.ndarray, length: int,
     return total[:n_frames] / np.maximum(norm[:n_frames], 1e-10)[:, None]
 
 
-def _viterbi(log_scores: np.ndarray, penalty: np.ndarray) -> np.ndarray:
-    """Best speaker path with a cost ``penalty[t]`` for changing speaker into frame t."""
-    n, k = log_scores.shape
-    came_from = np.zeros((n, k), dtype=np.int32)
-    best = log_scores[0].copy()
-    states = np.arange(k)
-    for t in range(1, n):
-        leader = int(np.argmax(best))
-        switch = best[leader] - penalty[t]
-        stay = best >= switch
-        came_from[t] = np.where(stay, states, leader)
-        best = np.where(stay, best, switch) + log_scores[t]
-    path = np.empty(n, dtype=np.int64)
-    path[-1] = int(np.argmax(best))
-    for t in range(n - 1, 0, -1):
-        path[t - 1] = came_from[t, path[t]]
-    return path
-
-
 def _segments(frame_index: np.ndarray, labels: np.ndarray) -> list[SpeakerSegment]:
     """Runs of one label over contiguous frames, named S1, S2... by first appearance."""
     names: dict[int, str] = {}
@@ -306,7 +288,7 @@ def diarize(audio: np.ndarray, *, sample_rate: int = 16000, num_speakers: int | 
         embeddings = _embed(mels, starts, score_length, progress, 0.5, 0.4)
     scores = _frame_scores(embeddings @ centroids.T, starts, score_length, len(mels))
     penalty = np.where(opens, options.switch_penalty / 4, options.switch_penalty)
-    path = _viterbi(scores * options.score_scale, penalty)
+    path = best_path(scores * options.score_scale, penalty)
     if progress is not None:
         progress(1.0)
     return _segments(frame_index, path)

@@ -44,6 +44,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from synth.sequence import best_path
 from synth.text.stop_words import STOP_WORDS
 
 log = logging.getLogger(__name__)
@@ -381,24 +382,8 @@ def refine(x: np.ndarray, groups: np.ndarray, labels: np.ndarray, penalty: float
         return labels
     cent = normalise(np.vstack([x[labels == c].mean(axis=0) for c in range(k)]))
     score = normalise(x) @ cent.T  # n x k cosine similarities
-    n = len(x)
-    back = np.zeros((n, k), dtype=int)
-    total = score[0].copy()
-    keep = np.arange(k)
-    for i in range(1, n):
-        best = int(np.argmax(total))
-        if groups[i] != groups[i - 1]:  # a new recording starts free
-            back[i] = best
-            total = total[best] + score[i]
-            continue
-        switch = total[best] - penalty
-        back[i] = np.where(total >= switch, keep, best)
-        total = np.maximum(total, switch) + score[i]
-    out = np.empty(n, dtype=int)
-    out[-1] = int(np.argmax(total))
-    for i in range(n - 1, 0, -1):
-        out[i - 1] = back[i, out[i]]
-    return out
+    new_recording = np.r_[False, groups[1:] != groups[:-1]]  # starts free of the theme before
+    return best_path(score, penalty, restarts=new_recording)
 
 
 def fold_small(x: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:
