@@ -391,9 +391,13 @@ def _launch(database_url: str, root: Path, job: Job) -> Job:
     token = uuid.uuid4().hex
     state = paths.job_state(root, job.id)
     env = os.environ | {"SYNTH_DATABASE_URL": database_url, "SYNTH_FILES_DIR": str(root)}
-    detach: dict[str, Any] = (
-        {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS}
-        if os.name == "nt" else {"start_new_session": True})
+    # sys.platform, not os.name: mypy knows the Windows-only flags exist only under it.
+    detach: dict[str, Any]
+    if sys.platform == "win32":
+        detach = {
+            "creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS}
+    else:
+        detach = {"start_new_session": True}
     try:
         with open(paths.job_log(root, job.id), "ab") as logfile:
             proc = subprocess.Popen([*WORKER, str(state), token], stdin=subprocess.DEVNULL,

@@ -51,7 +51,7 @@ def priority_quotes(s: Session, conv: StoredConvening,
 
 def candidate(st: StoredStatement, who: Mapping[str, queries.Who]) -> quotes.Candidate:
     """A stored statement as the quote rule sees it, its speaker resolved (name and role)."""
-    speaker = who[st.speaker] if st.speaker in who else None
+    speaker = who[st.speaker] if st.speaker is not None and st.speaker in who else None
     return quotes.Candidate(st.id, st.text, speaker.name if speaker else st.speaker,
                             speaker.role if speaker else "other", st.kind, st.position,
                             tuple(st.word_probs or ()))

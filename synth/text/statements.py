@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -50,14 +51,14 @@ _STAGE_DIRECTION = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 # Cue words for the two questions a convening asks: opportunities for growth, and what is
 # needed to seize them. Regexes over lower-cased tokens keep this free of a lemmatizer.
-_OPPORTUNITY = [
+_OPPORTUNITY: list[list[dict[str, Any]]] = [
     [{"LOWER": {"REGEX": r"^(opportunit|grow|expan|invest|reshor|onshor|automat|innovat)"}}],
     [{"LOWER": {"REGEX": r"^(market|demand|contracts?|orders?|customers?|export)s?$"}}],
     [{"LOWER": {"IN": ["new", "emerging", "bigger", "more"]}},
      {"LOWER": {"REGEX": r"^(product|market|line|customer|business|work|plant|facilit)"}}],
     [{"LOWER": "going"}, {"LOWER": {"IN": ["to", "toward", "towards"]}}, {"LOWER": "be"}],
 ]
-_NEED = [
+_NEED: list[list[dict[str, Any]]] = [
     [{"LOWER": {"REGEX": r"^(need|require|lack|shortage|struggl|challeng|problem|barrier|gap)"}}],
     [{"LOWER": {"REGEX": r"^(hard|difficult|tough|impossible)$"}}, {"LOWER": "to"}],
     [{"LOWER": {"IN": ["ca", "can", "cannot", "could"]}},

@@ -380,8 +380,8 @@ def _talk(s: Statement) -> float:
 
 def _speakers(ms: Sequence[Statement], talk: np.ndarray) -> list[str]:
     """Distinct speakers, most talk time first (name breaks ties)."""
-    time: Counter[str] = Counter()
+    time: dict[str, float] = {}
     for s, t in zip(ms, talk, strict=True):
         if s.speaker:
-            time[s.speaker] += float(t)
+            time[s.speaker] = time.get(s.speaker, 0.0) + float(t)
     return sorted(time, key=lambda sp: (-time[sp], sp))

@@ -195,7 +195,8 @@ def pick_quotes(members: Sequence[Statement], vectors: np.ndarray | None = None,
     people = participants or {}
     probs = word_probs or {}
     candidates = [Candidate(s.id, s.text, s.speaker,
-                            people[s.speaker].role if s.speaker in people else "other",
+                            people[s.speaker].role
+                            if s.speaker is not None and s.speaker in people else "other",
                             s.kind, s.position, tuple(probs.get(s.id, ())))
                   for s in members]
     by_id = {s.id: s for s in members}
