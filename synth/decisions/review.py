@@ -376,21 +376,22 @@ def _live(found: Mapping[str, Any]) -> None:
     gone = [sid for sid, st in found.items() if st.withdrawn]
     if gone:
         raise ReviewError(f"statement {gone[0]} was withdrawn by its speaker; it cannot be "
-                          "put in a priority.")
+                          "put in a theme.")
 
 
 def create_theme(engine: Engine, convening_id: int, label: str, statement_ids: Sequence[str], *,
                  status: str = "confirmed", who: str | None = None,
                  expected: Expected = None) -> Outcome:
-    """A priority made by hand from chosen statements (taken from their themes, pinned)."""
+    """A theme made by hand from chosen statements (taken from their themes, pinned): a
+    priority the room agreed on (``status`` "confirmed", the default) or a candidate."""
     label = " ".join(label.split())
     ids = list(dict.fromkeys(statement_ids))
     if not label:
-        raise ReviewError("a new priority needs a label.")
+        raise ReviewError("a new theme needs a label.")
     if not ids:
-        raise ReviewError("a new priority needs at least one statement.")
+        raise ReviewError("a new theme needs at least one statement.")
     if status not in ("candidate", "confirmed"):
-        raise ReviewError("a new priority is a candidate or confirmed.")
+        raise ReviewError("a new theme is a candidate or confirmed.")
     with _edit(engine, "create", who=who, convening=convening_id) as e:
         _live(queries.require_statements(e.s, e.conv.id, ids))
         rows = queries.memberships(e.s, e.conv.id, ids)

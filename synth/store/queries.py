@@ -1,4 +1,4 @@
-"""Reads over the store: lookups for the review operations and the convening's reports.
+"""Reads over the store: lookups for the review, the ballot and the staff exports (the report).
 
 Breadth of support counts business leaders, not statements: a theme's speakers are resolved
 through the speaker mapping (renames, merges, roster assignments) to roster participants, and
