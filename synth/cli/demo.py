@@ -1,4 +1,4 @@
-"""Put the processed sample convening into the database, so the app opens on real priorities.
+"""Put the processed sample convening into the database, so the app opens on real candidates.
 
 ``python -m synth.cli.demo out/sample.json --audio samples/convening/convening.ogg
 --roster samples/convening/roster.csv`` (what ``make run`` does). Idempotent: a result
