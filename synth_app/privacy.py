@@ -49,7 +49,7 @@ def _withdraw(convening_id: int, statement_ids: list[str], place: object) -> Non
 def _confirm_withdraw(convening_id: int, statement_ids: list[str], key: str,
                       place: object) -> None:
     st.warning("Withdraw for good? The words are erased from the database and leave every "
-               "priority, the map, search and every export. This cannot be undone.")
+               "theme, the map, search and every export. This cannot be undone.")
     yes, no = st.columns(2)
     yes.button("Yes, withdraw", key=f"{key}-confirm", type="primary", on_click=_withdraw,
                args=(convening_id, statement_ids, place))
@@ -114,7 +114,7 @@ def recordings_panel(view: ConveningView, convening_id: int) -> None:
             plain(f"Delete {names[chosen]}?")
             st.warning("This deletes the recording and everything made from it: its audio and "
                        "uploaded file, its transcript, its statements and their place in "
-                       "priorities (a candidate left empty goes), and its words from every "
+                       "themes (a candidate left empty goes), and its words from every "
                        "later export. This cannot be undone.")
             yes, no = st.columns(2)
             yes.button("Yes, delete it for good", key="delete-confirm", type="primary",
