@@ -443,37 +443,20 @@ def transcription_check(audio: Path, reference: dict, threads: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument(
-        "--dir",
-        type=Path,
-        default=DEFAULT_DIR,
-        help="folder holding script.json; outputs are written next to it",
-    )
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", type=Path, default=DEFAULT_DIR,
+                    help="folder holding script.json; outputs are written next to it")
     ap.add_argument("--seed", type=int, default=20240611, help="seed for gaps, noise, room")
-    ap.add_argument(
-        "--noise-db", type=float, default=-46.0, help="room noise level, dBFS RMS (default -46)"
-    )
-    ap.add_argument(
-        "--reverb",
-        type=float,
-        default=0.12,
-        help="wet level of the synthetic room, 0 for none (default 0.12)",
-    )
+    ap.add_argument("--noise-db", type=float, default=-46.0,
+                    help="room noise level, dBFS RMS (default -46)")
+    ap.add_argument("--reverb", type=float, default=0.12,
+                    help="wet level of the synthetic room, 0 for none (default 0.12)")
     ap.add_argument("--bitrate", type=int, default=24_000, help="Opus bit rate (default 24000)")
-    ap.add_argument(
-        "--check",
-        action="store_true",
-        help="also transcribe with tiny.en and log the word error rate",
-    )
-    ap.add_argument(
-        "--max-wer",
-        type=float,
-        default=0.25,
-        help="with --check, exit 1 when the word error rate is above this",
-    )
+    ap.add_argument("--check", action="store_true",
+                    help="also transcribe with tiny.en and log the word error rate")
+    ap.add_argument("--max-wer", type=float, default=0.25,
+                    help="with --check, exit 1 when the word error rate is above this")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for --check")
     ap.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     args = ap.parse_args(argv)
