@@ -32,6 +32,7 @@ PASSCODE = "browser-test-passcode"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 START_TIMEOUT_S = 60
+FIRST_RUN_TIMEOUT_MS = 120_000
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -130,6 +131,9 @@ def click(page, name: str) -> None:
 def sign_in(page, base: str) -> None:
     """Open the app at ``base`` and sign in as staff, up to the review page's heading."""
     page.goto(base)
-    page.get_by_label("Staff passcode").fill(PASSCODE)
+    passcode = page.get_by_label("Staff passcode")
+    # A server's first run imports the app's libraries: far over 30 s on a busy machine.
+    passcode.wait_for(timeout=FIRST_RUN_TIMEOUT_MS)
+    passcode.fill(PASSCODE)
     click(page, "Sign in")
     page.get_by_role("heading", name="Candidate priorities").wait_for()
