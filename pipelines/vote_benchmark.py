@@ -67,11 +67,12 @@ def setup(url: str, voters: int) -> tuple[int, list[int], list[tuple[str, str]]]
     """A convening with its priorities confirmed, codes issued and the vote open."""
     from synth.decisions import ballots, review
     from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction
+    from synth.store.result import parse_result
 
     engine = make_engine(url)
     init_db(engine)
     title = f"vote benchmark {dt.datetime.now():%Y-%m-%d %H:%M:%S.%f}"
-    conv = import_result(engine, convening_result(voters), convening=ConveningSpec(
+    conv = import_result(engine, parse_result(convening_result(voters)), convening=ConveningSpec(
         title, industry="benchmarking", region=f"run {os.getpid()}")).convening_id
     with transaction(engine) as s:
         themes = [t.id for t in queries.themes_of(s, conv)]

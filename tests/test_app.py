@@ -23,6 +23,7 @@ from synth.decisions.secret_hash import verify_secret  # noqa: E402
 from synth.errors import InputError  # noqa: E402
 from synth.export.results import ballot_quotes, priority_report  # noqa: E402
 from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction  # noqa: E402
+from synth.store.result import parse_result, with_vectors  # noqa: E402
 from synth_app import auth  # noqa: E402
 from synth_app.results import export_files  # noqa: E402
 
@@ -74,8 +75,9 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     centres = {key: rng.normal(size=8) for key in TOPICS}
     vectors = {f"s{i:02d}": centres[key] + 0.1 * rng.normal(size=8)
                for key, (_, nums) in TOPICS.items() for i in nums}
-    report = import_result(engine, _result(), vectors=vectors, convening=ConveningSpec(
-        "Launch", industry="Manufacturing", region="Cascade Valley"))
+    report = import_result(engine, with_vectors(parse_result(_result()), vectors),
+                           convening=ConveningSpec("Launch", industry="Manufacturing",
+                                                   region="Cascade Valley"))
     auth.set_passcode(jobs.files_dir(url), PASSCODE)
     yield {"url": url, "engine": engine, "convening": report.convening_id}
     engine.dispose()

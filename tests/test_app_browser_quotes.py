@@ -67,12 +67,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     """The app on a free local port over a convening from a typed transcript, vote open."""
     from synth.decisions import ballots, review
     from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction
+    from synth.store.result import parse_result
 
     tmp = tmp_path_factory.mktemp("quotes-app")
     url = f"sqlite:///{tmp / 'synth.db'}"
     engine = make_engine(url)
     init_db(engine)
-    conv = import_result(engine, _result(), convening=ConveningSpec(
+    conv = import_result(engine, parse_result(_result()), convening=ConveningSpec(
         "Launch", industry="Manufacturing", region="Cascade Valley")).convening_id
     with transaction(engine) as s:
         ids = [t.id for t in queries.themes_of(s, conv)]

@@ -31,7 +31,7 @@ from synth.audio.ingest import identify
 from synth.errors import InputError, SynthError
 from synth.records import Recording, Turn
 from synth.store import ConveningSpec, import_result, init_db, make_engine, transaction
-from synth.store.result import load_result
+from synth.store.result import load_result, parse_result
 from synth.store.schema import Base
 from synth.text.transcripts import load_transcript, parse_cues, parse_json, parse_plain
 
@@ -278,7 +278,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, in
     path = tmp_path_factory.mktemp("fuzzstore") / "synth.db"
     engine = make_engine(f"sqlite:///{path}")
     init_db(engine)
-    conv = import_result(engine, BASE, convening=ConveningSpec(
+    conv = import_result(engine, parse_result(BASE), convening=ConveningSpec(
         "Launch", industry="manufacturing", region="North Bay")).convening_id
     with transaction(engine) as s:
         from synth.store import queries
@@ -302,7 +302,7 @@ def test_importer_imports_or_refuses_and_changes_nothing(store, data: Any, rerun
     counts, before = _counts(engine), state(engine, conv)
     target = conv if rerun else ConveningSpec("Fuzz", industry="fuzz", region="fuzz")
     try:
-        report = import_result(engine, data, convening=target)
+        report = import_result(engine, parse_result(data), convening=target)
     except SynthError as exc:
         assert isinstance(exc, InputError), exc
         assert_clear(exc, "result")

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 
 from synth.store import ConveningSpec, import_result, init_db, make_engine, queries, transaction
 from synth.store.matching import Members, match_themes
+from synth.store.result import parse_result, with_vectors
 from synth.store.schema import Base, Membership, StoredTheme
 
 ROSTER = [
@@ -75,11 +76,14 @@ def result(themes: Mapping[str, Sequence[int]], *, n: int = 20,
     }
 
 
-def load(engine: Engine, data: dict[str, Any], convening: int | str = "Launch", **kw: Any):
-    """Import ``data`` into a convening (a title creates it)."""
+def load(engine: Engine, data: dict[str, Any], convening: int | str = "Launch", *,
+         vectors: dict[str, Any] | None = None, **kw: Any):
+    """Import ``data`` (a result's JSON, with ``vectors`` if given) into a convening (a title
+    creates it)."""
     ref = ConveningSpec(convening, industry="manufacturing", region="North Bay") \
         if isinstance(convening, str) else convening
-    return import_result(engine, data, convening=ref, **kw)
+    return import_result(engine, with_vectors(parse_result(data), vectors or {}),
+                         convening=ref, **kw)
 
 
 def state(engine: Engine, convening_id: int) -> dict[str, Any]:
@@ -311,7 +315,8 @@ def test_convening_titles_and_partnership_names_are_single_line(engine: Engine) 
     single-line everywhere, from the moment they are stored."""
     spec = ConveningSpec("Launch\r\nBcc: evil@example.com\u2028", industry="Metal\nwork",
                          region="North\x85Bay")
-    conv = import_result(engine, result({"t": [0, 1]}, n=3), convening=spec).convening_id
+    conv = import_result(engine, parse_result(result({"t": [0, 1]}, n=3)),
+                         convening=spec).convening_id
     with transaction(engine) as s:
         c = queries.get_convening(s, conv)
         assert c.title == "Launch Bcc: evil@example.com"

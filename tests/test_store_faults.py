@@ -24,6 +24,7 @@ from test_store import load, result, state, theme_id
 from synth.decisions import review
 from synth.errors import InputError, StoreError
 from synth.store import make_engine, queries, transaction
+from synth.store.result import load_result
 from synth.store.schema import Run, StoredConvening
 
 # --- malformed results ------------------------------------------------------------------------
@@ -91,14 +92,14 @@ def test_malformed_results_are_refused_and_change_nothing(engine: Engine, case: 
         assert len(queries.list_convenings(s)) == 1
 
 
-def test_result_files_that_are_not_results(engine: Engine, tmp_path) -> None:
+def test_result_files_that_are_not_results(tmp_path) -> None:
     missing, garbage, array = (tmp_path / n for n in ("missing.json", "bad.json", "list.json"))
     garbage.write_bytes(b"\x00{not json")
     array.write_text("[1, 2]")
     for path, message in ((missing, "no such result file"), (garbage, "not a JSON result"),
                           (array, "a result is a JSON object")):
         with pytest.raises(InputError, match=message):
-            load(engine, str(path))  # type: ignore[arg-type]
+            load_result(path)
 
 
 def test_vectors_for_unknown_statements_are_refused(engine: Engine) -> None:
@@ -112,13 +113,15 @@ def test_vectors_for_unknown_statements_are_refused(engine: Engine) -> None:
 CHILD = """
 import sys
 from synth.store import import_result, make_engine
+from synth.store.result import load_result
 
 def pause(done, message):
     if message == sys.argv[3]:
         print("PAUSED", flush=True)
         sys.stdin.readline()  # never answered: the parent kills us here, mid-transaction
 
-import_result(make_engine(sys.argv[1]), sys.argv[2], convening=int(sys.argv[4]), progress=pause)
+import_result(make_engine(sys.argv[1]), load_result(sys.argv[2]), convening=int(sys.argv[4]),
+              progress=pause)
 print("FINISHED", flush=True)
 """
 

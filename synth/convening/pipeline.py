@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from synth.errors import InputError
 from synth.records import Participant, Statement, Transcript
 from synth.settings import Settings
@@ -29,6 +31,9 @@ class Convening:
     statements: tuple[Statement, ...]
     themes: object  # synth.themes.candidates.ThemeResult (kept loose to avoid importing it here)
     participants: tuple[Participant, ...] = ()
+    # One embedding per statement, in order: the store keeps them, so nothing embeds twice.
+    # None for a convening put together by hand, without models.
+    vectors: np.ndarray | None = None
 
 
 def _stage(progress: Progress | None, lo: float, hi: float) -> Progress | None:
@@ -165,4 +170,4 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                          word_probs=statement_word_probs(
                              statements, [turn for t in transcripts for turn in t.turns]),
                          progress=_stage(progress, 0.5, 1.0))
-    return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster))
+    return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster), vectors)

@@ -23,8 +23,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
@@ -34,7 +32,7 @@ from synth.errors import InputError
 from synth.store import audit, queries
 from synth.store.db import transaction
 from synth.store.matching import Members, centroid, match_themes
-from synth.store.result import ResultIn, StatementIn, load_result, parse_result
+from synth.store.result import ResultIn, StatementIn
 from synth.store.schema import (
     CONVENING_KINDS,
     Membership,
@@ -80,20 +78,14 @@ class ImportReport:
     themes_dropped: int
 
 
-def import_result(engine: Engine, result: ResultIn | Mapping[str, Any] | str | Path, *,
-                  convening: int | ConveningSpec, who: str | None = None,
-                  vectors: Mapping[str, Sequence[float] | np.ndarray] | None = None,
-                  progress: Progress | None = None) -> ImportReport:
-    """Import a result (a file, its parsed JSON, or a checked :class:`ResultIn`).
+def import_result(engine: Engine, result: ResultIn, *, convening: int | ConveningSpec,
+                  who: str | None = None, progress: Progress | None = None) -> ImportReport:
+    """Import a checked result: the pipeline's own (:func:`synth.convening.handoff.to_result`)
+    or a result file read into the same records (:func:`synth.store.result.load_result`).
 
-    The result is checked whole before anything is written; ``vectors`` (statement id ->
-    embedding) are stored for splits and used for centroid matching on later re-runs.
+    The vectors the result carries are stored for splits and used for centroid matching on
+    later re-runs; nothing is embedded here.
     """
-    if isinstance(result, str | Path):
-        result = load_result(result)
-    elif not isinstance(result, ResultIn):
-        result = parse_result(result)
-    vecs = _check_vectors(result, vectors or {})
     if isinstance(convening, ConveningSpec) and convening.kind not in CONVENING_KINDS:
         raise InputError(f"unknown convening kind {convening.kind!r}; "
                          f"use one of {', '.join(CONVENING_KINDS)}.")
@@ -109,7 +101,7 @@ def import_result(engine: Engine, result: ResultIn | Mapping[str, Any] | str | P
         _roster_and_speakers(session, conv, result)
         added, updated, withdrawn = _statements(session, conv.id, result.statements, step)
         # A withdrawn statement's embedding is made from its words: never keep or use it.
-        vecs = {sid: v for sid, v in vecs.items() if sid not in withdrawn}
+        vecs = {sid: v for sid, v in result.vectors.items() if sid not in withdrawn}
         _vectors(session, conv.id, vecs)
         step(0.8, "themes")
         matched, new, dropped = _themes(session, conv.id, run.id, result, vecs, step)
@@ -121,22 +113,6 @@ def import_result(engine: Engine, result: ResultIn | Mapping[str, Any] | str | P
         report = ImportReport(conv.id, run.id, added, updated, matched, new, dropped)
     log.info("imported %s into convening %d: %s", result.source, report.convening_id, report)
     return report
-
-
-def _check_vectors(result: ResultIn, vectors: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    known = {s.id for s in result.statements}
-    out: dict[str, np.ndarray] = {}
-    dims: set[int] = set()
-    for sid, vec in vectors.items():
-        if sid not in known:
-            raise InputError(f"an embedding is given for statement {sid!r}, "
-                             "which is not in the result.")
-        arr = np.asarray(vec, dtype=np.float32).reshape(-1)
-        dims.add(arr.size)
-        out[sid] = arr
-    if len(dims) > 1:
-        raise InputError(f"embeddings of different sizes {sorted(dims)}: use one model.")
-    return out
 
 
 def _convening(session: Session, ref: int | ConveningSpec) -> StoredConvening:
@@ -227,25 +203,48 @@ def _held(theme: StoredTheme) -> bool:
 
 def _themes(session: Session, convening_id: int, run_id: int, result: ResultIn,
             vectors: Mapping[str, np.ndarray], step: Progress) -> tuple[int, int, int]:
+    """Match the result's candidates to the stored themes and place their statements;
+    returns how many themes were matched, made new and dropped."""
     themes = {t.id: t for t in queries.themes_of(session, convening_id, lock=True)}
     rows = queries.memberships(session, convening_id)
-    current: dict[int, set[str]] = defaultdict(set)
-    for m in rows.values():
-        if m.theme_id is not None:
-            current[m.theme_id].add(m.statement_id)
     all_vecs = {**queries.vectors_of(session, convening_id, rows), **vectors}
-    old = [Members(t.id, frozenset(current[t.id]), centroid(frozenset(current[t.id]), all_vecs))
-           for t in themes.values() if t.status != "merged"]
-    new = [Members(t.id, frozenset(t.statement_ids), centroid(t.statement_ids, all_vecs))
-           for t in result.themes]
-    matches = match_themes(new, old)
-
+    old = _stored_members(themes, rows, all_vecs)
+    matches = match_themes([Members(t.id, frozenset(t.statement_ids),
+                                    centroid(t.statement_ids, all_vecs))
+                            for t in result.themes], old)
     # Which statements the re-run may place: not pinned, not in a theme a facilitator holds.
     held = {sid for sid, m in rows.items()
             if m.pinned or (m.theme_id is not None and _held(themes[m.theme_id]))}
     groups: dict[str, list[str]] = {c.id: [s for s in c.statement_ids if s not in held]
                                     for c in result.themes}
     changed: set[int] = set()
+    target = _place_candidates(session, convening_id, run_id, result, matches, groups, themes,
+                               changed)
+    step(0.9, "theme members")
+    wanted = {sid: target[key] for key, sids in groups.items() if key in target for sid in sids}
+    _place_members(session, convening_id, rows, held, wanted, changed)
+    old_ids = {o.key for o in old}
+    dropped = _drop_and_bump(session, themes, set(target.values()), old_ids, changed)
+    return len(set(matches.values())), len(set(target.values()) - old_ids), dropped
+
+
+def _stored_members(themes: Mapping[int, StoredTheme], rows: Mapping[str, Membership],
+                    vectors: Mapping[str, np.ndarray]) -> list[Members]:
+    """The stored themes (merged ones aside) with their statements and centroids."""
+    current: dict[int, set[str]] = defaultdict(set)
+    for m in rows.values():
+        if m.theme_id is not None:
+            current[m.theme_id].add(m.statement_id)
+    return [Members(t.id, frozenset(current[t.id]), centroid(frozenset(current[t.id]), vectors))
+            for t in themes.values() if t.status != "merged"]
+
+
+def _place_candidates(session: Session, convening_id: int, run_id: int, result: ResultIn,
+                      matches: Mapping[str | int, int], groups: Mapping[str, list[str]],
+                      themes: dict[int, StoredTheme], changed: set[int]) -> dict[str, int]:
+    """The stored theme each candidate goes to (a new row for one that matches nothing);
+    an untouched theme takes the candidate's label and keywords. Returns candidate id ->
+    theme id; new rows join ``themes``, themes whose values changed join ``changed``."""
     target: dict[str, int] = {}
     for cand in result.themes:
         tid = matches.get(cand.id)
@@ -264,9 +263,13 @@ def _themes(session: Session, convening_id: int, run_id: int, result: ResultIn,
             session.flush()
             themes[theme.id] = theme
         target[cand.id] = theme.id
+    return target
 
-    step(0.9, "theme members")
-    wanted = {sid: target[key] for key, sids in groups.items() if key in target for sid in sids}
+
+def _place_members(session: Session, convening_id: int, rows: Mapping[str, Membership],
+                   held: set[str], wanted: Mapping[str, int], changed: set[int]) -> None:
+    """Put each statement the re-run may place in its ``wanted`` theme (statement id ->
+    theme id); themes that gain or lose a statement join ``changed``."""
     for sid, m in rows.items():
         if sid in held or m.theme_id is None or wanted.get(sid) == m.theme_id:
             continue
@@ -284,19 +287,22 @@ def _themes(session: Session, convening_id: int, run_id: int, result: ResultIn,
             changed.add(tid)
     session.flush()
 
-    created = len(set(target.values()) - {o.key for o in old})
+
+def _drop_and_bump(session: Session, themes: Mapping[int, StoredTheme], targets: set[int],
+                   old_ids: set[str | int], changed: set[int]) -> int:
+    """Drop the untouched candidates the re-run no longer finds (they held no decision) and
+    bump the version of every stored theme that changed; returns how many were dropped."""
     dropped = 0
     for tid, theme in themes.items():
         if _held(theme):
             pass
-        elif tid not in set(target.values()) or not queries.members_of(session, [tid]):
-            # An untouched candidate the re-run no longer finds held no decision.
+        elif tid not in targets or not queries.members_of(session, [tid]):
             session.delete(theme)
             changed.discard(tid)
             dropped += 1
             continue
-        if tid in changed and tid in {o.key for o in old}:
+        if tid in changed and tid in old_ids:
             theme.version += 1
             theme.updated_at = utcnow()
     session.flush()
-    return len(set(matches.values())), created, dropped
+    return dropped

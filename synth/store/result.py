@@ -1,7 +1,10 @@
-"""Read and check a result JSON (``synth synthesize --out result.json``) before any write.
+"""What the store imports: a pipeline result as records, checked whole before any write.
 
-Every problem is reported as an :class:`InputError` naming the place in the file, so a bad
-file is refused whole and the database is never touched by half of it.
+The pipeline hands its result over as these records directly
+(:func:`synth.convening.handoff.to_result`, with its statement vectors); a result JSON
+(``synth synthesize --out result.json``) is read into the same records by :func:`load_result`.
+Every problem in a file is reported as an :class:`InputError` naming the place in the file, so
+a bad file is refused whole and the database is never touched by half of it.
 """
 
 from __future__ import annotations
@@ -9,9 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from synth.errors import InputError
 from synth.records import is_recording_id
@@ -61,15 +67,60 @@ class ThemeIn:
 
 @dataclass(frozen=True, slots=True)
 class ResultIn:
-    """A checked result: every theme member is a known statement, each in one theme at most."""
+    """A checked result: every theme member is a known statement, each in one theme at most.
+
+    Made by :func:`make_result` only, so the checks and the digest always hold.
+    """
 
     source: str
-    digest: str
+    digest: str  # sha256 of the records (vectors aside): the same result, the same digest
     recordings: tuple[RecordingIn, ...]
     participants: tuple[ParticipantIn, ...]
     talk_time_by_role: dict[str, float]
     statements: tuple[StatementIn, ...]
     themes: tuple[ThemeIn, ...]
+    # Statement id -> embedding, when the result carries them (the pipeline's does; a JSON
+    # file does not): stored for splits and for matching themes on later re-runs.
+    vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+
+def make_result(*, source: str, recordings: tuple[RecordingIn, ...],
+                participants: tuple[ParticipantIn, ...], talk_time_by_role: dict[str, float],
+                statements: tuple[StatementIn, ...], themes: tuple[ThemeIn, ...],
+                vectors: Mapping[str, Sequence[float] | np.ndarray] | None = None) -> ResultIn:
+    """The checked result of these records: links and vectors checked, digest computed."""
+    _check_links(source, recordings, statements, themes)
+    records = [[asdict(r) for r in rows] for rows in (recordings, participants, statements,
+                                                      themes)]
+    digest = hashlib.sha256(json.dumps([records, talk_time_by_role],
+                                       sort_keys=True).encode()).hexdigest()
+    return ResultIn(source=source, digest=digest, recordings=recordings,
+                    participants=participants, talk_time_by_role=talk_time_by_role,
+                    statements=statements, themes=themes,
+                    vectors=_check_vectors(statements, vectors or {}))
+
+
+def with_vectors(result: ResultIn,
+                 vectors: Mapping[str, Sequence[float] | np.ndarray]) -> ResultIn:
+    """``result`` carrying these statement embeddings (statement id -> vector), checked."""
+    return replace(result, vectors=_check_vectors(result.statements, vectors))
+
+
+def _check_vectors(statements: tuple[StatementIn, ...],
+                   vectors: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    known = {s.id for s in statements}
+    out: dict[str, np.ndarray] = {}
+    dims: set[int] = set()
+    for sid, vec in vectors.items():
+        if sid not in known:
+            raise InputError(f"an embedding is given for statement {sid!r}, "
+                             "which is not in the result.")
+        arr = np.asarray(vec, dtype=np.float32).reshape(-1)
+        dims.add(arr.size)
+        out[sid] = arr
+    if len(dims) > 1:
+        raise InputError(f"embeddings of different sizes {sorted(dims)}: use one model.")
+    return out
 
 
 def load_result(path: str | Path) -> ResultIn:
@@ -91,7 +142,6 @@ def parse_result(data: Any, *, source: str = "result") -> ResultIn:
     where = _Where(source)
     if not isinstance(data, dict):
         raise InputError(f"{source}: a result is a JSON object, got {type(data).__name__}.")
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
     recordings = tuple(_recording(r, where.at("recordings", i))
                        for i, r in enumerate(_list(data, "recordings", where)))
     participants = tuple(_participant(p, where.at("participants", i))
@@ -103,11 +153,9 @@ def parse_result(data: Any, *, source: str = "result") -> ResultIn:
                        for i, s in enumerate(_list(data, "statements", where)))
     themes = tuple(_theme(t, where.at("themes", i))
                    for i, t in enumerate(_list(data, "themes", where)))
-    _check_links(source, recordings, statements, themes)
-    return ResultIn(source=source, digest=digest, recordings=recordings,
-                    participants=participants,
-                    talk_time_by_role={str(k): float(v) for k, v in talk.items()},
-                    statements=statements, themes=themes)
+    return make_result(source=source, recordings=recordings, participants=participants,
+                       talk_time_by_role={str(k): float(v) for k, v in talk.items()},
+                       statements=statements, themes=themes)
 
 
 class _Where:

@@ -1,0 +1,48 @@
+"""The one hand-off from pipeline to store: a convening's result as the store's records.
+
+The records are the ones a result file is read into (:mod:`synth.store.result`), so a result
+imported in-process and the same result imported from its JSON are the same records with the
+same digest; only the in-process one carries the statement vectors, which the store keeps
+instead of embedding the statements again.
+"""
+
+from __future__ import annotations
+
+from synth.convening.pipeline import Convening, talk_time_by_role
+from synth.store.result import (
+    ParticipantIn,
+    RecordingIn,
+    ResultIn,
+    StatementIn,
+    ThemeIn,
+    make_result,
+)
+from synth.themes.quotes import statement_word_probs
+
+
+def to_result(c: Convening, *, source: str) -> ResultIn:
+    """The convening's result as the store imports it; ``source`` names it (file names)."""
+    # Whisper's word probabilities go with each statement, so the store can pick and mark
+    # quotes by them; a typed transcript's statements have none.
+    probs = statement_word_probs(c.statements, [turn for t in c.transcripts for turn in t.turns])
+    statements = tuple(
+        StatementIn(id=s.id, text=s.text, speaker=s.speaker, start=float(s.start),
+                    end=float(s.end), recording=s.recording_id, line=s.line, turn=s.turn_index,
+                    kind=s.kind, clusterable=s.clusterable, position=n,
+                    word_probs=tuple(float(p) for p in probs.get(s.id, ())))
+        for n, s in enumerate(c.statements))
+    themes = tuple(ThemeIn(id=str(t.id), label=t.label, label_generated=t.label_generated,
+                           keywords=tuple(t.keywords), statement_ids=tuple(t.statement_ids),
+                           stability=float(t.stability))
+                   for t in c.themes.themes)  # type: ignore[attr-defined]
+    vectors = {} if c.vectors is None else dict(zip((s.id for s in c.statements), c.vectors,
+                                                    strict=True))
+    return make_result(
+        source=source,
+        recordings=tuple(RecordingIn(t.recording.id, t.recording.name, t.recording.kind,
+                                     None if t.recording.duration is None
+                                     else float(t.recording.duration))
+                         for t in c.transcripts),
+        participants=tuple(ParticipantIn(p.name, p.company, p.role) for p in c.participants),
+        talk_time_by_role=talk_time_by_role(c.transcripts, {p.name: p for p in c.participants}),
+        statements=statements, themes=themes, vectors=vectors)
