@@ -137,3 +137,18 @@ def sign_in(page, base: str) -> None:
     passcode.fill(PASSCODE)
     click(page, "Sign in")
     page.get_by_role("heading", name="Candidate priorities").wait_for()
+
+
+@contextmanager
+def signed_in_page(context, base: str, failure: str) -> Iterator[Any]:
+    """A new page of the browser ``context``, signed in at ``base``; on an error a screenshot
+    of it goes to test-artifacts/``failure``.png first. Closed on leaving."""
+    page = context.new_page()
+    try:
+        sign_in(page, base)
+        yield page
+    except Exception:
+        shot(page, failure)
+        raise
+    finally:
+        page.close()

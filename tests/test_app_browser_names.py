@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser import ROOT, SAMPLE, marks, serve_app, settle, shot, sign_in, sync_api
+from browser import ROOT, SAMPLE, marks, serve_app, settle, shot, signed_in_page, sync_api
 
 pytestmark = marks(900)
 
@@ -99,8 +99,7 @@ def _whole_page(page) -> None:
     settle(page)
 
 
-def _signed_in(page, sample: dict[str, Any]) -> None:
-    sign_in(page, sample["base"])
+def _cards_drawn(page) -> None:
     page.get_by_role("button", name="Confirm", exact=True).first.wait_for()
     settle(page)
 
@@ -109,9 +108,8 @@ def test_sample_cards_name_leaders_and_quote_no_facilitator_first(sample, browse
     people = _people()
     leaders = {n for n, (_, role) in people.items() if role == "business"}
     facilitator = {n for n, (_, role) in people.items() if role == "facilitator"}
-    page = browser.new_page()
-    try:
-        _signed_in(page, sample)
+    with signed_in_page(browser, sample["base"], "names-failure-review") as page:
+        _cards_drawn(page)
         cards = _cards(page)
         assert len(cards) >= 3, cards
         for card in cards:
@@ -133,18 +131,12 @@ def test_sample_cards_name_leaders_and_quote_no_facilitator_first(sample, browse
         assert not any(re.match(r"Breadth of support\s*0$", t) for t in texts), texts
         _whole_page(page)
         shot(page, "names-01-sample-review")
-    except Exception:
-        shot(page, "names-failure-review")
-        raise
-    finally:
-        page.close()
 
 
 def test_speakers_tab_plays_each_voice_and_shows_two_sentences(sample, browser) -> None:
     people = _people()
-    page = browser.new_page()
-    try:
-        _signed_in(page, sample)
+    with signed_in_page(browser, sample["base"], "names-failure-speakers") as page:
+        _cards_drawn(page)
         page.get_by_role("tab", name="Speakers").click()
         settle(page)
         page.get_by_role("heading", name="Who is who").wait_for()
@@ -166,8 +158,3 @@ def test_speakers_tab_plays_each_voice_and_shows_two_sentences(sample, browser) 
         sync_api.expect(charts).to_have_count(3)  # breadth, talk share, the map
         sync_api.expect(page.get_by_test_id("stDataFrame")).not_to_have_count(0)
         shot(page, "names-03-breadth")
-    except Exception:
-        shot(page, "names-failure-speakers")
-        raise
-    finally:
-        page.close()

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser import ARTIFACTS, click, marks, serve_app, settle, shot, sign_in, sync_api
+from browser import ARTIFACTS, click, marks, serve_app, settle, shot, signed_in_page, sync_api
 
 pytestmark = marks(300)
 
@@ -88,15 +88,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
 ATTRIBUTION = re.compile(r"^\u2014 (.+), (.+)$")
 
 
-def _signed_in(page, server: dict[str, str]) -> None:
-    sign_in(page, server["base"])
-    page.get_by_role("button", name="Withdraw this quote").first.wait_for()
-
-
 def test_quotes_of_a_typed_transcript_and_withdrawing_one(server, browser) -> None:
-    page = browser.new_page()
-    try:
-        _signed_in(page, server)
+    with signed_in_page(browser, server["base"], "q-failure") as page:
+        page.get_by_role("button", name="Withdraw this quote").first.wait_for()
         texts = [t.strip() for t in page.get_by_test_id("stText").all_inner_texts()]
         where = [m.group(2) for t in texts if (m := ATTRIBUTION.match(t))]
         # Every quote says its line in the transcript (1-based), never an estimated time.
@@ -127,18 +121,11 @@ def test_quotes_of_a_typed_transcript_and_withdrawing_one(server, browser) -> No
         assert quote.strip() not in [t.strip() for t in
                                      page.get_by_test_id("stText").all_inner_texts()]
         page.screenshot(path=str(ARTIFACTS / "q2-withdraw-feedback-in-card.png"))
-    except Exception:
-        shot(page, "q-failure")
-        raise
-    finally:
-        page.close()
 
 
 def test_exports_after_a_download(server, browser) -> None:
-    page = browser.new_page()
-    page.set_viewport_size({"width": 1024, "height": 900})  # a laptop: six in a row were cut
-    try:
-        _signed_in(page, server)
+    with signed_in_page(browser, server["base"], "q-failure-exports") as page:
+        page.set_viewport_size({"width": 1024, "height": 900})  # a laptop: six in a row were cut
         page.get_by_role("link", name="Vote and results").click()
         settle(page)
         page.get_by_role("heading", name="Exports").wait_for()
@@ -159,11 +146,6 @@ def test_exports_after_a_download(server, browser) -> None:
             assert cut == 0, name
         page.get_by_role("heading", name="Exports").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "q3-exports.png"))
-    except Exception:
-        shot(page, "q-failure-exports")
-        raise
-    finally:
-        page.close()
 
 
 def _head(page, label: str):
