@@ -139,6 +139,8 @@ def decode_clip(path: str | Path, start: float, end: float,
     try:
         with av.open(str(p), metadata_errors="ignore") as container:
             stream = container.streams.audio[0]
+            if stream.time_base is None:  # PyAV allows it; no decodable audio track lacks one
+                raise ValueError("the audio track has no time base")
             resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono",
                                                           rate=sampling_rate)
             # A second early: a seek lands on the packet at or before the time asked for.

@@ -218,7 +218,7 @@ def quiet_cuts(audio: np.ndarray, block_s: float = BLOCK_SECONDS,
 
 def turns_from_segments(segments: Iterable[RawSegment], recording_id: str) -> list[Turn]:
     """Without speaker labels, each guarded segment is one turn; text is its words verbatim."""
-    turns = []
+    turns: list[Turn] = []
     for seg in segments:
         text = "".join(w.text for w in seg.words).strip() if seg.words else seg.text.strip()
         if not text:

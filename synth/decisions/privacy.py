@@ -176,7 +176,10 @@ def _checkpoint(engine: Engine) -> None:
         # On the raw connection: outside a transaction (SQLAlchemy would BEGIN first).
         raw = engine.raw_connection()
         try:
-            busy = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            conn = raw.driver_connection
+            if conn is None:  # only once the pool has invalidated the connection
+                raise RuntimeError("the database connection was closed")
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         finally:
             raw.close()
         if busy and busy[0]:
@@ -306,7 +309,7 @@ def _delete_uploads(root: Path, recording_id: str, convening_id: int,
 
 def purge_embeddings(cache_dir: Path, keys: Sequence[str]) -> list[str]:
     """Remove cached embeddings of these texts (embedding cache keys) from every model's cache."""
-    problems = []
+    problems: list[str] = []
     if not keys:
         return problems
     for path in paths.embedding_caches(cache_dir):

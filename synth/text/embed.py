@@ -33,7 +33,9 @@ def text_key(text: str) -> str:
 def model_tag(model: SentenceTransformer) -> str:
     """A short tag naming the model, so vectors of different models never mix in one cache."""
     try:
-        name = str(model[0].auto_model.config._name_or_path)
+        # torch types a module's attributes as Tensor | Module; the first module of a
+        # sentence-transformers model holds the transformers model as auto_model.
+        name = str(model[0].auto_model.config._name_or_path)  # type: ignore[union-attr]
     except (AttributeError, IndexError, TypeError):
         name = type(model).__name__
     dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else ""
