@@ -469,156 +469,47 @@ class Report:
         return "\n".join(lines) + "\n"
 
 
-def run_batch(root: Path, out: Path, *, workers: int | None = None, serial: bool = False,
-              address: str | None = None, num_cpus: int | None = None,
-              cpus_per_worker: int = 1, settings: Settings | None = None,
-              model: str | None = None, speakers: str | int | None = None,
-              n_themes: int | None = None, seed: int = 0, include_facilitator: bool = False,
-              force: bool = False) -> Report:
-    """Synthesize every convening under ``root`` into ``out``; see the module doc."""
-    from synth.text.roster import load_roster
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    """How a batch runs and what it makes: the `run` command's flags (see ``main``)."""
 
+    workers: int | None = None  # Ray workers; None: the Ray's CPUs / cpus_per_worker
+    serial: bool = False  # one process, no Ray
+    address: str | None = None  # join this Ray cluster instead of starting one
+    num_cpus: int | None = None  # CPUs of the local Ray
+    cpus_per_worker: int = 1
+    model: str | None = None  # Whisper model; None: the settings' one
+    speakers: str | int | None = None
+    n_themes: int | None = None
+    seed: int = 0
+    include_facilitator: bool = False
+    force: bool = False  # redo everything, reuse nothing
+
+    def result_options(self, settings: Settings) -> Options:
+        """The options that change a result, with the settings' defaults filled in."""
+        return Options(model=self.model or settings.whisper_model, language=settings.language,
+                       beam_size=settings.beam_size, speakers=self.speakers,
+                       n_themes=self.n_themes, seed=self.seed,
+                       include_facilitator=self.include_facilitator)
+
+
+def run_batch(root: Path, out: Path, options: BatchOptions, *,
+              settings: Settings | None = None) -> Report:
+    """Synthesize every convening under ``root`` into ``out``; see the module doc."""
     started = time.perf_counter()
     root, out = Path(root).resolve(), Path(out).resolve()
     settings = settings or load_settings()
-    opts = Options(model=model or settings.whisper_model, language=settings.language,
-                   beam_size=settings.beam_size, speakers=speakers, n_themes=n_themes,
-                   seed=seed, include_facilitator=include_facilitator)
+    opts = options.result_options(settings)
     convs, ignored = discover(root, out)
     out.mkdir(parents=True, exist_ok=True)
-    report = Report(str(root), "serial" if serial else "ray", 1 if serial else workers or 0,
-                    ignored=ignored)
-    status: dict[str, dict[str, Any]] = {}
-    rec_status: dict[str, dict[str, Any]] = {}
-    saved: dict[str, dict[str, Any]] = {}  # recording source -> transcript dict
-    todo: deque[RecordingJob] = deque()
-    for conv in convs:
-        entry = {"name": conv.name, "status": "not run", "result": None,
-                 "recordings": []}
-        status[conv.name] = entry
-        report.convenings.append(entry)
-        if not conv.recordings:
-            entry.update(status="failed", error="no recordings or transcripts in this folder")
-        for rec in conv.recordings:
-            r = {"source": rec.source, "status": "not run", "output": str(rec.out.relative_to(out))}
-            entry["recordings"].append(r)
-            rec_status[rec.source] = r
-            done = None if force else recording_done(rec, opts)
-            if done is not None:
-                r["status"] = "reused"
-                saved[rec.source] = done
-            else:
-                todo.append(rec)
-    total = len(todo)
-    ready: deque[ConveningJob] = deque()
-    by_name = {c.name: c for c in convs}
-    rosters: dict[str, list[Participant]] = {}
-
-    def conv_ready(conv: ConveningJob) -> None:
-        """All recordings of ``conv`` are settled: queue it, reuse it or mark it failed."""
-        entry = status[conv.name]
-        bad = [r for r in entry["recordings"] if r["status"] == "failed"]
-        if bad:
-            entry.update(status="failed", error="; ".join(
-                f"{r['source']}: {r['error']}" for r in bad))
-            return
-        try:
-            rosters[conv.name] = load_roster(conv.roster) if conv.roster else []
-        except SynthError as exc:
-            entry.update(status="failed", error=str(exc))
-            return
-        transcripts = _unique([saved[r.source] for r in conv.recordings])
-        marker = _marker(conv, transcripts, opts)
-        entry["marker"] = marker
-        if not force and convening_done(conv, marker):
-            entry.update(status="reused", result=f"{conv.name}/result.json")
-            return
-        ready.append(conv)
-
-    for conv in convs:
-        if conv.recordings and all(rec_status[r.source]["status"] == "reused"
-                                   for r in conv.recordings):
-            conv_ready(conv)
-    if total:
-        log.info("%d recording(s) to transcribe, %d already done", total,
-                 sum(len(c.recordings) for c in convs) - total)
-
+    report = Report(str(root), "serial" if options.serial else "ray",
+                    1 if options.serial else options.workers or 0, ignored=ignored)
+    state = _BatchState(convs, out, opts, force=options.force, report=report)
     executor: SerialExecutor | RayExecutor | None = None
-    n_tasks = total + len(ready)  # at most this many tasks can ever run side by side
     try:
-        if todo or ready:
-            whisper = any(r.path.suffix.lower() in AUDIO_EXTENSIONS for r in todo)
-            t0 = time.perf_counter()
-            if serial:
-                executor = SerialExecutor(lambda: Worker(settings, opts, whisper=whisper))
-            else:
-                executor = RayExecutor(settings, opts, whisper=whisper,
-                                       workers=workers, max_workers=max(1, n_tasks),
-                                       cpus_per_worker=cpus_per_worker, address=address,
-                                       num_cpus=num_cpus)
-            report.startup_seconds = time.perf_counter() - t0
-            report.workers = len(executor.workers)
-            log.info("%s: %d worker(s) ready in %.1f s (models loaded in %s s)", report.mode,
-                     len(executor.workers), report.startup_seconds,
-                     ", ".join(f"{s:.1f}" for s in executor.load_seconds))
-        idle = deque(executor.workers if executor else [])
-        in_flight: dict[Any, tuple[str, Any]] = {}
-        n_done = 0
-        while executor and (todo or ready or in_flight):
-            while idle and (ready or todo):
-                w = idle.popleft()
-                if ready:  # finish convenings first: a finished result survives a kill
-                    conv = ready.popleft()
-                    args = [_unique([saved[r.source] for r in conv.recordings]),
-                            rosters[conv.name],
-                            {saved[r.source]["recording"]["id"]: str(r.path)
-                             for r in conv.recordings}]
-                    in_flight[executor.submit(w, "synthesize", *args)] = ("conv", conv, w)
-                else:
-                    rec = todo.popleft()
-                    in_flight[executor.submit(w, "transcribe", str(rec.path), force)] = (
-                        "rec", rec, w)
-            handle, result = executor.next_done()
-            kind, job, w = in_flight.pop(handle)
-            idle.append(w)
-            seconds = round(result.get("seconds", 0.0), 2)
-            if kind == "rec":
-                n_done += 1
-                r = rec_status[job.source]
-                r["seconds"] = seconds
-                if result["ok"]:
-                    data = result["transcript"] | {"batch": {
-                        "source": _source_stamp(job.path), "options": opts.transcription()}}
-                    atomic_write_text(job.out,
-                                      json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-                    saved[job.source] = data
-                    r["status"] = "done"
-                    log.info("[%d/%d] ok    %s (%.1f s)", n_done, total, job.source, seconds)
-                else:
-                    r.update(status="failed", output=None, error=result["error"])
-                    log.warning("[%d/%d] FAIL  %s: %s", n_done, total, job.source,
-                                result["error"])
-                conv = by_name[job.convening]
-                if all(rec_status[x.source]["status"] in {"done", "reused", "failed"}
-                       for x in conv.recordings):
-                    conv_ready(conv)
-            else:
-                entry = status[job.name]
-                entry["seconds"] = seconds
-                if result["ok"]:
-                    job.folder.mkdir(parents=True, exist_ok=True)
-                    atomic_write_text(job.folder / "result.json", result["json"])
-                    atomic_write_text(job.folder / "result.md", result["md"])
-                    # Last: its presence says the two results above are whole and current.
-                    atomic_write_text(job.folder / MARKER_NAME,
-                                      json.dumps(entry["marker"], indent=1) + "\n")
-                    entry.update(status="done", result=f"{job.name}/result.json",
-                                 themes=result["themes"], statements=result["statements"])
-                    log.info("convening %s: %d candidate(s) from %d statement(s) (%.1f s)",
-                             job.name, result["themes"], result["statements"], seconds)
-                else:
-                    entry.update(status="failed", error=result["error"])
-                    log.warning("convening %s FAILED: %s", job.name, result["error"])
+        if state.todo or state.ready:
+            executor = _start_workers(options, settings, opts, state, report)
+            _run_tasks(executor, state)
     except KeyboardInterrupt:
         report.interrupted = True
         log.warning("interrupted: rerun the same command to resume")
@@ -626,12 +517,181 @@ def run_batch(root: Path, out: Path, *, workers: int | None = None, serial: bool
     finally:
         if executor:
             executor.close()
-        for entry in report.convenings:
-            entry.pop("marker", None)
-        report.wall_seconds = time.perf_counter() - started
-        atomic_write_text(out / "summary.json", json.dumps(report.to_dict(), indent=1) + "\n")
-        atomic_write_text(out / "summary.md", report.to_markdown())
+        _write_summary(out, report, started)
     return report
+
+
+class _BatchState:
+    """Where a batch stands: the report entry of each convening and recording, the transcripts
+    in hand, and the work left (recordings to transcribe, convenings ready to synthesize)."""
+
+    def __init__(self, convs: list[ConveningJob], out: Path, opts: Options, *, force: bool,
+                 report: Report) -> None:
+        self.opts = opts
+        self.force = force
+        self.by_name = {c.name: c for c in convs}
+        self.status: dict[str, dict[str, Any]] = {}
+        self.rec_status: dict[str, dict[str, Any]] = {}
+        self.saved: dict[str, dict[str, Any]] = {}  # recording source -> transcript dict
+        self.rosters: dict[str, list[Participant]] = {}
+        self.todo: deque[RecordingJob] = deque()
+        self.ready: deque[ConveningJob] = deque()
+        for conv in convs:
+            report.convenings.append(self._plan(conv, out))
+        self.total = len(self.todo)
+        self.n_done = 0
+        for conv in convs:
+            if conv.recordings and all(self.rec_status[r.source]["status"] == "reused"
+                                       for r in conv.recordings):
+                self.conv_ready(conv)
+        if self.total:
+            log.info("%d recording(s) to transcribe, %d already done", self.total,
+                     sum(len(c.recordings) for c in convs) - self.total)
+
+    def _plan(self, conv: ConveningJob, out: Path) -> dict[str, Any]:
+        """The convening's report entry; its recordings are reused when current, else queued."""
+        entry: dict[str, Any] = {"name": conv.name, "status": "not run", "result": None,
+                                 "recordings": []}
+        self.status[conv.name] = entry
+        if not conv.recordings:
+            entry.update(status="failed", error="no recordings or transcripts in this folder")
+        for rec in conv.recordings:
+            r = {"source": rec.source, "status": "not run", "output": str(rec.out.relative_to(out))}
+            entry["recordings"].append(r)
+            self.rec_status[rec.source] = r
+            done = None if self.force else recording_done(rec, self.opts)
+            if done is not None:
+                r["status"] = "reused"
+                self.saved[rec.source] = done
+            else:
+                self.todo.append(rec)
+        return entry
+
+    def conv_ready(self, conv: ConveningJob) -> None:
+        """All recordings of ``conv`` are settled: queue it, reuse it or mark it failed."""
+        from synth.text.roster import load_roster
+
+        entry = self.status[conv.name]
+        bad = [r for r in entry["recordings"] if r["status"] == "failed"]
+        if bad:
+            entry.update(status="failed", error="; ".join(
+                f"{r['source']}: {r['error']}" for r in bad))
+            return
+        try:
+            self.rosters[conv.name] = load_roster(conv.roster) if conv.roster else []
+        except SynthError as exc:
+            entry.update(status="failed", error=str(exc))
+            return
+        transcripts = _unique([self.saved[r.source] for r in conv.recordings])
+        marker = _marker(conv, transcripts, self.opts)
+        entry["marker"] = marker
+        if not self.force and convening_done(conv, marker):
+            entry.update(status="reused", result=f"{conv.name}/result.json")
+            return
+        self.ready.append(conv)
+
+    def next_task(self) -> tuple[str, tuple[Any, ...], RecordingJob | ConveningJob]:
+        """The next task for an idle worker (method, arguments, job): convenings first, since
+        a finished result survives a kill."""
+        if self.ready:
+            conv = self.ready.popleft()
+            recs = conv.recordings
+            return "synthesize", (_unique([self.saved[r.source] for r in recs]),
+                                  self.rosters[conv.name],
+                                  {self.saved[r.source]["recording"]["id"]: str(r.path)
+                                   for r in recs}), conv
+        rec = self.todo.popleft()
+        return "transcribe", (str(rec.path), self.force), rec
+
+    def transcribed(self, job: RecordingJob, result: dict[str, Any], seconds: float) -> None:
+        """Save a recording's transcript, or note its error; its convening may now be ready."""
+        self.n_done += 1
+        r = self.rec_status[job.source]
+        r["seconds"] = seconds
+        if result["ok"]:
+            data = result["transcript"] | {"batch": {
+                "source": _source_stamp(job.path), "options": self.opts.transcription()}}
+            atomic_write_text(job.out, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+            self.saved[job.source] = data
+            r["status"] = "done"
+            log.info("[%d/%d] ok    %s (%.1f s)", self.n_done, self.total, job.source, seconds)
+        else:
+            r.update(status="failed", output=None, error=result["error"])
+            log.warning("[%d/%d] FAIL  %s: %s", self.n_done, self.total, job.source,
+                        result["error"])
+        conv = self.by_name[job.convening]
+        if all(self.rec_status[x.source]["status"] in {"done", "reused", "failed"}
+               for x in conv.recordings):
+            self.conv_ready(conv)
+
+    def synthesized(self, job: ConveningJob, result: dict[str, Any], seconds: float) -> None:
+        """Save a convening's result and then its marker, or note its error."""
+        entry = self.status[job.name]
+        entry["seconds"] = seconds
+        if result["ok"]:
+            job.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(job.folder / "result.json", result["json"])
+            atomic_write_text(job.folder / "result.md", result["md"])
+            # Last: its presence says the two results above are whole and current.
+            atomic_write_text(job.folder / MARKER_NAME,
+                              json.dumps(entry["marker"], indent=1) + "\n")
+            entry.update(status="done", result=f"{job.name}/result.json",
+                         themes=result["themes"], statements=result["statements"])
+            log.info("convening %s: %d candidate(s) from %d statement(s) (%.1f s)",
+                     job.name, result["themes"], result["statements"], seconds)
+        else:
+            entry.update(status="failed", error=result["error"])
+            log.warning("convening %s FAILED: %s", job.name, result["error"])
+
+
+def _start_workers(options: BatchOptions, settings: Settings, opts: Options,
+                   state: _BatchState, report: Report) -> SerialExecutor | RayExecutor:
+    """The workers with their models loaded: one in this process, or one Ray actor each."""
+    whisper = any(r.path.suffix.lower() in AUDIO_EXTENSIONS for r in state.todo)
+    n_tasks = state.total + len(state.ready)  # at most this many tasks can ever run side by side
+    t0 = time.perf_counter()
+    executor: SerialExecutor | RayExecutor
+    if options.serial:
+        executor = SerialExecutor(lambda: Worker(settings, opts, whisper=whisper))
+    else:
+        executor = RayExecutor(settings, opts, whisper=whisper, workers=options.workers,
+                               max_workers=max(1, n_tasks),
+                               cpus_per_worker=options.cpus_per_worker,
+                               address=options.address, num_cpus=options.num_cpus)
+    report.startup_seconds = time.perf_counter() - t0
+    report.workers = len(executor.workers)
+    log.info("%s: %d worker(s) ready in %.1f s (models loaded in %s s)", report.mode,
+             len(executor.workers), report.startup_seconds,
+             ", ".join(f"{s:.1f}" for s in executor.load_seconds))
+    return executor
+
+
+def _run_tasks(executor: SerialExecutor | RayExecutor, state: _BatchState) -> None:
+    """Keep every worker busy until no work is left, saving each result as it comes back."""
+    idle = deque(executor.workers)
+    in_flight: dict[Any, tuple[RecordingJob | ConveningJob, int]] = {}
+    while state.todo or state.ready or in_flight:
+        while idle and (state.ready or state.todo):
+            w = idle.popleft()
+            method, args, job = state.next_task()
+            in_flight[executor.submit(w, method, *args)] = (job, w)
+        handle, result = executor.next_done()
+        job, w = in_flight.pop(handle)
+        idle.append(w)
+        seconds = round(result.get("seconds", 0.0), 2)
+        if isinstance(job, RecordingJob):
+            state.transcribed(job, result, seconds)
+        else:
+            state.synthesized(job, result, seconds)
+
+
+def _write_summary(out: Path, report: Report, started: float) -> None:
+    """OUT/summary.json and summary.md, also after a failure or an interrupt."""
+    for entry in report.convenings:
+        entry.pop("marker", None)
+    report.wall_seconds = time.perf_counter() - started
+    atomic_write_text(out / "summary.json", json.dumps(report.to_dict(), indent=1) + "\n")
+    atomic_write_text(out / "summary.md", report.to_markdown())
 
 
 # --------------------------------------------------------------------------- bench inputs
@@ -699,8 +759,9 @@ def bench(root: Path, *, workers: Iterable[int] = (1, 2), model: str | None = No
             os.environ["SYNTH_CACHE_DIR"] = str(cache)
             out = Path(tmp) / f"out-{mode}-{n}"
             log.warning("bench: %s ...", label)
-            rep = run_batch(root, out, workers=n, serial=mode == "serial", num_cpus=n,
-                            settings=settings.with_(cache_dir=cache), model=model)
+            rep = run_batch(root, out, BatchOptions(workers=n, serial=mode == "serial",
+                                                    num_cpus=n, model=model),
+                            settings=settings.with_(cache_dir=cache))
             recs = sum(len(c["recordings"]) for c in rep.convenings)
             rows.append({"mode": label, "recordings": recs,
                          "convenings": len(rep.convenings), "wall_s": rep.wall_seconds,
@@ -728,6 +789,17 @@ def bench_table(rows: list[dict[str, Any]]) -> str:
 
 
 # --------------------------------------------------------------------------- command line
+
+
+def batch_options(args: argparse.Namespace) -> BatchOptions:
+    """The `run` command's flags as the batch's options (--speakers: auto or a number)."""
+    speakers = int(args.speakers) if args.speakers and args.speakers.isdigit() else \
+        args.speakers
+    return BatchOptions(workers=args.workers, serial=args.serial, address=args.address,
+                        num_cpus=args.num_cpus, cpus_per_worker=args.cpus_per_worker,
+                        model=args.model, speakers=speakers, n_themes=args.themes,
+                        seed=args.seed, include_facilitator=args.include_facilitator,
+                        force=args.force)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -769,13 +841,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = bench(args.input, workers=args.workers, model=args.model, keep=args.keep)
             print(bench_table(rows))
             return 0
-        speakers = int(args.speakers) if args.speakers and args.speakers.isdigit() else \
-            args.speakers
-        rep = run_batch(args.input, args.out, workers=args.workers, serial=args.serial,
-                        address=args.address, num_cpus=args.num_cpus,
-                        cpus_per_worker=args.cpus_per_worker, model=args.model,
-                        speakers=speakers, n_themes=args.themes, seed=args.seed,
-                        include_facilitator=args.include_facilitator, force=args.force)
+        rep = run_batch(args.input, args.out, batch_options(args))
     except SynthError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -98,7 +98,7 @@ def first_run(local_ray, tmp_path_factory, settings):
     require_shared(JFK, QMSUM)
     inp = make_input(tmp_path_factory.mktemp("batch") / "in")
     out = inp.parent / "out"
-    rep = batch.run_batch(inp, out, workers=2, settings=settings, model=MODEL)
+    rep = batch.run_batch(inp, out, batch.BatchOptions(workers=2, model=MODEL), settings=settings)
     return inp, out, rep
 
 
@@ -143,7 +143,7 @@ def test_rerun_redoes_only_what_is_missing_changed_or_broken(first_run, settings
     with open(inp / "launch" / "b.txt", "a", encoding="utf-8") as f:
         f.write("Tom Reyes: We also need a shared forklift training schedule for new hires.\n")
     (out / "committee" / "batch.json").unlink()
-    rep = batch.run_batch(inp, out, workers=2, settings=settings, model=MODEL)
+    rep = batch.run_batch(inp, out, batch.BatchOptions(workers=2, model=MODEL), settings=settings)
     assert statuses(rep) == {
         "broken": "failed", "broken.wav": "failed", "committee": "done",
         "committee/part1.txt": "reused", "committee/part2.txt": "reused", "jfk": "reused",
@@ -175,7 +175,8 @@ def test_killed_batch_resumes_where_it_stopped(first_run, tmp_path: Path, settin
         proc.wait()
     assert not (out / "summary.json").exists(), "killed too late: the batch had finished"
     before = {p: p.stat().st_mtime_ns for p in out.glob("*/recordings/*.json")}
-    rep = batch.run_batch(inp, out, serial=True, settings=settings, model=MODEL)
+    rep = batch.run_batch(inp, out, batch.BatchOptions(serial=True, model=MODEL),
+                          settings=settings)
     assert not rep.failed and rep.mode == "serial"
     recs = {out / r["output"]: r["status"] for c in rep.convenings for r in c["recordings"]}
     assert {recs[p] for p in before} == {"reused"}
@@ -208,6 +209,7 @@ def test_recordings_of_one_convening_share_speakers_as_in_synthesize(
         return list(transcripts)
 
     monkeypatch.setattr(synth.audio.speakers, "share_speakers", record)
-    rep = batch.run_batch(tmp_path / "in", tmp_path / "out", serial=True, settings=settings,
-                          model=MODEL, speakers="auto")
+    rep = batch.run_batch(tmp_path / "in", tmp_path / "out",
+                          batch.BatchOptions(serial=True, model=MODEL, speakers="auto"),
+                          settings=settings)
     assert not rep.failed and seen == [["a.txt", "b.txt"]]
