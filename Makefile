@@ -1,12 +1,13 @@
 # make run   set up .venv if needed, run the main job on the bundled sample convening and
 #            serve the app on it (http://127.0.0.1:8501)
-# make test  set up .venv if needed, then run the whole test suite
+# make test  set up .venv if needed, lint (ruff) and type-check (mypy), then run the whole
+#            test suite; a lint or type error stops it with its message
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test lint typecheck clean
 
 setup: $(STAMP)
 
@@ -30,11 +31,15 @@ run: setup
 		--roster samples/convening/roster.csv
 	$(VENV)/bin/synth app
 
-test: setup
+test: lint typecheck
 	$(PY) -m pytest
 
 lint: setup
 	$(VENV)/bin/ruff check synth synth_app app.py pipelines tests
+
+# What it checks is in pyproject.toml ([tool.mypy]).
+typecheck: setup
+	$(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) out .pytest_cache test-artifacts
