@@ -11,6 +11,7 @@ from sklearn.metrics import adjusted_rand_score
 from synth.themes.clustering import (
     ClusterParams,
     cluster_conversation,
+    final_restarts,
     inertia,
     normalise,
     prefer_order,
@@ -105,3 +106,14 @@ def test_a_returning_theme_is_found_whether_or_not_profiles_draw_the_themes() ->
         params = replace(ClusterParams(), profile_dims=dims)
         labels = cluster_conversation(vectors, texts, groups, n_clusters=3, params=params)
         assert adjusted_rand_score(truth, labels) > 0.9
+
+
+def test_restarts_follow_a_budget_of_statement_restarts() -> None:
+    # a short meeting (where k-means' optimum depends most on the seed) gets the most restarts,
+    # a long one fewer, never below the floor; past final_n_init_below the selection's n_init
+    p = ClusterParams()
+    assert final_restarts(200, p) == p.final_n_init
+    assert final_restarts(1000, p) == p.restart_budget // 1000
+    assert final_restarts(p.final_n_init_below, p) == p.final_n_init_floor
+    assert final_restarts(p.final_n_init_below + 1, p) == p.n_init
+    assert p.final_n_init_floor < p.restart_budget // 1000 < p.final_n_init

@@ -229,3 +229,16 @@ def test_acronyms_are_written_as_the_room_wrote_them() -> None:
     assert _format(("cnas", "apprenticeship"), capitals) == "CNAs apprenticeship"
     assert _format(("cnc", "machinist"), capitals) == "Cnc machinist"
     assert _format(("welder", "pipeline")) == "Welder pipeline"
+
+
+def test_statements_tagged_by_spacy_offer_only_their_noun_phrases() -> None:
+    # "Obviously." has no noun phrase: when the statements come from the spaCy step, it offers
+    # no label material, where word runs made "Obviously" and "Knows" labels of real convenings
+    banter = [("Obviously, obviously.", f"Speaker {i}", ()) for i in range(5)]
+    need = [("We need a childcare center near the plant.", "Karen Zhou",
+             ("childcare center", "childcare", "center", "plant"))]
+    (label, keys), _ = _label(banter + need, CHILDCARE)
+    assert label == "Childcare center" and "obviously" not in _words(label, keys)
+    untagged = [(text, speaker) for text, speaker, _ in banter + need]
+    (label, _), _ = _label(untagged, CHILDCARE)  # control: word runs offer the adverb
+    assert "obviously" in label.lower()

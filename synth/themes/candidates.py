@@ -28,7 +28,7 @@ from synth.records import Participant, Statement, Theme
 from synth.text.stop_words import STOP_WORDS
 from synth.themes.clustering import ClusterParams, cluster_conversation, normalise, smooth
 from synth.themes.labels import label_themes, name_words, usable
-from synth.themes.priorities import PriorityList, suggest
+from synth.themes.priorities import Priority, PriorityList, suggest
 from synth.themes.quotes import pick_quotes
 from synth.themes.stability import theme_stability
 
@@ -151,6 +151,31 @@ def find_themes(
     k = int(labels.max()) + 1
     report(0.5, f"{k} candidate themes; measuring stability")
 
+    stability = _stability(x, texts, groups, labels, k, settings)
+    report(0.8, "labelling themes and picking quotes")
+    themes = _build_themes(
+        members, x, groups, labels, keywords, stability, settings, participants or {}, priorities,
+        word_probs or {},
+    )
+    for theme in themes:
+        for sid in theme.statement_ids:
+            assignment[sid] = theme.id
+    report(1.0, f"{len(themes)} candidate themes")
+    return ThemeResult(themes=tuple(themes), assignment=assignment)
+
+
+def _stability(
+    x: np.ndarray,
+    texts: Sequence[str],
+    groups: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    settings: ThemeSettings,
+) -> np.ndarray:
+    """How often each theme comes back when subsamples are clustered again with ``k`` themes."""
+    if k <= 1:
+        return np.ones(k)
+
     def recluster(index: np.ndarray, run: int) -> np.ndarray:
         return cluster_conversation(
             x[index],
@@ -162,21 +187,7 @@ def find_themes(
             seed=settings.seed + 1 + run,
         )
 
-    stability = (
-        theme_stability(labels, recluster, runs=settings.stability_runs, seed=settings.seed)
-        if k > 1
-        else np.ones(k)
-    )
-    report(0.8, "labelling themes and picking quotes")
-    themes = _build_themes(
-        members, x, groups, labels, keywords, stability, settings, participants or {}, priorities,
-        word_probs or {},
-    )
-    for theme in themes:
-        for sid in theme.statement_ids:
-            assignment[sid] = theme.id
-    report(1.0, f"{len(themes)} candidate themes")
-    return ThemeResult(themes=tuple(themes), assignment=assignment)
+    return theme_stability(labels, recluster, runs=settings.stability_runs, seed=settings.seed)
 
 
 def _check(
@@ -304,31 +315,13 @@ def _build_themes(
     word_probs: Mapping[str, Sequence[float]] | None = None,
 ) -> list[Theme]:
     """Theme records, ranked by breadth of support, then talk time."""
-    k = int(labels.max()) + 1
     context = normalise(
         smooth(x - x.mean(axis=0, keepdims=True), groups, settings.cluster.refine_context)
     )
     # quotes and centrality use the statement itself plus a little context
     talk = np.array([_talk(s) for s in members])
     total_talk = float(talk.sum()) or 1.0
-    roles_known = bool(participants)
-    drafts = []
-    for t in range(k):
-        rows = np.flatnonzero(labels == t)
-        if len(rows) == 0:
-            continue
-        centroid = normalise(context[rows].mean(axis=0, keepdims=True))[0]
-        centrality = np.clip(context[rows] @ centroid, 0.0, 1.0)
-        medoid = members[rows[int(np.argmax(centrality))]]  # first maximum: deterministic
-        speakers = _speakers([members[i] for i in rows], talk[rows])
-        business = [
-            sp for sp in speakers if participants.get(sp, Participant(sp)).role == "business"
-        ]
-        breadth = len(business) if roles_known else len(speakers)
-        drafts.append(
-            (-breadth, -float(talk[rows].sum()), medoid.id, t, rows, centrality, speakers)
-        )
-    drafts.sort(key=lambda d: d[:3])
+    drafts = _drafts(members, context, labels, talk, participants)
     avoid = name_words(participants)
     named = label_themes(
         [[members[i] for i in d[4]] for d in drafts], [d[5] for d in drafts], avoid=avoid
@@ -343,10 +336,7 @@ def _build_themes(
     for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion in zip(
         drafts, named, suggestions, strict=True
     ):
-        if suggestion is not None:  # the common name first, the room's own words after it
-            # the room's phrase in lower case after the name, its acronyms kept ("CNC shop")
-            own = label if label.split()[0].rstrip("s").isupper() else label[:1].lower() + label[1:]
-            label = suggestion.name + (f" ({own})" if label != "Other talk" else "")
+        label = _with_suggestion(label, suggestion)
         ms = [members[i] for i in rows]
         companies = sorted(
             {c for sp in speakers if (c := participants.get(sp, Participant(sp)).company)}
@@ -370,6 +360,46 @@ def _build_themes(
             )
         )
     return themes
+
+
+def _drafts(
+    members: Sequence[Statement],
+    context: np.ndarray,
+    labels: np.ndarray,
+    talk: np.ndarray,
+    participants: Mapping[str, Participant],
+) -> list[tuple]:
+    """One draft per theme, in rank order: breadth of (business) support, talk time, medoid.
+
+    A draft is (-breadth, -talk, medoid id, theme number, rows, centrality, speakers).
+    """
+    drafts = []
+    for t in range(int(labels.max()) + 1):
+        rows = np.flatnonzero(labels == t)
+        if len(rows) == 0:
+            continue
+        centroid = normalise(context[rows].mean(axis=0, keepdims=True))[0]
+        centrality = np.clip(context[rows] @ centroid, 0.0, 1.0)
+        medoid = members[rows[int(np.argmax(centrality))]]  # first maximum: deterministic
+        speakers = _speakers([members[i] for i in rows], talk[rows])
+        business = [
+            sp for sp in speakers if participants.get(sp, Participant(sp)).role == "business"
+        ]
+        breadth = len(business) if participants else len(speakers)
+        drafts.append(
+            (-breadth, -float(talk[rows].sum()), medoid.id, t, rows, centrality, speakers)
+        )
+    drafts.sort(key=lambda d: d[:3])
+    return drafts
+
+
+def _with_suggestion(label: str, suggestion: Priority | None) -> str:
+    """The common name first, the room's own words after it ("Childcare (backup care)")."""
+    if suggestion is None:
+        return label
+    # the room's phrase in lower case after the name, its acronyms kept ("CNC shop")
+    own = label if label.split()[0].rstrip("s").isupper() else label[:1].lower() + label[1:]
+    return suggestion.name + (f" ({own})" if label != "Other talk" else "")
 
 
 def _talk(s: Statement) -> float:

@@ -76,9 +76,16 @@ class ClusterParams:
     min_share: float = 0.02  # themes with fewer statements than this share are folded in
     n_init: int = 3  # k-means restarts while choosing the number of themes
     # Restarts of the k-means that draws the themes: on the val split 3 -> 10 moved ARI 0.452 ->
-    # 0.463 as is and 0.311 -> 0.324 shuffled (a better optimum, not a different k); above
-    # ``final_n_init_below`` statements the cost grows with n and ``n_init`` is used instead.
-    final_n_init: int = 10
+    # 0.463 as is and 0.311 -> 0.324 shuffled (a better optimum, not a different k). A round
+    # table's interleaved talk leaves k-means many near-equal optima, so the seed decided the
+    # themes: on the six convening dev meetings, seeds 0-3, 10 restarts gave ARI 0.256 to 0.357
+    # (mean 0.302), 100 gave 0.291 to 0.346 (mean 0.319). Restarts cost time in proportion to
+    # the statements, so a budget of statement-restarts spends up to ``final_n_init`` on short
+    # meetings and falls to ``final_n_init_floor`` on long ones; above ``final_n_init_below``
+    # statements ``n_init`` is used.
+    final_n_init: int = 100
+    final_n_init_floor: int = 10
+    restart_budget: int = 50_000
     final_n_init_below: int = 5000
     selection_sample: int = 4000  # choose k on at most this many evenly spaced rows (speed)
     # Themes in conversation order when that costs almost no fit: k-means is run again on the
@@ -399,6 +406,47 @@ def fold_small(x: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:
     return out
 
 
+def _theme_count(
+    wide: np.ndarray,
+    n: int,
+    width: int,
+    full: int,
+    k_range: tuple[int, int],
+    params: ClusterParams,
+    seed: int,
+) -> int:
+    """Number of themes chosen from the inertia curve of the joined views (see the module)."""
+    n_eff = effective_n(n, width)
+    allowed = narrow_range(k_range, params.prior_range, n_eff)
+    k = choose_k(
+        wide,
+        allowed,
+        params.elbow,
+        seed,
+        params.n_init,
+        params.selection_sample,
+        params.hartigan,
+        n_eff,
+    )
+    # The inertia curve alone is noisy: stay near the length prior. That prior (more topics
+    # in a longer meeting) describes agenda meetings; a round table (a narrowed context)
+    # comes back to its few priorities however long it runs, so there the data decide
+    # alone. Measured on the six convening dev meetings, mean over seeds 0-2: ARI 0.272 ->
+    # 0.291, found 72% -> 86%, 4.0 -> 6.4 candidates for 5 priorities.
+    if params.prior_pull >= 0 and width >= full:
+        centre = length_prior(n, allowed, params)
+        k = min(max(k, centre - params.prior_pull), centre + params.prior_pull)
+    return k
+
+
+def final_restarts(n: int, params: ClusterParams) -> int:
+    """Restarts of the k-means that draws the themes of ``n`` statements (see ClusterParams)."""
+    if n > params.final_n_init_below:
+        return params.n_init
+    by_budget = params.restart_budget // max(n, 1)
+    return min(params.final_n_init, max(params.final_n_init_floor, by_budget))
+
+
 def cluster_conversation(
     vectors: np.ndarray,
     texts: Sequence[str],
@@ -420,33 +468,12 @@ def cluster_conversation(
     width = context_width(vectors, groups, params)
     full = min(params.semantic_context, max(2, int(params.context_share * n)))
     wide, narrow = context_features(vectors, texts, groups, params, seed, width=width)
-    if n_clusters is not None:
-        k = n_clusters
-    else:
-        n_eff = effective_n(n, width)
-        allowed = narrow_range(k_range, params.prior_range, n_eff)
-        k = choose_k(
-            wide,
-            allowed,
-            params.elbow,
-            seed,
-            params.n_init,
-            params.selection_sample,
-            params.hartigan,
-            n_eff,
-        )
-        # The inertia curve alone is noisy: stay near the length prior. That prior (more topics
-        # in a longer meeting) describes agenda meetings; a round table (a narrowed context)
-        # comes back to its few priorities however long it runs, so there the data decide
-        # alone. Measured on the six convening dev meetings, mean over seeds 0-2: ARI 0.272 ->
-        # 0.291, found 72% -> 86%, 4.0 -> 6.4 candidates for 5 priorities.
-        if params.prior_pull >= 0 and width >= full:
-            centre = length_prior(n, allowed, params)
-            k = min(max(k, centre - params.prior_pull), centre + params.prior_pull)
+    k = n_clusters if n_clusters is not None else _theme_count(wide, n, width, full, k_range,
+                                                             params, seed)
     k = max(1, min(k, n))
     if k == 1:
         return np.zeros(n, dtype=int)
-    restarts = params.final_n_init if n <= params.final_n_init_below else params.n_init
+    restarts = final_restarts(n, params)
     # The themes are drawn from the similarity profiles; whether they fit well enough to beat
     # themes in conversation order is judged on the joined views themselves.
     draw = similarity_profiles(wide, params, seed) if params.profile_dims > 0 else wide

@@ -1,17 +1,17 @@
 """Readable labels and verbatim quotes for themes.
 
 A label is a short phrase a facilitator could keep ("Welder apprenticeship pipeline"), never a
-topic-model id like "0_the_we_of". Candidates are runs of up to three content words that occur
-verbatim in the theme's statements (stop words and conversational fillers break a run, as in
-RAKE). A candidate scores by how specific it is to the theme (class-based TF-IDF: frequent in
-this theme, rare in the others), how many different statements and speakers use it, and how
-central those statements are. Themes are labelled in rank order and a candidate too close to a
-label already taken is skipped (maximal marginal relevance), so two themes never share a label.
+topic-model id like "0_the_we_of". Candidates are the noun phrases spaCy found in the theme's
+statements (runs of up to three content words for statements that did not go through spaCy).
+A candidate scores by how specific it is to the theme (BERTopic's class-based TF-IDF, the same
+transformer that gives the themes their keywords: frequent in this theme, rare in the others),
+how many different speakers use it, and how central the statements using it are. Themes are
+labelled in rank order and a candidate too close to a label already taken is skipped (maximal
+marginal relevance), so two themes never share a label.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -105,14 +105,19 @@ def usable(phrase: Sequence[str], avoid: frozenset[str]) -> bool:
 
 
 def _phrase_stats(
-    members: Sequence[Statement], weights: np.ndarray, avoid: frozenset[str]
-) -> tuple[Counter, dict]:
-    """Weighted statement counts of each phrase in one theme, and the speakers using it."""
-    counts: Counter[tuple[str, ...]] = Counter()
+    members: Sequence[Statement], weights: np.ndarray, avoid: frozenset[str], tagged: bool
+) -> tuple[dict[tuple[str, ...], float], dict[tuple[str, ...], set[str]]]:
+    """Weighted statement counts of each phrase in one theme, and the speakers using it.
+
+    ``tagged``: the statements come from the spaCy step, so their noun phrases are the only
+    label material; a statement with none ("Obviously.", "He knows.") offers none, where word
+    runs would offer "Obviously" or "Knows" as a label. Untagged statements use word runs.
+    """
+    counts: dict[tuple[str, ...], float] = defaultdict(float)
     speakers: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for s, w in zip(members, weights, strict=True):
-        # Noun phrases tagged by spaCy when the statement step found them; else word runs.
-        found = [tuple(p.split()) for p in s.phrases] if s.phrases else candidate_phrases(s.text)
+        found = ([tuple(p.split()) for p in s.phrases] if tagged
+                 else candidate_phrases(s.text))
         for p in set(found):
             if not usable(p, avoid):
                 continue
@@ -136,30 +141,27 @@ def label_themes(
     avoid = (avoid | name_words(s.speaker for members in themes for s in members)
              | proper_names(s.text for members in themes for s in members))
     capitals = acronyms(s.text for members in themes for s in members)
+    tagged = any(s.phrases for members in themes for s in members)
     stats = [
-        _phrase_stats(members, 0.5 + 0.5 * np.asarray(c), avoid)
+        _phrase_stats(members, 0.5 + 0.5 * np.asarray(c), avoid, tagged)
         for members, c in zip(themes, centrality, strict=True)
     ]
-    n_themes = len(themes)
-    # In how many themes a phrase is used: the inverse "class frequency" of c-TF-IDF.
+    specificity = _class_tfidf([counts for counts, _ in stats])
     spread: Counter[tuple[str, ...]] = Counter()
-    total: Counter[tuple[str, ...]] = Counter()
     for counts, _ in stats:
         spread.update(counts.keys())
-        total.update(counts)
-    mean_size = np.mean([max(len(m), 1) for m in themes]) if themes else 1.0
     out: list[tuple[str, tuple[str, ...]]] = []
     taken: list[set[str]] = []
-    for members, (counts, speakers) in zip(themes, stats, strict=True):
+    for members, (counts, speakers), specific in zip(themes, stats, specificity, strict=True):
         scored = []
         for phrase, tf in counts.items():
             if tf < 0.5 and len(members) > 3:  # a phrase of one stray statement is no label
                 continue
-            idf = math.log(1 + mean_size * n_themes / total[phrase]) if n_themes > 1 else 1.0
-            specific = tf / max(len(members), 1) * idf * (1.0 / spread[phrase]) ** 0.5
+            # a phrase several themes use names none of them (beyond c-TF-IDF's own idf)
             voices = 1 + 0.25 * min(len(speakers[phrase]) - 1, 4)
             length = 1.0 + 0.6 * (len(phrase) - 1)  # a phrase reads better than a word
-            scored.append((specific * voices * length, phrase))
+            scored.append((specific[phrase] * (1.0 / spread[phrase]) ** 0.5 * voices * length,
+                           phrase))
         scored.sort(key=lambda x: (-x[0], x[1]))
         keyphrases = _diverse(scored, n_keywords, set())
         label_words = _diverse(scored, 1, set().union(*taken) if taken else set())
@@ -173,6 +175,26 @@ def label_themes(
         taken.append(set(best))
         out.append((label or "Other talk", tuple(" ".join(p) for p in keyphrases)))
     return out
+
+
+def _class_tfidf(
+    counts: Sequence[Mapping[tuple[str, ...], float]],
+) -> list[dict[tuple[str, ...], float]]:
+    """BERTopic's class-based TF-IDF of each theme's phrases (the same transformer that gives
+    the themes their keywords), from the weighted phrase counts of each theme."""
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from scipy import sparse
+
+    vocab = sorted({p for c in counts for p in c})
+    if len(vocab) < 2:  # nothing to rank (and the transformer squeezes one column to a scalar)
+        return [{p: 1.0 for p in c} for c in counts]
+    column = {p: j for j, p in enumerate(vocab)}
+    rows, cols, vals = zip(*[(t, column[p], w) for t, c in enumerate(counts) for p, w in c.items()],
+                           strict=True)
+    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(counts), len(vocab)))
+    scores = ClassTfidfTransformer().fit_transform(matrix).tocsr()
+    return [{vocab[j]: float(v) for j, v in zip(scores[t].indices, scores[t].data, strict=True)}
+            for t in range(len(counts))]
 
 
 def _diverse(
