@@ -19,7 +19,7 @@ import logging
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -175,6 +175,9 @@ def _stability(
     """How often each theme comes back when subsamples are clustered again with ``k`` themes."""
     if k <= 1:
         return np.ones(k)
+    # The subsamples are clustered with the fewest final restarts: the many restarts that settle
+    # the themes themselves would make the stability runs cost several times the clustering.
+    params = replace(settings.cluster, final_n_init=settings.cluster.final_n_init_floor)
 
     def recluster(index: np.ndarray, run: int) -> np.ndarray:
         return cluster_conversation(
@@ -183,7 +186,7 @@ def _stability(
             groups[index],
             n_clusters=k,
             k_range=(k, k),
-            params=settings.cluster,
+            params=params,
             seed=settings.seed + 1 + run,
         )
 
