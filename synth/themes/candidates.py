@@ -383,8 +383,8 @@ def _drafts(
             continue
         centroid = normalise(context[rows].mean(axis=0, keepdims=True))[0]
         centrality = np.clip(context[rows] @ centroid, 0.0, 1.0)
-        medoid = members[rows[int(np.argmax(centrality))]]  # first maximum: deterministic
-        speakers = _speakers([members[i] for i in rows], talk[rows])
+        medoid = members[int(rows[int(np.argmax(centrality))])]  # first maximum: deterministic
+        speakers = _speakers([members[int(i)] for i in rows], talk[rows])
         business = [
             sp for sp in speakers if participants.get(sp, Participant(sp)).role == "business"
         ]
