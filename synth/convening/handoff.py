@@ -17,14 +17,13 @@ from synth.store.result import (
     ThemeIn,
     make_result,
 )
-from synth.themes.quotes import statement_word_probs
 
 
 def to_result(c: Convening, *, source: str) -> ResultIn:
     """The convening's result as the store imports it; ``source`` names it (file names)."""
     # Whisper's word probabilities go with each statement, so the store can pick and mark
     # quotes by them; a typed transcript's statements have none.
-    probs = statement_word_probs(c.statements, [turn for t in c.transcripts for turn in t.turns])
+    probs = c.word_probs_by_statement()
     statements = tuple(
         StatementIn(id=s.id, text=s.text, speaker=s.speaker, start=float(s.start),
                     end=float(s.end), recording=s.recording_id, line=s.line, turn=s.turn_index,

@@ -34,6 +34,18 @@ class Convening:
     # One embedding per statement, in order: the store keeps them, so nothing embeds twice.
     # None for a convening put together by hand, without models.
     vectors: np.ndarray | None = None
+    # Whisper's word probabilities per statement id, worked out once by the pipeline; None for
+    # a convening put together by hand (see :meth:`word_probs_by_statement`).
+    word_probs: Mapping[str, tuple[float, ...]] | None = None
+
+    def word_probs_by_statement(self) -> Mapping[str, tuple[float, ...]]:
+        """Statement id -> Whisper's word probabilities (none for typed transcripts)."""
+        if self.word_probs is not None:
+            return self.word_probs
+        from synth.themes.quotes import statement_word_probs
+
+        turns = [turn for t in self.transcripts for turn in t.turns]
+        return statement_word_probs(self.statements, turns)
 
 
 def _stage(progress: Progress | None, lo: float, hi: float) -> Progress | None:
@@ -164,10 +176,10 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                           cache_dir=settings.cache_dir, progress=_stage(progress, 0.25, 0.5))
     plist = embed_priorities(common, lambda texts: embed_texts(
         texts, model=embedder, cache_dir=settings.cache_dir)) if statements else None
+    probs = statement_word_probs(statements, [turn for t in transcripts for turn in t.turns])
     themes = find_themes(statements, vectors,
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
-                         participants=people, priorities=plist,
-                         word_probs=statement_word_probs(
-                             statements, [turn for t in transcripts for turn in t.turns]),
+                         participants=people, priorities=plist, word_probs=probs,
                          progress=_stage(progress, 0.5, 1.0))
-    return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster), vectors)
+    return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster), vectors,
+                     probs)

@@ -12,7 +12,6 @@ from dataclasses import asdict
 from typing import Any
 
 from synth.convening.pipeline import Convening, talk_time_by_role
-from synth.themes.quotes import statement_word_probs
 
 SCHEMA_VERSION = 1
 
@@ -38,7 +37,7 @@ def result_dict(c: Convening) -> dict[str, Any]:
     people = {p.name: p for p in c.participants}
     # Whisper's word probabilities go with each statement, so the store can pick and mark
     # quotes by them; a typed transcript's statements have none (null).
-    probs = statement_word_probs(c.statements, [turn for t in c.transcripts for turn in t.turns])
+    probs = c.word_probs_by_statement()
     has_roles = any(p.role == "business" for p in c.participants)
 
     def breadth(speakers: tuple[str, ...]) -> int:
