@@ -302,7 +302,7 @@ def test_cli_import_review_and_undo(db_url: str, tmp_path, monkeypatch) -> None:
     def said(*args: str) -> str:
         out = run(app, [*args, "--convening", "Launch"])
         assert out.exit_code == 0, out.output
-        return out.output
+        return out.stdout  # what the command says; stderr may hold CliRunner logging noise
 
     assert said("speakers", "rename", "Cy", "Cyrus") == "speaker Cy is Cyrus\n"
     assert said("speakers", "merge", "Ben", "Pat") == "speaker Pat merged into Ben\n"
