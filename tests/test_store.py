@@ -114,6 +114,15 @@ def theme_id(engine: Engine, convening_id: int, key: str) -> int:
 # --- schema and migrations ----------------------------------------------------------------
 
 
+def head(engine: Engine) -> str | None:
+    """The newest migration's revision: the one ``init_db`` brings a database to."""
+    from alembic.script import ScriptDirectory
+
+    from synth.store.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
 def test_migrations_match_the_models_and_rerun_is_a_no_op(engine: Engine) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -122,12 +131,8 @@ def test_migrations_match_the_models_and_rerun_is_a_no_op(engine: Engine) -> Non
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    from alembic.script import ScriptDirectory
-
-    from synth.store.migrate import alembic_config
-
     assert diff == []
-    assert version == ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert version == head(engine)
 
 
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path) -> None:

@@ -238,9 +238,15 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_log"
+    # A review action belongs to a convening; a change to a partnership's priorities, task
+    # teams or action plans (synth.decisions.priorities) to the partnership, with no convening.
+    __table_args__ = (CheckConstraint("(convening_id IS NULL) <> (partnership_id IS NULL)",
+                                      name="scope"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    convening_id: Mapped[int] = mapped_column(ForeignKey("convenings.id"), index=True)
+    convening_id: Mapped[int | None] = mapped_column(ForeignKey("convenings.id"), index=True)
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnerships.id"),
+                                                       index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     who: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
@@ -376,3 +382,97 @@ class CodeAttempt(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_at: Mapped[float] = mapped_column(Float, default=0.0)
     blocked_until: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+# --- partnership memory: priorities across convenings, task teams, action plans, roster ------
+
+PRIORITY_STATUSES = ("candidate", "confirmed", "active", "done", "retired")
+TEAM_ROLES = ("champion", "member")
+PLAN_STATUSES = ("not_started", "in_progress", "done", "blocked")
+
+
+class Priority(Base):
+    """A partnership's shared priority, which lives across its convenings.
+
+    Each convening that raised it links its theme (:class:`PriorityTheme`); ``status`` moves
+    from candidate or confirmed to active (a champion leads a task team on it), then done or
+    retired. Every change is in the audit log with the partnership's id, and can be undone.
+    """
+
+    __tablename__ = "priorities"
+    __table_args__ = (CheckConstraint(_in("status", PRIORITY_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="confirmed")
+    # Where it was first raised; kept (as null) when that convening's theme is gone.
+    created_convening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("convenings.id", ondelete="SET NULL"))
+    created_theme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("themes.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PriorityTheme(Base):
+    """A convening's theme that raised (or raised again) a partnership priority.
+
+    A theme feeds at most one priority; deleting the theme (a review's undo) drops the link.
+    """
+
+    __tablename__ = "priority_themes"
+
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priorities.id", ondelete="CASCADE"),
+                                             index=True)
+
+
+class TeamMember(Base):
+    """A person on a priority's task team: a champion (a co-lead) or a member."""
+
+    __tablename__ = "priority_team"
+    __table_args__ = (CheckConstraint(_in("role", TEAM_ROLES), name="role"),)
+
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priorities.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10), default="member")
+    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ActionItem(Base):
+    """One row of a priority's action plan, as staff send it to the task team."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (CheckConstraint(_in("status", PLAN_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priorities.id", ondelete="CASCADE"),
+                                             index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    objective: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    support_partners: Mapped[str] = mapped_column(Text, default="")
+    goal_60_day: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    due: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Affiliation(Base):
+    """Which company a participant was with, and from when to when (people change companies).
+
+    ``participants.company`` is the current one; this is its history. ``since`` is unknown
+    (null) for the company a person had when the history began.
+    """
+
+    __tablename__ = "affiliations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    company: Mapped[str] = mapped_column(String(200))
+    since: Mapped[dt.date | None] = mapped_column(Date)
+    until: Mapped[dt.date | None] = mapped_column(Date)
