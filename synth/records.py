@@ -122,6 +122,24 @@ class Statement:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """One line the room wrote (a flip-chart line, a sticky note), typed from paper.
+
+    Written, not said: it has no speaker, no time and no audio, so it is never a quote and
+    never played; it is matched to the candidate it writes about and counted beside the talk.
+    """
+
+    id: str  # stable: hash of the notes file's content hash, line and text
+    file: str  # the notes file's name, for display
+    line: int  # 0-based line of the file (a CSV's header is line 0)
+    text: str  # as typed
+    author: str | None = None  # "Linda Park: ..." or the CSV's author column
+    table: str | None = None  # "Table 2: ..." or the CSV's table column
+    sheet: str | None = None  # the flip chart's title: the last "# heading" above the line
+    dots: int = 0  # paper dots stuck on this note
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
     """A verbatim quote backing a theme: the statement's own words, speaker and time."""
 

@@ -213,6 +213,12 @@ def synthesize(
              "synth/data/priorities.json).")] = None,
     device: DeviceOpt = None,
     batch_size: BatchOpt = None,
+    notes: Annotated[list[Path] | None, typer.Option(
+        "--notes", metavar="FILE",
+        help="What the room wrote: flip-chart or sticky notes typed as .txt/.md (one note a "
+             "line, '# title' per sheet, optional 'Table 2:' or 'Name:') or .csv (note, "
+             "author, table, dots). Matched to the candidates and compared with what was "
+             "said. Repeatable.")] = None,
 ) -> None:
     """Find the candidate shared priorities of one convening."""
     from synth import settings as settings_mod
@@ -238,7 +244,8 @@ def synthesize(
                                   voices=load_voices(roster) if roster else None,
                                   theme_settings=ThemeSettings(n_themes=themes, seed=seed),
                                   include_facilitator=include_facilitator, force=force,
-                                  priorities=priorities, progress=progress)
+                                  priorities=priorities, notes=notes or (),
+                                  progress=progress)
         for path in out:
             atomic_write_text(path, writers[path.suffix.lower()](result))
             log.info("wrote %s", path)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from synth.errors import InputError
-from synth.records import Participant, Statement, Transcript
+from synth.records import Note, Participant, Statement, Transcript
 from synth.settings import Settings
 from synth.settings import load as load_settings
 
@@ -37,6 +37,10 @@ class Convening:
     # Whisper's word probabilities per statement id, worked out once by the pipeline; None for
     # a convening put together by hand (see :meth:`word_probs_by_statement`).
     word_probs: Mapping[str, tuple[float, ...]] | None = None
+    # What the room wrote (issue 30): never statements of the talk, matched to candidates
+    # afterwards (synth.themes.written.NoteMatch, one per note, in order).
+    notes: tuple[Note, ...] = ()
+    note_matches: tuple[object, ...] = ()
 
     def word_probs_by_statement(self) -> Mapping[str, tuple[float, ...]]:
         """Statement id -> Whisper's word probabilities (none for typed transcripts)."""
@@ -77,18 +81,23 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
                priorities: str | Path | None = None,
                voices: Mapping[str, str | Path] | None = None,
                known_speakers: Mapping[str, str] | None = None,
+               notes: Sequence[str | Path] = (),
                progress: Progress | None = None) -> Convening:
     """Run the whole pipeline on the recordings (or transcripts) of one convening.
 
-    ``voices`` (roster name -> voice sample, :func:`synth.text.roster.load_voices`) names the
-    speakers whose voices match; ``known_speakers`` is what a facilitator already said about
-    the labels (see :func:`synthesize_transcripts`).
+    ``notes`` are the files of what the room wrote (:mod:`synth.text.notes`), matched to the
+    candidates the talk forms. ``voices`` (roster name -> voice sample,
+    :func:`synth.text.roster.load_voices`) names the speakers whose voices match;
+    ``known_speakers`` is what a facilitator already said about the labels (see
+    :func:`synthesize_transcripts`).
     """
     from synth.audio.transcribe import transcribe_file
+    from synth.text.notes import read_notes
     from synth.themes.priorities import load_priorities
 
     settings = settings or load_settings()
     load_priorities(priorities)  # a bad priority list fails before hours of transcription
+    written = [note for path in notes for note in read_notes(path)]  # and bad notes too
     if not inputs:
         raise InputError("no inputs: give the recordings or transcripts of the convening.")
     if speakers == "roster":
@@ -126,7 +135,7 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
                                   theme_settings=theme_settings,
                                   include_facilitator=include_facilitator,
                                   priorities=priorities, known_speakers=known_speakers,
-                                  progress=_stage(progress, 0.6, 1.0))
+                                  notes=written, progress=_stage(progress, 0.6, 1.0))
 
 
 def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Settings | None = None,
@@ -135,8 +144,10 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                            include_facilitator: bool = False,
                            priorities: str | Path | None = None,
                            known_speakers: Mapping[str, str] | None = None,
+                           notes: Sequence[Note] = (),
                            progress: Progress | None = None) -> Convening:
-    """Statements, embeddings and candidate priorities of already transcribed recordings.
+    """Statements, embeddings and candidate priorities of already transcribed recordings,
+    and the ``notes`` the room wrote matched to them (:func:`attach_written`).
 
     ``priorities`` is a priority list file (see :mod:`synth.themes.priorities`); the one
     shipped with synth by default. ``known_speakers`` maps speaker labels to roster names (a
@@ -181,5 +192,24 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
                          participants=people, priorities=plist, word_probs=probs,
                          progress=_stage(progress, 0.5, 1.0))
+    matches = attach_written(notes, statements, vectors, themes.assignment,
+                             lambda texts: embed_texts(texts, model=embedder,
+                                                       cache_dir=settings.cache_dir))
     return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster), vectors,
-                     probs)
+                     probs, tuple(notes), matches)
+
+
+def attach_written(notes: Sequence[Note], statements: Sequence[Statement], vectors: np.ndarray,
+                   assignment: Mapping[str, str | None],
+                   embed: Callable[[list[str]], np.ndarray]) -> tuple[object, ...]:
+    """The notes matched to the candidates of the statements they are nearest to, by the
+    model that embedded the statements (:func:`synth.themes.written.attach_notes`)."""
+    from synth.themes.written import attach_notes
+
+    if not notes:
+        return ()
+    said = [n for n, s in enumerate(statements) if s.clusterable]
+    if not said:  # nothing said to match: every note is unmatched, no model needed
+        return attach_notes(notes, np.zeros((len(notes), 1)), [], np.zeros((0, 1)), assignment)
+    return attach_notes(notes, embed([n.text for n in notes]), [statements[n].id for n in said],
+                        vectors[said], assignment)

@@ -46,7 +46,7 @@ def result_dict(c: Convening) -> dict[str, Any]:
             return len(speakers)
         return sum(1 for s in speakers if s in people and people[s].role == "business")
 
-    return {
+    data = {
         "schema": SCHEMA_VERSION,
         "recordings": [asdict(t.recording) | {"language": t.language, "model": t.model,
                                               "turns": len(t.turns),
@@ -71,6 +71,39 @@ def result_dict(c: Convening) -> dict[str, Any]:
             for rank, t in enumerate(themes, start=1)
         ],
     }
+    if c.notes:  # only with notes: a result of talk alone stays as it was, byte for byte
+        _add_written(data, c)
+    return data
+
+
+def _add_written(data: dict[str, Any], c: Convening) -> None:
+    """The notes (marked written, never quotes) and, per candidate, said beside written with
+    the reconciliation's flags (:mod:`synth.themes.written`)."""
+    from synth.themes.written import NoteMatch, Tally, reconcile
+
+    matches = {m.note_id: m for m in c.note_matches if isinstance(m, NoteMatch)}
+    data["notes"] = [
+        {"id": n.id, "source": "written", "text": n.text, "file": n.file, "line": n.line,
+         "sheet": n.sheet, "author": n.author, "table": n.table, "dots": n.dots,
+         "theme": matches[n.id].theme_id if n.id in matches else None,
+         "nearest_statement": matches[n.id].statement_id if n.id in matches else None,
+         "similarity": matches[n.id].similarity if n.id in matches else None}
+        for n in c.notes]
+    seconds = {s.id: max(s.end - s.start, 0.0) for s in c.statements}
+    tallies = {}
+    for t in data["themes"]:
+        written = [n for n in data["notes"] if n["theme"] == t["id"]]
+        tallies[t["id"]] = Tally(statements=t["statement_count"], leaders=t["breadth"],
+                                 seconds=round(sum(seconds[sid] for sid in t["statement_ids"]),
+                                               3),
+                                 notes=len(written), dots=sum(n["dots"] for n in written))
+    flags = reconcile(tallies)
+    for t in data["themes"]:
+        tally = tallies[t["id"]]
+        t["said"] = {"statements": tally.statements, "leaders": tally.leaders,
+                     "talk_seconds": tally.seconds}
+        t["written"] = {"notes": tally.notes, "paper_dots": tally.dots}
+        t["flags"] = list(flags[t["id"]])
 
 
 def to_json(c: Convening) -> str:
@@ -116,9 +149,59 @@ def to_markdown(c: Convening) -> str:
     people = {p["name"]: p for p in data["participants"]}
     recordings = {r["id"]: r for r in data["recordings"]}
     lines = _introduction(data, has_roster=bool(people))
+    notes = data.get("notes", [])
     for t in data["themes"]:
         lines += _theme_section(t, people, recordings)
+        lines += _written_section(t, [n for n in notes if n["theme"] == t["id"]],
+                                  has_roster=bool(people))
+    lines += _unmatched_section([n for n in notes if n["theme"] is None])
     return "\n".join(lines)
+
+
+def _written_section(t: dict[str, Any], notes: list[dict[str, Any]], *,
+                     has_roster: bool) -> list[str]:
+    """Said beside written for one candidate, its flags, and the notes written about it
+    (written words with their file and line: never a quote, never a time)."""
+    if "said" not in t:
+        return []
+    said, written = t["said"], t["written"]
+    who = "business leader" if has_roster else "person"
+    lines = [f"Said: {_plural(said['statements'], 'statement')} by "
+             f"{_plural(said['leaders'], who)}, {_clock(said['talk_seconds'])} of talk. "
+             f"Written: {_plural(written['notes'], 'note')}, "
+             f"{_plural(written['paper_dots'], 'paper dot')}.", ""]
+    lines += [f"**{flag.capitalize()}.**" for flag in t["flags"]]
+    lines += [""] if t["flags"] else []
+    if notes:
+        lines += ["Written in the room:", ""]
+        lines += [f"- {_note_line(n)}" for n in notes] + [""]
+    return lines
+
+
+def _unmatched_section(notes: list[dict[str, Any]]) -> list[str]:
+    """Notes that match nothing said: written down, barely said; the facilitator can make
+    each a candidate."""
+    if not notes:
+        return []
+    return ["## Written down, not found in what was said", "",
+            "These notes match no candidate: the room wrote them but barely said them. The "
+            "facilitator can make one a candidate.", ""] + \
+        [f"- {_note_line(n)}" for n in notes] + [""]
+
+
+def _note_line(n: dict[str, Any]) -> str:
+    """A note as written, then who wrote it and where it is in its file."""
+    source = ", ".join(_words(x) for x in (n["author"], n["table"]) if x)
+    where = f"{_words(n['file'])} line {n['line'] + 1}"
+    if n["sheet"]:
+        where += f", \u201c{_words(n['sheet'])}\u201d"
+    dots = f", {_plural(n['dots'], 'paper dot')}" if n["dots"] else ""
+    return f"\u201c{_words(n['text'])}\u201d (written{', ' + source if source else ''}; " \
+        f"{where}{dots})"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _introduction(data: dict[str, Any], *, has_roster: bool) -> list[str]:
