@@ -225,7 +225,6 @@ def synthesize(
     from synth.convening import report
     from synth.convening.pipeline import synthesize as run_pipeline
     from synth.errors import InputError
-    from synth.files import atomic_write_text
     from synth.text.roster import load_roster, load_voices
     from synth.themes.candidates import ThemeSettings
 
@@ -246,12 +245,19 @@ def synthesize(
                                   include_facilitator=include_facilitator, force=force,
                                   priorities=priorities, notes=notes or (),
                                   progress=progress)
-        for path in out:
-            atomic_write_text(path, writers[path.suffix.lower()](result))
-            log.info("wrote %s", path)
-        for rank, theme in enumerate(result.themes.themes, start=1):  # type: ignore[attr-defined]
-            log.info("%d. %s (%d speakers, %d statements)", rank, theme.label, theme.breadth,
-                     len(theme.statement_ids))
+        _write_results(result, out, writers)
+
+
+def _write_results(result, out: list[Path], writers: dict) -> None:
+    """Write each result file and log the candidates, best first."""
+    from synth.files import atomic_write_text
+
+    for path in out:
+        atomic_write_text(path, writers[path.suffix.lower()](result))
+        log.info("wrote %s", path)
+    for rank, theme in enumerate(result.themes.themes, start=1):
+        log.info("%d. %s (%d speakers, %d statements)", rank, theme.label, theme.breadth,
+                 len(theme.statement_ids))
 
 
 @app.command("app")

@@ -91,7 +91,6 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
     ``known_speakers`` is what a facilitator already said about the labels (see
     :func:`synthesize_transcripts`).
     """
-    from synth.audio.transcribe import transcribe_file
     from synth.text.notes import read_notes
     from synth.themes.priorities import load_priorities
 
@@ -106,19 +105,8 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
         if not roster:
             raise InputError("--speakers roster needs --roster with the people in the room.")
         speakers = len(roster)
-    seen: dict[str, str] = {}
-    transcripts: list[Transcript] = []
-    for n, path in enumerate(inputs):
-        step = _stage(progress, 0.6 * n / len(inputs), 0.6 * (n + 1) / len(inputs))
-        t = transcribe_file(path, settings=settings, model=model, speakers=speakers,
-                            force=force, progress=step)
-        if t.recording.id in seen:
-            # The same bytes twice (a copy under another name) would double every voice.
-            log.warning("%s is the same recording as %s; using it once", path,
-                        seen[t.recording.id])
-            continue
-        seen[t.recording.id] = str(path)
-        transcripts.append(t)
+    transcripts, seen = _transcribe_all(inputs, settings=settings, model=model,
+                                        speakers=speakers, force=force, progress=progress)
     if speakers is not None and len(transcripts) > 1:
         # Several recordings of one convening: the same voice gets the same label in all.
         from synth.audio.speakers import share_speakers
@@ -136,6 +124,29 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
                                   include_facilitator=include_facilitator,
                                   priorities=priorities, known_speakers=known_speakers,
                                   notes=written, progress=_stage(progress, 0.6, 1.0))
+
+
+def _transcribe_all(inputs: Sequence[str | Path], *, settings: Settings, model: str | None,
+                    speakers: str | int | None, force: bool, progress: Progress | None
+                    ) -> tuple[list[Transcript], dict[str, str]]:
+    """Each recording transcribed once (a copy under another name is skipped), with the path
+    each kept transcript came from, by recording id."""
+    from synth.audio.transcribe import transcribe_file
+
+    seen: dict[str, str] = {}
+    transcripts: list[Transcript] = []
+    for n, path in enumerate(inputs):
+        step = _stage(progress, 0.6 * n / len(inputs), 0.6 * (n + 1) / len(inputs))
+        t = transcribe_file(path, settings=settings, model=model, speakers=speakers,
+                            force=force, progress=step)
+        if t.recording.id in seen:
+            # The same bytes twice (a copy under another name) would double every voice.
+            log.warning("%s is the same recording as %s; using it once", path,
+                        seen[t.recording.id])
+            continue
+        seen[t.recording.id] = str(path)
+        transcripts.append(t)
+    return transcripts, seen
 
 
 def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Settings | None = None,
