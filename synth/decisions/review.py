@@ -24,11 +24,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from synth.decisions import priorities
 from synth.errors import ConflictError, ReviewError
 from synth.store import audit, queries
 from synth.store.db import transaction
 from synth.store.schema import (
     Membership,
+    Priority,
     Speaker,
     StatementVector,
     StoredConvening,
@@ -92,12 +94,15 @@ class _Edit:
         return out
 
     def begin(self, *, themes: Sequence[int] = (), statements: Sequence[str] = (),
-              speakers: Sequence[str] = ()) -> None:
-        """Record the state of what the action is about to touch."""
+              speakers: Sequence[str] = (), links: Sequence[int] = (),
+              priorities: Sequence[int] = ()) -> None:
+        """Record the state of what the action is about to touch (a theme's link to a
+        partnership priority, and that priority, included)."""
         self.keys = {"themes": set(themes), "statements": set(statements),
-                     "speakers": set(speakers)}
+                     "speakers": set(speakers), "links": set(links),
+                     "priorities": set(priorities)}
         self.before = audit.capture(self.s, self.conv.id, themes=themes, statements=statements,
-                                    speakers=speakers)
+                                    speakers=speakers, links=links, priorities=priorities)
 
     def also(self, *, themes: Sequence[int] = (), statements: Sequence[str] = ()) -> None:
         """Record, before changing them, themes and memberships an action found it must touch
@@ -110,8 +115,9 @@ class _Edit:
         self.keys["statements"] |= set(statements)
 
     def finish(self, target: str, *, touched: Sequence[StoredTheme] = (),
-               created: Sequence[StoredTheme] = ()) -> Outcome:
-        """Bump versions, write the audit entry, and say what changed."""
+               created: Sequence[StoredTheme] = (), made: Priority | None = None) -> Outcome:
+        """Bump versions, write the audit entry, and say what changed (``made``: a priority
+        the action created, which undo removes)."""
         for t in touched:
             t.edited = True
             bump(t)
@@ -119,9 +125,14 @@ class _Edit:
         new_ids = [t.id for t in created]
         for tid in new_ids:
             self.before["themes"][str(tid)] = None
+        priorities = set(self.keys.get("priorities", set()))
+        if made is not None:
+            self.before.setdefault("priorities", {})[str(made.id)] = None
+            priorities.add(made.id)
         after = audit.capture(self.s, self.conv.id, themes=self.keys["themes"] | set(new_ids),
                               statements=self.keys["statements"],
-                              speakers=self.keys["speakers"])
+                              speakers=self.keys["speakers"],
+                              links=self.keys.get("links", set()), priorities=priorities)
         entry = audit.record(self.s, self.conv.id, action=self.action, target=target,
                              who=self.who, before=self.before, after=after)
         log.info("%s %s (convening %d, audit %d)", self.action, target, self.conv.id, entry.id)
@@ -168,9 +179,10 @@ def _label(texts: Sequence[str]) -> tuple[str, tuple[str, ...]]:
 
 
 def confirm(engine: Engine, theme_id: int, *, who: str | None = None,
-            expected: Expected = None) -> Outcome:
-    """Confirm a candidate (or a discarded theme) as a shared priority."""
-    return _set_status(engine, theme_id, "confirmed", "confirm", who, expected)
+            expected: Expected = None, priority: int | None = None) -> Outcome:
+    """Confirm a candidate (or a discarded theme) as a shared priority: it joins the
+    partnership's priority ``priority``, else the one of the same name, else makes a new one."""
+    return _set_status(engine, theme_id, "confirmed", "confirm", who, expected, priority)
 
 
 def discard(engine: Engine, theme_id: int, *, who: str | None = None,
@@ -180,12 +192,21 @@ def discard(engine: Engine, theme_id: int, *, who: str | None = None,
 
 
 def _set_status(engine: Engine, theme_id: int, status: str, action: str, who: str | None,
-                expected: Expected) -> Outcome:
+                expected: Expected, priority: int | None = None) -> Outcome:
     with _edit(engine, action, who=who, theme=theme_id) as e:
         (t,) = e.themes([theme_id], expected)
-        e.begin(themes=[t.id])
+        target = (priorities.link_target(e.s, e.conv, t, priority) if status == "confirmed"
+                  else None)
+        linked = queries.priority_link(e.s, t.id)
+        e.begin(themes=[t.id], links=[t.id],
+                priorities=[i for i in (target.id if target else None, linked) if i is not None])
         t.status = status
-        return e.finish(f"theme {t.id}", touched=[t])
+        made = None
+        if status == "confirmed":
+            made = priorities.link_confirmed(e.s, e.conv, t, target)
+        else:
+            priorities.unlink(e.s, t)
+        return e.finish(f"theme {t.id}", touched=[t], made=made)
 
 
 def rename(engine: Engine, theme_id: int, label: str, *, who: str | None = None,
@@ -427,10 +448,13 @@ def undo(engine: Engine, convening_id: int, *, who: str | None = None) -> Outcom
                               "Undo stops there.")
         keys = {k: list(entry.after.get(k, {})) for k in ("themes", "members", "speakers")}
         now = audit.capture(e.s, e.conv.id, themes=[int(k) for k in keys["themes"]],
-                            statements=keys["members"], speakers=keys["speakers"])
+                            statements=keys["members"], speakers=keys["speakers"],
+                            **{part: [int(k) for k in entry.after.get(part, {})]
+                               for part in audit.PRIORITY_PARTS})
         if _comparable(now) != _comparable(entry.after):
             raise ConflictError(f"cannot undo {entry.action} ({entry.target}): what it changed "
                                 "has changed since.")
+        priorities.refuse_if_grown(e.s, entry.before, entry.after)
         changed = audit.restore(e.s, e.conv.id, entry.before)
         touched = [queries.get_theme(e.s, tid) for tid in sorted(changed)]
         for t in touched:

@@ -1,13 +1,17 @@
 """The audit log: snapshots of what an action touched, recorded before and after.
 
 A snapshot holds the touched themes (every reviewable field), the touched statements'
-memberships and the touched speakers, as plain JSON. Undo writes the ``before`` snapshot
-back; because a snapshot names exactly what the action touched, undo never disturbs anything
-else. Versions are never restored: an undo is a new change and bumps them.
+memberships and the touched speakers, as plain JSON; an action on a partnership's priorities
+also holds the touched priorities, theme-to-priority links, task teams and action-plan rows
+(those parts only when the action named some, so older entries compare as they were). Undo
+writes the ``before`` snapshot back; because a snapshot names exactly what the action touched,
+undo never disturbs anything else. Versions are never restored: an undo is a new change and
+bumps them. An entry belongs to a convening (review) or to a partnership (its priorities).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 from collections.abc import Iterable
 from typing import Any
@@ -15,11 +19,26 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from synth.store import queries
-from synth.store.schema import AuditEntry, Membership, Speaker, StoredTheme, utcnow
+from synth.store.schema import (
+    ActionItem,
+    AuditEntry,
+    Membership,
+    Priority,
+    PriorityTheme,
+    Speaker,
+    StoredTheme,
+    TeamMember,
+    utcnow,
+)
 
 THEME_FIELDS = ("status", "label", "label_generated", "keywords", "stability", "merged_into",
                 "edited")
 SPEAKER_FIELDS = ("name", "merged_into", "participant_id")
+PRIORITY_FIELDS = ("partnership_id", "name", "description", "status", "created_convening_id",
+                   "created_theme_id")
+ITEM_FIELDS = ("priority_id", "position", "objective", "measure", "owner", "support_partners",
+               "goal_60_day", "status", "due")
+PRIORITY_PARTS = ("priorities", "links", "teams", "items")
 
 Snapshot = dict[str, dict[str, Any]]
 
@@ -32,14 +51,21 @@ def default_who() -> str:
         return "unknown"
 
 
-def capture(session: Session, convening_id: int, *, themes: Iterable[int] = (),
-            statements: Iterable[str] = (), speakers: Iterable[str] = ()) -> Snapshot:
-    """The current state of the named themes, statement memberships and speakers.
+def capture(session: Session, convening_id: int | None, *, themes: Iterable[int] = (),
+            statements: Iterable[str] = (), speakers: Iterable[str] = (),
+            priorities: Iterable[int] = (), links: Iterable[int] = (),
+            teams: Iterable[int] = (), items: Iterable[int] = ()) -> Snapshot:
+    """The current state of the named themes, statement memberships and speakers (of a
+    convening), and of priorities, theme links, task teams and action-plan rows.
 
-    A theme or speaker that does not exist is recorded as ``None``, so undo can remove it.
+    A theme, speaker, priority or plan row that does not exist is recorded as ``None``, so
+    undo can remove it.
     """
     session.flush()
     snap: Snapshot = {"themes": {}, "members": {}, "speakers": {}}
+    snap.update(_capture_priorities(session, priorities, links, teams, items))
+    if convening_id is None:
+        return snap
     for tid in sorted(set(themes)):
         t = session.get(StoredTheme, tid)
         snap["themes"][str(tid)] = ({f: _json(getattr(t, f)) for f in THEME_FIELDS}
@@ -58,24 +84,62 @@ def capture(session: Session, convening_id: int, *, themes: Iterable[int] = (),
 
 
 def _json(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return list(value) if isinstance(value, list | tuple) else value
 
 
-def record(session: Session, convening_id: int, *, action: str, target: str, who: str | None,
-           before: dict[str, Any], after: dict[str, Any]) -> AuditEntry:
-    """Append one entry to the audit log."""
-    entry = AuditEntry(convening_id=convening_id, at=utcnow(), who=who or default_who(),
-                       action=action, target=target[:500], before=before, after=after)
+def _capture_priorities(session: Session, priorities: Iterable[int], links: Iterable[int],
+                        teams: Iterable[int], items: Iterable[int]) -> Snapshot:
+    snap: Snapshot = {}
+    if ids := sorted(set(priorities)):
+        rows = {i: session.get(Priority, i) for i in ids}
+        snap["priorities"] = {str(i): ({f: getattr(p, f) for f in PRIORITY_FIELDS}
+                                       if p is not None else None) for i, p in rows.items()}
+    if ids := sorted(set(links)):
+        linked = {i: session.get(PriorityTheme, i) for i in ids}
+        snap["links"] = {str(i): (row.priority_id if row is not None else None)
+                         for i, row in linked.items()}
+    if ids := sorted(set(teams)):
+        snap["teams"] = {str(i): [[m.participant_id, m.role] for m in queries.team_rows(session, i)]
+                         for i in ids}
+    if ids := sorted(set(items)):
+        plan = {i: session.get(ActionItem, i) for i in ids}
+        snap["items"] = {str(i): ({f: _json(getattr(a, f)) for f in ITEM_FIELDS}
+                                  if a is not None else None) for i, a in plan.items()}
+    return snap
+
+
+def record(session: Session, convening_id: int | None, *, action: str, target: str,
+           who: str | None, before: dict[str, Any], after: dict[str, Any],
+           partnership_id: int | None = None) -> AuditEntry:
+    """Append one entry to the audit log: a convening's, or (``convening_id`` None) a
+    partnership's."""
+    entry = AuditEntry(convening_id=convening_id, partnership_id=partnership_id, at=utcnow(),
+                       who=who or default_who(), action=action, target=target[:500],
+                       before=before, after=after)
     session.add(entry)
     session.flush()
     return entry
 
 
-def restore(session: Session, convening_id: int, snap: Snapshot) -> set[int]:
+def restore(session: Session, convening_id: int | None, snap: Snapshot) -> set[int]:
     """Write a snapshot back; returns the ids of the themes whose state changed.
 
-    Memberships go first so that a theme the action created can then be deleted.
+    Priorities the action removed come back first (links and plans point at them), then
+    memberships, so that a theme the action created can then be deleted; priorities the
+    action created go last.
     """
+    _restore_priorities(session, snap)
+    if convening_id is None:
+        _drop_created_priorities(session, snap)
+        return set()
+    changed = _restore_review(session, convening_id, snap)
+    _drop_created_priorities(session, snap)
+    return {tid for tid in changed if session.get(StoredTheme, tid) is not None}
+
+
+def _restore_review(session: Session, convening_id: int, snap: Snapshot) -> set[int]:
     changed: set[int] = set()
     members = snap.get("members", {})
     current = queries.memberships(session, convening_id, members)
@@ -117,4 +181,68 @@ def restore(session: Session, convening_id: int, snap: Snapshot) -> set[int]:
             for f in SPEAKER_FIELDS:
                 setattr(s, f, state[f])
     session.flush()
-    return {tid for tid in changed if session.get(StoredTheme, tid) is not None}
+    return changed
+
+
+def _restore_priorities(session: Session, snap: Snapshot) -> None:
+    for key, state in snap.get("priorities", {}).items():
+        if state is None:
+            continue
+        p = session.get(Priority, int(key))
+        if p is None:
+            p = Priority(id=int(key), created_at=utcnow())
+            session.add(p)
+        for f in PRIORITY_FIELDS:
+            setattr(p, f, state[f])
+        if p.created_theme_id is not None and session.get(StoredTheme, p.created_theme_id) is None:
+            p.created_theme_id = None
+        p.updated_at = utcnow()
+    session.flush()
+    for key, priority_id in snap.get("links", {}).items():
+        link = session.get(PriorityTheme, int(key))
+        if priority_id is None:
+            if link is not None:
+                session.delete(link)
+        elif link is None:
+            session.add(PriorityTheme(theme_id=int(key), priority_id=priority_id))
+        else:
+            link.priority_id = priority_id
+    for key, team in snap.get("teams", {}).items():
+        _restore_team(session, int(key), team)
+    for key, state in snap.get("items", {}).items():
+        _restore_item(session, int(key), state)
+    session.flush()
+
+
+def _restore_team(session: Session, priority_id: int, team: list[list[Any]]) -> None:
+    wanted = {int(pid): role for pid, role in team}
+    for row in queries.team_rows(session, priority_id):
+        if row.participant_id not in wanted:
+            session.delete(row)
+        else:
+            row.role = wanted.pop(row.participant_id)
+    for pid, role in wanted.items():
+        session.add(TeamMember(priority_id=priority_id, participant_id=pid, role=role,
+                               since=utcnow()))
+
+
+def _restore_item(session: Session, item_id: int, state: dict[str, Any] | None) -> None:
+    item = session.get(ActionItem, item_id)
+    if state is None:
+        if item is not None:
+            session.delete(item)
+        return
+    if item is None:
+        item = ActionItem(id=item_id)
+        session.add(item)
+    for f in ITEM_FIELDS:
+        value = state[f]
+        setattr(item, f, dt.date.fromisoformat(value) if f == "due" and value else value)
+
+
+def _drop_created_priorities(session: Session, snap: Snapshot) -> None:
+    for key, state in snap.get("priorities", {}).items():
+        p = session.get(Priority, int(key))
+        if state is None and p is not None:
+            session.delete(p)
+    session.flush()

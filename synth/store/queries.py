@@ -21,9 +21,13 @@ from sqlalchemy.orm import Session
 from synth.errors import NotFoundError
 from synth.records import one_line
 from synth.store.schema import (
+    ActionItem,
+    Affiliation,
     AuditEntry,
     Membership,
     Partnership,
+    Priority,
+    PriorityTheme,
     Run,
     Speaker,
     StatementVector,
@@ -32,6 +36,7 @@ from synth.store.schema import (
     StoredRecording,
     StoredStatement,
     StoredTheme,
+    TeamMember,
 )
 
 ACTIVE = ("candidate", "confirmed")
@@ -389,3 +394,156 @@ def talk_time(session: Session, convening_id: int) -> TalkTime:
     total = sum(seconds.values()) or 1.0
     return TalkTime(seconds={k: round(v, 3) for k, v in seconds.items()},
                     shares={k: round(v / total, 4) for k, v in seconds.items()})
+
+
+# --- partnership memory: priorities, task teams, action plans, company history --------------
+
+
+def get_partnership(session: Session, partnership_id: int, *, lock: bool = False) -> Partnership:
+    """The partnership, or :class:`NotFoundError`; ``lock`` serialises its priorities' writers."""
+    row = session.scalars(_lock(select(Partnership).where(Partnership.id == partnership_id),
+                                session, lock)).first()
+    if row is None:
+        raise NotFoundError(f"no partnership with id {partnership_id}; "
+                            "`synth priority partnerships` lists them.")
+    return row
+
+
+def list_partnerships(session: Session) -> list[Partnership]:
+    """Every partnership, by industry and region."""
+    return list(session.scalars(select(Partnership).order_by(Partnership.industry,
+                                                             Partnership.region)))
+
+
+def priorities_of(session: Session, partnership_id: int,
+                  statuses: Sequence[str] | None = None) -> list[Priority]:
+    """The partnership's priorities (optionally of some statuses), oldest first."""
+    stmt = select(Priority).where(Priority.partnership_id == partnership_id)
+    if statuses is not None:
+        stmt = stmt.where(Priority.status.in_(list(statuses)))
+    return list(session.scalars(stmt.order_by(Priority.id)))
+
+
+def get_priority(session: Session, priority_id: int) -> Priority:
+    """The priority, or :class:`NotFoundError`."""
+    row = session.get(Priority, priority_id)
+    if row is None:
+        raise NotFoundError(f"no priority with id {priority_id}; "
+                            "`synth priority list` shows them.")
+    return row
+
+
+def priority_key(name: str) -> str:
+    """How two names of one priority compare: case and spacing aside."""
+    return " ".join(name.split()).casefold()
+
+
+def priority_named(session: Session, partnership_id: int, name: str) -> Priority | None:
+    """The partnership's priority with this name (case and spacing aside), if any."""
+    key = priority_key(name)
+    return next((p for p in priorities_of(session, partnership_id)
+                 if priority_key(p.name) == key), None)
+
+
+def linked_themes(session: Session, priority_ids: Iterable[int]) -> dict[int, list[StoredTheme]]:
+    """The themes linked to each priority (every convening), oldest convening first."""
+    ids = list(priority_ids)
+    out: dict[int, list[StoredTheme]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = session.execute(select(PriorityTheme.priority_id, StoredTheme)
+                           .join(StoredTheme, StoredTheme.id == PriorityTheme.theme_id)
+                           .join(StoredConvening, StoredConvening.id == StoredTheme.convening_id)
+                           .where(PriorityTheme.priority_id.in_(ids))
+                           .order_by(StoredConvening.date, StoredConvening.id, StoredTheme.id))
+    for pid, theme in rows:
+        out[pid].append(theme)
+    return out
+
+
+def priority_link(session: Session, theme_id: int) -> int | None:
+    """The id of the priority a theme feeds, if any."""
+    row = session.get(PriorityTheme, theme_id)
+    return row.priority_id if row is not None else None
+
+
+def team_rows(session: Session, priority_id: int) -> list[TeamMember]:
+    """The task team's rows, champions first, then by participant id."""
+    return list(session.scalars(select(TeamMember).where(TeamMember.priority_id == priority_id)
+                                .order_by(TeamMember.role, TeamMember.participant_id)))
+
+
+def plan_of(session: Session, priority_id: int) -> list[ActionItem]:
+    """The priority's action-plan rows in their order."""
+    return list(session.scalars(select(ActionItem).where(ActionItem.priority_id == priority_id)
+                                .order_by(ActionItem.position, ActionItem.id)))
+
+
+def partnership_audit(session: Session, partnership_id: int) -> list[AuditEntry]:
+    """The partnership's audit log (changes to its priorities), oldest first."""
+    return list(session.scalars(select(AuditEntry)
+                                .where(AuditEntry.partnership_id == partnership_id)
+                                .order_by(AuditEntry.id)))
+
+
+def last_partnership_action(session: Session, partnership_id: int) -> AuditEntry | None:
+    """The partnership's latest change that is not an undo and was not undone."""
+    return session.scalars(select(AuditEntry).where(
+        AuditEntry.partnership_id == partnership_id, AuditEntry.action != "undo",
+        AuditEntry.undone_by.is_(None)).order_by(AuditEntry.id.desc()).limit(1)).first()
+
+
+def affiliations_of(session: Session, participant_id: int) -> list[Affiliation]:
+    """A participant's companies over time, oldest first (an unknown start sorts first)."""
+    rows = session.scalars(select(Affiliation).where(Affiliation.participant_id == participant_id)
+                           .order_by(Affiliation.id))
+    return sorted(rows, key=lambda a: (a.since is not None, a.since or dt.date.min, a.id))
+
+
+def company_on(session: Session, participant_id: int, day: dt.date) -> str | None:
+    """The company a participant was with on ``day`` (from their history), if known."""
+    for a in reversed(affiliations_of(session, participant_id)):
+        if (a.since is None or a.since <= day) and (a.until is None or day < a.until):
+            return a.company
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownStatement:
+    """A statement that raised a known priority at an earlier convening."""
+
+    convening_id: int
+    id: str
+    text: str
+    vector: np.ndarray | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPriority:
+    """A partnership priority new talk can be matched onto: its name and what raised it."""
+
+    id: int
+    name: str
+    status: str
+    theme_ids: tuple[int, ...]
+    statements: tuple[KnownStatement, ...]
+
+
+def known_priorities(session: Session, partnership_id: int) -> list[KnownPriority]:
+    """The partnership's confirmed and active priorities with their member statements (ids,
+    verbatim text, stored vectors), from every convening that raised them; withdrawn words
+    are left out."""
+    priorities = priorities_of(session, partnership_id, ("confirmed", "active"))
+    linked = linked_themes(session, [p.id for p in priorities])
+    out = []
+    for p in priorities:
+        said: list[KnownStatement] = []
+        for theme in linked[p.id]:
+            ids = [m.statement_id for m in members_of(session, [theme.id])]
+            rows = statements_of(session, theme.convening_id, ids)
+            vectors = vectors_of(session, theme.convening_id, rows)
+            said += [KnownStatement(theme.convening_id, sid, st.text, vectors.get(sid))
+                     for sid, st in rows.items() if not st.withdrawn]
+        out.append(KnownPriority(p.id, p.name, p.status, tuple(t.id for t in linked[p.id]),
+                                 tuple(said)))
+    return out

@@ -1,0 +1,388 @@
+"""A partnership's priorities across convenings: status, task team, action plan (issue 29).
+
+Every change is one transaction holding the partnership's lock, is written to the audit log
+with the partnership's id and the state before and after (:mod:`synth.store.audit`, the same
+snapshots as the review's), and can be undone with :func:`undo`, last change first. A theme the
+facilitator confirms becomes, or joins, a priority (:func:`link_confirmed`, called by the
+review inside its own audited action).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from synth.errors import ConflictError, ReviewError
+from synth.store import audit, queries
+from synth.store.db import transaction
+from synth.store.schema import (
+    PLAN_STATUSES,
+    PRIORITY_STATUSES,
+    ActionItem,
+    Priority,
+    PriorityTheme,
+    StoredConvening,
+    StoredTheme,
+    TeamMember,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+PLAN_FIELDS = ("objective", "measure", "owner", "support_partners", "goal_60_day", "status",
+               "due")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    """One action-plan row as staff edit and send it."""
+
+    id: int
+    objective: str
+    measure: str
+    owner: str
+    support_partners: str
+    goal_60_day: str
+    status: str
+    due: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityView:
+    """A priority with where it came from, its task team and its action plan."""
+
+    id: int
+    partnership_id: int
+    name: str
+    description: str
+    status: str
+    convenings: tuple[str, ...]  # titles of the convenings that raised it, oldest first
+    champions: tuple[str, ...]
+    members: tuple[str, ...]
+    plan: tuple[PlanRow, ...]
+
+    @property
+    def needs_champion(self) -> bool:
+        """True when nobody leads the task team yet."""
+        return not self.champions
+
+
+class _Change:
+    """One audited change to a partnership's priorities inside one transaction."""
+
+    def __init__(self, session: Session, partnership_id: int, action: str,
+                 who: str | None) -> None:
+        self.s, self.partnership_id, self.action, self.who = session, partnership_id, action, who
+        self.keys: dict[str, list[int]] = {}
+        self.before: audit.Snapshot = {}
+
+    def begin(self, **keys: Sequence[int]) -> None:
+        """Record the state of the priorities, teams and plan rows about to change."""
+        self.keys = {k: list(v) for k, v in keys.items()}
+        self.before = audit.capture(self.s, None, **self.keys)  # type: ignore[arg-type]
+
+    def finish(self, target: str, *, created_items: Sequence[int] = ()) -> int:
+        """Write the audit entry; plan rows the change created were absent before."""
+        self.s.flush()
+        for item in created_items:
+            self.before.setdefault("items", {})[str(item)] = None
+            self.keys.setdefault("items", []).append(item)
+        after = audit.capture(self.s, None, **self.keys)  # type: ignore[arg-type]
+        entry = audit.record(self.s, None, partnership_id=self.partnership_id,
+                             action=self.action, target=target, who=self.who,
+                             before=self.before, after=after)
+        log.info("%s %s (partnership %d, audit %d)", self.action, target, self.partnership_id,
+                 entry.id)
+        return entry.id
+
+
+@contextmanager
+def _change(engine: Engine, action: str, priority_id: int,
+            who: str | None) -> Iterator[tuple[_Change, Priority]]:
+    with transaction(engine) as s:
+        p = queries.get_priority(s, priority_id)
+        queries.get_partnership(s, p.partnership_id, lock=True)
+        s.refresh(p)
+        yield _Change(s, p.partnership_id, action, who), p
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def partnership_of(engine: Engine, convening_id: int) -> int:
+    """The id of the partnership a convening belongs to."""
+    with transaction(engine) as s:
+        return queries.get_convening(s, convening_id).partnership_id
+
+
+def list_priorities(engine: Engine, partnership_id: int) -> list[PriorityView]:
+    """The partnership's priorities with their teams and plans, oldest first."""
+    with transaction(engine) as s:
+        queries.get_partnership(s, partnership_id)
+        return [_view(s, p) for p in queries.priorities_of(s, partnership_id)]
+
+
+def get_priority(engine: Engine, priority_id: int) -> PriorityView:
+    """One priority with its team and plan."""
+    with transaction(engine) as s:
+        return _view(s, queries.get_priority(s, priority_id))
+
+
+def _view(s: Session, p: Priority) -> PriorityView:
+    themes = queries.linked_themes(s, [p.id])[p.id]
+    titles = list(dict.fromkeys(queries.get_convening(s, t.convening_id).title for t in themes))
+    roster = queries.roster_of(s, p.partnership_id)
+    team = queries.team_rows(s, p.id)
+    return PriorityView(
+        p.id, p.partnership_id, p.name, p.description, p.status, tuple(titles),
+        tuple(roster[m.participant_id].name for m in team if m.role == "champion"),
+        tuple(roster[m.participant_id].name for m in team if m.role == "member"),
+        tuple(PlanRow(a.id, a.objective, a.measure, a.owner, a.support_partners, a.goal_60_day,
+                      a.status, a.due) for a in queries.plan_of(s, p.id)))
+
+
+# --- status, name, team ----------------------------------------------------------------------
+
+
+def set_status(engine: Engine, priority_id: int, status: str, *, who: str | None = None) -> int:
+    """Move a priority to ``status``; active needs a champion. Returns the audit entry's id."""
+    if status not in PRIORITY_STATUSES:
+        raise ReviewError(f"'{status}' is not a priority status: use "
+                          f"{', '.join(PRIORITY_STATUSES)}.")
+    with _change(engine, "priority_status", priority_id, who) as (c, p):
+        if status == "active" and not any(m.role == "champion"
+                                          for m in queries.team_rows(c.s, p.id)):
+            raise ReviewError(f"priority {p.id} ({p.name}) has no champion: name one "
+                              f"(`synth priority team {p.id} NAME --champion`) before making it "
+                              "active.")
+        c.begin(priorities=[p.id])
+        before, p.status, p.updated_at = p.status, status, utcnow()
+        return c.finish(f"priority {p.id}: {before} -> {status}")
+
+
+def rename(engine: Engine, priority_id: int, name: str, *, description: str | None = None,
+           who: str | None = None) -> int:
+    """Give a priority the partnership's own name (and, optionally, a description)."""
+    name = " ".join(name.split())
+    if not name:
+        raise ReviewError("a priority's name cannot be empty.")
+    with _change(engine, "priority_rename", priority_id, who) as (c, p):
+        c.begin(priorities=[p.id])
+        p.name = name[:300]
+        if description is not None:
+            p.description = description.strip()
+        p.updated_at = utcnow()
+        return c.finish(f"priority {p.id}: {name}")
+
+
+def set_team_member(engine: Engine, priority_id: int, person: str, role: str | None, *,
+                    who: str | None = None) -> int:
+    """Put a roster participant on the task team as champion or member (``None`` takes them
+    off). Champions are business leaders: the partnership is industry-led."""
+    if role not in ("champion", "member", None):
+        raise ReviewError(f"'{role}' is not a task-team role: use champion or member.")
+    with _change(engine, "priority_team", priority_id, who) as (c, p):
+        participant = queries.find_participant(c.s, p.partnership_id, person)
+        if role == "champion" and participant.role != "business":
+            raise ReviewError(f"{person} is a {participant.role} partner: champions are business "
+                              "leaders; add them as a member instead.")
+        c.begin(teams=[p.id])
+        row = c.s.get(TeamMember, (p.id, participant.id))
+        if role is None:
+            if row is None:
+                raise ReviewError(f"{person} is not on priority {p.id}'s task team.")
+            c.s.delete(row)
+        elif row is None:
+            c.s.add(TeamMember(priority_id=p.id, participant_id=participant.id, role=role,
+                               since=utcnow()))
+        else:
+            row.role = role
+        return c.finish(f"priority {p.id}: {person} {role or 'off the team'}")
+
+
+# --- action plan -----------------------------------------------------------------------------
+
+
+def _plan_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(fields) - set(PLAN_FIELDS))
+    if unknown:
+        raise ReviewError(f"unknown action-plan field {unknown[0]!r}: use "
+                          f"{', '.join(PLAN_FIELDS)}.")
+    out = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()}
+    if "objective" in out and not out["objective"]:
+        raise ReviewError("an action-plan row needs an objective.")
+    if "status" in out and out["status"] not in PLAN_STATUSES:
+        raise ReviewError(f"'{out['status']}' is not an action-plan status: use "
+                          f"{', '.join(PLAN_STATUSES)}.")
+    if isinstance(out.get("due"), str):
+        out["due"] = parse_due(out["due"])
+    return out
+
+
+def parse_due(text: str) -> dt.date | None:
+    """A due date as typed (YYYY-MM-DD; empty for none)."""
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ReviewError(f"due date {text!r} is not a date: write it as YYYY-MM-DD "
+                          "(2027-03-31).") from None
+
+
+def add_plan_row(engine: Engine, priority_id: int, *, who: str | None = None,
+                 **fields: Any) -> int:
+    """Add a row to the priority's action plan; returns the row's id."""
+    values = _plan_values({"status": "not_started", **fields})
+    if not values.get("objective"):
+        raise ReviewError("an action-plan row needs an objective.")
+    with _change(engine, "plan_add", priority_id, who) as (c, p):
+        c.begin()
+        position = max((a.position for a in queries.plan_of(c.s, p.id)), default=-1) + 1
+        item = ActionItem(priority_id=p.id, position=position, **values)
+        c.s.add(item)
+        c.s.flush()
+        c.finish(f"priority {p.id}: plan row {item.id}", created_items=[item.id])
+        return item.id
+
+
+def update_plan_row(engine: Engine, item_id: int, *, who: str | None = None,
+                    **fields: Any) -> int:
+    """Change fields of an action-plan row; returns the audit entry's id."""
+    values = _plan_values(fields)
+    with transaction(engine) as s:
+        item = _item(s, item_id)
+        priority_id = item.priority_id
+    with _change(engine, "plan_edit", priority_id, who) as (c, p):
+        c.begin(items=[item_id])
+        item = _item(c.s, item_id)
+        for k, v in values.items():
+            setattr(item, k, v)
+        return c.finish(f"priority {p.id}: plan row {item_id}")
+
+
+def remove_plan_row(engine: Engine, item_id: int, *, who: str | None = None) -> int:
+    """Delete an action-plan row (undo brings it back)."""
+    with transaction(engine) as s:
+        priority_id = _item(s, item_id).priority_id
+    with _change(engine, "plan_remove", priority_id, who) as (c, p):
+        c.begin(items=[item_id])
+        c.s.delete(_item(c.s, item_id))
+        return c.finish(f"priority {p.id}: plan row {item_id} removed")
+
+
+def _item(s: Session, item_id: int) -> ActionItem:
+    item = s.get(ActionItem, item_id)
+    if item is None:
+        raise ReviewError(f"no action-plan row {item_id}; `synth plan show PRIORITY` lists them.")
+    return item
+
+
+# --- undo and history ------------------------------------------------------------------------
+
+
+def undo(engine: Engine, partnership_id: int, *, who: str | None = None) -> str:
+    """Undo the partnership's last change to its priorities; returns what was undone."""
+    with transaction(engine) as s:
+        queries.get_partnership(s, partnership_id, lock=True)
+        entry = queries.last_partnership_action(s, partnership_id)
+        if entry is None:
+            raise ReviewError(f"nothing to undo in partnership {partnership_id}'s priorities.")
+        keys = {part: [int(k) for k in entry.after.get(part, {})]
+                for part in audit.PRIORITY_PARTS}
+        now = audit.capture(s, None, **keys)  # type: ignore[arg-type]
+        if _comparable(now) != _comparable(entry.after):
+            raise ConflictError(f"cannot undo {entry.action} ({entry.target}): what it changed "
+                                "has changed since.")
+        audit.restore(s, None, entry.before)
+        undo_entry = audit.record(s, None, partnership_id=partnership_id, action="undo",
+                                  target=f"{entry.action} {entry.target}", who=who,
+                                  before=entry.after, after=entry.before)
+        entry.undone_by = undo_entry.id
+        log.info("undid %s %s (audit %d)", entry.action, entry.target, entry.id)
+        return f"{entry.action} {entry.target}"
+
+
+def _comparable(snap: audit.Snapshot) -> dict:
+    return json.loads(json.dumps(snap, sort_keys=True, default=str))
+
+
+def history(engine: Engine, partnership_id: int) -> list[tuple[dt.datetime, str, str, str,
+                                                               bool]]:
+    """The partnership's changes to its priorities: when, who, action, target, undone."""
+    with transaction(engine) as s:
+        return [(e.at, e.who, e.action, e.target, e.undone_by is not None)
+                for e in queries.partnership_audit(s, partnership_id)]
+
+
+# --- from the review: a confirmed theme becomes, or joins, a priority ------------------------
+
+
+def link_target(s: Session, convening: StoredConvening, theme: StoredTheme,
+                priority_id: int | None) -> Priority | None:
+    """The priority a theme being confirmed will join: the one named, else the partnership's
+    priority of the same name; None when a new one is to be made."""
+    if priority_id is not None:
+        p = queries.get_priority(s, priority_id)
+        if p.partnership_id != convening.partnership_id:
+            raise ReviewError(f"priority {priority_id} belongs to another partnership.")
+        return p
+    return queries.priority_named(s, convening.partnership_id, theme.label)
+
+
+def link_confirmed(s: Session, convening: StoredConvening, theme: StoredTheme,
+                   target: Priority | None) -> Priority | None:
+    """Link a confirmed theme to ``target`` (a new confirmed priority when None); returns the
+    priority made, if one was."""
+    if s.get(PriorityTheme, theme.id) is not None:
+        return None
+    made = None
+    if target is None:
+        made = target = Priority(partnership_id=convening.partnership_id, name=theme.label,
+                                 description="", status="confirmed",
+                                 created_convening_id=convening.id, created_theme_id=theme.id,
+                                 created_at=utcnow(), updated_at=utcnow())
+        s.add(made)
+        s.flush()
+    s.add(PriorityTheme(theme_id=theme.id, priority_id=target.id))
+    s.flush()
+    return made
+
+
+def unlink(s: Session, theme: StoredTheme) -> None:
+    """Take a theme no longer confirmed off its priority; a priority it alone made, with no
+    team and no plan, goes with it."""
+    link = s.get(PriorityTheme, theme.id)
+    if link is None:
+        return
+    p = queries.get_priority(s, link.priority_id)
+    s.delete(link)
+    s.flush()
+    if (p.created_theme_id == theme.id and not queries.linked_themes(s, [p.id])[p.id]
+            and not queries.team_rows(s, p.id) and not queries.plan_of(s, p.id)):
+        s.delete(p)
+        s.flush()
+
+
+def refuse_if_grown(s: Session, before: audit.Snapshot, after: audit.Snapshot) -> None:
+    """Refuse a review's undo that would remove a priority it made which has since gained a
+    task team, an action plan or another convening's theme (undo would lose them)."""
+    for key, state in before.get("priorities", {}).items():
+        p = s.get(Priority, int(key))
+        if state is not None or p is None:
+            continue
+        links = {str(t.id) for t in queries.linked_themes(s, [p.id])[p.id]}
+        if queries.team_rows(s, p.id) or queries.plan_of(s, p.id) \
+                or links - set(after.get("links", {})):
+            raise ConflictError(f"cannot undo: priority {p.id} ({p.name}) made by this confirm "
+                                "has since gained a task team, an action plan or another "
+                                "meeting's theme; discard the theme instead, or retire the "
+                                f"priority (`synth priority status {p.id} retired`).")
