@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from synth.convening.pipeline import Convening, talk_time_by_role
 from synth.store.result import (
+    NoteIn,
     ParticipantIn,
     RecordingIn,
     ResultIn,
@@ -44,4 +45,18 @@ def to_result(c: Convening, *, source: str) -> ResultIn:
                          for t in c.transcripts),
         participants=tuple(ParticipantIn(p.name, p.company, p.role) for p in c.participants),
         talk_time_by_role=talk_time_by_role(c.transcripts, {p.name: p for p in c.participants}),
-        statements=statements, themes=themes, vectors=vectors)
+        statements=statements, themes=themes, vectors=vectors, notes=notes_of(c))
+
+
+def notes_of(c: Convening) -> tuple[NoteIn, ...]:
+    """What the room wrote, each note with the candidate it was matched to: the same records
+    a result file's ``notes`` are read into, so both imports give the same digest."""
+    from synth.themes.written import NoteMatch
+
+    matches = {m.note_id: m for m in c.note_matches if isinstance(m, NoteMatch)}
+    return tuple(NoteIn(id=n.id, text=n.text, file=n.file, line=n.line, author=n.author,
+                        table=n.table, sheet=n.sheet, dots=n.dots,
+                        theme=matches[n.id].theme_id if n.id in matches else None,
+                        statement_id=matches[n.id].statement_id if n.id in matches else None,
+                        similarity=matches[n.id].similarity if n.id in matches else None)
+                 for n in c.notes)

@@ -11,7 +11,11 @@ by :mod:`synth.store.matching` (shared statements, then centroid similarity); th
 * a pinned statement (moved by hand) stays where the facilitator put it, and a statement in
   an edited theme stays there;
 * a new candidate that matches nothing comes in as a candidate;
-* statements the re-run no longer has (a recording left out) are kept, with their themes.
+* statements the re-run no longer has (a recording left out) are kept, with their themes;
+* a result with notes (what the room wrote) replaces the stored notes: each goes to the
+  stored theme its candidate went to, except a note in a theme a facilitator holds, which
+  stays, and a note already stored keeps the paper dots entered for it. A result without
+  notes leaves the stored notes as they are.
 
 The whole import is one transaction: a bad file or a killed process changes nothing.
 """
@@ -32,7 +36,8 @@ from synth.errors import InputError
 from synth.store import audit, queries
 from synth.store.db import transaction
 from synth.store.matching import Members, centroid, match_themes
-from synth.store.result import ResultIn, StatementIn
+from synth.store.notes import notes_of
+from synth.store.result import NoteIn, ResultIn, StatementIn
 from synth.store.schema import (
     CONVENING_KINDS,
     Membership,
@@ -40,6 +45,7 @@ from synth.store.schema import (
     Speaker,
     StatementVector,
     StoredConvening,
+    StoredNote,
     StoredParticipant,
     StoredRecording,
     StoredStatement,
@@ -104,7 +110,8 @@ def import_result(engine: Engine, result: ResultIn, *, convening: int | Convenin
         vecs = {sid: v for sid, v in result.vectors.items() if sid not in withdrawn}
         _vectors(session, conv.id, vecs)
         step(0.8, "themes")
-        matched, new, dropped = _themes(session, conv.id, run.id, result, vecs, step)
+        matched, new, dropped, target = _themes(session, conv.id, run.id, result, vecs, step)
+        _notes(session, conv.id, result.notes, target)
         audit.record(session, conv.id, action="import", target=result.source, who=who,
                      before={}, after={"run": run.id, "digest": result.digest,
                                        "statements_added": added, "themes_matched": matched,
@@ -202,9 +209,11 @@ def _held(theme: StoredTheme) -> bool:
 
 
 def _themes(session: Session, convening_id: int, run_id: int, result: ResultIn,
-            vectors: Mapping[str, np.ndarray], step: Progress) -> tuple[int, int, int]:
+            vectors: Mapping[str, np.ndarray],
+            step: Progress) -> tuple[int, int, int, dict[str, int]]:
     """Match the result's candidates to the stored themes and place their statements;
-    returns how many themes were matched, made new and dropped."""
+    returns how many themes were matched, made new and dropped, and candidate id -> the
+    stored theme it went to."""
     themes = {t.id: t for t in queries.themes_of(session, convening_id, lock=True)}
     rows = queries.memberships(session, convening_id)
     all_vecs = {**queries.vectors_of(session, convening_id, rows), **vectors}
@@ -225,7 +234,36 @@ def _themes(session: Session, convening_id: int, run_id: int, result: ResultIn,
     _place_members(session, convening_id, rows, held, wanted, changed)
     old_ids = {o.key for o in old}
     dropped = _drop_and_bump(session, themes, set(target.values()), old_ids, changed)
-    return len(set(matches.values())), len(set(target.values()) - old_ids), dropped
+    return len(set(matches.values())), len(set(target.values()) - old_ids), dropped, target
+
+
+def _notes(session: Session, convening_id: int, notes: Sequence[NoteIn],
+           target: Mapping[str, int]) -> None:
+    """Write what the room wrote (see the module's rules); ``target``: candidate id -> the
+    stored theme it went to."""
+    if not notes:
+        return  # a re-run of the talk alone: the notes stored before stay as they are
+    have = {n.id: n for n in notes_of(session, convening_id)}
+    wanted = {n.id for n in notes}
+    for nid, old in have.items():
+        if nid not in wanted:
+            session.delete(old)
+    for position, n in enumerate(notes):
+        row: StoredNote | None = have.get(n.id)
+        if row is None:
+            row = StoredNote(convening_id=convening_id, id=n.id, dots=n.dots)
+            session.add(row)
+        row.position, row.file, row.line, row.text = position, n.file[:500], n.line, n.text
+        row.author, row.table_label, row.sheet = n.author, n.table, n.sheet
+        row.statement_id, row.similarity = n.statement_id, n.similarity
+        current = session.get(StoredTheme, row.theme_id) if row.theme_id is not None else None
+        if current is None or not _held(current):
+            tid = target.get(n.theme) if n.theme is not None else None
+            # A candidate whose theme the import dropped (it kept no statement) matches none.
+            if tid is not None and session.get(StoredTheme, tid) is None:
+                tid = None
+            row.theme_id = tid
+    session.flush()
 
 
 def _stored_members(themes: Mapping[int, StoredTheme], rows: Mapping[str, Membership],

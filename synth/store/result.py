@@ -66,6 +66,24 @@ class ThemeIn:
 
 
 @dataclass(frozen=True, slots=True)
+class NoteIn:
+    """A note the room wrote (issue 30), with the candidate it was matched to (``theme``: a
+    theme id of the result, None when it matched nothing said)."""
+
+    id: str
+    text: str
+    file: str
+    line: int
+    author: str | None
+    table: str | None
+    sheet: str | None
+    dots: int
+    theme: str | None
+    statement_id: str | None  # the said statement it is nearest to
+    similarity: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class ResultIn:
     """A checked result: every theme member is a known statement, each in one theme at most.
 
@@ -82,22 +100,27 @@ class ResultIn:
     # Statement id -> embedding, when the result carries them (the pipeline's does; a JSON
     # file does not): stored for splits and for matching themes on later re-runs.
     vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
+    notes: tuple[NoteIn, ...] = ()  # what the room wrote; () for a result of talk alone
 
 
 def make_result(*, source: str, recordings: tuple[RecordingIn, ...],
                 participants: tuple[ParticipantIn, ...], talk_time_by_role: dict[str, float],
                 statements: tuple[StatementIn, ...], themes: tuple[ThemeIn, ...],
-                vectors: Mapping[str, Sequence[float] | np.ndarray] | None = None) -> ResultIn:
+                vectors: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+                notes: tuple[NoteIn, ...] = ()) -> ResultIn:
     """The checked result of these records: links and vectors checked, digest computed."""
     _check_links(source, recordings, statements, themes)
+    _check_notes(source, notes, statements, themes)
     records = [[asdict(r) for r in rows] for rows in (recordings, participants, statements,
                                                       themes)]
-    digest = hashlib.sha256(json.dumps([records, talk_time_by_role],
-                                       sort_keys=True).encode()).hexdigest()
+    payload: list[Any] = [records, talk_time_by_role]
+    if notes:  # a result of talk alone keeps the digest it always had
+        payload.append([asdict(n) for n in notes])
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     return ResultIn(source=source, digest=digest, recordings=recordings,
                     participants=participants, talk_time_by_role=talk_time_by_role,
                     statements=statements, themes=themes,
-                    vectors=_check_vectors(statements, vectors or {}))
+                    vectors=_check_vectors(statements, vectors or {}), notes=notes)
 
 
 def with_vectors(result: ResultIn,
@@ -153,9 +176,11 @@ def parse_result(data: Any, *, source: str = "result") -> ResultIn:
                        for i, s in enumerate(_list(data, "statements", where)))
     themes = tuple(_theme(t, where.at("themes", i))
                    for i, t in enumerate(_list(data, "themes", where)))
+    notes = tuple(_note(n, where.at("notes", i))
+                  for i, n in enumerate(_list(data, "notes", where, optional=True)))
     return make_result(source=source, recordings=recordings, participants=participants,
                        talk_time_by_role={str(k): float(v) for k, v in talk.items()},
-                       statements=statements, themes=themes)
+                       statements=statements, themes=themes, notes=notes)
 
 
 class _Where:
@@ -301,6 +326,39 @@ def _theme(t: Any, where: _Where) -> ThemeIn:
                                         default=True),
                    keywords=tuple(str(k) for k in keywords), statement_ids=tuple(ids),
                    stability=_get(t, "stability", float, where, optional=True, default=0.0))
+
+
+def _note(n: Any, where: _Where) -> NoteIn:
+    theme = _get(n, "theme", (str, int), where, optional=True, max_len=64)
+    dots = _get(n, "dots", int, where, optional=True, default=0)
+    return NoteIn(id=_get(n, "id", str, where, max_len=64), text=_get(n, "text", str, where),
+                  file=_get(n, "file", str, where, max_len=500),
+                  line=_get(n, "line", int, where),
+                  author=_get(n, "author", str, where, optional=True, max_len=200),
+                  table=_get(n, "table", str, where, optional=True, max_len=200),
+                  sheet=_get(n, "sheet", str, where, optional=True, max_len=300), dots=dots,
+                  theme=None if theme is None else str(theme),
+                  statement_id=_get(n, "nearest_statement", str, where, optional=True,
+                                    max_len=64),
+                  similarity=_get(n, "similarity", float, where, optional=True))
+
+
+def _check_notes(source: str, notes: tuple[NoteIn, ...], statements: tuple[StatementIn, ...],
+                 themes: tuple[ThemeIn, ...]) -> None:
+    """Every note once, matched to a theme and nearest to a statement of this result."""
+    theme_ids = {t.id for t in themes}
+    statement_ids = {s.id for s in statements}
+    seen: set[str] = set()
+    for n in notes:
+        if n.id in seen:
+            raise InputError(f"{source}: note id {n.id!r} appears twice.")
+        seen.add(n.id)
+        if n.theme is not None and n.theme not in theme_ids:
+            raise InputError(f"{source}: note {n.id!r} ({_short(n.text)}) is matched to theme "
+                             f"{_short(n.theme)}, which is not in 'themes'.")
+        if n.statement_id is not None and n.statement_id not in statement_ids:
+            raise InputError(f"{source}: note {n.id!r} is nearest to statement "
+                             f"{_short(n.statement_id)}, which is not in 'statements'.")
 
 
 def _check_links(source: str, recordings: tuple[RecordingIn, ...],

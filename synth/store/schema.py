@@ -213,6 +213,44 @@ class StoredTheme(Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
+class StoredNote(Base):
+    """A note the room wrote (a flip-chart line, a sticky note), typed from paper (issue 30).
+
+    Written, not said: never a statement, never a quote. ``theme_id`` is the candidate the
+    pipeline matched it to (null: it matched nothing said); a theme's deletion unmatches it.
+    """
+
+    __tablename__ = "notes"
+
+    convening_id: Mapped[int] = mapped_column(ForeignKey("convenings.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order of the result
+    file: Mapped[str] = mapped_column(String(500))  # the notes file's name
+    line: Mapped[int] = mapped_column(Integer)  # 0-based line of that file
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(200))
+    table_label: Mapped[str | None] = mapped_column(String(200))  # "Table 2"
+    sheet: Mapped[str | None] = mapped_column(String(300))  # the flip chart's title
+    dots: Mapped[int] = mapped_column(Integer, default=0)  # paper dots stuck on it
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"),
+                                                 index=True)
+    statement_id: Mapped[str | None] = mapped_column(String(64))  # nearest said statement
+    similarity: Mapped[float | None] = mapped_column(Float)
+
+
+class PaperDots(Base):
+    """Paper dots counted on the wall for a whole theme (issue 30): entered by staff, reported
+    beside the app's ballots and never added to them."""
+
+    __tablename__ = "paper_dots"
+    __table_args__ = (CheckConstraint("dots >= 0", name="dots"),)
+
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    convening_id: Mapped[int] = mapped_column(ForeignKey("convenings.id"), index=True)
+    dots: Mapped[int] = mapped_column(Integer)
+
+
 class Membership(Base):
     """Which theme a statement is in; ``pinned`` when a facilitator put it there by hand.
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from synth.records import Note
 UNWRITTEN = "said by many, never written down"
 UNSAID = "written down, barely said"
 MATCH_QUANTILE = 25  # percentile of the statements' nearest-neighbour similarity
+Key = TypeVar("Key")  # a candidate's key: the result's theme id, or the store's
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ class Tally:
     dots: int = 0  # paper dots on the wall: never the app's ballots
 
 
-def reconcile(tallies: Mapping[str, Tally]) -> dict[str, tuple[str, ...]]:
+def reconcile(tallies: Mapping[Key, Tally]) -> dict[Key, tuple[str, ...]]:
     """Candidate key -> its flags (:data:`UNWRITTEN`, :data:`UNSAID`; none for most).
 
     * said by many, never written down: no note and no dot, and at least as many leaders as
@@ -110,7 +112,7 @@ def reconcile(tallies: Mapping[str, Tally]) -> dict[str, tuple[str, ...]]:
     seconds = float(np.median([t.seconds for t in tallies.values()]))
     total_notes = sum(t.notes for t in tallies.values()) or 1
     total_seconds = sum(t.seconds for t in tallies.values()) or 1.0
-    out: dict[str, tuple[str, ...]] = {}
+    out: dict[Key, tuple[str, ...]] = {}
     for key, t in tallies.items():
         flags = []
         if not t.notes and not t.dots and t.leaders >= max(leaders, 2):

@@ -1,0 +1,169 @@
+"""What the room wrote, in the review (issue 30): said beside written per candidate, paper dots
+entered by staff, and a note that matched nothing made a candidate.
+
+Notes are written, never said: the pages show them as written (sheet, table, author, file
+and line), never as a quote and never with audio. Paper dots are the wall's count and are
+reported beside the app's ballots, never added to them.
+
+Making a note a candidate is a review action like the others (audited; undo deletes the theme,
+which unmatches the note again). Entering paper dots is not in the undo log: it is a count
+copied from the wall, corrected by entering it again; each change is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from synth.decisions.review import Outcome, _edit
+from synth.errors import ReviewError
+from synth.store import queries, transaction
+from synth.store.notes import get_note, written_by_theme
+from synth.store.schema import PaperDots, StoredNote, StoredTheme
+from synth.text.notes import MAX_DOTS
+from synth.themes.written import Tally, reconcile
+
+log = logging.getLogger(__name__)
+
+FROM_NOTE = "note:"  # a theme's source_key when a facilitator made it from a note
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenNote:
+    """A note as the pages show it: its words as written and where they were written."""
+
+    id: str
+    text: str
+    file: str
+    line: int  # 0-based
+    author: str | None
+    table: str | None
+    sheet: str | None
+    dots: int
+    theme_id: int | None  # the theme it counts for now (merges followed); None: unmatched
+
+    @property
+    def source(self) -> str:
+        """Who wrote it and where: ``written, Table 2, Linda Park; notes.md line 4, "Ideas"``."""
+        who = ", ".join(x for x in (self.table, self.author) if x)
+        where = f"{self.file} line {self.line + 1}"
+        if self.sheet:
+            where += f", \u201c{self.sheet}\u201d"
+        return f"written{', ' + who if who else ''}; {where}"
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenTheme:
+    """One theme's said support beside its written support, and the reconciliation's flags."""
+
+    statements: int
+    leaders: int
+    talk_seconds: float
+    notes: tuple[WrittenNote, ...]
+    dots: int  # paper dots: the count entered for the theme, else its notes' dots
+    dots_entered: bool
+    flags: tuple[str, ...]
+    from_note: bool  # made by a facilitator from a note that matched nothing
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenView:
+    """What the room wrote, for the review: per active theme, and the unmatched notes."""
+
+    themes: dict[int, WrittenTheme]
+    unmatched: tuple[WrittenNote, ...]
+    has_notes: bool
+
+
+def _shown(note: StoredNote, theme_id: int | None) -> WrittenNote:
+    return WrittenNote(note.id, note.text, note.file, note.line, note.author, note.table_label,
+                       note.sheet, note.dots, theme_id)
+
+
+def read_written(engine: Engine, convening_id: int) -> WrittenView:
+    """Said beside written for each active theme, with the flags (:mod:`synth.themes.written`),
+    and the notes that match no theme; read in one transaction."""
+    with transaction(engine) as s:
+        themes = {t.id: t for t in queries.themes_of(s, convening_id)}
+        summaries = queries.theme_summaries(s, convening_id)
+        written, unmatched = written_by_theme(s, convening_id, themes)
+        has_notes = bool(unmatched) or any(w.notes for w in written.values())
+        tallies = {t.id: Tally(len(t.statement_ids), t.breadth, t.talk_seconds,
+                               len(written[t.id].notes) if t.id in written else 0,
+                               written[t.id].dots if t.id in written else 0)
+                   for t in summaries}
+        flags = reconcile(tallies)
+        out = {}
+        for t in summaries:
+            w = written.get(t.id)
+            out[t.id] = WrittenTheme(
+                tallies[t.id].statements, t.breadth, t.talk_seconds,
+                tuple(_shown(n, t.id) for n in w.notes) if w else (), tallies[t.id].dots,
+                bool(w and w.dots_entered), flags[t.id],
+                (themes[t.id].source_key or "").startswith(FROM_NOTE))
+        return WrittenView(out, tuple(_shown(n, None) for n in unmatched), has_notes)
+
+
+def _check_dots(dots: int) -> int:
+    if isinstance(dots, bool) or not isinstance(dots, int) or not 0 <= dots <= MAX_DOTS:
+        raise ReviewError(f"paper dots are a whole number from 0 to {MAX_DOTS}, not {dots!r}.")
+    return dots
+
+
+def set_note_dots(engine: Engine, convening_id: int, note_id: str, dots: int, *,
+                  who: str | None = None) -> int:
+    """The paper dots counted on one note; returns the count it had before."""
+    _check_dots(dots)
+    with transaction(engine) as s:
+        queries.get_convening(s, convening_id, lock=True)
+        note = get_note(s, convening_id, note_id)
+        before, note.dots = note.dots, dots
+    log.info("paper dots of note %s (convening %d): %d -> %d, by %s", note_id, convening_id,
+             before, dots, who or "unknown")
+    return before
+
+
+def set_theme_dots(engine: Engine, theme_id: int, dots: int | None, *,
+                   who: str | None = None) -> int | None:
+    """The paper dots counted on the wall for a whole theme (None: forget the count, so its
+    notes' dots count again); returns the count entered before (None when there was none)."""
+    if dots is not None:
+        _check_dots(dots)
+    with transaction(engine) as s:
+        theme = queries.get_theme(s, theme_id)
+        queries.get_convening(s, theme.convening_id, lock=True)
+        if theme.status == "merged":
+            raise ReviewError(f"theme {theme_id} was merged into theme {theme.merged_into}; "
+                              "enter its paper dots there.")
+        row = s.get(PaperDots, theme_id)
+        before = row.dots if row is not None else None
+        if dots is None:
+            if row is not None:
+                s.delete(row)
+        elif row is None:
+            s.add(PaperDots(theme_id=theme_id, convening_id=theme.convening_id, dots=dots))
+        else:
+            row.dots = dots
+    log.info("paper dots of theme %d: %s -> %s, by %s", theme_id, before, dots, who or "unknown")
+    return before
+
+
+def note_to_candidate(engine: Engine, convening_id: int, note_id: str, *,
+                      who: str | None = None) -> Outcome:
+    """A candidate made from a note that matched nothing said: labelled with the note's own
+    words (not generated; marked as from a note), the note matched to it. Undo removes it."""
+    with _edit(engine, "create", who=who, convening=convening_id) as e:
+        note = get_note(e.s, convening_id, note_id)
+        if note.theme_id is not None:
+            raise ReviewError(f"note {note_id} already counts for theme {note.theme_id}; only a "
+                              "note that matched nothing becomes a candidate.")
+        e.begin()
+        new = StoredTheme(convening_id=convening_id, status="candidate",
+                          label=" ".join(note.text.split())[:300], label_generated=False,
+                          keywords=[], edited=True, source_key=f"{FROM_NOTE}{note.id}")
+        e.s.add(new)
+        e.s.flush()
+        note.theme_id = new.id
+        return e.finish(f"theme {new.id} from note {note.id}: {new.label}", created=[new])

@@ -1,0 +1,96 @@
+"""What the room wrote, as stored (issue 30): notes with their matched theme, and paper dots.
+
+A note points at the theme it was matched to. Review edits keep that sensible without
+touching the notes: a merged theme's notes count for the theme it was merged into (followed
+here, so an undone merge gives them back), a split leaves them with the part that keeps the
+theme, and a deleted theme unmatches them (``ON DELETE SET NULL``).
+
+Paper dots are the wall's, never the app's ballots: a theme's paper dots are the count staff
+entered for the whole priority when there is one (:class:`PaperDots`), else the sum of the
+dots on its notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from synth.errors import NotFoundError
+from synth.store.schema import PaperDots, StoredNote, StoredTheme
+
+
+def notes_of(session: Session, convening_id: int) -> list[StoredNote]:
+    """The convening's notes in the order of its result (file order)."""
+    return list(session.scalars(select(StoredNote).where(StoredNote.convening_id == convening_id)
+                                .order_by(StoredNote.position, StoredNote.id)))
+
+
+def get_note(session: Session, convening_id: int, note_id: str) -> StoredNote:
+    """One note, or :class:`NotFoundError` saying where to find the ids."""
+    row = session.get(StoredNote, (convening_id, note_id))
+    if row is None:
+        raise NotFoundError(f"convening {convening_id} has no note {note_id!r}; "
+                            f"`synth review notes {convening_id}` lists them with their ids.")
+    return row
+
+
+def paper_dots_of(session: Session, convening_id: int) -> dict[int, int]:
+    """Theme id -> the paper dots staff entered for the whole theme."""
+    return {row.theme_id: row.dots for row in session.scalars(
+        select(PaperDots).where(PaperDots.convening_id == convening_id))}
+
+
+def current_theme(themes: Mapping[int, StoredTheme], theme_id: int | None) -> int | None:
+    """The theme a note matched to ``theme_id`` belongs to now: merges followed."""
+    seen: set[int] = set()
+    while theme_id is not None and theme_id in themes and theme_id not in seen:
+        seen.add(theme_id)
+        nxt = themes[theme_id].merged_into
+        if themes[theme_id].status != "merged" or nxt is None:
+            return theme_id
+        theme_id = nxt
+    return theme_id
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A theme's written support: its notes (file order) and its paper dots."""
+
+    notes: tuple[StoredNote, ...]
+    dots: int
+    dots_entered: bool  # True: staff counted the whole priority; False: the sum of its notes
+
+
+def written_by_theme(session: Session, convening_id: int,
+                     themes: Mapping[int, StoredTheme]) -> tuple[dict[int, Written],
+                                                                 list[StoredNote]]:
+    """Per theme (by id, merges followed) its written support, and the notes that match no
+    theme. ``themes``: the convening's themes by id.
+
+    Each theme merged into another brings its own paper dots (its entered count, else its
+    notes' dots), so a merge adds the two walls and never counts a dot twice.
+    """
+    own: dict[int, list[StoredNote]] = {}
+    unmatched: list[StoredNote] = []
+    for note in notes_of(session, convening_id):
+        if note.theme_id is None or note.theme_id not in themes:
+            unmatched.append(note)
+        else:
+            own.setdefault(note.theme_id, []).append(note)
+    entered = paper_dots_of(session, convening_id)
+    notes: dict[int, list[StoredNote]] = {}
+    dots: dict[int, int] = {}
+    counted: set[int] = set()
+    for tid in sorted(set(own) | set(entered)):
+        now = current_theme(themes, tid)
+        assert now is not None
+        notes.setdefault(now, []).extend(own.get(tid, ()))
+        dots[now] = dots.get(now, 0) + (entered[tid] if tid in entered
+                                        else sum(n.dots for n in own.get(tid, ())))
+        if tid in entered:
+            counted.add(now)
+    return ({tid: Written(tuple(sorted(notes[tid], key=lambda n: (n.position, n.id))),
+                          dots[tid], tid in counted) for tid in notes}, unmatched)

@@ -1,0 +1,227 @@
+"""What the room wrote, in the store (issue 30): notes imported with their matched theme (in
+process and from the result JSON, the same records), kept sensible through merge, undo and
+theme deletion, paper dots entered per note or per theme, and a note made a candidate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+from test_handoff import convening
+
+from synth.convening.handoff import to_result
+from synth.convening.pipeline import Convening
+from synth.convening.report import to_json
+from synth.decisions import notes as written
+from synth.decisions import review
+from synth.errors import NotFoundError, ReviewError
+from synth.records import Note
+from synth.store import import_result, init_db, make_engine, queries, transaction
+from synth.store.notes import notes_of
+from synth.store.result import load_result
+from synth.themes.written import UNSAID, UNWRITTEN, NoteMatch
+
+NOTES = (Note("n-weld", "notes.md", 3, "Hire welders", author="Linda Park", table="Table 1",
+              sheet="What keeps you up at night?", dots=4),
+         Note("n-home", "notes.md", 4, "Housing near the plant", dots=1),
+         Note("n-kids", "wall.csv", 2, "Get high school students into the plants", dots=3))
+MATCHES = (NoteMatch("n-weld", "t-weld", "s0", 0.71), NoteMatch("n-home", "t-home", "s3", 0.64),
+           NoteMatch("n-kids", None, "s1", 0.12))
+
+
+def with_notes(c: Convening | None = None) -> Convening:
+    """The hand-made convening of test_handoff with three notes: one a candidate each, one
+    that matched nothing said."""
+    return replace(c or convening(), notes=NOTES, note_matches=MATCHES)
+
+
+def _convening(engine: Engine) -> int:
+    with transaction(engine) as s:
+        return queries.find_or_create_convening(
+            s, title="Launch", industry="Manufacturing", region="Cascade Valley",
+            date=dt.date(2026, 12, 6), kind="launch").id
+
+
+def stored(engine: Engine, conv: int) -> dict[str, tuple[str | None, int, str | None]]:
+    """Note id -> (label of its theme, dots, sheet)."""
+    with transaction(engine) as s:
+        labels = {t.id: t.label for t in queries.themes_of(s, conv)}
+        return {n.id: (labels.get(n.theme_id) if n.theme_id else None, n.dots, n.sheet)
+                for n in notes_of(s, conv)}
+
+
+def theme_ids(engine: Engine, conv: int) -> dict[str, int]:
+    with transaction(engine) as s:
+        return {t.label: t.id for t in queries.themes_of(s, conv)}
+
+
+def test_the_result_json_carries_the_notes_as_the_pipeline_hands_them_over(
+        tmp_path: Path) -> None:
+    c = with_notes()
+    path = tmp_path / "result.json"
+    path.write_text(to_json(c), encoding="utf-8")
+    direct, from_file = to_result(c, source="result.json"), load_result(path)
+    assert [(n.id, n.theme, n.dots) for n in direct.notes] == [
+        ("n-weld", "t-weld", 4), ("n-home", "t-home", 1), ("n-kids", None, 3)]
+    assert replace(direct, vectors={}) == from_file  # the digest too
+
+
+def test_a_result_without_notes_keeps_the_digest_it_always_had() -> None:
+    plain, noted = to_result(convening(), source="x"), to_result(with_notes(), source="x")
+    records = [[asdict(r) for r in rows] for rows in (plain.recordings, plain.participants,
+                                                       plain.statements, plain.themes)]
+    old_rule = hashlib.sha256(json.dumps([records, plain.talk_time_by_role],
+                                         sort_keys=True).encode()).hexdigest()
+    assert plain.digest == old_rule and plain.notes == ()
+    assert noted.digest != plain.digest  # the notes are part of what was imported
+
+
+def test_a_note_matched_to_an_unknown_theme_is_refused(tmp_path: Path) -> None:
+    data = json.loads(to_json(with_notes()))
+    data["notes"][1]["theme"] = "t-gone"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(Exception, match="note 'n-home' .* theme 't-gone', which is not in"):
+        load_result(path)
+
+
+def test_import_stores_the_notes_with_their_theme_on_both_databases(
+        engine: Engine, tmp_path: Path) -> None:
+    conv = _convening(engine)
+    import_result(engine, to_result(with_notes(), source="r"), convening=conv)
+    assert stored(engine, conv) == {"n-weld": ("Welders", 4, "What keeps you up at night?"),
+                                    "n-home": ("Housing", 1, None), "n-kids": (None, 3, None)}
+    # The same result from its JSON file: same digest, same notes, the dots entered kept.
+    written.set_note_dots(engine, conv, "n-home", 7)
+    path = tmp_path / "result.json"
+    path.write_text(to_json(with_notes()), encoding="utf-8")
+    import_result(engine, load_result(path), convening=conv)
+    assert stored(engine, conv)["n-home"] == ("Housing", 7, None)
+    # A re-run of the talk alone leaves the notes; one with other notes replaces them.
+    import_result(engine, to_result(convening(), source="r"), convening=conv)
+    assert set(stored(engine, conv)) == {"n-weld", "n-home", "n-kids"}
+    fewer = replace(convening(), notes=NOTES[:1], note_matches=MATCHES[:1])
+    import_result(engine, to_result(fewer, source="r"), convening=conv)
+    assert set(stored(engine, conv)) == {"n-weld"}
+
+
+def test_merge_undo_and_deletion_keep_the_notes_sensible(engine: Engine) -> None:
+    conv = _convening(engine)
+    import_result(engine, to_result(with_notes(), source="r"), convening=conv)
+    ids = theme_ids(engine, conv)
+    weld, home = ids["Welders"], ids["Housing"]
+    review.merge(engine, [weld, home])
+    view = written.read_written(engine, conv)
+    assert [n.id for n in view.themes[weld].notes] == ["n-weld", "n-home"]
+    assert view.themes[weld].dots == 5 and home not in view.themes  # merged: not active
+    review.undo(engine, conv)
+    view = written.read_written(engine, conv)
+    assert [n.id for n in view.themes[home].notes] == ["n-home"]
+    review.move(engine, ["s3"], None, convening_id=conv)
+    with transaction(engine) as s:  # a theme deleted: its notes match nothing any more
+        s.delete(queries.get_theme(s, home))
+    assert stored(engine, conv)["n-home"][0] is None
+    assert [n.id for n in written.read_written(engine, conv).unmatched] == ["n-home", "n-kids"]
+
+
+def test_a_note_in_a_theme_the_facilitator_holds_stays_on_a_rerun(engine: Engine) -> None:
+    conv = _convening(engine)
+    import_result(engine, to_result(with_notes(), source="r"), convening=conv)
+    weld = theme_ids(engine, conv)["Welders"]
+    review.confirm(engine, weld)
+    moved = replace(with_notes(), note_matches=(NoteMatch("n-weld", "t-home", "s3", 0.5),
+                                                *MATCHES[1:]))
+    import_result(engine, to_result(moved, source="r"), convening=conv)
+    assert stored(engine, conv)["n-weld"][0] == "Welders"
+    moved_home = replace(with_notes(), note_matches=(MATCHES[0], NoteMatch(
+        "n-home", "t-weld", "s0", 0.5), MATCHES[2]))
+    import_result(engine, to_result(moved_home, source="r"), convening=conv)
+    assert stored(engine, conv)["n-home"][0] == "Welders"  # an untouched one follows
+
+
+def test_paper_dots_per_theme_replace_its_notes_dots_and_never_go_below_zero(
+        engine: Engine) -> None:
+    conv = _convening(engine)
+    import_result(engine, to_result(with_notes(), source="r"), convening=conv)
+    weld = theme_ids(engine, conv)["Welders"]
+    assert written.read_written(engine, conv).themes[weld].dots == 4  # its note's dots
+    assert written.set_theme_dots(engine, weld, 11) is None
+    found = written.read_written(engine, conv).themes[weld]
+    assert (found.dots, found.dots_entered) == (11, True)
+    assert written.set_theme_dots(engine, weld, None) == 11
+    assert written.read_written(engine, conv).themes[weld].dots == 4
+    with pytest.raises(ReviewError, match="whole number from 0"):
+        written.set_theme_dots(engine, weld, -1)
+    with pytest.raises(ReviewError, match="whole number from 0"):
+        written.set_note_dots(engine, conv, "n-weld", True)  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError, match="no note 'nope'"):
+        written.set_note_dots(engine, conv, "nope", 2)
+
+
+def test_a_note_that_matched_nothing_becomes_a_candidate_and_undo_takes_it_back(
+        engine: Engine) -> None:
+    conv = _convening(engine)
+    import_result(engine, to_result(with_notes(), source="r"), convening=conv)
+    out = written.note_to_candidate(engine, conv, "n-kids", who="facilitator")
+    (tid,) = out.created
+    view = written.read_written(engine, conv)
+    made = view.themes[tid]
+    assert made.from_note and [n.id for n in made.notes] == ["n-kids"]
+    assert made.statements == 0 and made.dots == 3 and view.unmatched == ()
+    assert theme_ids(engine, conv)["Get high school students into the plants"] == tid
+    with transaction(engine) as s:
+        theme = queries.get_theme(s, tid)
+        assert (theme.status, theme.label_generated) == ("candidate", False)
+    with pytest.raises(ReviewError, match="already counts for theme"):
+        written.note_to_candidate(engine, conv, "n-kids")
+    review.undo(engine, conv)
+    assert stored(engine, conv)["n-kids"][0] is None
+    assert [n.id for n in written.read_written(engine, conv).unmatched] == ["n-kids"]
+
+
+def test_the_flags_are_read_from_the_store(engine: Engine) -> None:
+    """Welders: said by two leaders, written once; Housing: said once by one, written once
+    with a bigger share of the notes than of the talk."""
+    conv = _convening(engine)
+    no_weld = replace(with_notes(), notes=NOTES[1:], note_matches=MATCHES[1:])
+    import_result(engine, to_result(no_weld, source="r"), convening=conv)
+    ids = theme_ids(engine, conv)
+    view = written.read_written(engine, conv)
+    assert view.themes[ids["Welders"]].flags == (UNWRITTEN,)
+    assert view.themes[ids["Housing"]].flags == (UNSAID,)
+
+
+def test_a_0005_database_upgrades_to_the_notes_tables(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from synth.store.migrate import upgrade
+    from synth.store.schema import Base
+
+    e = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(e, "0005")
+    with e.begin() as conn:
+        assert "notes" not in inspect(conn).get_table_names()
+        conn.execute(text("INSERT INTO partnerships (id, industry, region) VALUES (1, 'm', 'r')"))
+        conn.execute(text("INSERT INTO convenings (id, partnership_id, date, title, kind) "
+                          "VALUES (1, 1, '2026-03-14', 'Launch', 'launch')"))
+        conn.execute(text("INSERT INTO themes (id, convening_id, status, label, "
+                          "label_generated, keywords, stability, edited, version, updated_at) "
+                          "VALUES (1, 1, 'candidate', 'Welders', 0, '[]', 0.5, 0, 1, "
+                          "'2026-03-14 00:00:00')"))
+    init_db(e)
+    with e.begin() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        conn.execute(text("INSERT INTO notes (convening_id, id, position, file, line, text, "
+                          "dots, theme_id) VALUES (1, 'n1', 0, 'n.md', 0, 'Welders', 2, 1)"))
+        conn.execute(text("INSERT INTO paper_dots (theme_id, convening_id, dots) "
+                          "VALUES (1, 1, 5)"))
+        conn.execute(text("DELETE FROM themes WHERE id = 1"))
+        assert conn.execute(text("SELECT theme_id FROM notes")).all() == [(None,)]
+        assert conn.execute(text("SELECT count(*) FROM paper_dots")).scalar() == 0
+    e.dispose()
