@@ -225,3 +225,44 @@ def test_a_0005_database_upgrades_to_the_notes_tables(tmp_path: Path) -> None:
         assert conn.execute(text("SELECT theme_id FROM notes")).all() == [(None,)]
         assert conn.execute(text("SELECT count(*) FROM paper_dots")).scalar() == 0
     e.dispose()
+
+
+def test_cli_lists_notes_enters_paper_dots_and_makes_a_candidate(
+        db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from synth.cli import review as review_cli
+
+    app = typer.Typer()
+    app.command("import")(review_cli.import_result)
+    app.add_typer(review_cli.review_app, name="review")
+    monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
+    path = tmp_path / "result.json"
+    path.write_text(to_json(with_notes()), encoding="utf-8")
+    run = CliRunner().invoke
+
+    def said(*args: str) -> str:
+        out = run(app, [*args])
+        assert out.exit_code == 0, out.output
+        return out.stdout
+
+    said("import", str(path), "--convening", "Launch", "--industry", "m", "--region", "r")
+    listed = said("review", "notes", "-c", "Launch")
+    assert "\u201cHire welders\u201d (written, Table 1, Linda Park; notes.md line 4, " \
+           "\u201cWhat keeps you up at night?\u201d; 4 dots)" in listed
+    assert listed.index("matched nothing said") < listed.index("n-kids")
+    assert said("review", "dots", "-c", "Launch", "--note", "n-weld", "6") == \
+        "note n-weld: 4 -> 6 paper dots\n"
+    engine = make_engine(db_url)
+    weld = theme_ids(engine, 1)["Welders"]
+    assert said("review", "dots", "-c", "Launch", "--theme", str(weld), "9") == \
+        f"theme {weld}: - -> 9 paper dots\n"
+    assert f"theme {weld}: said 2 statements by 2 leaders, 6 s; written 1 notes, 9 paper " \
+           "dots (counted for the whole theme)" in said("review", "notes", "-c", "Launch")
+    made = said("review", "note-candidate", "n-kids", "-c", "Launch")
+    assert made.startswith("created candidate theme ")
+    assert "Get high school students into the plants" in said("review", "list", "-c", "Launch")
+    both = run(app, ["review", "dots", "-c", "Launch", "--note", "n-weld", "--theme", "1", "2"])
+    assert both.exit_code == 2 and "either --note NOTE or --theme THEME" in both.output
+    engine.dispose()

@@ -320,6 +320,78 @@ def report(convening: ConveningOpt) -> None:
              + ("yes" if talk.business_outnumbers_public else "no"))
 
 
+# --- what the room wrote (issue 30) ---------------------------------------------------------
+
+
+@review_app.command("notes")
+def notes(convening: ConveningOpt) -> None:
+    """What the room wrote beside what it said, per theme, with the notes and their ids."""
+    from synth.decisions.notes import read_written
+
+    with expected_errors():
+        engine = open_engine()
+        conv = find_convening_id(engine, convening)
+        view = read_written(engine, conv)
+        if not view.has_notes:
+            echo("no notes: give `synth synthesize --notes FILE` and import its result.")
+        for tid, w in view.themes.items():
+            entered = " (counted for the whole theme)" if w.dots_entered else ""
+            echo(f"theme {tid}: said {w.statements} statements by {w.leaders} leaders, "
+                 f"{w.talk_seconds:.0f} s; written {len(w.notes)} notes, {w.dots} paper "
+                 f"dots{entered}" + "".join(f"; {flag.upper()}" for flag in w.flags))
+            for n in w.notes:
+                echo(f"  {n.id} \u201c{n.text}\u201d ({n.source}; {n.dots} dots)")
+        if view.unmatched:
+            echo("matched nothing said (`synth review note-candidate NOTE` makes one a "
+                 "candidate):")
+        for n in view.unmatched:
+            echo(f"  {n.id} \u201c{n.text}\u201d ({n.source}; {n.dots} dots)")
+
+
+@review_app.command("dots")
+def dots(convening: ConveningOpt,
+         count: Annotated[int | None, typer.Argument(
+             help="Paper dots counted on the wall (leave out with --clear).")] = None,
+         note: Annotated[str | None, typer.Option(help="The note they were stuck on.")] = None,
+         theme: Annotated[int | None, typer.Option(
+             help="The theme (candidate or priority) they count for, as a whole.")] = None,
+         clear: Annotated[bool, typer.Option(
+             help="Forget a theme's count: its notes' dots count again.")] = False,
+         who: WhoOpt = None) -> None:
+    """Enter paper dots from the wall, per note or per theme: reported beside the app's
+    ballots, never added to them."""
+    from synth.decisions import notes as written
+
+    with expected_errors():
+        if (note is None) == (theme is None):
+            raise typer.BadParameter("give either --note NOTE or --theme THEME")
+        if (count is None) != (clear and theme is not None):
+            raise typer.BadParameter("give the count of dots (or --clear with --theme)")
+        engine = open_engine()
+        if note is not None:
+            assert count is not None
+            before = written.set_note_dots(engine, find_convening_id(engine, convening), note,
+                                           count, who=who)
+            echo(f"note {note}: {before} -> {count} paper dots")
+        else:
+            assert theme is not None
+            was = written.set_theme_dots(engine, theme, count, who=who)
+            echo(f"theme {theme}: {'-' if was is None else was} -> "
+                 f"{'its notes' if count is None else count} paper dots")
+
+
+@review_app.command("note-candidate")
+def note_candidate(note: Annotated[str, typer.Argument(help="A note that matched nothing.")],
+                   convening: ConveningOpt, who: WhoOpt = None) -> None:
+    """Make a note that matched nothing said a candidate, labelled with the note's words."""
+    from synth.decisions.notes import note_to_candidate
+
+    with expected_errors():
+        engine = open_engine()
+        out = note_to_candidate(engine, find_convening_id(engine, convening), note, who=who)
+        _done(f"created candidate theme {out.created[0]} from note {note}", out)
+
+
 # --- synth speakers -------------------------------------------------------------------------
 
 
