@@ -9,14 +9,19 @@ Runs on SQLite, and on PostgreSQL too when SYNTH_TEST_POSTGRES_URL is set.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
+import typer
 from sqlalchemy import Engine
 from test_store import load, result, theme_id
+from typer.testing import CliRunner
 
+from synth.cli.priority import priority_app
 from synth.decisions import priorities, review
 from synth.errors import ConflictError, NotFoundError, ReviewError
 from synth.store import ConveningSpec, queries, transaction
+from synth.store.schema import ActionItem
 
 THEMES = {"hire": [0, 1, 2, 3], "care": [4, 5, 6], "house": [7, 8]}
 
@@ -255,3 +260,105 @@ def test_bad_plan_rows_say_what_to_do_and_change_nothing(engine: Engine, launch,
     assert len(priorities.history(engine, pid)) == len(before) + 1
     with pytest.raises(ReviewError, match="no action-plan row 999"):
         priorities.update_plan_row(engine, 999, status="done")
+
+
+# --- the CLI: synth priority ... -------------------------------------------------------------
+
+# The app as synth/cli/main.py mounts it: `synth priority ...`.
+cli_app = typer.Typer()
+cli_app.add_typer(priority_app, name="priority")
+runner = CliRunner()
+
+
+def cli(*args: str) -> Any:
+    return runner.invoke(cli_app, ["priority", *args])
+
+
+def test_cli_status_team_plan_undo_and_history(engine: Engine, launch, db_url: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
+    pid = launch["partnership"]
+    hire = by_name(engine, pid)["label hire"].id
+    out = cli("partnerships")
+    assert out.exit_code == 0, out.output
+    assert out.output.split() == [str(pid), "manufacturing,", "North", "Bay:", "1", "convenings,",
+                                  "2", "priorities"]
+    out = cli("list")  # one partnership: found without -p
+    assert [line.split()[:3] for line in out.output.splitlines()] == [
+        [str(hire), "confirmed", "label"], [str(hire + 1), "confirmed", "label"]]
+    assert "champion needed" in out.output and "raised at: Launch" in out.output
+
+    out = cli("status", str(hire), "active", "--who", "lee")
+    assert out.exit_code == 2 and out.output.startswith(f"error: priority {hire} (label hire) "
+                                                        "has no champion")
+    assert cli("champion", str(hire), "Ana", "--who", "lee").exit_code == 0
+    assert cli("member", str(hire), "Pat", "--who", "lee").exit_code == 0
+    out = cli("status", str(hire), "active", "--who", "lee")
+    assert out.exit_code == 0 and "active    label hire  [champions: Ana; members: 1" in out.output
+    out = cli("plan", "add", str(hire), "--objective", "Shared apprenticeship", "--owner", "Ana",
+              "--due", "2027-03-31", "--goal", "10 placed", "--support", "North College")
+    assert out.exit_code == 0, out.output
+    row = int(out.output.split()[3])
+    assert cli("plan", "update", str(row), "--status", "in_progress").exit_code == 0
+    out = cli("plan", "show", str(hire))
+    assert out.output.splitlines()[-1].split("\t") == [
+        str(row), "Shared apprenticeship", "", "Ana", "North College", "10 placed",
+        "in_progress", "2027-03-31"]
+    out = cli("history", "-p", str(pid))
+    assert [line.split()[2:4] for line in out.output.splitlines()] == [
+        ["lee", "priority_team"], ["lee", "priority_team"], ["lee", "priority_status"],
+        [audit_who(), "plan_add"], [audit_who(), "plan_edit"]]
+    out = cli("undo")
+    assert out.output.strip() == f"undone: plan_edit priority {hire}: plan row {row}"
+    assert "(undone)" in cli("history").output.splitlines()[-2]
+    assert cli("member", str(hire), "Pat", "--remove").exit_code == 0
+    assert by_name(engine, pid)["label hire"].members == ()
+
+
+def audit_who() -> str:
+    from synth.store.audit import default_who
+    return default_who()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("status", "{hire}", "finished"), "'finished' is not a priority status: use candidate"),
+    (("status", "999", "done"), "no priority with id 999; `synth priority list` shows them"),
+    (("champion", "{hire}", "Pat"), "Pat is a public partner: champions are business leaders"),
+    (("member", "{hire}", "Zed"), "'Zed' is not on this partnership's roster"),
+    (("plan", "add", "{hire}", "--objective", "x", "--due", "soon"),
+     "due date 'soon' is not a date: write it as YYYY-MM-DD"),
+    (("plan", "add", "{hire}", "--objective", "x", "--status", "late"),
+     "'late' is not an action-plan status"),
+    (("plan", "update", "999", "--status", "done"), "no action-plan row 999"),
+    (("plan", "update", "{row}"), "nothing to change: give at least one of --objective"),
+    (("list", "-p", "999"), "no partnership with id 999; `synth priority partnerships`"),
+    (("undo", "-p", "{pid}"), "nothing to undo in partnership"),
+])
+def test_cli_errors_are_one_line_and_change_nothing(engine: Engine, launch, db_url: str,
+                                                    monkeypatch: pytest.MonkeyPatch, args,
+                                                    message) -> None:
+    monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
+    pid = launch["partnership"]
+    hire = by_name(engine, pid)["label hire"].id
+    with transaction(engine) as s:  # a plan row written outside the audit log: undo skips it
+        s.add(ActionItem(priority_id=hire, objective="kept"))
+        s.flush()
+        row = max(a.id for a in queries.plan_of(s, hire))
+    before = (by_name(engine, pid), priorities.history(engine, pid))
+    out = cli(*[a.format(hire=hire, row=row, pid=pid) for a in args])
+    assert out.exit_code != 0
+    assert out.output.startswith("error: ") and message in out.output
+    assert len(out.output.strip().splitlines()) == 1
+    assert (by_name(engine, pid), priorities.history(engine, pid)) == before
+
+
+def test_cli_asks_which_partnership_when_there_are_several(engine: Engine, launch, db_url: str,
+                                                           monkeypatch) -> None:
+    monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
+    load(engine, result(THEMES, n=10),
+         ConveningSpec("Launch", industry="health care", region="South Bay"))
+    out = cli("list")
+    assert out.exit_code == 2
+    assert "2 partnerships: name one with --partnership ID" in out.output
+    out = cli("list", "-p", str(launch["partnership"]))
+    assert out.exit_code == 0 and len(out.output.splitlines()) == 2

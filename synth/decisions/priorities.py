@@ -161,7 +161,7 @@ def set_status(engine: Engine, priority_id: int, status: str, *, who: str | None
         if status == "active" and not any(m.role == "champion"
                                           for m in queries.team_rows(c.s, p.id)):
             raise ReviewError(f"priority {p.id} ({p.name}) has no champion: name one "
-                              f"(`synth priority team {p.id} NAME --champion`) before making it "
+                              f"(`synth priority champion {p.id} NAME`) before making it "
                               "active.")
         c.begin(priorities=[p.id])
         before, p.status, p.updated_at = p.status, status, utcnow()
@@ -227,14 +227,14 @@ def _plan_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def parse_due(text: str) -> dt.date | None:
-    """A due date as typed (YYYY-MM-DD; empty for none)."""
+def parse_due(text: str, what: str = "due date") -> dt.date | None:
+    """A due date (or another day, ``what``) as typed: YYYY-MM-DD, empty for none."""
     if not text.strip():
         return None
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise ReviewError(f"due date {text!r} is not a date: write it as YYYY-MM-DD "
+        raise ReviewError(f"{what} {text!r} is not a date: write it as YYYY-MM-DD "
                           "(2027-03-31).") from None
 
 
@@ -282,7 +282,8 @@ def remove_plan_row(engine: Engine, item_id: int, *, who: str | None = None) -> 
 def _item(s: Session, item_id: int) -> ActionItem:
     item = s.get(ActionItem, item_id)
     if item is None:
-        raise ReviewError(f"no action-plan row {item_id}; `synth plan show PRIORITY` lists them.")
+        raise ReviewError(f"no action-plan row {item_id}; `synth priority plan show PRIORITY` "
+                          "lists them.")
     return item
 
 
