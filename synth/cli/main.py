@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 import typer.core
 
+from synth.cli import followup as followup_cli
 from synth.cli import priority as priority_cli
 from synth.cli import privacy as privacy_cli
 from synth.cli import review as review_cli
@@ -297,6 +298,7 @@ review_cli.review_app.command("withdraw")(privacy_cli.withdraw)
 app.add_typer(vote_cli.vote_app, name="vote", cls=HelpGroup)
 app.add_typer(priority_cli.priority_app, name="priority", cls=HelpGroup)
 app.command("export")(vote_cli.export_command)
+app.command("followup")(followup_cli.followup_command)
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

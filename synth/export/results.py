@@ -13,10 +13,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from synth.decisions import ballots
+from synth.decisions.dashboard import attendance, partnership_name
 from synth.export.records import PriorityReport, ReportQuote, VoteRecord, report_priority
 from synth.store import ballots as store
 from synth.store import queries
 from synth.store.db import transaction
+from synth.store.notes import paper_dots_by_theme
 from synth.store.schema import Partnership, StoredConvening, StoredStatement
 from synth.themes import quotes
 
@@ -66,20 +68,10 @@ def ballot_quotes(engine: Engine, convening_id: int) -> dict[int, ReportQuote]:
         return {tid: said[0] for tid, said in priority_quotes(s, conv, ids).items() if said}
 
 
-def _attendance(s: Session, conv: StoredConvening, voters: Sequence[store.CastBallot],
-                volunteers: Sequence[str]) -> dict[str, int]:
-    """People by role who spoke, voted or volunteered: the evidence of who was in the room."""
-    roles: dict[str, str] = {}
-    for w in queries.resolve_speakers(s, conv).values():
-        roles[w.name] = w.role
-    for b in voters:
-        roles[b.name] = b.role
-    roster = {p.name: p.role for p in queries.roster_of(s, conv.partnership_id).values()}
-    for name in volunteers:
-        roles[name] = roster.get(name, "other")
-    counts = {"business": 0, "public": 0, "facilitator": 0, "other": 0}
-    for role in roles.values():
-        counts[role if role in counts else "other"] += 1
+def _attendance(s: Session, conv: StoredConvening) -> dict[str, int]:
+    """People by role who spoke, voted or volunteered (business leaders and public partners
+    always, other roles when someone had them)."""
+    counts = attendance(s, conv)
     return {k: v for k, v in counts.items() if v or k in ("business", "public")}
 
 
@@ -92,20 +84,21 @@ def priority_report(engine: Engine, convening_id: int) -> PriorityReport:
         rows, rules, stored, themes = ballots.stored_tally(s, convening_id)
         rosters, people = ballots.stored_rosters(s, convening_id, [r.priority_id for r in rows])
         quotes = priority_quotes(s, conv, [int(r.priority_id) for r in rows])
-        attendance = _attendance(s, conv, stored, list(people))
+        paper = paper_dots_by_theme(s, convening_id)  # the wall's, beside the ballots
+        room = _attendance(s, conv)
     by_id = {r.priority_id: r for r in rosters}
     priorities = tuple(report_priority(
         row, quotes=quotes.get(int(row.priority_id), []), roster=by_id.get(row.priority_id),
-        people=people, label_generated=themes[int(row.priority_id)].label_generated)
+        people=people, label_generated=themes[int(row.priority_id)].label_generated,
+        paper_dots=None if paper is None else paper.get(int(row.priority_id), 0))
         for row in rows)
     votes = () if rules.anonymous else tuple(
         VoteRecord(b.name, b.role, str(m.theme_id), m.dots, m.importance,  # type: ignore[arg-type]
                    m.feasibility)
         for b in stored for m in b.marks if m.theme_id in themes)
-    industry = partnership.industry
     return PriorityReport(
-        partnership=f"{partnership.region} {industry[:1].upper()}{industry[1:]} Partnership",
-        industry=industry, region=partnership.region, convening_title=conv.title,
+        partnership=partnership_name(partnership), industry=partnership.industry,
+        region=partnership.region, convening_title=conv.title,
         convening_date=conv.date, convening_kind=conv.kind.replace("_", " "),
-        attendance=attendance, priorities=priorities, anonymous=rules.anonymous,
+        attendance=room, priorities=priorities, anonymous=rules.anonymous,
         public_partners=rules.public_partners, votes=votes)
