@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, text
+from test_ballots import ROSTER, THEMES, _fast_hashes, opened  # noqa: F401 (autouse)
 from test_handoff import convening
+from test_store import load, result, theme_id
 
 from synth.convening.handoff import to_result
 from synth.convening.pipeline import Convening
@@ -266,3 +268,49 @@ def test_cli_lists_notes_enters_paper_dots_and_makes_a_candidate(
     both = run(app, ["review", "dots", "-c", "Launch", "--note", "n-weld", "--theme", "1", "2"])
     assert both.exit_code == 2 and "either --note NOTE or --theme THEME" in both.output
     engine.dispose()
+
+
+def test_exports_carry_the_ballots_and_the_paper_dots_apart(engine: Engine,
+                                                             tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from synth.decisions import ballots
+    from synth.export.common import PAPER_COLUMN
+    from synth.export.render import export, render
+    from synth.export.results import priority_report
+
+    c = load(engine, result(THEMES, n=14, roster=ROSTER)).convening_id
+    ids = {k: theme_id(engine, c, k) for k in THEMES}
+    for k in ("hire", "care", "house"):
+        review.confirm(engine, ids[k])
+    codes = opened(engine, {"id": c, **ids})
+    ballots.cast_ballot(engine, codes["Ana"], {ids["hire"]: 2, ids["care"]: 1})
+    before = priority_report(engine, c)
+    assert all(p.paper_dots is None for p in before.priorities)  # no paper: no column
+    assert PAPER_COLUMN not in render(before, "csv").decode("utf-8-sig")  # type: ignore[union-attr]
+    written.set_theme_dots(engine, ids["care"], 7)
+    report = priority_report(engine, c)
+    counts = [(p.label, p.rank, p.dots, p.voters, p.paper_dots) for p in report.priorities]
+    assert counts == [("label hire", 1, 2, 1, 0), ("label care", 2, 1, 1, 7),
+                      ("label house", 3, 0, 0, 0)]
+    assert [x[:4] for x in counts] == [(p.label, p.rank, p.dots, p.voters)
+                                       for p in before.priorities]  # the vote is untouched
+    text_csv = render(report, "csv").decode("utf-8-sig")  # type: ignore[union-attr]
+    header, *rows = list(csv.reader(io.StringIO(text_csv, newline="")))
+    at = header.index(PAPER_COLUMN)
+    assert header[at - 1] == "public partner voters" and header[4:6] == ["dots", "voters"]
+    assert [(r[4], r[at]) for r in rows] == [("2", "0"), ("1", "7"), ("0", "0")]
+    md = render(report, "md")
+    assert isinstance(md, str)
+    line = next(x for x in md.splitlines() if x.startswith("1 dot from 1 voter"))
+    assert line.endswith("; 7 paper dots on the wall, counted apart from the ballots")
+    assert "2. label care (1 dot; 7 paper dots on the wall, counted apart from the ballots)" \
+        in render(report, "email")
+    wb = load_workbook(export(report, "xlsx", tmp_path / "out.xlsx"))
+    votes = [[cell.value for cell in row] for row in wb["votes"].iter_rows()]
+    assert votes[0][-1] == "paper dots" and [v[2:4] + v[-1:] for v in votes[1:]] == [
+        [2, 1, 0], [1, 1, 7], [0, 0, 0]]
+    assert json.loads(render(report, "json"))["priorities"][1]["paper_dots"] == 7

@@ -61,7 +61,19 @@ def vote_summary(p: ReportPriority) -> str:
         parts.append(f"feasibility {p.feasibility_mean:.1f} of 5")
     if p.public_dots is not None:
         parts.append(f"public partners: {p.public_dots} dots from {p.public_voters}")
+    if p.paper_dots is not None:
+        parts.append(paper_dots_text(p.paper_dots))
     return "; ".join(parts)
+
+
+def paper_dots_text(n: int) -> str:
+    """The wall's count, said to be apart from the ballots (issue 30)."""
+    return f"{n} paper dot{'s' * (n != 1)} on the wall, counted apart from the ballots"
+
+
+def has_paper(r: PriorityReport) -> bool:
+    """Whether the convening recorded paper dots: then the tables gain their column."""
+    return any(p.paper_dots is not None for p in r.priorities)
 
 
 def attendance_line(r: PriorityReport) -> str:
@@ -84,10 +96,26 @@ PRIORITY_COLUMNS = ("rank", "tied", "priority", "generated label", "dots", "vote
                     "quotes")
 
 
+PAPER_COLUMN = "paper dots (wall, not in the vote)"
+_PAPER_AT = PRIORITY_COLUMNS.index("public partner voters") + 1  # next to the ballots' counts
+
+
+def priority_columns(r: PriorityReport) -> tuple[str, ...]:
+    """The priority table's header: with the paper dots column when there were paper dots."""
+    if not has_paper(r):
+        return PRIORITY_COLUMNS
+    return PRIORITY_COLUMNS[:_PAPER_AT] + (PAPER_COLUMN,) + PRIORITY_COLUMNS[_PAPER_AT:]
+
+
 def priority_rows(r: PriorityReport) -> list[list[Any]]:
-    """The priority table shared by the CSV and the XLSX (values not yet neutralised)."""
-    return [[p.rank, "yes" if p.tied else "", p.label, "yes" if p.label_generated else "",
+    """The priority table shared by the CSV and the XLSX (values not yet neutralised), under
+    :func:`priority_columns`."""
+    rows = [[p.rank, "yes" if p.tied else "", p.label, "yes" if p.label_generated else "",
              p.dots, p.voters, p.importance_mean, p.feasibility_mean, p.public_dots,
              p.public_voters, "; ".join(map(person, p.champions)),
              "; ".join(map(person, p.members)), "\n".join(map(quote_line, p.quotes))]
             for p in r.priorities]
+    if has_paper(r):
+        for row, p in zip(rows, r.priorities, strict=True):
+            row.insert(_PAPER_AT, p.paper_dots)
+    return rows

@@ -15,14 +15,15 @@ from typing import Any
 
 from synth.export.common import (
     GENERATED_NOTE,
-    PRIORITY_COLUMNS,
     ROLE_NAMES,
     attendance_line,
     counting_note,
+    has_paper,
     label_text,
     long_date,
     neutralise,
     person,
+    priority_columns,
     priority_rows,
     quote_line,
     vote_summary,
@@ -81,7 +82,7 @@ def to_xlsx(r: PriorityReport) -> bytes:
 
     wb = Workbook()
     wb.remove(wb.active)
-    _sheet(wb, "priorities", PRIORITY_COLUMNS, priority_rows(r))
+    _sheet(wb, "priorities", priority_columns(r), priority_rows(r))
     # A typed transcript's times are estimates: its line instead, and no seconds.
     _sheet(wb, "quotes", ("rank", "priority", "quote", "speaker", "time", "start (seconds)",
                           "recording"),
@@ -89,10 +90,11 @@ def to_xlsx(r: PriorityReport) -> bytes:
              q.start if q.line is None else None, q.recording]
             for p in r.priorities for q in p.quotes])
     if r.anonymous:
+        paper = has_paper(r)  # the wall's dots beside the ballots', never added to them
         _sheet(wb, "votes", ("rank", "priority", "dots", "voters", "public partner dots",
-                             "public partner voters"),
+                             "public partner voters") + (("paper dots",) if paper else ()),
                [[p.rank, p.label, p.dots, p.voters, p.public_dots, p.public_voters]
-                for p in r.priorities])
+                + ([p.paper_dots] if paper else []) for p in r.priorities])
     else:
         labels = {p.id: p.label for p in r.priorities}
         _sheet(wb, "votes", ("voter", "role", "priority", "dots", "importance", "feasibility"),

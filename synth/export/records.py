@@ -42,6 +42,9 @@ class ReportPriority:
     public_dots: int | None = None  # public partners' dots when counted separately
     public_voters: int | None = None
     quotes: tuple[ReportQuote, ...] = ()
+    # Dots stuck on the wall's paper (issue 30), counted apart from the ballots and never added
+    # to ``dots``; None when the convening recorded no paper at all.
+    paper_dots: int | None = None
     champions: tuple[Participant, ...] = ()
     members: tuple[Participant, ...] = ()
 
@@ -85,8 +88,10 @@ class PriorityReport:
 
 def report_priority(row: TallyRow, *, quotes: Sequence[ReportQuote] = (),
                     roster: Roster | None = None, people: Mapping[str, Participant] | None = None,
-                    label_generated: bool = False) -> ReportPriority:
-    """A report priority from its tally row, its best quotes (3 at most) and its roster."""
+                    label_generated: bool = False,
+                    paper_dots: int | None = None) -> ReportPriority:
+    """A report priority from its tally row, its best quotes (3 at most), its roster and the
+    paper dots the wall gave it (None: no paper recorded)."""
     people = people or {}
 
     def who(names: Iterable[str]) -> tuple[Participant, ...]:
@@ -98,4 +103,4 @@ def report_priority(row: TallyRow, *, quotes: Sequence[ReportQuote] = (),
         feasibility_mean=row.feasibility_mean, public_dots=row.public_dots,
         public_voters=row.public_voters, quotes=tuple(quotes[:3]),
         champions=who(roster.champions) if roster else (),
-        members=who(roster.members) if roster else ())
+        members=who(roster.members) if roster else (), paper_dots=paper_dots)

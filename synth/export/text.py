@@ -16,13 +16,14 @@ from typing import Any
 from synth.convening.report import md_escape
 from synth.export.common import (
     GENERATED_NOTE,
-    PRIORITY_COLUMNS,
     attendance_line,
     counting_note,
     label_text,
     long_date,
     neutralise,
+    paper_dots_text,
     person,
+    priority_columns,
     priority_rows,
     vote_summary,
 )
@@ -50,7 +51,7 @@ def csv_file(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 def to_csv(r: PriorityReport) -> bytes:
     """The priority list as CSV for Excel: UTF-8 with a BOM, CRLF line ends, inert cells."""
-    return csv_file(PRIORITY_COLUMNS, priority_rows(r))
+    return csv_file(priority_columns(r), priority_rows(r))
 
 
 def to_json(r: PriorityReport) -> str:
@@ -96,7 +97,8 @@ def to_email(r: PriorityReport) -> str:
              f"Thank you for joining the {o(r.partnership)} {o(r.convening_kind)} on "
              f"{long_date(r.convening_date)}. Together you set these shared priorities:", ""]
     for p in r.priorities:
-        lines.append(f"{p.rank}. {o(p.label)} ({p.dots} dot{'s' * (p.dots != 1)})")
+        paper = f"; {paper_dots_text(p.paper_dots)}" if p.paper_dots is not None else ""
+        lines.append(f"{p.rank}. {o(p.label)} ({p.dots} dot{'s' * (p.dots != 1)}{paper})")
         if p.champions:
             lines.append(f"   Champion{'s' * (len(p.champions) > 1)}: "
                          + o("; ".join(map(person, p.champions))))

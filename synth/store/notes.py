@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from synth.errors import NotFoundError
+from synth.store.queries import themes_of
 from synth.store.schema import PaperDots, StoredNote, StoredTheme
 
 
@@ -94,3 +95,13 @@ def written_by_theme(session: Session, convening_id: int,
             counted.add(now)
     return ({tid: Written(tuple(sorted(notes[tid], key=lambda n: (n.position, n.id))),
                           dots[tid], tid in counted) for tid in notes}, unmatched)
+
+
+def paper_dots_by_theme(session: Session, convening_id: int) -> dict[int, int] | None:
+    """Theme id -> its paper dots (0 for a theme the wall gave none), for the exports; None
+    when the convening recorded no paper at all (no notes, no dots entered)."""
+    themes = {t.id: t for t in themes_of(session, convening_id)}
+    written, unmatched = written_by_theme(session, convening_id, themes)
+    if not written and not unmatched:
+        return None
+    return {tid: written[tid].dots if tid in written else 0 for tid in themes}
