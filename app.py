@@ -36,6 +36,7 @@ else:
     pages = [st.Page("synth_app/pages/facilitator.py", title="Review", default=True),
              st.Page("synth_app/pages/results.py", title="Vote and results",
                      url_path="results"), vote]
+    pages.insert(-1, st.Page("synth_app/pages/dashboard.py", title="Partnership"))
     position = "sidebar"
     if st.sidebar.button("Sign out", key="sign-out"):
         auth.sign_out(files())

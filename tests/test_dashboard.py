@@ -4,6 +4,7 @@ launch and quarterly meeting (tests/partnership.py), worked out by hand from the
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from partnership import LAUNCH, QUARTERLY, TODAY, build
@@ -20,6 +21,7 @@ def _seconds(rows: list[tuple[str, str, int]], names: set[str]) -> float:
 
 BUSINESS = {"Ana Ruiz", "Ben Cho", "Cy Diaz", "Dee Ford"}
 PUBLIC = {"Pat Lund", "Quinn Vo", "Rae Sun", "Sol Park"}
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_convenings_over_time_with_attendance_and_talk_shares(engine: Engine) -> None:
@@ -114,3 +116,47 @@ def test_a_partnership_without_priorities_or_plans(engine: Engine) -> None:
     d = dashboard.read_dashboard(engine, priorities.partnership_of(engine, conv), today=TODAY)
     assert [c.id for c in d.convenings] == [conv]
     assert d.momentum == () and d.overdue == ()
+
+
+# --- the Partnership page (AppTest; the browser test is test_app_browser_partnership.py) ----
+
+
+def test_partnership_page_shows_warnings_momentum_and_overdue(tmp_path, monkeypatch) -> None:
+    pytest.importorskip("streamlit")
+    from streamlit.testing.v1 import AppTest
+
+    from synth.convening import jobs
+    from synth.store import init_db, make_engine
+    from synth_app import auth
+
+    url = f"sqlite:///{tmp_path / 'synth.db'}"
+    monkeypatch.setenv("SYNTH_DATABASE_URL", url)
+    engine = make_engine(url)
+    init_db(engine)
+    b = build(engine)
+    engine.dispose()
+    auth.set_passcode(jobs.files_dir(url), "dashboard-passcode")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at.text_input[0].input("dashboard-passcode")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    at.switch_page("synth_app/pages/dashboard.py").run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Partnership"]
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 2 and all("Spring quarterly" in w for w in warnings), warnings
+    frames = [df.value for df in at.dataframe]
+    visits, momentum, late = frames
+    assert list(visits["business leaders"]) == [4, 3]
+    assert list(visits["business share of talk time"]) == ["73%", "28%"]  # 83/113, 33/118
+    assert list(momentum["priority"]) == ["Welder apprenticeships", "Childcare near plants"]
+    assert list(momentum["champions"]) == ["Ana Ruiz", "champion needed"]
+    assert list(momentum["leaders raising it: Spring quarterly (2026-04-15)"]) == [2, 0]
+    assert list(momentum["dots"]) == [7, 5]
+    # Overdue as of the real today: both rows are long past due (2026).
+    assert set(late["objective"]) >= {"Survey night-shift parents",
+                                     "Pre-apprenticeship with North College"}
+    assert [d.label for d in at.get("download_button")] == [
+        "Follow-up email (.txt)", "Follow-up report (.md)"]
+    # The follow-up offered first is the latest meeting's.
+    assert at.selectbox(key="dashboard-followup").value == b.quarterly
