@@ -9,19 +9,23 @@ Runs on SQLite, and on PostgreSQL too when SYNTH_TEST_POSTGRES_URL is set.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import typer
-from sqlalchemy import Engine
+from conftest import BACKENDS, PG_URL
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, text
+from sqlalchemy.engine import make_url
 from test_store import load, result, theme_id
 from typer.testing import CliRunner
 
 from synth.cli.priority import priority_app
 from synth.decisions import priorities, review
 from synth.errors import ConflictError, NotFoundError, ReviewError
-from synth.store import ConveningSpec, queries, transaction
-from synth.store.schema import ActionItem
+from synth.store import ConveningSpec, make_engine, queries, transaction
+from synth.store.schema import ActionItem, Base
 
 THEMES = {"hire": [0, 1, 2, 3], "care": [4, 5, 6], "house": [7, 8]}
 
@@ -362,3 +366,178 @@ def test_cli_asks_which_partnership_when_there_are_several(engine: Engine, launc
     assert "2 partnerships: name one with --partnership ID" in out.output
     out = cli("list", "-p", str(launch["partnership"]))
     assert out.exit_code == 0 and len(out.output.splitlines()) == 2
+
+
+# --- migration 0005 on a database made by the schema at 0004 --------------------------------
+
+
+@pytest.fixture(params=BACKENDS)
+def bare_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
+    """An empty database (no tables): a SQLite file, or a new schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        e = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        yield e
+        e.dispose()
+        return
+    assert PG_URL
+    schema = f"m_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(make_url(PG_URL).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    e = make_engine(make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+                    .render_as_string(hide_password=False))
+    try:
+        yield e
+    finally:
+        e.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+class _Old:
+    """Rows written through the tables as revision 0004 made them (reflected, not the models)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn, self.meta = conn, MetaData()
+
+    def add(self, table: str, **row: Any) -> Any:
+        t = Table(table, self.meta, autoload_with=self.conn)
+        return self.conn.execute(t.insert().values(**row)).inserted_primary_key[0]
+
+
+def _old_database(e: Engine) -> dict[str, int]:
+    """Two partnerships; the manufacturing one with a launch and a quarterly that raised the
+    same priority again (its label spelt differently), a discarded and a candidate theme, a
+    closed vote, volunteers, and a confirm in the audit log with an undone rename before it."""
+    when = dt.datetime(2026, 3, 14, 18, 0, tzinfo=dt.UTC)
+    with e.begin() as conn:
+        old = _Old(conn)
+        ids: dict[str, int] = {}
+        ids["mfg"] = old.add("partnerships", industry="manufacturing", region="North Bay")
+        ids["care"] = old.add("partnerships", industry="health care", region="South Bay")
+        for key, p, day, title, kind in (("launch", "mfg", 14, "Launch", "launch"),
+                                         ("q1", "mfg", 20, "Quarterly 1", "quarterly"),
+                                         ("hc", "care", 16, "Launch", "launch")):
+            ids[key] = old.add("convenings", partnership_id=ids[p], date=dt.date(2026, 3, day),
+                               title=title, kind=kind)
+        for name, company, role in (("Ana", "Acme Welding", "business"),
+                                    ("Ben", "Bolt Fab", "business"), ("Pat", "", "public")):
+            ids[name] = old.add("participants", partnership_id=ids["mfg"], name=name,
+                                company=company, role=role)
+        for key, conv, status, label in (
+                ("hire", "launch", "confirmed", "Hiring machinists"),
+                ("kids", "launch", "confirmed", "Childcare"),
+                ("house", "launch", "discarded", "Housing"),
+                ("bus", "launch", "candidate", "Transit"),
+                ("hire2", "q1", "confirmed", "  hiring   MACHINISTS "),
+                ("hc_hire", "hc", "confirmed", "Hiring machinists")):
+            ids[key] = old.add("themes", convening_id=ids[conv], status=status, label=label,
+                               label_generated=False, keywords=["k"], stability=0.5,
+                               edited=True, version=2, updated_at=when)
+        _old_review_and_vote(old, ids, when)
+    return ids
+
+
+def _old_review_and_vote(old: _Old, ids: dict[str, int], when: dt.datetime) -> None:
+    old.add("recordings", convening_id=ids["launch"], id="r1", name="r1.ogg", kind="audio",
+            duration=60.0)
+    for i, theme in enumerate(("hire", "hire", "kids", "house")):
+        old.add("statements", convening_id=ids["launch"], id=f"s{i}", recording_id="r1", turn=i,
+                line=None, start_s=float(i), end_s=i + 0.5, text=f"words {i}", speaker="Ana",
+                kind="need", clusterable=True, position=i, withdrawn=False)
+        old.add("theme_members", convening_id=ids["launch"], statement_id=f"s{i}",
+                theme_id=ids[theme], pinned=False)
+    state = {"status": "candidate", "label": "Childcare", "label_generated": False,
+             "keywords": ["k"], "stability": 0.5, "merged_into": None, "edited": True}
+    snap = {"themes": {str(ids["kids"]): state}, "members": {}, "speakers": {}}
+    renamed = old.add("audit_log", convening_id=ids["launch"], at=when, who="fay",
+                      action="rename", target="theme", before=snap, after=snap)
+    undo = old.add("audit_log", convening_id=ids["launch"], at=when, who="fay", action="undo",
+                   target="rename theme", before=snap, after=snap)
+    old.conn.execute(text("UPDATE audit_log SET undone_by = :u WHERE id = :i"),
+                     {"u": undo, "i": renamed})
+    ids["confirm"] = old.add("audit_log", convening_id=ids["launch"], at=when, who="fay",
+                             action="confirm", target=f"theme {ids['kids']}", before=snap,
+                             after={**snap, "themes": {str(ids["kids"]): {
+                                 **state, "status": "confirmed"}}})
+    old.add("votes", convening_id=ids["launch"], status="closed", dots_per_voter=3,
+            max_per_priority=2, ask_scores=False, anonymous=True, public_partners="separate",
+            opened_at=when, opened_by="fay", closed_at=when, closed_by="fay")
+    for pos, theme in enumerate(("hire", "kids")):
+        old.add("ballot_priorities", convening_id=ids["launch"], theme_id=ids[theme],
+                position=pos)
+    code = old.add("voter_codes", convening_id=ids["launch"], participant_id=ids["Ana"],
+                   code_key="abcd", code_hash="x", issued_at=when)
+    ballot = old.add("ballots", convening_id=ids["launch"], voter_code_id=code, revision=1,
+                     cast_at=when, updated_at=when)
+    old.add("ballot_marks", ballot_id=ballot, theme_id=ids["hire"], dots=2)
+    old.add("ballot_marks", ballot_id=ballot, theme_id=ids["kids"], dots=1)
+    # Ana volunteered as a member at the launch and as champion at the quarterly: champion.
+    for conv, theme, who, role in (("launch", "hire", "Ana", "member"),
+                                   ("q1", "hire2", "Ana", "champion"),
+                                   ("launch", "hire", "Pat", "member"),
+                                   ("launch", "kids", "Ben", "champion")):
+        old.add("volunteers", convening_id=ids[conv], theme_id=ids[theme],
+                participant_id=ids[who], role=role, at=when)
+
+
+def test_a_0004_database_upgrades_keeping_reviews_votes_and_champions(
+        bare_engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from test_store import head
+
+    from synth.store import init_db
+    from synth.store.migrate import upgrade
+
+    e = bare_engine
+    upgrade(e, "0004")
+    ids = _old_database(e)
+    with e.connect() as conn:
+        before = {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2")).all()
+                  for t in ("themes", "theme_members", "ballot_marks", "volunteers")}
+        audit_before = conn.execute(text("SELECT id, action, who, undone_by FROM audit_log "
+                                         "ORDER BY id")).all()
+    init_db(e)
+    with e.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head(e)
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2")).all()
+                for t in before} == before  # reviews, votes and volunteers as they were
+        assert conn.execute(text("SELECT id, action, who, undone_by FROM audit_log "
+                                 "ORDER BY id")).all() == audit_before
+    # Each convening keeps its partnership; the quarterly's label joins the launch's priority.
+    assert priorities.partnership_of(e, ids["q1"]) == ids["mfg"]
+    mfg = by_name(e, ids["mfg"])
+    assert sorted(mfg) == ["Childcare", "Hiring machinists"]
+    assert mfg["Hiring machinists"].convenings == ("Launch", "Quarterly 1")
+    assert (mfg["Hiring machinists"].champions, mfg["Hiring machinists"].members) == \
+        (("Ana",), ("Pat",))
+    assert mfg["Childcare"].champions == ("Ben",)
+    assert [(v.name, v.convenings) for v in priorities.list_priorities(e, ids["care"])] == [
+        ("Hiring machinists", ("Launch",))]
+    with transaction(e) as s:
+        assert [(a.company, a.since) for a in queries.affiliations_of(s, ids["Ana"])] == [
+            ("Acme Welding", None)]
+        assert queries.affiliations_of(s, ids["Pat"]) == []
+    _works_after_the_upgrade(e, ids)
+
+
+def _works_after_the_upgrade(e: Engine, ids: dict[str, int]) -> None:
+    """The old review's undo, a new confirm and the priorities' own changes all work."""
+    review.undo(e, ids["launch"])  # the old confirm of Childcare: the theme leaves its
+    # priority, which stays for its champion
+    assert by_name(e, ids["mfg"])["Childcare"].convenings == ()
+    assert by_name(e, ids["mfg"])["Childcare"].champions == ("Ben",)
+    with transaction(e) as s:
+        assert queries.get_theme(s, ids["kids"]).status == "candidate"
+    review.confirm(e, ids["bus"])
+    hire = by_name(e, ids["mfg"])["Hiring machinists"].id
+    priorities.set_status(e, hire, "active", who="lee")
+    priorities.add_plan_row(e, hire, objective="Shared apprenticeship", due="2026-06-30")
+    assert by_name(e, ids["mfg"])["Transit"].status == "confirmed"
+    assert [a for _, _, a, _, _ in priorities.history(e, ids["mfg"])] == ["priority_status",
+                                                                           "plan_add"]
+    priorities.undo(e, ids["mfg"])
+    assert by_name(e, ids["mfg"])["Hiring machinists"].plan == ()

@@ -373,6 +373,18 @@ def unlink(s: Session, theme: StoredTheme) -> None:
         s.flush()
 
 
+def settle(s: Session, convening: StoredConvening, themes: Sequence[StoredTheme]) -> None:
+    """Bring the themes' priority links in line with their status after a review's undo: an
+    audit entry written before the partnership memory (migration 0005) holds no links, so
+    undoing its confirm leaves a link, and undoing its discard of a confirmed theme none."""
+    for t in themes:
+        linked = s.get(PriorityTheme, t.id) is not None
+        if t.status == "confirmed" and not linked:
+            link_confirmed(s, convening, t, link_target(s, convening, t, None))
+        elif t.status != "confirmed" and linked:
+            unlink(s, t)
+
+
 def refuse_if_grown(s: Session, before: audit.Snapshot, after: audit.Snapshot) -> None:
     """Refuse a review's undo that would remove a priority it made which has since gained a
     task team, an action plan or another convening's theme (undo would lose them)."""

@@ -457,6 +457,8 @@ def undo(engine: Engine, convening_id: int, *, who: str | None = None) -> Outcom
         priorities.refuse_if_grown(e.s, entry.before, entry.after)
         changed = audit.restore(e.s, e.conv.id, entry.before)
         touched = [queries.get_theme(e.s, tid) for tid in sorted(changed)]
+        if "links" not in entry.before:
+            priorities.settle(e.s, e.conv, touched)
         for t in touched:
             bump(t)
         e.s.flush()
