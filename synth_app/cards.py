@@ -11,8 +11,10 @@ import logging
 import streamlit as st
 
 from synth.convening.jobs import media_path
-from synth.decisions import review
+from synth.decisions import notes, review
+from synth.decisions.notes import WrittenNote, WrittenTheme, WrittenView
 from synth.decisions.review_view import ConveningView, Said, ThemeSummary, quotes
+from synth.text.notes import MAX_DOTS
 from synth.themes.quotes import MARK
 from synth_app.common import FLASH, act_at, engine, files, flash_place, plain, show_flash
 from synth_app.privacy import withdraw_quote
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 OUT = -1  # the "out of every theme" choice when moving statements
 TOOLBAR = "toolbar"  # where the outcome of a merge or an undo shows
 CREATE = "create"  # where the outcome of creating a theme by hand shows
+UNMATCHED = "unmatched-notes"  # where the outcome of making a note a candidate shows
 
 
 def shown_as(theme: ThemeSummary) -> str:
@@ -134,9 +137,10 @@ def support(view: ConveningView, theme: ThemeSummary) -> None:
 
 
 def card(view: ConveningView, theme: ThemeSummary, convening_id: int,
-         feedback: object = None) -> None:
+         feedback: object = None, written: WrittenTheme | None = None) -> None:
     """One theme (a candidate or a priority) with its evidence and actions; ``feedback``, the
-    place of an action's outcome to show beside its buttons."""
+    place of an action's outcome to show beside its buttons; ``written``, what the room wrote
+    about it (when the convening has notes or paper dots)."""
     expected = {theme.id: theme.version}
     with st.container(border=True):
         head, status = st.columns([5, 1])
@@ -147,6 +151,8 @@ def card(view: ConveningView, theme: ThemeSummary, convening_id: int,
         with status:
             st.text("CONFIRMED" if theme.status == "confirmed" else theme.status)
         support(view, theme)
+        if written is not None:
+            written_support(theme, written, convening_id)
         for said in quotes(view, theme):
             _quote(said, convening_id, card_place(theme, "quotes"))
         if feedback is not None and feedback[0] == "quotes":  # type: ignore[index]
@@ -248,8 +254,84 @@ def _short(s: Said, width: int = 90) -> str:
     return f"{s.speaker}: {text}"
 
 
-def review_cards(view: ConveningView, convening_id: int) -> None:
-    """The whole review: toolbar, one card per active theme, and the set-aside ones."""
+def written_support(theme: ThemeSummary, w: WrittenTheme, convening_id: int) -> None:
+    """Said beside written for one theme (when the convening has notes), the reconciliation's
+    flags, the notes as written (where and by whom: never as a quote, never with audio) and
+    the paper dots to enter."""
+    if w.compared:
+        plain(f"Said: {theme_said(w)}; written: {len(w.notes)} note"
+              f"{'s' * (len(w.notes) != 1)}, {w.dots} paper dot{'s' * (w.dots != 1)}")
+    for flag in w.flags:
+        st.warning(f"{flag[:1].upper()}{flag[1:]}.")  # fixed words, not the room's
+    if w.from_note:
+        st.caption("made from a written note: its label is the note's own words")
+    if w.notes:
+        with st.expander(f"Written in the room ({len(w.notes)})"):
+            for n in w.notes:
+                _written_note(n, convening_id, card_place(theme))
+    count, save = st.columns([3, 1], vertical_alignment="bottom")
+    count.number_input("Paper dots on the wall for this priority (apart from the vote)",
+                       min_value=0, max_value=MAX_DOTS, step=1, value=w.dots,
+                       key=f"paper-{theme.id}")
+    save.button("Save paper dots", key=f"paper-save-{theme.id}", on_click=_theme_dots,
+                args=(theme,))
+
+
+def theme_said(w: WrittenTheme) -> str:
+    """``5 statements by 3 leaders, 2.5 min``."""
+    return (f"{w.statements} statement{'s' * (w.statements != 1)} by {w.leaders} "
+            f"leader{'s' * (w.leaders != 1)}, {w.talk_seconds / 60:.1f} min")
+
+
+def _written_note(n: WrittenNote, convening_id: int, place: object) -> None:
+    """A note as written: its words, then where and by whom; its dots can be entered."""
+    plain(f"Written: {n.text}")
+    plain(f"({n.source}; {n.dots} paper dot{'s' * (n.dots != 1)})")
+    count, save = st.columns([3, 1], vertical_alignment="bottom")
+    count.number_input("Paper dots on this note", min_value=0, max_value=MAX_DOTS, step=1,
+                       value=n.dots, key=f"note-dots-{n.id}")
+    save.button("Save", key=f"note-dots-save-{n.id}", on_click=_note_dots,
+                args=(n, convening_id, place))
+
+
+def _note_dots(n: WrittenNote, convening_id: int, place: object) -> None:
+    dots = int(st.session_state.get(f"note-dots-{n.id}", n.dots))
+    act_at(place, f"Saved {dots} paper dot{'s' * (dots != 1)} on the note "
+                  f"\u201c{n.text}\u201d.", notes.set_note_dots, engine(), convening_id, n.id,
+           dots, who="facilitator")
+
+
+def _theme_dots(theme: ThemeSummary) -> None:
+    dots = int(st.session_state.get(f"paper-{theme.id}", 0))
+    act_at(card_place(theme), f"Saved {dots} paper dot{'s' * (dots != 1)} for "
+                              f"{shown_as(theme)}: shown beside the vote, never added to it.",
+           notes.set_theme_dots, engine(), theme.id, dots, who="facilitator")
+
+
+def unmatched_notes(written: WrittenView, convening_id: int) -> None:
+    """Notes that match no candidate, each with a button that makes it one."""
+    if not written.unmatched:
+        show_flash(UNMATCHED)  # the last one was just made a candidate: say so here
+        return
+    st.subheader("Written down, matched to nothing said")
+    st.write("The room wrote these but they match no candidate. Make one a candidate if the "
+             "room meant it; Undo takes it back.")
+    for n in written.unmatched:
+        with st.container(border=True):
+            plain(f"Written: {n.text}")
+            plain(f"({n.source}; {n.dots} paper dot{'s' * (n.dots != 1)})")
+            st.button("Make it a candidate", key=f"note-candidate-{n.id}", on_click=act_at,
+                      args=(UNMATCHED, f"Made the note \u201c{n.text}\u201d a candidate.",
+                            notes.note_to_candidate, engine(), convening_id, n.id),
+                      kwargs={"who": "facilitator"})
+    show_flash(UNMATCHED)
+
+
+def review_cards(view: ConveningView, convening_id: int,
+                 written: WrittenView | None = None) -> None:
+    """The whole review: toolbar, one card per active theme (with what the room wrote about
+    it, when ``written`` holds notes or paper dots), the unmatched notes and the set-aside
+    themes."""
     if not view.themes:
         st.info("No candidate priorities yet. Upload the convening's recordings or transcripts "
                 "in the Recordings tab; candidates appear here when processing is done.")
@@ -262,9 +344,12 @@ def review_cards(view: ConveningView, convening_id: int) -> None:
     for theme in view.active:
         if on_card and place[1] not in ids and theme.rank is not None and theme.rank >= place[2]:
             show_flash(place)  # a card that went (discarded, merged, split): where it was
-        card(view, theme, convening_id, place if on_card and place[1] == theme.id else None)
+        card(view, theme, convening_id, place if on_card and place[1] == theme.id else None,
+             written.themes.get(theme.id) if written else None)
     if on_card:
         show_flash(place)  # it was the last card (a no-op when shown above)
+    if written is not None:
+        unmatched_notes(written, convening_id)
     gone = [t for t in view.themes if t.rank is None]
     if gone:
         with st.expander(f"Discarded and merged ({len(gone)})"):

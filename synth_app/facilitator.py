@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from synth.convening import jobs
+from synth.decisions.notes import read_written
 from synth.decisions.review_view import read_convening
 from synth_app import cards, explore, privacy, setup, speakers
 from synth_app.common import (
@@ -45,7 +46,7 @@ def render() -> None:
         review_tab, files_tab, setup_tab, speakers_tab, explore_tab = st.tabs(
             ["Review", "Recordings", "Roster", "Speakers", "Map and search"])
         with review_tab:
-            cards.review_cards(data, convening_id)
+            cards.review_cards(data, convening_id, read_written(engine(), convening_id))
         with files_tab:
             setup.uploads(convening_id)
             privacy.recordings_panel(data, convening_id)

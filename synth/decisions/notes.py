@@ -66,6 +66,7 @@ class WrittenTheme:
     dots_entered: bool
     flags: tuple[str, ...]
     from_note: bool  # made by a facilitator from a note that matched nothing
+    compared: bool = True  # False: the convening has no notes, only paper dots maybe
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ def read_written(engine: Engine, convening_id: int) -> WrittenView:
                 tallies[t.id].statements, t.breadth, t.talk_seconds,
                 tuple(_shown(n, t.id) for n in w.notes) if w else (), tallies[t.id].dots,
                 bool(w and w.dots_entered), flags[t.id],
-                (themes[t.id].source_key or "").startswith(FROM_NOTE))
+                (themes[t.id].source_key or "").startswith(FROM_NOTE), has_notes)
         return WrittenView(out, tuple(_shown(n, None) for n in unmatched), has_notes)
 
 
