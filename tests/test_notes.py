@@ -221,6 +221,33 @@ def test_the_sample_reconciles(with_notes) -> None:
     assert "Written: 6 notes, 6 paper dots." in markdown
 
 
+def test_the_sample_imports_with_its_notes_and_the_store_flags_the_same(
+        with_notes, engine, tmp_path: Path) -> None:
+    """The sample's result file into the store (SQLite and PostgreSQL): every note with its
+    candidate, and the review reads the same said/written tallies and flags as the JSON."""
+    from synth.decisions.notes import read_written
+    from synth.store import ConveningSpec, import_result, queries, transaction
+    from synth.store.result import load_result
+
+    data, _ = with_notes
+    path = write(tmp_path, "result.json", json.dumps(data))
+    conv = import_result(engine, load_result(path), convening=ConveningSpec(
+        "Launch", industry="manufacturing", region="Cascade Valley")).convening_id
+    with transaction(engine) as s:
+        stored = {t.source_key: t.id for t in queries.themes_of(s, conv)}
+    view = read_written(engine, conv)
+    assert sorted(n.text for n in view.unmatched) == sorted(
+        n["text"] for n in data["notes"] if n["theme"] is None)
+    for t in data["themes"]:
+        w = view.themes[stored[t["id"]]]
+        assert sorted(n.id for n in w.notes) == sorted(
+            n["id"] for n in data["notes"] if n["theme"] == t["id"])
+        assert (w.statements, w.leaders, len(w.notes), w.dots) == (
+            t["said"]["statements"], t["said"]["leaders"], t["written"]["notes"],
+            t["written"]["paper_dots"])
+        assert list(w.flags) == t["flags"]
+
+
 def test_bad_notes_fail_before_any_work(tmp_path: Path) -> None:
     bad = write(tmp_path, "notes.csv", "note,dots\nok,x\n")
     out = tmp_path / "r.json"
