@@ -89,7 +89,8 @@ def convenings(d: Dashboard) -> None:
         "talk (minutes)": [round(c.talk_seconds.get(role, 0.0) / 60, 1) for c, role in rows]})
     order = [_name(c) for c in d.convenings]
     chart = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("convening:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("convening:N", sort=order, title=None,
+                axis=alt.Axis(labelAngle=0, labelLimit=0)),
         xOffset=alt.XOffset("who:N"),
         y=alt.Y("people:Q", title="people in the room",
                 axis=alt.Axis(format="d", tickMinStep=1)),
@@ -114,13 +115,13 @@ def _name(c: ConveningPoint) -> str:
 
 def momentum_frame(d: Dashboard) -> pd.DataFrame:
     """One row a priority: status, champions, business leaders raising it at each convening
-    (a column a convening, oldest first), its dots."""
+    (a column a convening, oldest first), its dots at every vote."""
     columns = {"priority": [m.name for m in d.momentum],
                "status": [m.status for m in d.momentum],
-               "champions": ["; ".join(m.champions) or "champion needed" for m in d.momentum]}
-    for i, c in enumerate(d.convenings):
-        columns[f"leaders raising it: {_name(c)}"] = [m.raised[i].leaders for m in d.momentum]
-    columns["dots"] = [m.dots for m in d.momentum]
+               "champions": ["; ".join(m.champions) or "champion needed" for m in d.momentum],
+               "dots": [m.dots for m in d.momentum]}
+    for i, c in enumerate(d.convenings):  # the list grows to the right with each meeting
+        columns[_name(c)] = [m.raised[i].leaders for m in d.momentum]
     return pd.DataFrame(columns)
 
 
@@ -131,8 +132,8 @@ def momentum(d: Dashboard) -> None:
         st.info("No priorities yet: confirm candidates on the Review page and they become the "
                 "partnership's priorities.")
         return
-    st.caption("How many business leaders raised each priority at each convening, its dots "
-               "at the votes, and its status now.")
+    st.caption("Its status and champions now, its business leaders' dots over every vote, and "
+               "under each convening how many business leaders raised it there.")
     st.dataframe(momentum_frame(d), hide_index=True, width="stretch")
 
 
@@ -146,10 +147,10 @@ def overdue(d: Dashboard) -> None:
         "priority": [o.priority for o in d.overdue],
         "objective": [o.objective for o in d.overdue],
         "owner": [o.owner or "to be named" for o in d.overdue],
-        "60-day goal": [o.goal_60_day for o in d.overdue],
-        "status": [o.status.replace("_", " ") for o in d.overdue],
         "due": [o.due.isoformat() for o in d.overdue],
-        "days late": [o.days_late for o in d.overdue]}), hide_index=True, width="stretch")
+        "days late": [o.days_late for o in d.overdue],
+        "status": [o.status.replace("_", " ") for o in d.overdue],
+        "60-day goal": [o.goal_60_day for o in d.overdue]}), hide_index=True, width="stretch")
 
 
 def followup(d: Dashboard) -> None:

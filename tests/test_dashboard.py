@@ -151,7 +151,8 @@ def test_partnership_page_shows_warnings_momentum_and_overdue(tmp_path, monkeypa
     assert list(visits["business share of talk time"]) == ["73%", "28%"]  # 83/113, 33/118
     assert list(momentum["priority"]) == ["Welder apprenticeships", "Childcare near plants"]
     assert list(momentum["champions"]) == ["Ana Ruiz", "champion needed"]
-    assert list(momentum["leaders raising it: Spring quarterly (2026-04-15)"]) == [2, 0]
+    assert list(momentum["Launch (2026-01-15)"]) == [3, 2]
+    assert list(momentum["Spring quarterly (2026-04-15)"]) == [2, 0]
     assert list(momentum["dots"]) == [7, 5]
     # Overdue as of the real today: both rows are long past due (2026).
     assert set(late["objective"]) >= {"Survey night-shift parents",
