@@ -37,6 +37,7 @@ else:
              st.Page("synth_app/pages/results.py", title="Vote and results",
                      url_path="results"), vote]
     pages.insert(-1, st.Page("synth_app/pages/dashboard.py", title="Partnership"))
+    pages.insert(-1, st.Page("synth_app/pages/priorities.py", title="Priorities"))
     position = "sidebar"
     if st.sidebar.button("Sign out", key="sign-out"):
         auth.sign_out(files())

@@ -541,3 +541,106 @@ def _works_after_the_upgrade(e: Engine, ids: dict[str, int]) -> None:
                                                                            "plan_add"]
     priorities.undo(e, ids["mfg"])
     assert by_name(e, ids["mfg"])["Hiring machinists"].plan == ()
+
+
+# --- the plan saved as one table ---------------------------------------------------------------
+
+
+def test_save_plan_adds_keeps_reorders_and_removes_in_one_undoable_change(engine: Engine,
+                                                                          launch) -> None:
+    pid = launch["partnership"]
+    hire = by_name(engine, pid)["label hire"].id
+    a = priorities.add_plan_row(engine, hire, objective="A")
+    b = priorities.add_plan_row(engine, hire, objective="B", owner="Ben")
+    priorities.save_plan(engine, hire, [
+        {"id": b, "objective": "B", "owner": "Ana", "status": "blocked", "due": "2027-05-01"},
+        {"id": None, "objective": "C", "measure": "m", "due": None}], who="lee")
+    plan = by_name(engine, pid)["label hire"].plan
+    assert [(r.objective, r.owner, r.status, r.due) for r in plan] == [
+        ("B", "Ana", "blocked", dt.date(2027, 5, 1)), ("C", "", "not_started", None)]
+    assert plan[0].id == b and plan[1].id not in (a, b)
+    assert history(engine, pid)[-1] == ("plan_save", "lee", False)
+    priorities.undo(engine, pid)
+    assert [(r.id, r.objective, r.owner) for r in by_name(engine, pid)["label hire"].plan] == [
+        (a, "A", ""), (b, "B", "Ben")]
+    with pytest.raises(ReviewError, match="plan row 2: 'late' is not an action-plan status"):
+        priorities.save_plan(engine, hire, [{"id": a, "objective": "A"},
+                                            {"objective": "x", "status": "late"}])
+    with pytest.raises(ReviewError, match="plan row 1: an action-plan row needs an objective"):
+        priorities.save_plan(engine, hire, [{"id": a, "objective": ""}])
+    with pytest.raises(ConflictError, match="plan rows 999 are no longer in priority"):
+        priorities.save_plan(engine, hire, [{"id": 999, "objective": "x"}])
+    assert [r.id for r in by_name(engine, pid)["label hire"].plan] == [a, b]
+
+
+# --- the Priorities page (AppTest) -------------------------------------------------------------
+
+
+def test_edited_table_rows_become_plan_rows() -> None:
+    import pandas as pd
+
+    from synth_app.priorities import edited_rows
+
+    frame = pd.DataFrame([
+        {"id": 4.0, "objective": "A", "measure": float("nan"), "owner": None,
+         "support_partners": "", "goal_60_day": "g", "status": "done",
+         "due": dt.date(2027, 1, 2)},
+        {"id": float("nan"), "objective": "New", "measure": None, "owner": "Ana",
+         "support_partners": None, "goal_60_day": None, "status": None,
+         "due": pd.Timestamp("2027-02-03")},
+        {"id": float("nan"), "objective": None, "measure": None, "owner": None,
+         "support_partners": None, "goal_60_day": None, "status": None, "due": None}])
+    assert edited_rows(frame) == [
+        {"id": 4, "objective": "A", "measure": "", "owner": "", "support_partners": "",
+         "goal_60_day": "g", "status": "done", "due": dt.date(2027, 1, 2)},
+        {"id": None, "objective": "New", "measure": "", "owner": "Ana", "support_partners": "",
+         "goal_60_day": "", "status": "not_started", "due": dt.date(2027, 2, 3)}]
+
+
+def test_priorities_page_changes_status_team_and_plan_with_undo(tmp_path, monkeypatch) -> None:
+    pytest.importorskip("streamlit")
+    from conftest import ROOT
+    from partnership import build
+    from streamlit.testing.v1 import AppTest
+
+    from synth.convening import jobs
+    from synth.store import init_db
+    from synth_app import auth
+
+    url = f"sqlite:///{tmp_path / 'synth.db'}"
+    monkeypatch.setenv("SYNTH_DATABASE_URL", url)
+    engine = make_engine(url)
+    init_db(engine)
+    b = build(engine)
+    auth.set_passcode(jobs.files_dir(url), "priorities-passcode")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at.text_input[0].input("priorities-passcode")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    at.switch_page("synth_app/pages/priorities.py").run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Priorities"]
+    overview = at.dataframe[0].value
+    assert list(overview["priority"]) == ["Welder apprenticeships", "Childcare near plants"]
+    assert list(overview["champions"]) == ["Ana Ruiz", "champion needed"]
+    assert [d.label for d in at.get("download_button")] == [
+        "Action plans (.xlsx)", "Action plans (.docx)", "Action plans (.md)"]
+
+    at.selectbox(key="priorities-pick").select(b.childcare).run()
+    at.selectbox(key=f"status-{b.childcare}").select("active").run()
+    at.button(key=f"status-save-{b.childcare}").click().run()
+    assert "has no champion" in at.error[0].value
+    at.selectbox(key=f"team-person-{b.childcare}").select("Ben Cho").run()
+    at.button(key=f"team-save-{b.childcare}").click().run()
+    at.button(key=f"status-save-{b.childcare}").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    overview = at.dataframe[0].value
+    assert list(overview["status"])[1] == "active" and list(overview["champions"])[1] == "Ben Cho"
+    at.button(key=f"plan-save-{b.childcare}").click().run()  # the table as it is: saved
+    assert at.success[0].value == "Saved the action plan."
+    assert [a for _, _, a, _, _ in priorities.history(engine, b.partnership)][-3:] == [
+        "priority_team", "priority_status", "plan_save"]
+    at.button(key="priorities-undo").click().run()
+    at.button(key="priorities-undo").click().run()
+    assert list(at.dataframe[0].value["status"])[1] == "confirmed"
+    engine.dispose()

@@ -279,6 +279,53 @@ def remove_plan_row(engine: Engine, item_id: int, *, who: str | None = None) -> 
         return c.finish(f"priority {p.id}: plan row {item_id} removed")
 
 
+def save_plan(engine: Engine, priority_id: int, rows: Sequence[Mapping[str, Any]], *,
+              who: str | None = None) -> int:
+    """Replace the priority's action plan with ``rows`` as edited in a table, in their order:
+    a row with an ``id`` keeps that row, one without is added, a row left out is removed. One
+    change in the audit log, so one undo reverts the whole save. Returns the entry's id."""
+    edited = []
+    for n, row in enumerate(rows, start=1):
+        fields = {k: v for k, v in row.items() if k != "id"}
+        try:
+            values = _plan_values({"status": "not_started", **fields})
+        except ReviewError as exc:
+            raise ReviewError(f"plan row {n}: {exc}") from None
+        if not values.get("objective"):
+            raise ReviewError(f"plan row {n}: an action-plan row needs an objective.")
+        edited.append((row.get("id"), values))
+    with _change(engine, "plan_save", priority_id, who) as (c, p):
+        current = {a.id: a for a in queries.plan_of(c.s, p.id)}
+        strangers = [str(i) for i, _ in edited if i is not None and i not in current]
+        if strangers:
+            raise ConflictError(f"plan rows {', '.join(strangers)} are no longer in priority "
+                                f"{p.id}'s plan: reload it and edit again.")
+        c.begin(items=list(current))
+        created = []
+        for position, (item_id, values) in enumerate(edited):
+            item = current.pop(item_id, None) if item_id is not None else None
+            new = item is None
+            if item is None:  # a new row (or an id given twice: its copy is a new row)
+                item = ActionItem(priority_id=p.id)
+                c.s.add(item)
+            for k, v in {**values, "position": position}.items():
+                setattr(item, k, v)
+            c.s.flush()
+            if new:
+                created.append(item.id)
+        for item in current.values():
+            c.s.delete(item)
+        return c.finish(f"priority {p.id}: action plan saved ({len(edited)} rows)",
+                        created_items=created)
+
+
+def roster(engine: Engine, partnership_id: int) -> list[tuple[str, str]]:
+    """The partnership's people who can join a task team: (name, role), by name."""
+    with transaction(engine) as s:
+        return sorted((p.name, p.role) for p in queries.roster_of(s, partnership_id).values()
+                      if p.role != "facilitator")
+
+
 def _item(s: Session, item_id: int) -> ActionItem:
     item = s.get(ActionItem, item_id)
     if item is None:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from synth.convening.report import md_escape
+from synth.decisions.dashboard import partnership_name
 from synth.decisions.priorities import PlanRow, list_priorities
 from synth.errors import InputError, OutputError
 from synth.export.common import long_date
@@ -67,7 +68,7 @@ def read_action_plans(engine: Engine, partnership_id: int, *, as_of: dt.date | N
     with transaction(engine) as s:
         p = queries.get_partnership(s, partnership_id)
         companies = {r.name: r.company for r in queries.roster_of(s, partnership_id).values()}
-        name = f"{p.region} {p.industry[:1].upper()}{p.industry[1:]} Partnership"
+        name = partnership_name(p)
 
     def who(names: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(f"{n} ({companies[n]})" if companies.get(n) else n for n in names)
