@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 run: setup
 	$(VENV)/bin/synth synthesize samples/convening/convening.ogg \
 		--roster samples/convening/roster.csv --speakers roster \
+		--notes samples/convening/notes.md --notes samples/convening/wall.csv \
 		--out out/sample.json --out out/sample.md
 	# Into the database (once: a second run keeps the review), then serve the app on it.
 	$(PY) -m synth.cli.demo out/sample.json --audio samples/convening/convening.ogg \
