@@ -151,3 +151,6 @@ def test_cli_refuses_a_bad_format_and_an_unknown_convening(engine: Engine, db_ur
     assert bad.exit_code != 0 and "email, md" in bad.output and not out.exists()
     missing = runner.invoke(app, ["followup", "999", "--out", str(out)], env=env)
     assert missing.exit_code != 0 and "999" in missing.output and not out.exists()
+    day = runner.invoke(app, ["followup", str(b.quarterly), "--out", str(out), "--as-of",
+                              "16/04/2026"], env=env)
+    assert day.exit_code != 0 and "YYYY-MM-DD" in day.output and not out.exists()
