@@ -299,6 +299,8 @@ def test_cli_status_team_plan_undo_and_history(engine: Engine, launch, db_url: s
     assert cli("member", str(hire), "Pat", "--who", "lee").exit_code == 0
     out = cli("status", str(hire), "active", "--who", "lee")
     assert out.exit_code == 0 and "active    label hire  [champions: Ana; members: 1" in out.output
+    out = cli("list", "--status", "active", "-s", "done")
+    assert [line.split()[:2] for line in out.output.splitlines()] == [[str(hire), "active"]]
     out = cli("plan", "add", str(hire), "--objective", "Shared apprenticeship", "--owner", "Ana",
               "--due", "2027-03-31", "--goal", "10 placed", "--support", "North College")
     assert out.exit_code == 0, out.output
@@ -431,7 +433,8 @@ def _old_database(e: Engine) -> dict[str, int]:
                 ("house", "launch", "discarded", "Housing"),
                 ("bus", "launch", "candidate", "Transit"),
                 ("hire2", "q1", "confirmed", "  hiring   MACHINISTS "),
-                ("hc_hire", "hc", "confirmed", "Hiring machinists")):
+                ("hc_hire", "hc", "confirmed", "Hiring machinists"),
+                ("hc_nurse", "hc", "discarded", "Nurse hiring")):
             ids[key] = old.add("themes", convening_id=ids[conv], status=status, label=label,
                                label_generated=False, keywords=["k"], stability=0.5,
                                edited=True, version=2, updated_at=when)
@@ -461,6 +464,11 @@ def _old_review_and_vote(old: _Old, ids: dict[str, int], when: dt.datetime) -> N
                              action="confirm", target=f"theme {ids['kids']}", before=snap,
                              after={**snap, "themes": {str(ids["kids"]): {
                                  **state, "status": "confirmed"}}})
+    nurse = {**state, "label": "Nurse hiring"}
+    old.add("audit_log", convening_id=ids["hc"], at=when, who="fay", action="discard",
+            target=f"theme {ids['hc_nurse']}",
+            before={**snap, "themes": {str(ids["hc_nurse"]): {**nurse, "status": "confirmed"}}},
+            after={**snap, "themes": {str(ids["hc_nurse"]): {**nurse, "status": "discarded"}}})
     old.add("votes", convening_id=ids["launch"], status="closed", dots_per_voter=3,
             max_per_priority=2, ask_scores=False, anonymous=True, public_partners="separate",
             opened_at=when, opened_by="fay", closed_at=when, closed_by="fay")
@@ -532,6 +540,9 @@ def _works_after_the_upgrade(e: Engine, ids: dict[str, int]) -> None:
     assert by_name(e, ids["mfg"])["Childcare"].champions == ("Ben",)
     with transaction(e) as s:
         assert queries.get_theme(s, ids["kids"]).status == "candidate"
+    review.undo(e, ids["hc"])  # an old discard of a confirmed theme: it makes its priority
+    assert [(v.name, v.convenings) for v in priorities.list_priorities(e, ids["care"])] == [
+        ("Hiring machinists", ("Launch",)), ("Nurse hiring", ("Launch",))]
     review.confirm(e, ids["bus"])
     hire = by_name(e, ids["mfg"])["Hiring machinists"].id
     priorities.set_status(e, hire, "active", who="lee")
