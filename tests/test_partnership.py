@@ -655,3 +655,20 @@ def test_priorities_page_changes_status_team_and_plan_with_undo(tmp_path, monkey
     at.button(key="priorities-undo").click().run()
     assert list(at.dataframe[0].value["status"])[1] == "confirmed"
     engine.dispose()
+
+
+def test_merging_a_confirmed_theme_away_unlinks_it_and_undo_links_it_back(engine: Engine,
+                                                                          launch) -> None:
+    pid = launch["partnership"]
+    care = by_name(engine, pid)["label care"].id
+    review.merge(engine, [launch["hire"], launch["care"]])
+    assert sorted(by_name(engine, pid)) == ["label hire"]  # care's priority was bare: gone
+    review.undo(engine, launch["id"])
+    assert by_name(engine, pid)["label care"].id == care
+    assert by_name(engine, pid)["label care"].convenings == ("Launch",)
+    priorities.set_team_member(engine, care, "Ben", "champion")
+    review.merge(engine, [launch["hire"], launch["care"]])
+    kept = by_name(engine, pid)["label care"]  # it has a team: kept, raised nowhere now
+    assert (kept.convenings, kept.champions) == ((), ("Ben",))
+    review.undo(engine, launch["id"])
+    assert by_name(engine, pid)["label care"].convenings == ("Launch",)

@@ -234,12 +234,17 @@ def merge(engine: Engine, theme_ids: Sequence[int], *, label: str | None = None,
     with _edit(engine, "merge", who=who, theme=ids[0]) as e:
         themes = e.themes(ids, expected)
         members = _members(e.s, ids)
-        e.begin(themes=ids, statements=[m.statement_id for m in members])
+        # A merged theme no longer raises its priority (one it alone made, bare, goes).
+        links = {i: queries.priority_link(e.s, i) for i in ids[1:]}
+        e.begin(themes=ids, statements=[m.statement_id for m in members],
+                links=[i for i, p in links.items() if p is not None],
+                priorities=[p for p in links.values() if p is not None])
         into = themes[0]
         for m in members:
             m.theme_id = into.id
         for t in themes[1:]:
             t.status, t.merged_into = "merged", into.id
+            priorities.unlink(e.s, t)
         if label:
             into.label, into.label_generated = " ".join(label.split())[:300], False
         return e.finish(f"themes {', '.join(map(str, ids[1:]))} into {into.id}", touched=themes)
