@@ -37,7 +37,7 @@ def render() -> None:
     require_staff()
     st.title("Partnership")
     with shown_errors():
-        partnership_id = pick_partnership()
+        partnership_id = pick_partnership(key="dashboard-partnership")
         if partnership_id is None:
             st.info("No partnership yet: create a convening on the Review page and process "
                     "its recordings first.")
@@ -53,24 +53,26 @@ def render() -> None:
         followup(d)
 
 
-def pick_partnership() -> int | None:
-    """A partnership chosen from those that met (the one of the convening picked on another
-    page first), or None when there is none."""
+def pick_partnership(key: str = "partnership") -> int | None:
+    """A partnership chosen from those that met, or None when there is none. The choice is
+    remembered across pages; before one, the partnership of the convening picked on another
+    page is offered, else the one that met last."""
     rows = dashboard.partnerships(engine())
     if not rows:
         return None
     ids = [pid for pid, _ in rows]
     names = dict(rows)
-    current = st.session_state.get("convening_id")
-    index = 0
-    if current is not None:
+    chosen = st.session_state.get("partnership_id")
+    if chosen not in ids and st.session_state.get("convening_id") is not None:
         try:
-            mine = priorities.partnership_of(engine(), current)
+            chosen = priorities.partnership_of(engine(), st.session_state["convening_id"])
         except NotFoundError:  # that convening is gone since: start from the latest
-            mine = None
-        index = ids.index(mine) if mine in ids else 0
-    return st.selectbox("Partnership", ids, index=index, format_func=names.__getitem__,
-                        key="dashboard-partnership")
+            chosen = None
+    index = ids.index(chosen) if chosen in ids else 0
+    picked = st.selectbox("Partnership", ids, index=index, format_func=names.__getitem__,
+                          key=key)
+    st.session_state["partnership_id"] = picked
+    return picked
 
 
 def _share(value: float | None) -> str:

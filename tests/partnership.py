@@ -90,14 +90,17 @@ def result(rows: list[tuple[str, str, int]], recording: str, name: str) -> dict[
             "talk_time_by_role": {}, "statements": statements, "themes": themes}
 
 
-def _import(engine: Engine, rows: list[tuple[str, str, int]], recording: str, title: str,
-            day: dt.date, kind: str) -> tuple[int, dict[str, int]]:
+def import_convening(engine: Engine, rows: list[tuple[str, str, int]], recording: str,
+                     title: str, day: dt.date, kind: str, region: str = "North Bay"
+                     ) -> tuple[int, dict[str, int]]:
+    """Import ``rows`` as a convening of the manufacturing partnership of ``region``: its id
+    and its themes' ids by topic."""
     from synth.store import ConveningSpec, import_result, queries, transaction
     from synth.store.result import parse_result
 
     conv = import_result(engine, parse_result(result(rows, recording, f"{kind}.txt")),
                          convening=ConveningSpec(title, industry="manufacturing",
-                                                 region="North Bay", date=day, kind=kind)
+                                                 region=region, date=day, kind=kind)
                          ).convening_id
     with transaction(engine) as s:
         by_label = {t.label: t.id for t in queries.themes_of(s, conv)}
@@ -119,7 +122,7 @@ def build(engine: Engine) -> Built:
     """The partnership, its two convenings, priorities, teams and plans (see the module)."""
     from synth.decisions import priorities, review
 
-    launch, themes = _import(engine, LAUNCH, "a1b2c3d4e5f60718", "Launch", LAUNCH_DAY,
+    launch, themes = import_convening(engine, LAUNCH, "a1b2c3d4e5f60718", "Launch", LAUNCH_DAY,
                              "launch")
     for topic in ("weld", "care"):
         review.confirm(engine, themes[topic], who="fay")
@@ -127,7 +130,7 @@ def build(engine: Engine) -> Built:
     pid = priorities.partnership_of(engine, launch)
     by_name = {p.name: p.id for p in priorities.list_priorities(engine, pid)}
     welders, childcare = by_name[LABELS["weld"]], by_name[LABELS["care"]]
-    quarterly, later = _import(engine, QUARTERLY, "b2c3d4e5f6071829", "Spring quarterly",
+    quarterly, later = import_convening(engine, QUARTERLY, "b2c3d4e5f6071829", "Spring quarterly",
                                QUARTERLY_DAY, "quarterly")
     review.confirm(engine, later["appr"], who="fay", priority=welders)
     priorities.set_team_member(engine, welders, "Ana Ruiz", "champion")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from partnership import LAUNCH, QUARTERLY, TODAY, build
@@ -109,9 +110,9 @@ def test_partnerships_list_and_an_unknown_partnership(engine: Engine) -> None:
 
 
 def test_a_partnership_without_priorities_or_plans(engine: Engine) -> None:
-    from partnership import _import
+    from partnership import import_convening
 
-    conv, _ = _import(engine, LAUNCH, "c3d4e5f607182930", "Launch", dt.date(2026, 1, 15),
+    conv, _ = import_convening(engine, LAUNCH, "c3d4e5f607182930", "Launch", dt.date(2026, 1, 15),
                       "launch")
     d = dashboard.read_dashboard(engine, priorities.partnership_of(engine, conv), today=TODAY)
     assert [c.id for c in d.convenings] == [conv]
@@ -121,7 +122,9 @@ def test_a_partnership_without_priorities_or_plans(engine: Engine) -> None:
 # --- the Partnership page (AppTest; the browser test is test_app_browser_partnership.py) ----
 
 
-def test_partnership_page_shows_warnings_momentum_and_overdue(tmp_path, monkeypatch) -> None:
+def _signed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fill) -> tuple[Any, Any]:
+    """The app (AppTest) signed in as staff over a new database ``fill(engine)`` filled; the
+    AppTest and what ``fill`` returned."""
     pytest.importorskip("streamlit")
     from streamlit.testing.v1 import AppTest
 
@@ -133,13 +136,19 @@ def test_partnership_page_shows_warnings_momentum_and_overdue(tmp_path, monkeypa
     monkeypatch.setenv("SYNTH_DATABASE_URL", url)
     engine = make_engine(url)
     init_db(engine)
-    b = build(engine)
+    made = fill(engine)
     engine.dispose()
     auth.set_passcode(jobs.files_dir(url), "dashboard-passcode")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
     at.text_input[0].input("dashboard-passcode")
     at.get("form_submit_button")[0].click()
     at.run()
+    assert not at.exception, at.exception
+    return at, made
+
+
+def test_partnership_page_shows_warnings_momentum_and_overdue(tmp_path, monkeypatch) -> None:
+    at, b = _signed_in(tmp_path, monkeypatch, build)
     at.switch_page("synth_app/pages/dashboard.py").run()
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Partnership"]
@@ -161,3 +170,32 @@ def test_partnership_page_shows_warnings_momentum_and_overdue(tmp_path, monkeypa
         "Follow-up email (.txt)", "Follow-up report (.md)"]
     # The follow-up offered first is the latest meeting's.
     assert at.selectbox(key="dashboard-followup").value == b.quarterly
+
+
+def test_the_partnership_follows_the_convening_then_is_remembered(tmp_path,
+                                                                  monkeypatch) -> None:
+    from partnership import import_convening
+
+    def two(engine: Engine) -> tuple[Any, int]:
+        b = build(engine)
+        south, _ = import_convening(engine, LAUNCH, "d4e5f60718293a4b", "South launch",
+                                    dt.date(2026, 5, 1), "launch", region="South Coast")
+        return b, priorities.partnership_of(engine, south)
+
+    at, (b, south) = _signed_in(tmp_path, monkeypatch, two)
+    # The Review page's convening is North Bay's quarterly: the page opens on North Bay,
+    # though South Coast met last.
+    at.session_state["convening_id"] = b.quarterly
+    at.switch_page("synth_app/pages/dashboard.py").run()
+    assert at.selectbox(key="dashboard-partnership").options == [
+        "South Coast Manufacturing Partnership", "North Bay Manufacturing Partnership"]
+    assert at.selectbox(key="dashboard-partnership").value == b.partnership
+    assert at.caption[0].value.startswith("North Bay Manufacturing Partnership")
+    at.selectbox(key="dashboard-partnership").select(south).run()
+    assert any("No priorities yet" in i.value for i in at.info)  # South Coast's
+    # The choice is kept on the Priorities page and back on this one.
+    at.switch_page("synth_app/pages/priorities.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="partnership").value == south
+    at.switch_page("synth_app/pages/dashboard.py").run()
+    assert at.selectbox(key="dashboard-partnership").value == south
