@@ -18,6 +18,7 @@ from synth.convening.setup import CONVENING_KINDS, ROLES
 from synth.errors import InputError
 from synth.records import Participant
 from synth.settings import load as load_settings
+from synth.text.notes import NOTE_EXTENSIONS
 from synth_app.common import database_url, engine, shown_errors
 
 log = logging.getLogger(__name__)
@@ -87,19 +88,24 @@ def uploads(convening_id: int) -> None:
              "leave or refresh this page.")
     chosen = st.file_uploader("Recordings or transcripts", type=UPLOAD_TYPES,
                               accept_multiple_files=True, key=f"upload-{convening_id}")
+    written = st.file_uploader(
+        "What the room wrote (optional): flip-chart or sticky notes typed as .txt or .md (one "
+        "note a line, '# title' per sheet, optional 'Table 2:' or 'Name:') or .csv (note, "
+        "author, table, dots)", type=[x.lstrip(".") for x in NOTE_EXTENSIONS],
+        accept_multiple_files=True, key=f"notes-{convening_id}")
     # The setting picks one of these two; any other model (a folder, a hub name) is the CLI's.
     default = load_settings().whisper_model
     model = st.selectbox("Transcription model", list(MODELS), format_func=MODELS.__getitem__,
                          index=list(MODELS).index(default) if default in MODELS else 0)
     if st.button("Process", type="primary", disabled=not chosen, key="process"):
         with shown_errors():
-            _process(convening_id, chosen, model)
+            _process(convening_id, chosen, model, written or [])
     for message in st.session_state.pop(REFUSED, []):
         st.error(md_escape(message))
     job_status(convening_id)
 
 
-def _process(convening_id: int, chosen: list, model: str) -> None:
+def _process(convening_id: int, chosen: list, model: str, written: list) -> None:
     """Process the files that can be; each refused one gets its own message (kept over the
     rerun that shows the new job), and the good ones of the batch still go through."""
     refused, good = [], []
@@ -117,7 +123,8 @@ def _process(convening_id: int, chosen: list, model: str) -> None:
         with st.spinner("Saving the upload..."):
             job, more = jobs.submit_each(database_url(), convening_id,
                                          [(f.name, f.getvalue()) for f in good], model=model,
-                                         who="facilitator")
+                                         who="facilitator",
+                                         notes=[(f.name, f.getvalue()) for f in written])
         refused += more
     log.info("upload: %d file(s) to process, %d refused",
              len(job.inputs) if job else 0, len(refused))

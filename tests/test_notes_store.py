@@ -314,3 +314,34 @@ def test_exports_carry_the_ballots_and_the_paper_dots_apart(engine: Engine,
     assert votes[0][-1] == "paper dots" and [v[2:4] + v[-1:] for v in votes[1:]] == [
         [2, 1, 0], [1, 1, 7], [0, 0, 0]]
     assert json.loads(render(report, "json"))["priorities"][1]["paper_dots"] == 7
+
+
+def test_a_job_takes_notes_files_beside_its_recordings(engine: Engine, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's upload: notes files go with the job (a bad one refused, its bad line named,
+    the recordings still processed) and reach the pipeline, whose notes are imported."""
+    from synth.convening import jobs
+
+    given: dict[str, object] = {}
+
+    def pipeline(*_a: object, **kw: object) -> Convening:
+        given.update(kw)
+        return with_notes()
+
+    monkeypatch.setattr("synth.convening.pipeline.synthesize", pipeline)
+    monkeypatch.setenv("SYNTH_FILES_DIR", str(tmp_path / "files"))
+    url = engine.url.render_as_string(hide_password=False)
+    conv = _convening(engine)
+    job, refused = jobs.submit_each(
+        url, conv, [("plenary.txt", b"Tom Reyes: We need more welders on the floor.\n")],
+        notes=[("flipchart.md", b"# Hiring\n- Hire welders\n"),
+               ("wall.csv", b"note,dots\nHire welders,many\n")], start=False)
+    assert job is not None and [Path(p).name for p in job.notes] == ["flipchart.md"]
+    assert refused == ["wall.csv: 1 bad line (line 2: dots 'many' is not a whole number from 0 "
+                       "to 10000). Fix them and try again."]
+    again = jobs.load(jobs.files_dir(url), job.id)
+    assert again.notes == job.notes  # kept in the job's state, for the background process
+    jobs.process(url, conv, [Path(p) for p in job.inputs],
+                 notes=[Path(p) for p in again.notes])
+    assert [Path(p).name for p in given["notes"]] == ["flipchart.md"]  # type: ignore[attr-defined]
+    assert set(stored(engine, conv)) == {"n-weld", "n-home", "n-kids"}

@@ -106,6 +106,9 @@ class Job:
     order: int = 0  # place in the queue: jobs start in this order
     held: bool = False  # saved but not put in the queue (``submit(start=False)``)
     launch: str | None = None  # the token of the launch that runs it (see the module doc)
+    # What the room wrote (issue 30): notes files under the job's folder, matched to the
+    # candidates of its recordings (synth.text.notes).
+    notes: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -137,6 +140,7 @@ def load(root: Path, job_id: str) -> Job:
     except FileNotFoundError:
         raise InputError(f"no job {job_id!r}.") from None
     data["inputs"] = tuple(data["inputs"])
+    data["notes"] = tuple(data.get("notes", ()))  # a job saved before notes had none
     return Job(**data)
 
 
@@ -270,20 +274,22 @@ def submit(database_url: str, convening_id: int, files: Sequence[tuple[str, byte
 
 def submit_each(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes]], *,
                 model: str | None = None, who: str | None = None,
-                start: bool = True) -> tuple[Job | None, list[str]]:
+                start: bool = True,
+                notes: Sequence[tuple[str, bytes]] = ()) -> tuple[Job | None, list[str]]:
     """:func:`submit`, but a refused file does not hold back the others of its batch.
 
     The files that pass are processed as one job (None when none passes); each refused file
     gets its own message, naming it by its file name only (never the folder it was saved in),
-    and nothing of it is kept.
+    and nothing of it is kept. ``notes`` are notes files (name, bytes) that go with the
+    recordings: a bad one is refused the same way, its bad lines named by number.
     """
     return _save(database_url, convening_id, files, model=model, who=who, start=start,
-                 each=True)
+                 each=True, notes=notes)
 
 
 def _save(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes]], *,
-          model: str | None, who: str | None, start: bool,
-          each: bool) -> tuple[Job | None, list[str]]:
+          model: str | None, who: str | None, start: bool, each: bool,
+          notes: Sequence[tuple[str, bytes]] = ()) -> tuple[Job | None, list[str]]:
     if not files:
         raise InputError("choose at least one recording or transcript to process.")
     load_settings()  # a bad setting is named before anything is saved
@@ -322,7 +328,8 @@ def _save(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes
         if not kept:
             shutil.rmtree(job_folder, ignore_errors=True)
             return None, refused
-        job = _write(root, replace(job, inputs=tuple(kept)))
+        written = _save_notes(job_folder / "notes", notes, refused)
+        job = _write(root, replace(job, inputs=tuple(kept), notes=tuple(written)))
     except BaseException:
         # The files saved so far are participants' recordings: keep none of a refused job.
         shutil.rmtree(job_folder, ignore_errors=True)
@@ -330,6 +337,29 @@ def _save(database_url: str, convening_id: int, files: Sequence[tuple[str, bytes
     if start:
         job = _enqueue(database_url, root, job.id)
     return job, refused
+
+
+def _save_notes(folder: Path, notes: Sequence[tuple[str, bytes]], refused: list[str]) -> list[str]:
+    """Save the notes files and read each (every bad line named); a refused one is left out,
+    its message (naming the file only) added to ``refused``. Returns the saved paths."""
+    from synth.text.notes import read_notes
+
+    kept: list[str] = []
+    for name, data in notes:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / _upload_name(name, {Path(p).name for p in kept})
+        try:
+            check_upload_size(name, len(data))
+            path.write_bytes(data)
+            read_notes(path)
+        except InputError as exc:
+            path.unlink(missing_ok=True)
+            refused.append(str(exc).replace(str(path), path.name))
+        except OSError as exc:
+            refused.append(f"{path.name}: cannot be saved ({exc.strerror or exc}).")
+        else:
+            kept.append(str(path))
+    return kept
 
 
 def _check_saved(path: Path, data: bytes) -> None:
@@ -451,7 +481,8 @@ def _work(database_url: str, root: Path, job: Job) -> Job:
 
     try:
         report = process(database_url, job.convening_id, [Path(p) for p in job.inputs],
-                         model=job.model, who=job.who, progress=progress)
+                         model=job.model, who=job.who, progress=progress,
+                         notes=[Path(p) for p in job.notes])
     except SynthError as exc:
         log.warning("job %s failed: %s", job_id, exc)
         return _write(root, replace(job, status="failed", error=str(exc)))
@@ -466,8 +497,9 @@ def _work(database_url: str, root: Path, job: Job) -> Job:
 
 def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
             model: str | None = None, who: str | None = None,
-            progress: Any = None) -> dict[str, Any]:
-    """Transcribe, find themes and import into the convening; returns the import report."""
+            progress: Any = None, notes: Sequence[Path] = ()) -> dict[str, Any]:
+    """Transcribe, find themes (the ``notes`` files matched to them) and import into the
+    convening; returns the import report."""
     from synth.audio.ingest import input_kind
     from synth.convening import setup
     from synth.convening.handoff import to_result
@@ -491,7 +523,7 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
     convening = synthesize(inputs, settings=settings, roster=people, model=model,
                            speakers=speakers,
                            known_speakers=setup.speaker_names(engine, convening_id),
-                           progress=lambda d, m: step(0.9 * d, m))
+                           notes=notes, progress=lambda d, m: step(0.9 * d, m))
     step(0.9, "saving recordings")
     root = files_dir(database_url)
     for t in convening.transcripts:
