@@ -28,7 +28,13 @@ from synth.export.results import priority_quotes
 from synth.records import Participant
 from synth.store import queries
 from synth.store.db import transaction
-from synth.store.schema import ActionItem, Partnership, Priority, StoredConvening
+from synth.store.schema import (
+    ActionItem,
+    Partnership,
+    Priority,
+    StoredConvening,
+    StoredParticipant,
+)
 
 PROGRESS = ("active", "confirmed", "done")  # in this order
 QUOTES = 3
@@ -40,16 +46,19 @@ def _plan(rows: Sequence[ActionItem], today: dt.date) -> tuple[PlanLine, ...]:
                  for a in rows)
 
 
-def _teams(s: Session, partnership_id: int, ids: Sequence[int]
+def _teams(s: Session, priorities: Sequence[Priority]
            ) -> dict[int, tuple[list[Participant], list[Participant]]]:
     """Each priority's champions and members."""
-    roster = queries.roster_of(s, partnership_id)
-    teams: dict[int, tuple[list[Participant], list[Participant]]] = {i: ([], []) for i in ids}
-    for pid in ids:
-        for member in queries.team_rows(s, pid):
+    roster: dict[int, StoredParticipant] = {}
+    for partnership_id in {p.partnership_id for p in priorities}:
+        roster |= queries.roster_of(s, partnership_id)
+    teams: dict[int, tuple[list[Participant], list[Participant]]] = {}
+    for priority in priorities:
+        champions, members = teams.setdefault(priority.id, ([], []))
+        for member in queries.team_rows(s, priority.id):
             p = roster[member.participant_id]
             who = Participant(p.name, p.company, p.role)  # type: ignore[arg-type]
-            teams[pid][0 if member.role == "champion" else 1].append(who)
+            (champions if member.role == "champion" else members).append(who)
     return teams
 
 
@@ -58,8 +67,7 @@ def _progress(s: Session, priorities: Sequence[Priority], here: Mapping[int, lis
               today: dt.date) -> tuple[Progress, ...]:
     chosen = sorted((p for p in priorities if p.status in PROGRESS),
                     key=lambda p: (PROGRESS.index(p.status), p.id))
-    ids = [p.id for p in chosen]
-    teams = _teams(s, priorities[0].partnership_id, ids) if ids else {}
+    teams = _teams(s, chosen)
     out = []
     for p in chosen:
         themes = sorted(here.get(p.id, []), key=lambda t: -moments[t].breadth)
