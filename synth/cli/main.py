@@ -100,6 +100,10 @@ ModelOpt = Annotated[str | None, typer.Option(
 LanguageOpt = Annotated[str | None, typer.Option(
     metavar="CODE", help="Language code (default en), or 'auto' to detect.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Transcribe again even if cached.")]
+PartnershipOpt = Annotated[int | None, typer.Option(
+    metavar="ID", help="A partnership in the review database (SYNTH_DATABASE_URL) whose confirmed "
+                       "and active priorities this meeting follows up: what is said about one is "
+                       "attached to it (raised again), only the rest forms new candidates.")]
 
 
 def _speakers(value: str | None) -> str | int | None:
@@ -221,6 +225,7 @@ def synthesize(
              "line, '# title' per sheet, optional 'Table 2:' or 'Name:') or .csv (note, "
              "author, table, dots). Matched to the candidates and compared with what was "
              "said. Repeatable.")] = None,
+    partnership: PartnershipOpt = None,
 ) -> None:
     """Find the candidate shared priorities of one convening."""
     from synth import settings as settings_mod
@@ -246,8 +251,23 @@ def synthesize(
                                   theme_settings=ThemeSettings(n_themes=themes, seed=seed),
                                   include_facilitator=include_facilitator, force=force,
                                   priorities=priorities, notes=notes or (),
-                                  progress=progress)
+                                  known=_known(partnership), progress=progress)
         _write_results(result, out, writers)
+
+
+def _known(partnership: int | None) -> list:
+    """The known priorities of ``--partnership`` (none without it), read from the review
+    database before any slow step."""
+    from synth.cli.common import open_engine
+    from synth.convening.setup import known_topics
+
+    if partnership is None:
+        return []
+    engine = open_engine()
+    try:
+        return known_topics(engine, partnership)
+    finally:
+        engine.dispose()
 
 
 def _write_results(result, out: list[Path], writers: dict) -> None:

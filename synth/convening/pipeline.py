@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from synth.errors import InputError
 from synth.records import Note, Participant, Statement, Transcript
 from synth.settings import Settings
 from synth.settings import load as load_settings
+
+if TYPE_CHECKING:
+    from synth.themes.followup import KnownTopic
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -41,6 +45,10 @@ class Convening:
     # afterwards (synth.themes.written.NoteMatch, one per note, in order).
     notes: tuple[Note, ...] = ()
     note_matches: tuple[object, ...] = ()
+    # The partnership's known priorities (synth.themes.followup.KnownTopic) and where the talk
+    # went among them (FollowUpMatch): statements attached to one were not clustered again.
+    known: tuple[object, ...] = ()
+    followup: object | None = None
 
     def word_probs_by_statement(self) -> Mapping[str, tuple[float, ...]]:
         """Statement id -> Whisper's word probabilities (none for typed transcripts)."""
@@ -81,15 +89,15 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
                priorities: str | Path | None = None,
                voices: Mapping[str, str | Path] | None = None,
                known_speakers: Mapping[str, str] | None = None,
-               notes: Sequence[str | Path] = (),
+               notes: Sequence[str | Path] = (), known: Sequence[KnownTopic] = (),
                progress: Progress | None = None) -> Convening:
     """Run the whole pipeline on the recordings (or transcripts) of one convening.
 
     ``notes`` are the files of what the room wrote (:mod:`synth.text.notes`), matched to the
     candidates the talk forms. ``voices`` (roster name -> voice sample,
     :func:`synth.text.roster.load_voices`) names the speakers whose voices match;
-    ``known_speakers`` is what a facilitator already said about the labels (see
-    :func:`synthesize_transcripts`).
+    ``known_speakers`` is what a facilitator already said about the labels and ``known`` the
+    partnership's known priorities (see :func:`synthesize_transcripts`).
     """
     from synth.text.notes import read_notes
     from synth.themes.priorities import load_priorities
@@ -123,7 +131,8 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
                                   theme_settings=theme_settings,
                                   include_facilitator=include_facilitator,
                                   priorities=priorities, known_speakers=known_speakers,
-                                  notes=written, progress=_stage(progress, 0.6, 1.0))
+                                  notes=written, known=known,
+                                  progress=_stage(progress, 0.6, 1.0))
 
 
 def _transcribe_all(inputs: Sequence[str | Path], *, settings: Settings, model: str | None,
@@ -155,7 +164,7 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                            include_facilitator: bool = False,
                            priorities: str | Path | None = None,
                            known_speakers: Mapping[str, str] | None = None,
-                           notes: Sequence[Note] = (),
+                           notes: Sequence[Note] = (), known: Sequence[KnownTopic] = (),
                            progress: Progress | None = None) -> Convening:
     """Statements, embeddings and candidate priorities of already transcribed recordings,
     and the ``notes`` the room wrote matched to them (:func:`attach_written`).
@@ -164,7 +173,7 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     shipped with synth by default. ``known_speakers`` maps speaker labels to roster names (a
     facilitator's mapping in the app), so a re-run treats a label mapped to a facilitator as
     facilitator talk (kept, never clustered) and counts a label mapped to a business leader as
-    one.
+    one. ``known``: the partnership's known priorities, matched first (:func:`map_known`).
 
     The second half of :func:`synthesize`; ``pipelines/batch.py`` calls it with transcripts
     made elsewhere (one per recording, possibly on another worker).
@@ -199,7 +208,8 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     plist = embed_priorities(common, lambda texts: embed_texts(
         texts, model=embedder, cache_dir=settings.cache_dir)) if statements else None
     probs = statement_word_probs(statements, [turn for t in transcripts for turn in t.turns])
-    themes = find_themes(statements, vectors,
+    topics, followup, clustered = map_known(statements, vectors, known, embedder, settings)
+    themes = find_themes(clustered, vectors,
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
                          participants=people, priorities=plist, word_probs=probs,
                          progress=_stage(progress, 0.5, 1.0))
@@ -207,7 +217,25 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                              lambda texts: embed_texts(texts, model=embedder,
                                                        cache_dir=settings.cache_dir))
     return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster), vectors,
-                     probs, tuple(notes), matches)
+                     probs, tuple(notes), matches, tuple(topics), followup)
+
+
+def map_known(statements: Sequence[Statement], vectors: np.ndarray, known: Sequence[KnownTopic],
+              embedder: object, settings: Settings
+              ) -> tuple[Sequence[object], object | None, list[Statement]]:
+    """The known priorities (names and pending statements embedded by the statements'
+    ``embedder``), where the statements went among them, and the statements theme finding
+    gets (those attached are not clustered again); with nothing known, no match and the
+    statements as they are."""
+    from synth.text.embed import embed_texts
+    from synth.themes.followup import embedded, left_for_themes, match_known
+
+    if not known or not statements:  # nothing to match: no model needed
+        return tuple(known), None, list(statements)
+    topics = embedded(known, lambda texts: embed_texts(
+        texts, model=embedder, cache_dir=settings.cache_dir))  # type: ignore[arg-type]
+    match = match_known(statements, vectors, topics)
+    return topics, match, left_for_themes(statements, match)
 
 
 def attach_written(notes: Sequence[Note], statements: Sequence[Statement], vectors: np.ndarray,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -38,13 +39,9 @@ def result_dict(c: Convening) -> dict[str, Any]:
     # Whisper's word probabilities go with each statement, so the store can pick and mark
     # quotes by them; a typed transcript's statements have none (null).
     probs = c.word_probs_by_statement()
-    has_roles = any(p.role == "business" for p in c.participants)
 
     def breadth(speakers: tuple[str, ...]) -> int:
-        # The partnership is industry-driven: with a roster, breadth counts business leaders.
-        if not has_roles:
-            return len(speakers)
-        return sum(1 for s in speakers if s in people and people[s].role == "business")
+        return _breadth(speakers, c)
 
     data = {
         "schema": SCHEMA_VERSION,
@@ -73,7 +70,46 @@ def result_dict(c: Convening) -> dict[str, Any]:
     }
     if c.notes:  # only with notes: a result of talk alone stays as it was, byte for byte
         _add_written(data, c)
+    if c.followup is not None:  # only with known priorities, likewise
+        _add_known(data, c)
     return data
+
+
+def _breadth(speakers: Sequence[str], c: Convening) -> int:
+    """How many raised it: the partnership is industry-driven, so with a roster, breadth
+    counts business leaders."""
+    people = {p.name: p for p in c.participants}
+    if not any(p.role == "business" for p in c.participants):
+        return len(set(speakers))
+    return sum(1 for s in set(speakers) if s in people and people[s].role == "business")
+
+
+def _add_known(data: dict[str, Any], c: Convening) -> None:
+    """Per known priority of the partnership, what this meeting said about it again: the
+    statements attached to it before theme finding (:mod:`synth.themes.followup`), how many
+    leaders, and verbatim quotes; each statement says which known priority it went to."""
+    from synth.themes.followup import FollowUpMatch, KnownTopic
+    from synth.themes.quotes import pick_quotes
+
+    match = c.followup
+    assert isinstance(match, FollowUpMatch)
+    row = {s.id: n for n, s in enumerate(c.statements)}
+    people = {p.name: p for p in c.participants}
+    for s in data["statements"]:
+        s["known_priority"] = match.assignment.get(s["id"])
+    data["known_threshold"] = round(match.threshold, 4)
+    data["known_priorities"] = []
+    for k in c.known:
+        assert isinstance(k, KnownTopic)
+        members = [c.statements[row[sid]] for sid in match.matched(k.id)]
+        speakers = sorted({s.speaker for s in members if s.speaker is not None})
+        vectors = None if c.vectors is None else c.vectors[[row[s.id] for s in members]]
+        quotes = pick_quotes(members, vectors, participants=people,
+                             word_probs=c.word_probs_by_statement()) if members else ()
+        data["known_priorities"].append({
+            "id": k.id, "name": k.name, "statement_ids": [s.id for s in members],
+            "statement_count": len(members), "speakers": speakers,
+            "breadth": _breadth(speakers, c), "quotes": [asdict(q) for q in quotes]})
 
 
 def _add_written(data: dict[str, Any], c: Convening) -> None:
@@ -149,6 +185,7 @@ def to_markdown(c: Convening) -> str:
     people = {p["name"]: p for p in data["participants"]}
     recordings = {r["id"]: r for r in data["recordings"]}
     lines = _introduction(data, has_roster=bool(people))
+    lines += _known_section(data, people, recordings)
     notes = data.get("notes", [])
     for t in data["themes"]:
         lines += _theme_section(t, people, recordings)
@@ -258,14 +295,43 @@ def _theme_section(t: dict[str, Any], people: dict[str, dict[str, Any]],
     lines += _speaker_list(t["speakers"], people)
     if t["quotes"]:
         lines += ["In their words:", ""]
+    return lines + _quote_lines(t["quotes"], people, recordings)
+
+
+def _quote_lines(quotes: list[dict[str, Any]], people: dict[str, dict[str, Any]],
+                 recordings: dict[str, dict[str, Any]]) -> list[str]:
+    """Verbatim quotes as blockquotes, each with who said it and where."""
+    lines: list[str] = []
     several = len(recordings) > 1
-    for q in t["quotes"]:
+    for q in quotes:
         where = f"line {q['line'] + 1}" if q["line"] is not None else f"at {_clock(q['start'])}"
         if several:
             where = f"{_words(recordings.get(q['recording_id'], {}).get('name', ''))} {where}"
         who = _person(q["speaker"], people) if q["speaker"] else "unidentified speaker"
         lines += [f"> \u201c{_words(q['text'])}\u201d  ", f"> \u2014 {who}, {where}", ""]
     return lines
+
+
+def _known_section(data: dict[str, Any], people: dict[str, dict[str, Any]],
+                   recordings: dict[str, dict[str, Any]]) -> list[str]:
+    """The partnership's known priorities raised again at this meeting, each with how many
+    leaders raised it and their words; then the heading of the new candidates, kept apart."""
+    if "known_priorities" not in data:
+        return []
+    who = "business leader" if people else "person"
+    raised = [k for k in data["known_priorities"] if k["statement_count"]]
+    n = len(data["known_priorities"])
+    lines = ["# Known priorities raised again", "",
+             f"Before finding candidates, synth matched what was said to the partnership's {n} "
+             f"known priorit{'y' if n == 1 else 'ies'}; {len(raised)} came up again.", ""]
+    for k in raised:
+        lines += [f"## {_words(k['name'])}", "",
+                  f"Raised again by {_plural(k['breadth'], who)} at this meeting "
+                  f"({_plural(k['statement_count'], 'statement')}).", ""]
+        lines += _speaker_list(k["speakers"], people)
+        lines += (["In their words:", ""] if k["quotes"] else [])
+        lines += _quote_lines(k["quotes"], people, recordings)
+    return lines + ["# New candidates", "", "What matched no known priority.", ""]
 
 
 def _speaker_list(names: list[str], people: dict[str, dict[str, Any]]) -> list[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -20,11 +21,14 @@ from synth.records import Participant
 from synth.store import init_db, make_engine, queries, transaction
 from synth.store.schema import CONVENING_KINDS, ROLES, StoredParticipant
 
+if TYPE_CHECKING:
+    from synth.themes.followup import KnownTopic
+
 log = logging.getLogger(__name__)
 
 # The kinds of convening and the roles on a roster the store accepts, for the app's choices.
-__all__ = ["CONVENING_KINDS", "ROLES", "convenings", "create_convening", "open_store", "roster",
-           "save_roster", "speaker_names"]
+__all__ = ["CONVENING_KINDS", "ROLES", "convenings", "create_convening", "known_topics",
+           "open_store", "roster", "save_roster", "speaker_names"]
 
 
 def open_store(url: str) -> Engine:
@@ -100,3 +104,20 @@ def save_roster(engine: Engine, convening_id: int, people: Sequence[Participant]
             row.company, row.role = (p.company or None), p.role
             s.add(row)
     return len(people)
+
+
+def known_topics(engine: Engine, partnership_id: int) -> list[KnownTopic]:
+    """The partnership's confirmed and active priorities as new talk is matched onto them
+    (:mod:`synth.themes.followup`): names, and the stored vectors of what raised them grouped
+    by the turn each was said in. :class:`NotFoundError` for an unknown partnership."""
+    from synth.themes.followup import topics_from_store
+
+    with transaction(engine) as s:
+        queries.get_partnership(s, partnership_id)
+        known = queries.known_priorities(s, partnership_id)
+        turns: dict[tuple[int, str], Hashable] = {}
+        for conv in sorted({st.convening_id for k in known for st in k.statements}):
+            ids = [st.id for k in known for st in k.statements if st.convening_id == conv]
+            turns.update({(conv, sid): (conv, row.recording_id, row.turn)
+                          for sid, row in queries.statements_of(s, conv, ids).items()})
+    return topics_from_store(known, turns)

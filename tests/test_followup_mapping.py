@@ -1,0 +1,250 @@
+"""New talk mapped onto a partnership's known priorities before theme finding (issue 29):
+the matching on a hand-worked example, the evaluation's scoring on a tiny meeting, the store's
+known priorities as topics, and the pipeline and CLI with ``--partnership`` (SQLite, and
+PostgreSQL when SYNTH_TEST_POSTGRES_URL is set).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import Engine
+from test_store import load, result, theme_id
+from typer.testing import CliRunner
+
+from pipelines import evaluate_followup as ef
+from pipelines.evaluate_convenings import Meeting
+from synth.cli.main import app
+from synth.convening import setup
+from synth.decisions import priorities, review
+from synth.errors import InputError, NotFoundError
+from synth.records import Statement
+from synth.store.queries import KnownPriority, KnownStatement
+from synth.themes import followup
+from synth.themes.followup import KnownTopic, embedded, in_context, match_known
+
+# --- the matching, worked by hand ---------------------------------------------------------------
+#
+# Two known priorities in three dimensions (the third is a topic nobody raised before):
+#   A: name (1,0,0), statements (1,0,0) and (0.8,0.6,0), each a turn of its own;
+#   B: name (0,1,0), statements (0,1,0) and (0.6,0.8,0).
+# The bar: each known statement against its priority's centroid made without its turn
+# (NAME_WEIGHT 0.5: half the statements' direction, half the name's):
+#   (1,0,0) vs the rest (0.8,0.6,0) joined with the name (1,0,0): 0.5*(0.8,0.6)+0.5*(1,0) =
+#   (0.9,0.3) -> (0.9487,0.3162): similarity 0.9487; (0.8,0.6,0) vs the name alone: 0.8; B
+#   likewise. Lower quartile of [0.8, 0.8, 0.9487, 0.9487] = 0.8.
+# A's centroid: statements' direction (0.9,0.3) -> (0.9487,0.3162), joined half and half with
+#   (1,0): (0.9743,0.1581) -> (0.9871,0.1602,0); B's is (0.1602,0.9871,0).
+
+A = KnownTopic("a", "A", np.array([[1.0, 0, 0], [0.8, 0.6, 0]]), np.array([1.0, 0, 0]))
+B = KnownTopic("b", "B", np.array([[0.0, 1, 0], [0.6, 0.8, 0]]), np.array([0.0, 1, 0]))
+
+
+def st(sid: str, turn: int, *, clusterable: bool = True) -> Statement:
+    return Statement(id=sid, recording_id="r", turn_index=turn, start=float(turn),
+                     end=turn + 1.0, text=f"words of {sid}", speaker="Ana",
+                     clusterable=clusterable)
+
+
+def test_the_bar_is_measured_on_the_known_statements() -> None:
+    assert followup.measured_threshold([A, B]) == pytest.approx(0.8)
+    np.testing.assert_allclose(followup.centroids([A, B]),
+                               [[0.98709, 0.16018, 0], [0.16018, 0.98709, 0]], atol=1e-5)
+    # scaled statements give the same bar (cosines), a looser priority a lower one
+    loose = KnownTopic("a", "A", np.array([[1.0, 0, 0], [0.0, 0, 1]]), np.array([1.0, 0, 0]))
+    assert followup.measured_threshold([loose]) < 0.8
+    assert followup.measured_threshold([]) == float("inf")
+
+
+def test_each_statement_goes_to_its_nearest_known_priority_or_to_none() -> None:
+    statements = [st("n1", 1), st("n2", 2), st("n3", 3), st("n4", 4),
+                  st("n5", 5, clusterable=False), st("n6", 6), st("n7", 6)]
+    vectors = np.array([[1.0, 0, 0],  # A: 0.9871
+                        [0.6, 0.8, 0],  # B: 0.0961 + 0.7897 = 0.8858 (A: 0.7204)
+                        [0.0, 0, 1],  # a new topic: 0 to both
+                        [0.6, 0, 0.8],  # near A, below the bar: 0.5923
+                        [1.0, 0, 0],  # a back-channel: never matched
+                        [0.6, 0, 0.8],  # n4's words, but said in one turn with n7:
+                        [1.0, 0, 0]])  # the turn (0.8944,0,0.4472) pulls n6 to 0.8140
+    match = match_known(statements, vectors, [A, B])
+    assert match.threshold == pytest.approx(0.8)
+    assert match.assignment == {"n1": "a", "n2": "b", "n3": None, "n4": None, "n6": "a",
+                                "n7": "a"}
+    assert match.similarity["n2"] == pytest.approx(0.8858, abs=1e-4)
+    assert match.similarity["n4"] == pytest.approx(0.5923, abs=1e-4)
+    assert match.similarity["n6"] == pytest.approx(0.8140, abs=1e-4)
+    assert match.matched("a") == ["n1", "n6", "n7"]
+    # matched statements are context for theme finding, never clustered again
+    left = followup.left_for_themes(statements, match)
+    assert [s.clusterable for s in left] == [False, False, True, True, False, False, False]
+    assert [s.text for s in left] == [s.text for s in statements]
+
+
+def test_a_turn_mixes_its_statements() -> None:
+    mixed = in_context(np.array([[0.0, 0, 2], [3.0, 0, 0], [0, 1.0, 0]]), ["t", "t", "u"])
+    np.testing.assert_allclose(mixed, [[0.5286, 0, 0.8489], [0.8489, 0, 0.5286], [0, 1, 0]],
+                               atol=1e-4)
+    with pytest.raises(InputError, match="2 turn keys for 3 vectors"):
+        in_context(np.eye(3), ["t", "u"])
+
+
+def test_bad_input_is_named() -> None:
+    with pytest.raises(InputError, match="2 statements but 1 vectors"):
+        match_known([st("n1", 1), st("n2", 2)], np.eye(3)[:1], [A])
+    with pytest.raises(InputError, match="embedded in 3 dimensions and the new talk in 2"):
+        match_known([st("n1", 1)], np.array([[1.0, 0]]), [A])
+    with pytest.raises(InputError, match="neither statements with vectors nor an embedded name"):
+        followup.centroids([KnownTopic("x", "X", np.zeros((0, 0)))])
+
+
+def test_stored_priorities_become_topics_grouped_by_turn() -> None:
+    known = [KnownPriority(7, "Childcare", "confirmed", (1,), (
+        KnownStatement(1, "s1", "first", np.array([1.0, 0], dtype=np.float32)),
+        KnownStatement(1, "s2", "second", np.array([0.0, 1], dtype=np.float32)),
+        KnownStatement(2, "s1", "not embedded", None)))]
+    (topic,) = followup.topics_from_store(known, {(1, "s1"): "turn", (1, "s2"): "turn"})
+    assert (topic.id, topic.name, topic.groups) == (7, "Childcare", ("turn", "turn"))
+    assert topic.pending == (("not embedded", (2, "s1")),)
+    calls = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return np.array([[0.5, 0.5], [0.2, 0.8]])
+
+    (done,) = embedded([topic], embed)
+    assert calls == [["Childcare", "not embedded"]]  # the name, then what was not embedded
+    np.testing.assert_allclose(done.name_vector, [0.5, 0.5])
+    np.testing.assert_allclose(done.vectors, [[1, 0], [0, 1], [0.2, 0.8]])
+    assert done.groups == ("turn", "turn", (2, "s1")) and done.pending == ()
+    assert embedded([done], embed) == [done] and len(calls) == 1  # nothing left to embed
+
+
+# --- the evaluation's scoring on a tiny meeting ---------------------------------------------------
+
+
+def tiny_meeting() -> tuple[Meeting, list[Statement]]:
+    meeting = Meeting(name="tiny", transcript=Path("tiny.txt"), roster=Path("tiny.csv"),
+                      priorities={"a": "A", "b": "B", "c": "C"},
+                      speakers=("Fay", "Ana", "Ben", "Pat", "Ana", "Ben"),
+                      roles=("facilitator", "business", "business", "public", "business",
+                             "business"),
+                      texts=("welcome", "a one", "a two", "b one", "c one", "a and b"),
+                      gold=((), ("a",), ("a",), ("b",), ("c",), ("a", "b")))
+    lines = [0, 1, 1, 2, 3, 4, 5]
+    statements = [Statement(id=f"s{n}", recording_id="r", turn_index=line, start=n, end=n + 1,
+                            text="two words", line=line, clusterable=n > 0, position=n)
+                  for n, line in enumerate(lines)]
+    return meeting, statements
+
+
+def test_scoring_counts_known_on_it_and_new_left() -> None:
+    meeting, statements = tiny_meeting()
+    gold = ef.statement_gold(meeting, statements)
+    assert gold == [None, "a", "a", "a", "b", "c", None]  # facilitator, two priorities: none
+    assignment = {"s1": "a", "s2": None, "s3": "a", "s4": "a", "s5": None, "s6": "b"}
+    # known: s1 right, s2 unmatched, s3 right, s4 on the wrong one -> 2 of 4; new: s5 left
+    assert ef.mapping_scores(gold, assignment, statements, ["a", "b"]) == {
+        "on_it": 0.5, "n_known": 4, "new_left": 1.0, "n_new": 1}
+    # by line: line 1 (a: s1), line 2 (a: s3) right, line 3 (b) went to a
+    assert ef.line_on_it(meeting, statements, assignment, ["a", "b"], 0) == pytest.approx(2 / 3)
+    assert ef.line_on_it(meeting, statements, assignment, ["a", "b"], 3) == 0.0  # line 3 only
+    nothing = ef.mapping_scores(gold, {}, statements, ["a"])
+    assert nothing["n_known"] == 0 and np.isnan(nothing["on_it"])
+
+
+def test_a_new_priority_is_found_when_a_candidate_matches_its_lines() -> None:
+    meeting, statements = tiny_meeting()
+    # the new priority c is line 4; a candidate of lines {1, 2, 4}: F1 = 2*1/(1+3) = 0.5
+    assert ef.new_found(meeting, statements, {"s1": "t", "s3": "t", "s5": "t"},
+                        ["a", "b"], 0) == (1, 1)
+    # lines {1, 2, 3, 4}: F1 = 2/5 = 0.4, below FOUND_F1
+    assert ef.new_found(meeting, statements, {"s1": "t", "s3": "t", "s4": "t", "s5": "t"},
+                        ["a", "b"], 0) == (0, 1)
+
+
+def test_the_split_keeps_first_half_priorities_with_enough_lines(monkeypatch) -> None:
+    meeting, statements = tiny_meeting()
+    gold = ef.statement_gold(meeting, statements)
+    assert ef.split_of(meeting, gold, statements, None) == ef.Split((), 3)  # a: 2 lines < 3
+    monkeypatch.setattr(ef, "MIN_SEED_LINES", 2)
+    assert ef.split_of(meeting, gold, statements, None) == ef.Split(("a",), 3)
+    assert ef.split_of(meeting, gold, statements, ["b"]) == ef.Split((), 3)  # a not existing
+
+
+# --- the store, the pipeline and the CLI --------------------------------------------------------
+
+CARE = ["Parents on the night shift cannot find childcare before six in the morning.",
+        "The daycare near the plant closes at five, so second shift mothers quit.",
+        "We need backup childcare for nurses and operators who work weekends."]
+QUARTERLY = """Fay: Welcome back, everyone. Let us hear what is new since the launch.
+Ana: Our night shift parents still cannot find childcare that opens before six.
+Ben: The only daycare near the plant closes at five and our second shift mothers keep quitting.
+Ana: Separately, our trucks sit idle because we cannot hire diesel mechanics.
+Ben: The diesel technician program at the college has a two year waitlist.
+Cy: Nobody applies for our diesel mechanic openings since the dealerships pay more.
+"""
+
+
+@pytest.fixture
+def partnership(engine: Engine, embedder) -> int:
+    """A launch whose "Childcare for shift workers" was confirmed, with stored vectors; s01 and
+    s02 were said in one turn."""
+    data = result({"care": [0, 1, 2], "band": [3, 4]}, n=6)
+    for n, text in enumerate(CARE):
+        data["statements"][n]["text"] = text
+    data["statements"][2]["turn"] = 1
+    vectors = {s["id"]: embedder.encode(s["text"]) for s in data["statements"]}
+    c = load(engine, data, vectors=vectors).convening_id
+    care = theme_id(engine, c, "care")
+    review.rename(engine, care, "Childcare for shift workers")
+    review.confirm(engine, care)
+    return priorities.partnership_of(engine, c)
+
+
+def test_known_topics_come_from_the_store(engine: Engine, partnership: int) -> None:
+    (topic,) = setup.known_topics(engine, partnership)
+    assert topic.name == "Childcare for shift workers" and topic.vectors.shape[0] == 3
+    assert topic.groups is not None and topic.groups[1] == topic.groups[2] != topic.groups[0]
+    with pytest.raises(NotFoundError, match="no partnership with id 999"):
+        setup.known_topics(engine, 999)
+
+
+def test_synthesize_with_a_partnership_attaches_talk_to_its_priority(
+        engine: Engine, partnership: int, db_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
+    (tmp_path / "q.txt").write_text(QUARTERLY)
+    (tmp_path / "roster.csv").write_text("name,company,role\nFay,Facil,facilitator\n"
+                                         "Ana,Acme,business\nBen,Bolt,business\nCy,Cobalt,business\n")
+    out = CliRunner().invoke(app, [
+        "synthesize", str(tmp_path / "q.txt"), "--roster", str(tmp_path / "roster.csv"),
+        "--partnership", str(partnership), "--out", str(tmp_path / "r.json"),
+        "--out", str(tmp_path / "r.md")])
+    assert out.exit_code == 0, out.output
+    data = json.loads((tmp_path / "r.json").read_text())
+    (known,) = data["known_priorities"]
+    by_id = {s["id"]: s for s in data["statements"]}
+    attached = [by_id[sid] for sid in known["statement_ids"]]
+    assert {s["line"] for s in attached} == {1, 2}  # the childcare lines, nothing of diesel
+    assert all(s["known_priority"] == known["id"] and s["theme"] is None for s in attached)
+    assert known["breadth"] == len({s["speaker"] for s in attached}) == 2
+    in_themes = {sid for t in data["themes"] for sid in t["statement_ids"]}
+    assert not in_themes & set(known["statement_ids"])  # never a new candidate again
+    assert {q["statement_id"] for q in known["quotes"]} <= set(known["statement_ids"])
+    markdown = (tmp_path / "r.md").read_text()
+    assert "## Childcare for shift workers\n\nRaised again by 2 business leaders at this " \
+           "meeting" in markdown
+    assert markdown.index("# Known priorities raised again") < markdown.index("# New candidates")
+
+
+def test_an_unknown_partnership_is_one_line(db_url: str, engine: Engine, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
+    (tmp_path / "q.txt").write_text(QUARTERLY)
+    out = CliRunner().invoke(app, ["synthesize", str(tmp_path / "q.txt"), "--partnership", "999",
+                                   "--out", str(tmp_path / "r.json")])
+    assert out.exit_code != 0 and "no partnership with id 999" in out.output
+    assert not (tmp_path / "r.json").exists()
