@@ -79,8 +79,22 @@ def _share(value: float | None) -> str:
     return "" if value is None else f"{value:.0%}"
 
 
+def _role_bars(frame: pd.DataFrame, order: list[str], field: str, title: str) -> alt.Chart:
+    """Business leaders' and public partners' bars side by side at each convening."""
+    whole = alt.Axis(format="d", tickMinStep=1) if field == "people" else alt.Axis()
+    return alt.Chart(frame, title=title).mark_bar().encode(
+        x=alt.X("convening:N", sort=order, title=None,
+                axis=alt.Axis(labelAngle=0, labelLimit=0)),
+        xOffset=alt.XOffset("who:N"),
+        y=alt.Y(f"{field}:Q", title=None, axis=whole),
+        color=alt.Color("who:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=list(ROLE_LABELS.values()))),
+        tooltip=["convening:N", "date:N", "who:N", "people:Q", "talk (minutes):Q"]
+    ).properties(height=260)
+
+
 def convenings(d: Dashboard) -> None:
-    """Who came and who talked at each convening, oldest first: a chart and a table."""
+    """Who came and who talked at each convening, oldest first: two charts and a table."""
     st.subheader("Convenings over time")
     rows = [(c, role) for c in d.convenings for role in ROLE_LABELS]
     frame = pd.DataFrame({
@@ -90,16 +104,11 @@ def convenings(d: Dashboard) -> None:
         "people": [c.attendance.get(role, 0) for c, role in rows],
         "talk (minutes)": [round(c.talk_seconds.get(role, 0.0) / 60, 1) for c, role in rows]})
     order = [_name(c) for c in d.convenings]
-    chart = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("convening:N", sort=order, title=None,
-                axis=alt.Axis(labelAngle=0, labelLimit=0)),
-        xOffset=alt.XOffset("who:N"),
-        y=alt.Y("people:Q", title="people in the room",
-                axis=alt.Axis(format="d", tickMinStep=1)),
-        color=alt.Color("who:N", title=None,
-                        scale=alt.Scale(domain=list(ROLE_LABELS.values()))),
-        tooltip=["convening:N", "date:N", "who:N", "people:Q", "talk (minutes):Q"])
-    st.altair_chart(chart.properties(height=260), width="stretch")
+    room, talk = st.columns(2)
+    room.altair_chart(_role_bars(frame, order, "people", "People in the room"),
+                      width="stretch")
+    talk.altair_chart(_role_bars(frame, order, "talk (minutes)", "Minutes of talk"),
+                      width="stretch")
     st.dataframe(pd.DataFrame({
         "date": [c.date.isoformat() for c in d.convenings],
         "convening": [c.title for c in d.convenings],

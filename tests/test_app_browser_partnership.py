@@ -41,6 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
 def _grid_rows(frame) -> list[list[str]]:
     """The cells of a ``st.dataframe`` by row, header first, from the grid's accessible table
     (the grid itself is drawn on a canvas)."""
+    frame.locator("table tr").first.wait_for(state="attached")  # the grid draws after a while
     return frame.evaluate(
         "f => [...f.querySelectorAll('table tr')].map("
         "r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()))")
