@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from synth.convening.report import md_escape
-from synth.decisions import ballots
+from synth.decisions import ballots, notes
 from synth.decisions.voter_codes import ballot_link, cards_html, format_code
 from synth.decisions.voting import BallotRules
 from synth.export import render as export
@@ -197,6 +197,7 @@ def results(convening_id: int, scored: bool = False) -> None:
                empty="No dots yet. Share the codes; results appear here as ballots come in.")
     if rows and scored:
         score_table(rows)
+    paper_table(rows, convening_id)
     rosters = ballots.champion_rosters(engine(), convening_id)
     labels = {r.priority_id: r.label for r in rows}
     st.subheader("Champions and task teams")
@@ -204,6 +205,21 @@ def results(convening_id: int, scored: bool = False) -> None:
         "priority": [labels.get(r.priority_id, r.priority_id) for r in rosters],
         "champions": ["; ".join(r.champions) or "champion needed" for r in rosters],
         "members": ["; ".join(r.members) for r in rosters]}), hide_index=True, width="stretch")
+
+
+def paper_table(rows: list, convening_id: int) -> None:
+    """The wall's paper dots beside the ballots' (issue 30): shown apart, never added."""
+    paper = notes.paper_dots(engine(), convening_id)
+    if not rows or paper is None:
+        return
+    st.subheader("Paper dots on the wall")
+    st.caption("Counted from the wall and entered on the Review page; shown beside the vote, "
+               "never added to it.")
+    st.dataframe(pd.DataFrame({
+        "priority": [f"{r.rank}. {r.label}" for r in rows],
+        "ballot dots": [r.dots for r in rows],
+        "paper dots": [paper.get(int(r.priority_id), 0) for r in rows]}),
+        hide_index=True, width="stretch")
 
 
 def _mean(value: float | None) -> str:

@@ -87,3 +87,26 @@ def test_paper_dots_entered_on_a_card_are_stored_apart_from_the_vote(
     at.run()
     permits = themes(db["engine"], db["convening"])["air permits"].id
     assert read_written(db["engine"], db["convening"]).themes[permits].dots == 6
+
+
+def test_the_results_page_shows_paper_dots_beside_the_ballots(
+        db: dict[str, Any], tmp_path: Path) -> None:  # noqa: F811
+    from synth.decisions import ballots, notes, review
+
+    with_notes(db, tmp_path)
+    engine, conv = db["engine"], db["convening"]
+    ids = {label: t.id for label, t in themes(engine, conv).items()}
+    for tid in ids.values():
+        review.confirm(engine, tid)
+    notes.set_theme_dots(engine, ids["welder apprenticeships"], 9)
+    ballots.open_vote(engine, conv, ballots.BallotRules(3, 2))
+    codes = dict(ballots.issue_codes(engine, conv, ["Ben"]))
+    ballots.cast_ballot(engine, codes["Ben"], {ids["air permits"]: 2})
+    at = signed_in()
+    at.switch_page("synth_app/pages/results.py").run()
+    assert not at.exception, at.exception
+    (table,) = [d.value for d in at.dataframe if "paper dots" in d.value.columns]
+    rows = {p.split(". ", 1)[1]: (b, w) for p, b, w in zip(
+        table["priority"], table["ballot dots"], table["paper dots"], strict=True)}
+    assert rows == {"air permits": (2, 4), "welder apprenticeships": (0, 9),
+                    "childcare near plants": (0, 0)}

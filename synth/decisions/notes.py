@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from synth.decisions.review import Outcome, _edit
 from synth.errors import ReviewError
 from synth.store import queries, transaction
-from synth.store.notes import get_note, written_by_theme
+from synth.store.notes import get_note, paper_dots_by_theme, written_by_theme
 from synth.store.schema import PaperDots, StoredNote, StoredTheme
 from synth.text.notes import MAX_DOTS
 from synth.themes.written import Tally, reconcile
@@ -105,6 +105,13 @@ def read_written(engine: Engine, convening_id: int) -> WrittenView:
                 bool(w and w.dots_entered), flags[t.id],
                 (themes[t.id].source_key or "").startswith(FROM_NOTE), has_notes)
         return WrittenView(out, tuple(_shown(n, None) for n in unmatched), has_notes)
+
+
+def paper_dots(engine: Engine, convening_id: int) -> dict[int, int] | None:
+    """Theme id -> its paper dots, for the results beside the ballots; None when the
+    convening recorded no paper at all."""
+    with transaction(engine) as s:
+        return paper_dots_by_theme(s, convening_id)
 
 
 def _check_dots(dots: int) -> int:
