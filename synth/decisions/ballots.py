@@ -29,7 +29,7 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from synth.decisions import voting
+from synth.decisions import priorities, voting
 from synth.decisions.voter_codes import (
     ALPHABET,
     Throttle,
@@ -46,7 +46,14 @@ from synth.records import Participant as Person
 from synth.store import ballots as store
 from synth.store import queries
 from synth.store.db import transaction
-from synth.store.schema import StoredConvening, StoredTheme, Vote, VoterCode, utcnow
+from synth.store.schema import (
+    StoredConvening,
+    StoredTheme,
+    VolunteerSignup,
+    Vote,
+    VoterCode,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -511,6 +518,8 @@ def volunteer(engine: Engine, code: str, theme_id: int, role: Literal["champion"
     """Offer to champion (lead) or join a priority's task team; offering again changes role.
 
     Champions are business leaders: the partnership is industry-led, so others join as members.
+    The volunteer joins the task team of the partnership priority the theme feeds (a champion
+    as champion) in the same transaction; see :func:`synth.decisions.priorities.follow_signup`.
     """
     if role not in ("champion", "member"):
         raise BallotError(f"'{role}' is not a task-team role: use champion or member.")
@@ -524,17 +533,30 @@ def volunteer(engine: Engine, code: str, theme_id: int, role: Literal["champion"
         live = {t.id for t in on_ballot(s, conv_id, vote)}
         if theme_id not in live:
             raise BallotError(f"{_why_off(s, conv_id, theme_id)[0]}; choose another priority.")
-        store.set_volunteer(s, conv_id, theme_id, who.voter.participant_id, role)
+        pid = who.voter.participant_id
+        was = _signup_role(s, conv_id, theme_id, pid)
+        store.set_volunteer(s, conv_id, theme_id, pid, role)
+        priorities.follow_signup(s, theme_id, pid, was=was, now=role, who=who.voter.name)
 
 
 def withdraw_volunteer(engine: Engine, code: str, theme_id: int, *, source: str = "local",
                        throttle: Throttle | None = None) -> None:
-    """Take back an offer to lead or join a priority's task team."""
+    """Take back an offer to lead or join a priority's task team (and what it did to the
+    priority's task team)."""
     who = _identify(engine, code, source, throttle, None)
+    conv_id, pid = who.voter.convening_id, who.voter.participant_id
     with transaction(engine) as s:
-        if not store.remove_volunteer(s, who.voter.convening_id, theme_id,
-                                      who.voter.participant_id):
+        was = _signup_role(s, conv_id, theme_id, pid)
+        if not store.remove_volunteer(s, conv_id, theme_id, pid):
             raise BallotError(f"you had not volunteered for priority #{theme_id}.")
+        priorities.follow_signup(s, theme_id, pid, was=was, now=None, who=who.voter.name)
+
+
+def _signup_role(s: Session, convening_id: int, theme_id: int,
+                 participant_id: int) -> str | None:
+    """The role a participant offered for a theme at this convening's vote, if any."""
+    row = s.get(VolunteerSignup, (convening_id, theme_id, participant_id))
+    return row.role if row is not None else None
 
 
 # --- results and reports -------------------------------------------------------------------

@@ -208,6 +208,44 @@ def set_team_member(engine: Engine, priority_id: int, person: str, role: str | N
         return c.finish(f"priority {p.id}: {person} {role or 'off the team'}")
 
 
+def follow_signup(s: Session, theme_id: int, participant_id: int, *, was: str | None,
+                  now: str | None, who: str) -> None:
+    """Bring the task team of the priority a theme feeds in line with a vote's sign-up that
+    changed from ``was`` to ``now`` (None: no sign-up), inside the caller's transaction: a
+    sign-up puts the leader on the team, a champion's makes them champion; stepping back from
+    champion, or withdrawing, undoes only what their sign-ups did (a member stays while
+    another of their sign-ups feeds the priority). Audited as a team change; a theme that
+    feeds no priority yet changes nothing."""
+    priority_id = queries.priority_link(s, theme_id)
+    if priority_id is None:
+        return
+    p = queries.get_priority(s, priority_id)
+    queries.get_partnership(s, p.partnership_id, lock=True)
+    roles = queries.signup_roles(s, p.id, participant_id)
+    wanted = ("champion" if "champion" in roles else "member") if roles else None
+    row = s.get(TeamMember, (p.id, participant_id))
+    role = row.role if row is not None else None
+    if now is not None and (row is None or wanted == "champion"):
+        role = wanted
+    elif row is not None and was == "champion" and wanted != "champion":
+        role = wanted
+    elif row is not None and now is None and wanted is None and was == row.role:
+        role = None
+    if role == (row.role if row is not None else None):
+        return
+    c = _Change(s, p.partnership_id, "priority_team", who)
+    c.begin(teams=[p.id])
+    if role is None:
+        s.delete(row)
+    elif row is None:
+        s.add(TeamMember(priority_id=p.id, participant_id=participant_id, role=role,
+                         since=utcnow()))
+    else:
+        row.role = role
+    # No name in the target: it goes to the log, and the vote keeps names out of the log.
+    c.finish(f"priority {p.id}: {'left the team' if role is None else role} (vote sign-up)")
+
+
 # --- action plan -----------------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from synth.store.schema import (
     StoredStatement,
     StoredTheme,
     TeamMember,
+    VolunteerSignup,
 )
 
 ACTIVE = ("candidate", "confirmed")
@@ -471,6 +472,16 @@ def team_rows(session: Session, priority_id: int) -> list[TeamMember]:
     """The task team's rows, champions first, then by participant id."""
     return list(session.scalars(select(TeamMember).where(TeamMember.priority_id == priority_id)
                                 .order_by(TeamMember.role, TeamMember.participant_id)))
+
+
+def signup_roles(session: Session, priority_id: int, participant_id: int) -> list[str]:
+    """The roles a participant offered at any convening's vote on the themes feeding a
+    priority (one per sign-up)."""
+    return list(session.scalars(
+        select(VolunteerSignup.role)
+        .join(PriorityTheme, PriorityTheme.theme_id == VolunteerSignup.theme_id)
+        .where(PriorityTheme.priority_id == priority_id,
+               VolunteerSignup.participant_id == participant_id)))
 
 
 def plan_of(session: Session, priority_id: int) -> list[ActionItem]:

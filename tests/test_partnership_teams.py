@@ -1,0 +1,153 @@
+"""Task teams fed by the vote and the review (issue 29): a leader who volunteers after a vote
+joins the task team of the priority the theme feeds, in the same transaction; confirming a
+theme into a chosen priority from the CLI and from the facilitator's card.
+
+Runs on SQLite, and on PostgreSQL too when SYNTH_TEST_POSTGRES_URL is set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from test_ballots import ROSTER as VOTERS
+from test_ballots import RULES, THEMES
+from test_store import load, result, theme_id
+
+from synth.decisions import ballots, priorities, review, secret_hash
+from synth.store import queries, transaction
+from synth.store.schema import PriorityTheme, TeamMember, VolunteerSignup
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheaper scrypt for the codes made here (stored hashes carry their parameters)."""
+    monkeypatch.setitem(secret_hash._SCRYPT, "n", 2**10)
+
+
+def convening(engine: Engine, title: str = "Launch") -> dict[str, Any]:
+    """A convening of the test partnership with hire, care and house confirmed, its vote
+    open; its theme ids, its codes by name and the partnership's priorities by name."""
+    c = load(engine, result(THEMES, n=14, roster=VOTERS), title).convening_id
+    ids = {k: theme_id(engine, c, k) for k in THEMES}
+    for k in ("hire", "care", "house"):
+        review.confirm(engine, ids[k], who="fay")
+    codes = dict(ballots.issue_codes(engine, c))
+    ballots.open_vote(engine, c, RULES, who="fay")
+    pid = priorities.partnership_of(engine, c)
+    known = {p.name: p.id for p in priorities.list_priorities(engine, pid)}
+    return {"id": c, "partnership": pid, "codes": codes, "priority": known, **ids}
+
+
+def team(engine: Engine, priority_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    view = priorities.get_priority(engine, priority_id)
+    return view.champions, view.members
+
+
+def signups(engine: Engine) -> int:
+    with transaction(engine) as s:
+        return s.scalar(select(func.count()).select_from(VolunteerSignup)) or 0
+
+
+# --- volunteers join the task team -----------------------------------------------------------
+
+
+def test_a_volunteer_joins_the_team_of_the_priority_the_theme_feeds(engine: Engine) -> None:
+    launch = convening(engine)
+    codes, hire = launch["codes"], launch["priority"]["label hire"]
+    assert team(engine, hire) == ((), ())
+    ballots.volunteer(engine, codes["Ana"], launch["hire"], "champion")
+    ballots.volunteer(engine, codes["Ben"], launch["hire"], "member")
+    ballots.volunteer(engine, codes["Pat"], launch["hire"], "member")
+    assert team(engine, hire) == (("Ana",), ("Ben", "Pat"))
+    ballots.volunteer(engine, codes["Ben"], launch["hire"], "champion")  # offers to lead now
+    assert team(engine, hire) == (("Ana", "Ben"), ("Pat",))
+    assert team(engine, launch["priority"]["label care"]) == ((), ())
+    # With champions the priority can go active; each join is in its history, by the volunteer.
+    priorities.set_status(engine, hire, "active", who="staff")
+    joins = [(who, target) for _, who, action, target, _ in
+             priorities.history(engine, launch["partnership"]) if action == "priority_team"]
+    assert joins == [("Ana", f"priority {hire}: champion (vote sign-up)"),
+                     ("Ben", f"priority {hire}: member (vote sign-up)"),
+                     ("Pat", f"priority {hire}: member (vote sign-up)"),
+                     ("Ben", f"priority {hire}: champion (vote sign-up)")]
+
+
+def test_offering_the_same_again_changes_nothing_and_staff_can_undo_a_join(
+        engine: Engine) -> None:
+    launch = convening(engine)
+    codes, care = launch["codes"], launch["priority"]["label care"]
+    ballots.volunteer(engine, codes["Cy"], launch["care"], "member")
+    entries = len(priorities.history(engine, launch["partnership"]))
+    ballots.volunteer(engine, codes["Cy"], launch["care"], "member")
+    assert len(priorities.history(engine, launch["partnership"])) == entries
+    assert priorities.undo(engine, launch["partnership"], who="staff") == \
+        f"priority_team priority {care}: member (vote sign-up)"
+    assert team(engine, care) == ((), ())  # the sign-up itself stays on the vote's roster
+    rosters = {r.priority_id: r for r in ballots.champion_rosters(engine, launch["id"])}
+    assert rosters[str(launch["care"])].members == ("Cy",)
+
+
+def test_stepping_back_and_withdrawing_undo_only_what_the_sign_up_did(engine: Engine) -> None:
+    launch = convening(engine)
+    codes, hire = launch["codes"], launch["priority"]["label hire"]
+    ballots.volunteer(engine, codes["Ben"], launch["hire"], "champion")
+    ballots.volunteer(engine, codes["Ben"], launch["hire"], "member")  # steps back
+    assert team(engine, hire) == ((), ("Ben",))
+    ballots.withdraw_volunteer(engine, codes["Ben"], launch["hire"])
+    assert team(engine, hire) == ((), ())
+    # Staff made Cy champion; Cy's member sign-up, or its withdrawal, leaves Cy champion.
+    priorities.set_team_member(engine, hire, "Cy", "champion", who="staff")
+    ballots.volunteer(engine, codes["Cy"], launch["hire"], "member")
+    ballots.withdraw_volunteer(engine, codes["Cy"], launch["hire"])
+    assert team(engine, hire) == (("Cy",), ())
+
+
+def test_sign_ups_at_two_meetings_feed_one_team(engine: Engine) -> None:
+    launch = convening(engine)
+    quarterly = convening(engine, "Quarterly 1")
+    assert quarterly["partnership"] == launch["partnership"]
+    assert quarterly["priority"] == launch["priority"]  # its confirms joined the same ones
+    care = launch["priority"]["label care"]
+    ballots.volunteer(engine, launch["codes"]["Dee"], launch["care"], "member")
+    ballots.volunteer(engine, quarterly["codes"]["Dee"], quarterly["care"], "champion")
+    assert team(engine, care) == (("Dee",), ())
+    # Withdrawing the quarterly's champion offer leaves the launch's member sign-up.
+    ballots.withdraw_volunteer(engine, quarterly["codes"]["Dee"], quarterly["care"])
+    assert team(engine, care) == ((), ("Dee",))
+    ballots.withdraw_volunteer(engine, launch["codes"]["Dee"], launch["care"])
+    assert team(engine, care) == ((), ())
+
+
+def test_a_theme_that_feeds_no_priority_yet_changes_no_team(engine: Engine) -> None:
+    launch = convening(engine)
+    with transaction(engine) as s:  # as a confirm made before the partnership memory left it
+        s.delete(s.get(PriorityTheme, launch["house"]))
+    entries = len(priorities.history(engine, launch["partnership"]))
+    ballots.volunteer(engine, launch["codes"]["Ana"], launch["house"], "champion")
+    ballots.withdraw_volunteer(engine, launch["codes"]["Ana"], launch["house"])
+    ballots.volunteer(engine, launch["codes"]["Ana"], launch["house"], "member")
+    assert signups(engine) == 1
+    with transaction(engine) as s:
+        assert s.scalar(select(func.count()).select_from(TeamMember)) == 0
+    assert len(priorities.history(engine, launch["partnership"])) == entries
+
+
+def test_the_sign_up_and_the_team_are_one_transaction(engine: Engine,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    launch = convening(engine)
+    hire = launch["priority"]["label hire"]
+    ballots.volunteer(engine, launch["codes"]["Ana"], launch["hire"], "member")
+
+    def broken(*_: Any, **__: Any) -> list[str]:
+        raise RuntimeError("the team's read failed")
+
+    monkeypatch.setattr(queries, "signup_roles", broken)
+    with pytest.raises(RuntimeError):
+        ballots.volunteer(engine, launch["codes"]["Ben"], launch["hire"], "champion")
+    with pytest.raises(RuntimeError):
+        ballots.withdraw_volunteer(engine, launch["codes"]["Ana"], launch["hire"])
+    monkeypatch.undo()
+    assert signups(engine) == 1  # Ben's offer was not kept, Ana's withdrawal did not happen
+    assert team(engine, hire) == ((), ("Ana",))
