@@ -151,3 +151,40 @@ def test_the_sign_up_and_the_team_are_one_transaction(engine: Engine,
     monkeypatch.undo()
     assert signups(engine) == 1  # Ben's offer was not kept, Ana's withdrawal did not happen
     assert team(engine, hire) == ((), ("Ana",))
+
+
+# --- confirm into a chosen priority -----------------------------------------------------------
+
+
+def test_cli_confirms_a_theme_into_a_chosen_priority(db_url: str, engine: Engine,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from synth.cli import review as review_cli
+
+    app = typer.Typer()
+    app.add_typer(review_cli.review_app, name="review")
+    monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
+    launch = convening(engine)
+    care = launch["priority"]["label care"]
+    q = load(engine, result(THEMES, n=14, roster=VOTERS), "Quarterly 1").convening_id
+    house, solo = theme_id(engine, q, "house"), theme_id(engine, q, "solo")
+    out = CliRunner().invoke(app, ["review", "confirm", str(house), "--priority", str(care),
+                                   "--who", "fay"])
+    assert (out.exit_code, out.stdout.split(" (")[0]) == \
+        (0, f"confirmed theme {house} into priority {care}"), out.output
+    assert priorities.get_priority(engine, care).convenings == ("Launch", "Quarterly 1")
+    # Not the priority of its own name, which it would have joined without --priority.
+    assert priorities.get_priority(engine, launch["priority"]["label house"]).convenings == \
+        ("Launch",)
+    # Already feeding care, the theme is not silently kept there when named into hire.
+    hire = launch["priority"]["label hire"]
+    moved = CliRunner().invoke(app, ["review", "confirm", str(house), "--priority", str(hire)])
+    assert moved.exit_code == 2
+    assert f"theme {house} already feeds priority {care}: discard it" in moved.output
+    missing = CliRunner().invoke(app, ["review", "confirm", str(solo), "--priority", "999"])
+    assert missing.exit_code == 2 and "no priority with id 999" in missing.output
+    with transaction(engine) as s:
+        assert queries.priority_link(s, solo) is None
+        assert queries.get_theme(s, solo).status == "candidate"

@@ -187,12 +187,16 @@ def show(theme: int) -> None:
 
 
 @review_app.command("confirm")
-def confirm(theme: int, who: WhoOpt = None, expect: ExpectOpt = None) -> None:
+def confirm(theme: int, who: WhoOpt = None, expect: ExpectOpt = None,
+            priority: Annotated[int | None, typer.Option(
+                "--priority", help="The partnership's priority it joins (`synth priority "
+                "list`); default: the one of the same name, else a new one.")] = None) -> None:
     """Confirm a candidate as a shared priority."""
     from synth.decisions import review
 
-    _edit(f"confirmed theme {theme}",
-          lambda engine: review.confirm(engine, theme, who=who, expected=_expected(expect)))
+    _edit(f"confirmed theme {theme}" + (f" into priority {priority}" if priority else ""),
+          lambda engine: review.confirm(engine, theme, who=who, expected=_expected(expect),
+                                        priority=priority))
 
 
 @review_app.command("rename")

@@ -420,6 +420,11 @@ def link_target(s: Session, convening: StoredConvening, theme: StoredTheme,
         p = queries.get_priority(s, priority_id)
         if p.partnership_id != convening.partnership_id:
             raise ReviewError(f"priority {priority_id} belongs to another partnership.")
+        linked = queries.priority_link(s, theme.id)
+        if linked not in (None, p.id):
+            # Confirming again would keep the old link and say nothing: refuse instead.
+            raise ReviewError(f"theme {theme.id} already feeds priority {linked}: discard it, "
+                              f"then confirm it into priority {p.id}.")
         return p
     return queries.priority_named(s, convening.partnership_id, theme.label)
 
