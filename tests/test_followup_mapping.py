@@ -226,18 +226,49 @@ def test_synthesize_with_a_partnership_attaches_talk_to_its_priority(
     assert out.exit_code == 0, out.output
     data = json.loads((tmp_path / "r.json").read_text())
     (known,) = data["known_priorities"]
+    (theme,) = [t for t in data["themes"] if t["id"] == known["theme"]]
+    assert (theme["label"], theme["label_generated"]) == ("Childcare for shift workers", False)
+    assert theme["known_priority"] == known["id"]
     by_id = {s["id"]: s for s in data["statements"]}
-    attached = [by_id[sid] for sid in known["statement_ids"]]
+    attached = [by_id[sid] for sid in theme["statement_ids"]]
     assert {s["line"] for s in attached} == {1, 2}  # the childcare lines, nothing of diesel
-    assert all(s["known_priority"] == known["id"] and s["theme"] is None for s in attached)
-    assert known["breadth"] == len({s["speaker"] for s in attached}) == 2
-    in_themes = {sid for t in data["themes"] for sid in t["statement_ids"]}
-    assert not in_themes & set(known["statement_ids"])  # never a new candidate again
-    assert {q["statement_id"] for q in known["quotes"]} <= set(known["statement_ids"])
+    assert all(s["known_priority"] == known["id"] and s["theme"] == theme["id"]
+               for s in attached)
+    assert theme["breadth"] == len({s["speaker"] for s in attached}) == 2
+    others = {sid for t in data["themes"] if t is not theme for sid in t["statement_ids"]}
+    assert not others & set(theme["statement_ids"])  # never a new candidate too
+    assert {q["statement_id"] for q in theme["quotes"]} <= set(theme["statement_ids"])
     markdown = (tmp_path / "r.md").read_text()
     assert "## Childcare for shift workers\n\nRaised again by 2 business leaders at this " \
            "meeting" in markdown
     assert markdown.index("# Known priorities raised again") < markdown.index("# New candidates")
+
+
+def test_a_recording_added_to_a_convening_joins_its_known_priority(
+        engine: Engine, partnership: int, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from synth.convening import jobs
+    from synth.store import queries, transaction
+
+    monkeypatch.setenv("SYNTH_FILES_DIR", str(tmp_path / "files"))
+    (tmp_path / "q.txt").write_text(QUARTERLY)
+    url = engine.url.render_as_string(hide_password=False)
+    with transaction(engine) as s:
+        (launch,) = [c.id for c, _ in queries.list_convenings(s)]
+    jobs.process(url, launch, [tmp_path / "q.txt"])
+    with transaction(engine) as s:
+        themes = [t for t in queries.themes_of(s, launch)
+                  if t.label == "Childcare for shift workers"]
+        added = {sid: st for sid, st in queries.statements_of(s, launch).items()
+                 if st.line is not None}  # the typed transcript's; the launch's have none
+    for t in themes:
+        if t.status == "candidate":  # the facilitator confirms it: it joins by its name
+            review.confirm(engine, t.id)
+    with transaction(engine) as s:
+        (care,) = queries.known_priorities(s, partnership)
+    new = {st.id for st in care.statements} & set(added)
+    assert {added[sid].line for sid in new} == {1, 2}  # raised again; diesel not attached
+    assert len(priorities.list_priorities(engine, partnership)) == 1  # no new priority
 
 
 def test_an_unknown_partnership_is_one_line(db_url: str, engine: Engine, tmp_path: Path,

@@ -523,7 +523,8 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
     convening = synthesize(inputs, settings=settings, roster=people, model=model,
                            speakers=speakers,
                            known_speakers=setup.speaker_names(engine, convening_id),
-                           notes=notes, progress=lambda d, m: step(0.9 * d, m))
+                           notes=notes, known=_known(engine, convening_id),
+                           progress=lambda d, m: step(0.9 * d, m))
     step(0.9, "saving recordings")
     root = files_dir(database_url)
     for t in convening.transcripts:
@@ -536,6 +537,15 @@ def process(database_url: str, convening_id: int, inputs: Sequence[Path], *,
                            progress=lambda d, m: step(0.92 + 0.08 * d, f"saving: {m}"))
     engine.dispose()
     return asdict(report)
+
+
+def _known(engine: Any, convening_id: int) -> list[Any]:
+    """The known priorities of the convening's partnership: a recording added to it attaches
+    what it says about one to that one (a theme named as the priority), only the rest is new."""
+    from synth.convening import setup
+    from synth.decisions.priorities import partnership_of
+
+    return setup.known_topics(engine, partnership_of(engine, convening_id))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,8 @@ from synth.settings import Settings
 from synth.settings import load as load_settings
 
 if TYPE_CHECKING:
-    from synth.themes.followup import KnownTopic
+    from synth.themes.candidates import ThemeResult
+    from synth.themes.followup import FollowUpMatch, KnownTopic
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -180,7 +181,6 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     """
     from synth import models
     from synth.text.embed import embed_texts
-    from synth.text.statements import extract_statements
     from synth.themes.candidates import ThemeSettings, find_themes
     from synth.themes.priorities import embed_priorities, load_priorities
     from synth.themes.quotes import statement_word_probs
@@ -192,12 +192,7 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                    if name in people and label not in people})
     if progress:
         progress(0.0, "splitting statements")
-    nlp = models.load_nlp(settings)
-    statements: list[Statement] = []
-    for t in transcripts:
-        statements += extract_statements(t.turns, nlp, participants=people,
-                                         include_facilitator=include_facilitator,
-                                         first_position=len(statements))
+    statements = _split(transcripts, settings, people, include_facilitator)
     if progress:
         progress(0.25, "embedding statements")
     # The embedder from these settings (device, model folder), not from the environment; the
@@ -213,6 +208,7 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
                          participants=people, priorities=plist, word_probs=probs,
                          progress=_stage(progress, 0.5, 1.0))
+    themes = with_known(themes, statements, vectors, followup, topics, people, probs)
     matches = attach_written(notes, statements, vectors, themes.assignment,
                              lambda texts: embed_texts(texts, model=embedder,
                                                        cache_dir=settings.cache_dir))
@@ -220,9 +216,42 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
                      probs, tuple(notes), matches, tuple(topics), followup)
 
 
+def _split(transcripts: Sequence[Transcript], settings: Settings,
+           people: Mapping[str, Participant], include_facilitator: bool) -> list[Statement]:
+    """The statements of every recording, numbered in order across them."""
+    from synth import models
+    from synth.text.statements import extract_statements
+
+    nlp = models.load_nlp(settings)
+    statements: list[Statement] = []
+    for t in transcripts:
+        statements += extract_statements(t.turns, nlp, participants=people,
+                                         include_facilitator=include_facilitator,
+                                         first_position=len(statements))
+    return statements
+
+
+def with_known(themes: ThemeResult, statements: Sequence[Statement], vectors: np.ndarray,
+               match: FollowUpMatch | None, topics: Sequence[KnownTopic],
+               people: Mapping[str, Participant],
+               probs: Mapping[str, Sequence[float]]) -> ThemeResult:
+    """The candidates, then one theme per known priority raised again (its statements'
+    theme in the assignment), so the store keeps them too; the candidates unchanged when
+    nothing was known."""
+    from synth.themes.followup import known_themes
+
+    if match is None:
+        return themes
+    extra = known_themes(statements, vectors, match, topics, participants=people,
+                         word_probs=probs)
+    assignment = dict(themes.assignment)
+    assignment.update({sid: t.id for t in extra for sid in t.statement_ids})
+    return replace(themes, themes=themes.themes + extra, assignment=assignment)
+
+
 def map_known(statements: Sequence[Statement], vectors: np.ndarray, known: Sequence[KnownTopic],
               embedder: object, settings: Settings
-              ) -> tuple[Sequence[object], object | None, list[Statement]]:
+              ) -> tuple[Sequence[KnownTopic], FollowUpMatch | None, list[Statement]]:
     """The known priorities (names and pending statements embedded by the statements'
     ``embedder``), where the statements went among them, and the statements theme finding
     gets (those attached are not clustered again); with nothing known, no match and the

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -39,9 +38,13 @@ def result_dict(c: Convening) -> dict[str, Any]:
     # Whisper's word probabilities go with each statement, so the store can pick and mark
     # quotes by them; a typed transcript's statements have none (null).
     probs = c.word_probs_by_statement()
+    has_roles = any(p.role == "business" for p in c.participants)
 
     def breadth(speakers: tuple[str, ...]) -> int:
-        return _breadth(speakers, c)
+        # The partnership is industry-driven: with a roster, breadth counts business leaders.
+        if not has_roles:
+            return len(speakers)
+        return sum(1 for s in speakers if s in people and people[s].role == "business")
 
     data = {
         "schema": SCHEMA_VERSION,
@@ -75,41 +78,28 @@ def result_dict(c: Convening) -> dict[str, Any]:
     return data
 
 
-def _breadth(speakers: Sequence[str], c: Convening) -> int:
-    """How many raised it: the partnership is industry-driven, so with a roster, breadth
-    counts business leaders."""
-    people = {p.name: p for p in c.participants}
-    if not any(p.role == "business" for p in c.participants):
-        return len(set(speakers))
-    return sum(1 for s in set(speakers) if s in people and people[s].role == "business")
-
-
 def _add_known(data: dict[str, Any], c: Convening) -> None:
-    """Per known priority of the partnership, what this meeting said about it again: the
-    statements attached to it before theme finding (:mod:`synth.themes.followup`), how many
-    leaders, and verbatim quotes; each statement says which known priority it went to."""
-    from synth.themes.followup import FollowUpMatch, KnownTopic
-    from synth.themes.quotes import pick_quotes
+    """The partnership's known priorities and what this meeting said about each again: its
+    theme (:func:`synth.themes.followup.known_themes`, marked with the priority's id) or none;
+    each statement says which known priority it went to, and the bar it had to reach."""
+    from synth.themes.followup import FollowUpMatch, KnownTopic, theme_id_of
 
     match = c.followup
     assert isinstance(match, FollowUpMatch)
-    row = {s.id: n for n, s in enumerate(c.statements)}
-    people = {p.name: p for p in c.participants}
+    topics = [k for k in c.known if isinstance(k, KnownTopic)]
+    by_theme = {theme_id_of(k.id): k.id for k in topics}
+    raised = set()
+    for t in data["themes"]:
+        if t["id"] in by_theme:
+            t["known_priority"] = by_theme[t["id"]]
+            raised.add(t["id"])
     for s in data["statements"]:
         s["known_priority"] = match.assignment.get(s["id"])
     data["known_threshold"] = round(match.threshold, 4)
-    data["known_priorities"] = []
-    for k in c.known:
-        assert isinstance(k, KnownTopic)
-        members = [c.statements[row[sid]] for sid in match.matched(k.id)]
-        speakers = sorted({s.speaker for s in members if s.speaker is not None})
-        vectors = None if c.vectors is None else c.vectors[[row[s.id] for s in members]]
-        quotes = pick_quotes(members, vectors, participants=people,
-                             word_probs=c.word_probs_by_statement()) if members else ()
-        data["known_priorities"].append({
-            "id": k.id, "name": k.name, "statement_ids": [s.id for s in members],
-            "statement_count": len(members), "speakers": speakers,
-            "breadth": _breadth(speakers, c), "quotes": [asdict(q) for q in quotes]})
+    data["known_priorities"] = [
+        {"id": k.id, "name": k.name,
+         "theme": theme_id_of(k.id) if theme_id_of(k.id) in raised else None}
+        for k in topics]
 
 
 def _add_written(data: dict[str, Any], c: Convening) -> None:
@@ -187,7 +177,7 @@ def to_markdown(c: Convening) -> str:
     lines = _introduction(data, has_roster=bool(people))
     lines += _known_section(data, people, recordings)
     notes = data.get("notes", [])
-    for t in data["themes"]:
+    for t in (t for t in data["themes"] if "known_priority" not in t):  # shown apart
         lines += _theme_section(t, people, recordings)
         lines += _written_section(t, [n for n in notes if n["theme"] == t["id"]],
                                   has_roster=bool(people))
@@ -244,7 +234,7 @@ def _plural(n: int, word: str) -> str:
 def _introduction(data: dict[str, Any], *, has_roster: bool) -> list[str]:
     """The heading and the paragraphs before the first candidate: how many were found in what,
     that the names are suggestions, and who did the talking."""
-    themes = data["themes"]
+    themes = [t for t in data["themes"] if "known_priority" not in t]  # the new candidates
     by = "business leaders" if has_roster else "people"
     lines = ["# Candidate shared priorities", ""]
     names = _and([_words(r["name"]) for r in data["recordings"]])
@@ -319,18 +309,18 @@ def _known_section(data: dict[str, Any], people: dict[str, dict[str, Any]],
     if "known_priorities" not in data:
         return []
     who = "business leader" if people else "person"
-    raised = [k for k in data["known_priorities"] if k["statement_count"]]
+    raised = [t for t in data["themes"] if "known_priority" in t]
     n = len(data["known_priorities"])
     lines = ["# Known priorities raised again", "",
              f"Before finding candidates, synth matched what was said to the partnership's {n} "
              f"known priorit{'y' if n == 1 else 'ies'}; {len(raised)} came up again.", ""]
-    for k in raised:
-        lines += [f"## {_words(k['name'])}", "",
-                  f"Raised again by {_plural(k['breadth'], who)} at this meeting "
-                  f"({_plural(k['statement_count'], 'statement')}).", ""]
-        lines += _speaker_list(k["speakers"], people)
-        lines += (["In their words:", ""] if k["quotes"] else [])
-        lines += _quote_lines(k["quotes"], people, recordings)
+    for t in raised:
+        lines += [f"## {_words(t['label'])}", "",
+                  f"Raised again by {_plural(t['breadth'], who)} at this meeting "
+                  f"({_plural(t['statement_count'], 'statement')}).", ""]
+        lines += _speaker_list(t["speakers"], people)
+        lines += (["In their words:", ""] if t["quotes"] else [])
+        lines += _quote_lines(t["quotes"], people, recordings)
     return lines + ["# New candidates", "", "What matched no known priority.", ""]
 
 

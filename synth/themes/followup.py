@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from synth.errors import InputError
-from synth.records import Statement
+from synth.records import Participant, Statement, Theme
 from synth.themes.clustering import normalise
 
 if TYPE_CHECKING:
@@ -173,6 +173,43 @@ def left_for_themes(statements: Sequence[Statement], match: FollowUpMatch) -> li
     context but not clustered again (it must not form a new candidate a second time)."""
     return [replace(s, clusterable=False) if match.assignment.get(s.id) is not None else s
             for s in statements]
+
+
+def theme_id_of(topic_id: int | str) -> str:
+    """The id of the theme that carries a known priority's statements at this meeting."""
+    return f"known-{topic_id}"
+
+
+def known_themes(statements: Sequence[Statement], vectors: np.ndarray, match: FollowUpMatch,
+                 known: Sequence[KnownTopic], *,
+                 participants: Mapping[str, Participant] | None = None,
+                 word_probs: Mapping[str, Sequence[float]] | None = None) -> tuple[Theme, ...]:
+    """One theme per known priority raised again, named as the partnership named it (not
+    generated), with who raised it and verbatim quotes; in the store it is a candidate that
+    joins its priority when the facilitator confirms it (same name). Most leaders first."""
+    from synth.themes.quotes import pick_quotes
+
+    people = participants or {}
+    row = {s.id: n for n, s in enumerate(statements)}
+    seconds = {s.id: max(s.end - s.start, 0.0) for s in statements}
+    total = sum(seconds[sid] for sid in match.assignment) or 1.0
+    out = []
+    for k in known:
+        ms = [statements[row[sid]] for sid in match.matched(k.id)]
+        if not ms:
+            continue
+        speakers = tuple(dict.fromkeys(s.speaker for s in ms if s.speaker is not None))
+        companies = sorted({c for sp in speakers if (c := people.get(sp, Participant(sp)).company)})
+        kinds = {kind: sum(s.kind == kind for s in ms) for kind in ("opportunity", "need", "other")}
+        out.append(Theme(
+            id=theme_id_of(k.id), label=k.name, keywords=(),
+            statement_ids=tuple(s.id for s in ms), speakers=speakers, companies=tuple(companies),
+            quotes=pick_quotes(ms, np.asarray(vectors)[[row[s.id] for s in ms]],
+                               participants=people, word_probs=word_probs),
+            stability=1.0,  # matched to a priority the room chose, not clustered: nothing to vary
+            talk_share=round(sum(seconds[s.id] for s in ms) / total, 4),
+            label_generated=False, kinds=kinds))
+    return tuple(sorted(out, key=lambda t: -t.breadth))
 
 
 def topics_from_store(known: Sequence[KnownPriority],
