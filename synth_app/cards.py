@@ -11,7 +11,7 @@ import logging
 import streamlit as st
 
 from synth.convening.jobs import media_path
-from synth.decisions import notes, review
+from synth.decisions import notes, priorities, review
 from synth.decisions.notes import WrittenNote, WrittenTheme, WrittenView
 from synth.decisions.review_view import ConveningView, Said, ThemeSummary, quotes
 from synth.text.notes import MAX_DOTS
@@ -166,11 +166,10 @@ def card(view: ConveningView, theme: ThemeSummary, convening_id: int,
 
 def _actions(theme: ThemeSummary, expected: dict[int, int]) -> None:
     tid, name, place = theme.id, shown_as(theme), card_place(theme)
+    joins = _joins(theme)
     confirm, discard, label, rename = st.columns([1, 1, 3, 1], vertical_alignment="bottom")
     confirm.button("Confirm", key=f"confirm-{tid}", disabled=theme.status == "confirmed",
-                   on_click=act_at, args=(place, f"Confirmed {name}.", review.confirm,
-                                          engine(), tid),
-                   kwargs={"who": "facilitator", "expected": expected})
+                   on_click=_confirm, args=(theme, expected, joins))
     discard.button("Discard", key=f"discard-{tid}", on_click=act_at,
                    args=(place, f"Discarded {name}: it is under \u201cDiscarded and merged\u201d "
                                 "at the bottom, and Undo brings it back.", review.discard,
@@ -178,6 +177,37 @@ def _actions(theme: ThemeSummary, expected: dict[int, int]) -> None:
                    kwargs={"who": "facilitator", "expected": expected})
     label.text_input("New label", value=theme.label, key=f"label-{tid}")
     rename.button("Rename", key=f"rename-{tid}", on_click=_rename, args=(theme, expected))
+
+
+def _joins(theme: ThemeSummary) -> dict[int | None, str]:
+    """A candidate's choice of the partnership priority confirming it joins (key
+    ``joins-ID``), shown only when the partnership has priorities; by default the one of its
+    name, else a new one. Returns the choices' names (empty: no choice shown)."""
+    if theme.status == "confirmed":
+        return {}
+    known, same = priorities.confirm_choices(engine(), theme.id)
+    if not known:
+        return {}
+    # A new priority is offered only where none has the theme's name: confirming joins that one.
+    names: dict[int | None, str] = ({} if same is not None else {None: "new priority"}) \
+        | dict(known)
+    options, key = list(names), f"joins-{theme.id}"
+    if st.session_state.get(key, same) not in names:  # a priority that went since
+        st.session_state.pop(key)
+    st.selectbox("Joins priority", options, index=options.index(same), key=key,
+                 format_func=names.__getitem__,
+                 help="The partnership's priority this candidate adds to when confirmed: "
+                      "what was said here counts for it on the Priorities page.")
+    return names
+
+
+def _confirm(theme: ThemeSummary, expected: dict[int, int],
+             joins: dict[int | None, str]) -> None:
+    chosen = st.session_state.get(f"joins-{theme.id}") if joins else None
+    into = f" into \u201c{joins[chosen]}\u201d" if chosen in joins and chosen is not None \
+        else ""
+    act_at(card_place(theme), f"Confirmed {shown_as(theme)}{into}.", review.confirm, engine(),
+           theme.id, who="facilitator", expected=expected, priority=chosen)
 
 
 def _rename(theme: ThemeSummary, expected: dict[int, int]) -> None:

@@ -188,3 +188,50 @@ def test_cli_confirms_a_theme_into_a_chosen_priority(db_url: str, engine: Engine
     with transaction(engine) as s:
         assert queries.priority_link(s, solo) is None
         assert queries.get_theme(s, solo).status == "candidate"
+
+
+def test_review_card_confirms_a_candidate_into_the_priority_chosen(
+        db_url: str, engine: Engine, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("streamlit")
+    from streamlit.testing.v1 import AppTest
+    from test_app import PASSCODE, button, signed_in
+
+    from synth.convening import jobs
+    from synth_app import auth
+
+    monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
+    monkeypatch.setenv("SYNTH_FILES_DIR", str(tmp_path / "files"))
+    auth.set_passcode(jobs.files_dir(db_url), PASSCODE)
+    c = load(engine, result(THEMES, n=14, roster=VOTERS)).convening_id
+    ids = {k: theme_id(engine, c, k) for k in THEMES}
+
+    def page(convening_id: int) -> AppTest:
+        at = signed_in()
+        at.session_state["convening_id"] = convening_id
+        return at.run()
+
+    at = page(c)  # the partnership has no priorities yet: no choice on the cards
+    assert not at.exception, at.exception
+    assert not [b for b in at.selectbox if str(b.key).startswith("joins-")]
+    review.confirm(engine, ids["hire"], who="fay")
+    review.confirm(engine, ids["care"], who="fay")
+    pid = priorities.partnership_of(engine, c)
+    known = {p.name: p.id for p in priorities.list_priorities(engine, pid)}
+
+    q = load(engine, result(THEMES, n=14, roster=VOTERS), "Quarterly 1").convening_id
+    house, hire = theme_id(engine, q, "house"), theme_id(engine, q, "hire")
+    at = page(q)
+    choice = at.selectbox(key=f"joins-{house}")
+    assert choice.options == ["new priority", "label hire", "label care"]
+    assert choice.value is None  # by default a new one: no priority has its name
+    same = at.selectbox(key=f"joins-{hire}")  # one of the same name: that one, no new one
+    assert (same.options, same.value) == (["label hire", "label care"], known["label hire"])
+    choice.set_value(known["label care"]).run()
+    button(at, f"confirm-{house}").click().run()
+    assert not at.exception, at.exception
+    assert any("into \u201clabel care\u201d" in s.value for s in at.success), \
+        [s.value for s in at.success]
+    with transaction(engine) as s:
+        assert queries.priority_link(s, house) == known["label care"]
+    assert {p.name for p in priorities.list_priorities(engine, pid)} == \
+        {"label hire", "label care"}
