@@ -28,7 +28,12 @@ one gold priority (their line's). Reported per meeting:
 * **new left**: the share of the statements of new priorities left unmatched;
 * **new found**: new priorities some new candidate matches with F1 >= 0.5 over the mapped
   half's scored lines (the README's "found");
+* **near**: the share of those statements whose nearest known priority is theirs, whatever
+  the bar (what the bar can at most keep);
 * the measured bar.
+
+``--context-weight`` and ``--name-weight`` replace the matching's weights (0 and 0: each
+statement alone against its priority's statements alone).
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ from pipelines.evaluate_convenings import (  # noqa: E402
     meeting_names,
 )
 from synth.records import Statement  # noqa: E402
+from synth.themes import followup  # noqa: E402
 from synth.themes.followup import KnownTopic, left_for_themes, match_known  # noqa: E402
 
 log = logging.getLogger("evaluate_followup")
@@ -199,11 +205,13 @@ def evaluate_meeting(name: str) -> dict:
     themes = find_themes(left_for_themes(new_st, match), vectors[later])
     found, new = new_found(meeting, new_st, themes.assignment, split.known, split.first_line)
     scores = mapping_scores(new_gold, match.assignment, new_st, split.known)
+    nearest = mapping_scores(new_gold, match.nearest, new_st, split.known)["on_it"]
     as_stored = mapping_scores(new_gold, stored.assignment, new_st, split.known)
     return {"meeting": name, "known": list(split.known), "threshold": match.threshold,
             **scores, "on_it_lines": line_on_it(meeting, new_st, match.assignment,
                                                 split.known, split.first_line),
-            "on_it_stored": as_stored["on_it"], "new_left_stored": as_stored["new_left"],
+            "nearest": nearest, "on_it_stored": as_stored["on_it"],
+            "new_left_stored": as_stored["new_left"],
             "stored_threshold": stored.threshold,
             "new_found": found, "new_priorities": new,
             "candidates": len(themes.themes)}
@@ -214,11 +222,13 @@ def table(rows: Sequence[dict]) -> str:
     def pct(x: float) -> str:
         return "    -" if x != x else f"{x:>5.0%}"  # nan: none to score
 
-    out = [f"{'meeting':<8} {'known':>5} {'bar':>5} {'on it':>5} {'(n)':>4} {'lines':>5} "
+    out = [f"{'meeting':<8} {'known':>5} {'bar':>5} {'near':>5} {'on it':>5} {'(n)':>4} "
+           f"{'lines':>5} "
            f"{'as stored':>11} {'new left':>8} {'(n)':>4} {'new found':>9} {'cands':>5}"]
     for r in rows:
         out.append(f"{r['meeting']:<8} {len(r['known']):>5} {r['threshold']:>5.3f} "
-                   f"{pct(r['on_it'])} {r['n_known']:>4} {pct(r['on_it_lines'])} "
+                   f"{pct(r['nearest'])} {pct(r['on_it'])} {r['n_known']:>4} "
+                   f"{pct(r['on_it_lines'])} "
                    f"{pct(r['on_it_stored'])}/{pct(r['new_left_stored'])} "
                    f"{pct(r['new_left']):>8} {r['n_new']:>4} "
                    f"{r['new_found']:>4}/{r['new_priorities']:<4} {r['candidates']:>5}")
@@ -227,7 +237,8 @@ def table(rows: Sequence[dict]) -> str:
         def mean(key: str) -> float:
             return float(np.nanmean([r[key] for r in hard]))
 
-        out.append(f"{'hard avg':<8} {'':>5} {'':>5} {pct(mean('on_it'))} {'':>4} "
+        out.append(f"{'hard avg':<8} {'':>5} {'':>5} {pct(mean('nearest'))} {pct(mean('on_it'))} "
+                   f"{'':>4} "
                    f"{pct(mean('on_it_lines'))} {pct(mean('on_it_stored'))}/"
                    f"{pct(mean('new_left_stored'))} "
                    f"{pct(mean('new_left')):>8}")
@@ -238,7 +249,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", nargs="+", metavar="NAME", help="only these meetings (dev1 ...)")
     ap.add_argument("--out", type=Path, help="write the per-meeting rows as JSON here")
+    ap.add_argument("--context-weight", type=float, metavar="W",
+                    help=f"share of a statement's turn (default {followup.CONTEXT_WEIGHT})")
+    ap.add_argument("--name-weight", type=float, metavar="W",
+                    help=f"share of a priority's name (default {followup.NAME_WEIGHT})")
     args = ap.parse_args(argv)
+    if args.context_weight is not None:  # the ablations the module's docstring cites
+        followup.CONTEXT_WEIGHT = args.context_weight
+    if args.name_weight is not None:
+        followup.NAME_WEIGHT = args.name_weight
     logging.basicConfig(level=logging.WARNING)
     if not DATA_DIR.is_dir():
         log.error("no convening data at %s: put ../shared beside the repository", DATA_DIR)

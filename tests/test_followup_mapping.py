@@ -77,6 +77,7 @@ def test_each_statement_goes_to_its_nearest_known_priority_or_to_none() -> None:
     assert match.similarity["n4"] == pytest.approx(0.5923, abs=1e-4)
     assert match.similarity["n6"] == pytest.approx(0.8140, abs=1e-4)
     assert match.matched("a") == ["n1", "n6", "n7"]
+    assert match.nearest["n4"] == "a" and "n5" not in match.nearest  # nearest, whatever the bar
     # matched statements are context for theme finding, never clustered again
     left = followup.left_for_themes(statements, match)
     assert [s.clusterable for s in left] == [False, False, True, True, False, False, False]
