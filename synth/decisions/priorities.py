@@ -4,7 +4,8 @@ Every change is one transaction holding the partnership's lock, is written to th
 with the partnership's id and the state before and after (:mod:`synth.store.audit`, the same
 snapshots as the review's), and can be undone with :func:`undo`, last change first. A theme the
 facilitator confirms becomes, or joins, a priority (:func:`link_confirmed`, called by the
-review inside its own audited action).
+review inside its own audited action); a leader who volunteers at a vote joins its task team
+(:func:`follow_signup`, called inside the sign-up's transaction).
 """
 
 from __future__ import annotations
