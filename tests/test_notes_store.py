@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from dataclasses import asdict, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, inspect, text
@@ -21,11 +23,12 @@ from synth.convening.pipeline import Convening
 from synth.convening.report import to_json
 from synth.decisions import notes as written
 from synth.decisions import review
-from synth.errors import NotFoundError, ReviewError
-from synth.records import Note
+from synth.errors import ConflictError, NotFoundError, ReviewError
+from synth.records import Note, Theme
 from synth.store import import_result, init_db, make_engine, queries, transaction
 from synth.store.notes import notes_of
 from synth.store.result import load_result
+from synth.store.schema import PaperDots, StoredNote
 from synth.themes.written import UNSAID, UNWRITTEN, NoteMatch
 
 NOTES = (Note("n-weld", "notes.md", 3, "Hire welders", author="Linda Park", table="Table 1",
@@ -262,9 +265,17 @@ def test_cli_lists_notes_enters_paper_dots_and_makes_a_candidate(
         f"theme {weld}: - -> 9 paper dots\n"
     assert f"theme {weld}: said 2 statements by 2 leaders, 6 s; written 1 notes, 9 paper " \
            "dots (counted for the whole theme)" in said("review", "notes", "-c", "Launch")
+    assert said("review", "undo", "-c", "Launch") == "undone\n"  # the count entered goes
+    assert f"theme {weld}: said 2 statements by 2 leaders, 6 s; written 1 notes, 6 paper " \
+           "dots\n" in said("review", "notes", "-c", "Launch")
     made = said("review", "note-candidate", "n-kids", "-c", "Launch")
     assert made.startswith("created candidate theme ")
     assert "Get high school students into the plants" in said("review", "list", "-c", "Launch")
+    said("review", "discard", str(theme_ids(engine, 1)["Housing"]))
+    listed = said("review", "notes", "-c", "Launch")
+    assert "matched nothing said or only a discarded theme (" in listed
+    assert "n-home \u201cHousing near the plant\u201d (written; notes.md line 5; its theme " \
+           "\u201cHousing\u201d was discarded; 1 dots)" in listed
     both = run(app, ["review", "dots", "-c", "Launch", "--note", "n-weld", "--theme", "1", "2"])
     assert both.exit_code == 2 and "either --note NOTE or --theme THEME" in both.output
     engine.dispose()
@@ -345,3 +356,108 @@ def test_a_job_takes_notes_files_beside_its_recordings(engine: Engine, tmp_path:
                  notes=[Path(p) for p in again.notes])
     assert [Path(p).name for p in given["notes"]] == ["flipchart.md"]  # type: ignore[attr-defined]
     assert set(stored(engine, conv)) == {"n-weld", "n-home", "n-kids"}
+
+
+def _dots(engine: Engine, conv: int, tid: int) -> tuple[int, bool, int]:
+    """A theme's paper dots, whether they were entered for the whole theme, and n-weld's."""
+    w = written.read_written(engine, conv).themes[tid]
+    return w.dots, w.dots_entered, stored(engine, conv)["n-weld"][1]
+
+
+def test_paper_dots_entered_are_undone_like_other_review_actions(engine: Engine) -> None:
+    conv = _convening(engine)
+    import_result(engine, to_result(with_notes(), source="r"), convening=conv)
+    weld = theme_ids(engine, conv)["Welders"]
+    written.set_note_dots(engine, conv, "n-weld", 6, who="staff")
+    written.set_note_dots(engine, conv, "n-weld", 8, who="staff")  # changed again
+    written.set_theme_dots(engine, weld, 11, who="staff")
+    written.set_theme_dots(engine, weld, None, who="staff")  # --clear
+    assert written.set_theme_dots(engine, weld, None) is None  # nothing to clear: not logged
+    with transaction(engine) as s:
+        log = [(a.action, a.who, a.target) for a in queries.audit_of(s, conv)][-4:]
+    assert log == [("paper_dots", "staff", "note n-weld: 4 -> 6 paper dots"),
+                   ("paper_dots", "staff", "note n-weld: 6 -> 8 paper dots"),
+                   ("paper_dots", "staff", f"theme {weld}: - -> 11 paper dots"),
+                   ("paper_dots", "staff", f"theme {weld}: 11 -> its notes paper dots")]
+    assert _dots(engine, conv, weld) == (8, False, 8)
+    review.undo(engine, conv)  # the count forgotten comes back
+    assert _dots(engine, conv, weld) == (11, True, 8)
+    review.undo(engine, conv)  # the count entered goes
+    assert _dots(engine, conv, weld) == (8, False, 8)
+    review.undo(engine, conv)  # the second change of the note's dots, then the first
+    assert _dots(engine, conv, weld) == (6, False, 6)
+    review.undo(engine, conv)
+    assert _dots(engine, conv, weld) == (4, False, 4)
+    with pytest.raises(ReviewError, match="is the import of"):
+        review.undo(engine, conv)
+
+
+def test_undoing_paper_dots_changed_since_is_refused(engine: Engine) -> None:
+    conv = _convening(engine)
+    import_result(engine, to_result(with_notes(), source="r"), convening=conv)
+    weld = theme_ids(engine, conv)["Welders"]
+    written.set_note_dots(engine, conv, "n-weld", 6)
+    written.set_theme_dots(engine, weld, 9)
+    review.rename(engine, weld, "Hiring welders")  # another action between: undone first
+    with transaction(engine) as s:  # an action naming no notes is recorded as it always was
+        renamed = queries.last_action(s, conv)
+        assert renamed is not None and set(renamed.after) == {"themes", "members", "speakers"}
+    review.undo(engine, conv)
+    with transaction(engine) as s:  # changed outside the review (a script on the database)
+        s.get(PaperDots, weld).dots = 3  # type: ignore[union-attr]
+        s.get(StoredNote, (conv, "n-weld")).dots = 2  # type: ignore[union-attr]
+    with pytest.raises(ConflictError, match="paper dots.*has changed since"):
+        review.undo(engine, conv)
+    assert _dots(engine, conv, weld) == (3, True, 2)  # left as they were
+
+
+def test_a_note_whose_theme_was_discarded_is_listed_and_can_be_made_a_candidate(
+        engine: Engine) -> None:
+    conv = _convening(engine)
+    import_result(engine, to_result(with_notes(), source="r"), convening=conv)
+    home = theme_ids(engine, conv)["Housing"]
+    review.discard(engine, home)
+    view = written.read_written(engine, conv)
+    assert [n.id for n in view.unmatched] == ["n-home", "n-kids"]
+    assert view.unmatched[0].source == \
+        "written; notes.md line 5; its theme \u201cHousing\u201d was discarded"
+    assert view.unmatched[1].discarded is None
+    (made,) = written.note_to_candidate(engine, conv, "n-home").created
+    assert [n.id for n in written.read_written(engine, conv).themes[made].notes] == ["n-home"]
+    with pytest.raises(ReviewError, match="already counts for theme"):
+        written.note_to_candidate(engine, conv, "n-home")
+    review.undo(engine, conv)  # the note goes back to its discarded theme, not to nothing
+    assert stored(engine, conv)["n-home"][0] == "Housing"
+    assert [n.id for n in written.read_written(engine, conv).unmatched] == ["n-home", "n-kids"]
+    review.undo(engine, conv)  # the discard undone: the note counts for Housing again
+    assert [n.id for n in written.read_written(engine, conv).themes[home].notes] == ["n-home"]
+    weld = theme_ids(engine, conv)["Welders"]
+    review.merge(engine, [home, weld])
+    review.discard(engine, home)  # merged into a theme discarded since: listed too
+    assert [n.discarded for n in written.read_written(engine, conv).unmatched] == [
+        "Housing", "Housing", None]
+
+
+def test_a_rerun_dropping_a_candidate_keeps_its_notes_dots_and_warns_of_its_count(
+        engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    conv = _convening(engine)
+    import_result(engine, to_result(with_notes(), source="r"), convening=conv)
+    home = theme_ids(engine, conv)["Housing"]
+    written.set_note_dots(engine, conv, "n-home", 7)
+    written.set_theme_dots(engine, home, 12)
+    c = convening()
+    one = (Theme("t-weld", "Welders", ("welders",), ("s0", "s1", "s3"),
+                 ("Tom Reyes", "Linda Park"), stability=0.75),)
+    rerun = replace(c, themes=SimpleNamespace(themes=one, assignment={
+        "s0": "t-weld", "s1": "t-weld", "s2": None, "s3": "t-weld"}), notes=NOTES,
+        note_matches=(MATCHES[0], NoteMatch("n-home", "t-weld", "s3", 0.6), MATCHES[2]))
+    with caplog.at_level(logging.WARNING, logger="synth.store.notes"):
+        assert import_result(engine, to_result(rerun, source="r2"),
+                             convening=conv).themes_dropped == 1
+    assert "Housing" not in theme_ids(engine, conv)
+    assert stored(engine, conv)["n-home"] == ("Welders", 7, None)  # moved with its dots
+    weld = theme_ids(engine, conv)["Welders"]
+    assert written.read_written(engine, conv).themes[weld].dots == 4 + 7
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert f"candidate theme {home} \u201cHousing\u201d" in warning
+    assert "12 paper dots entered for it are dropped" in warning

@@ -346,7 +346,9 @@ def notes(convening: ConveningOpt) -> None:
             for n in w.notes:
                 echo(f"  {n.id} \u201c{n.text}\u201d ({n.source}; {n.dots} dots)")
         if view.unmatched:
-            echo("matched nothing said (`synth review note-candidate NOTE` makes one a "
+            gone = " or only a discarded theme" if any(n.discarded for n in view.unmatched) \
+                else ""
+            echo(f"matched nothing said{gone} (`synth review note-candidate NOTE` makes one a "
                  "candidate):")
         for n in view.unmatched:
             echo(f"  {n.id} \u201c{n.text}\u201d ({n.source}; {n.dots} dots)")

@@ -5,14 +5,17 @@ Notes are written, never said: the pages show them as written (sheet, table, aut
 and line), never as a quote and never with audio. Paper dots are the wall's count and are
 reported beside the app's ballots, never added to them.
 
-Making a note a candidate is a review action like the others (audited; undo deletes the theme,
-which unmatches the note again). Entering paper dots is not in the undo log: it is a count
-copied from the wall, corrected by entering it again; each change is logged.
+Making a note a candidate and entering paper dots (per note, per theme, or forgetting a
+theme's count) are review actions like the others: audited, and undone by the review's undo
+(making a candidate undone gives the note back to where it was: unmatched, or its discarded
+theme). A note whose theme the facilitator discarded is listed with the notes that matched
+nothing, so it can be made a candidate too.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -20,7 +23,12 @@ from sqlalchemy import Engine
 from synth.decisions.review import Outcome, _edit
 from synth.errors import ReviewError
 from synth.store import queries, transaction
-from synth.store.notes import get_note, paper_dots_by_theme, written_by_theme
+from synth.store.notes import (
+    discarded_from,
+    get_note,
+    paper_dots_by_theme,
+    written_by_theme,
+)
 from synth.store.schema import PaperDots, StoredNote, StoredTheme
 from synth.text.notes import MAX_DOTS
 from synth.themes.written import Tally, reconcile
@@ -43,6 +51,7 @@ class WrittenNote:
     sheet: str | None
     dots: int
     theme_id: int | None  # the theme it counts for now (merges followed); None: unmatched
+    discarded: str | None = None  # unmatched because its theme (this label) was discarded
 
     @property
     def source(self) -> str:
@@ -51,7 +60,9 @@ class WrittenNote:
         where = f"{self.file} line {self.line + 1}"
         if self.sheet:
             where += f", \u201c{self.sheet}\u201d"
-        return f"written{', ' + who if who else ''}; {where}"
+        # Said here because the pages show ``source`` under every note they list.
+        gone = f"; its theme \u201c{self.discarded}\u201d was discarded" if self.discarded else ""
+        return f"written{', ' + who if who else ''}; {where}{gone}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +89,12 @@ class WrittenView:
     has_notes: bool
 
 
-def _shown(note: StoredNote, theme_id: int | None) -> WrittenNote:
+def _shown(note: StoredNote, theme_id: int | None,
+           themes: Mapping[int, StoredTheme] | None = None) -> WrittenNote:
+    gone = discarded_from(themes, note.theme_id) if themes else None
+    discarded = themes[gone].label if themes and gone is not None else None
     return WrittenNote(note.id, note.text, note.file, note.line, note.author, note.table_label,
-                       note.sheet, note.dots, theme_id)
+                       note.sheet, note.dots, theme_id, discarded)
 
 
 def read_written(engine: Engine, convening_id: int) -> WrittenView:
@@ -104,7 +118,7 @@ def read_written(engine: Engine, convening_id: int) -> WrittenView:
                 tuple(_shown(n, t.id) for n in w.notes) if w else (), tallies[t.id].dots,
                 bool(w and w.dots_entered), flags[t.id],
                 (themes[t.id].source_key or "").startswith(FROM_NOTE), has_notes)
-        return WrittenView(out, tuple(_shown(n, None) for n in unmatched), has_notes)
+        return WrittenView(out, tuple(_shown(n, None, themes) for n in unmatched), has_notes)
 
 
 def paper_dots(engine: Engine, convening_id: int) -> dict[int, int] | None:
@@ -122,52 +136,61 @@ def _check_dots(dots: int) -> int:
 
 def set_note_dots(engine: Engine, convening_id: int, note_id: str, dots: int, *,
                   who: str | None = None) -> int:
-    """The paper dots counted on one note; returns the count it had before."""
+    """The paper dots counted on one note (audited, undone by the review's undo); returns the
+    count it had before."""
     _check_dots(dots)
-    with transaction(engine) as s:
-        queries.get_convening(s, convening_id, lock=True)
-        note = get_note(s, convening_id, note_id)
-        before, note.dots = note.dots, dots
-    log.info("paper dots of note %s (convening %d): %d -> %d, by %s", note_id, convening_id,
-             before, dots, who or "unknown")
+    with _edit(engine, "paper_dots", who=who, convening=convening_id) as e:
+        note = get_note(e.s, convening_id, note_id)
+        before = note.dots
+        if before != dots:  # the same count again changes nothing: nothing to undo
+            e.begin(notes=[note_id])
+            note.dots = dots
+            e.finish(f"note {note_id}: {before} -> {dots} paper dots")
     return before
 
 
 def set_theme_dots(engine: Engine, theme_id: int, dots: int | None, *,
                    who: str | None = None) -> int | None:
     """The paper dots counted on the wall for a whole theme (None: forget the count, so its
-    notes' dots count again); returns the count entered before (None when there was none)."""
+    notes' dots count again; audited, undone by the review's undo); returns the count entered
+    before (None when there was none)."""
     if dots is not None:
         _check_dots(dots)
-    with transaction(engine) as s:
-        theme = queries.get_theme(s, theme_id)
-        queries.get_convening(s, theme.convening_id, lock=True)
+    with _edit(engine, "paper_dots", who=who, theme=theme_id) as e:
+        theme = queries.get_theme(e.s, theme_id)
         if theme.status == "merged":
             raise ReviewError(f"theme {theme_id} was merged into theme {theme.merged_into}; "
                               "enter its paper dots there.")
-        row = s.get(PaperDots, theme_id)
+        row = e.s.get(PaperDots, theme_id)
         before = row.dots if row is not None else None
+        if before == dots:
+            return before
+        e.begin(paper_dots=[theme_id])
         if dots is None:
             if row is not None:
-                s.delete(row)
+                e.s.delete(row)
         elif row is None:
-            s.add(PaperDots(theme_id=theme_id, convening_id=theme.convening_id, dots=dots))
+            e.s.add(PaperDots(theme_id=theme_id, convening_id=theme.convening_id, dots=dots))
         else:
             row.dots = dots
-    log.info("paper dots of theme %d: %s -> %s, by %s", theme_id, before, dots, who or "unknown")
+        e.finish(f"theme {theme_id}: {'-' if before is None else before} -> "
+                 f"{'its notes' if dots is None else dots} paper dots")
     return before
 
 
 def note_to_candidate(engine: Engine, convening_id: int, note_id: str, *,
                       who: str | None = None) -> Outcome:
-    """A candidate made from a note that matched nothing said: labelled with the note's own
-    words (not generated; marked as from a note), the note matched to it. Undo removes it."""
+    """A candidate made from a note that matches nothing said (or whose theme was discarded):
+    labelled with the note's own words (not generated; marked as from a note), the note matched
+    to it. Undo removes it and gives the note back to where it was."""
     with _edit(engine, "create", who=who, convening=convening_id) as e:
         note = get_note(e.s, convening_id, note_id)
-        if note.theme_id is not None:
+        themes = {t.id: t for t in queries.themes_of(e.s, convening_id)}
+        if note.theme_id in themes and discarded_from(themes, note.theme_id) is None:
             raise ReviewError(f"note {note_id} already counts for theme {note.theme_id}; only a "
-                              "note that matched nothing becomes a candidate.")
-        e.begin()
+                              "note that matched nothing (or whose theme was discarded) becomes "
+                              "a candidate.")
+        e.begin(notes=[note.id])
         new = StoredTheme(convening_id=convening_id, status="candidate",
                           label=" ".join(note.text.split())[:300], label_generated=False,
                           keywords=[], edited=True, source_key=f"{FROM_NOTE}{note.id}")

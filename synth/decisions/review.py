@@ -95,14 +95,17 @@ class _Edit:
 
     def begin(self, *, themes: Sequence[int] = (), statements: Sequence[str] = (),
               speakers: Sequence[str] = (), links: Sequence[int] = (),
-              priorities: Sequence[int] = ()) -> None:
+              priorities: Sequence[int] = (), notes: Sequence[str] = (),
+              paper_dots: Sequence[int] = ()) -> None:
         """Record the state of what the action is about to touch (a theme's link to a
-        partnership priority, and that priority, included)."""
+        partnership priority, and that priority, included; notes and paper dots too)."""
         self.keys = {"themes": set(themes), "statements": set(statements),
                      "speakers": set(speakers), "links": set(links),
-                     "priorities": set(priorities)}
+                     "priorities": set(priorities), "notes": set(notes),
+                     "paper_dots": set(paper_dots)}
         self.before = audit.capture(self.s, self.conv.id, themes=themes, statements=statements,
-                                    speakers=speakers, links=links, priorities=priorities)
+                                    speakers=speakers, links=links, priorities=priorities,
+                                    notes=notes, paper_dots=paper_dots)
 
     def also(self, *, themes: Sequence[int] = (), statements: Sequence[str] = ()) -> None:
         """Record, before changing them, themes and memberships an action found it must touch
@@ -132,7 +135,9 @@ class _Edit:
         after = audit.capture(self.s, self.conv.id, themes=self.keys["themes"] | set(new_ids),
                               statements=self.keys["statements"],
                               speakers=self.keys["speakers"],
-                              links=self.keys.get("links", set()), priorities=priorities)
+                              links=self.keys.get("links", set()), priorities=priorities,
+                              notes=self.keys.get("notes", set()),
+                              paper_dots=self.keys.get("paper_dots", set()))
         entry = audit.record(self.s, self.conv.id, action=self.action, target=target,
                              who=self.who, before=self.before, after=after)
         log.info("%s %s (convening %d, audit %d)", self.action, target, self.conv.id, entry.id)
@@ -451,11 +456,7 @@ def undo(engine: Engine, convening_id: int, *, who: str | None = None) -> Outcom
             raise ReviewError(f"the last change to convening {e.conv.id} is {entry.action} "
                               f"({entry.target}), which cannot be undone: the words are gone. "
                               "Undo stops there.")
-        keys = {k: list(entry.after.get(k, {})) for k in ("themes", "members", "speakers")}
-        now = audit.capture(e.s, e.conv.id, themes=[int(k) for k in keys["themes"]],
-                            statements=keys["members"], speakers=keys["speakers"],
-                            **{part: [int(k) for k in entry.after.get(part, {})]
-                               for part in audit.PRIORITY_PARTS})
+        now = audit.recapture(e.s, e.conv.id, entry.after)
         if _comparable(now) != _comparable(entry.after):
             raise ConflictError(f"cannot undo {entry.action} ({entry.target}): what it changed "
                                 "has changed since.")

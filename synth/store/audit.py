@@ -3,7 +3,9 @@
 A snapshot holds the touched themes (every reviewable field), the touched statements'
 memberships and the touched speakers, as plain JSON; an action on a partnership's priorities
 also holds the touched priorities, theme-to-priority links, task teams and action-plan rows
-(those parts only when the action named some, so older entries compare as they were). Undo
+(those parts only when the action named some, so older entries compare as they were); an
+action on what the room wrote holds the touched notes (their theme and paper dots) and the
+paper dots entered per theme, again only when it named some. Undo
 writes the ``before`` snapshot back; because a snapshot names exactly what the action touched,
 undo never disturbs anything else. Versions are never restored: an undo is a new change and
 bumps them. An entry belongs to a convening (review) or to a partnership (its priorities).
@@ -23,9 +25,11 @@ from synth.store.schema import (
     ActionItem,
     AuditEntry,
     Membership,
+    PaperDots,
     Priority,
     PriorityTheme,
     Speaker,
+    StoredNote,
     StoredTheme,
     TeamMember,
     utcnow,
@@ -39,6 +43,8 @@ PRIORITY_FIELDS = ("partnership_id", "name", "description", "status", "created_c
 ITEM_FIELDS = ("priority_id", "position", "objective", "measure", "owner", "support_partners",
                "goal_60_day", "status", "due")
 PRIORITY_PARTS = ("priorities", "links", "teams", "items")
+REVIEW_PARTS = ("themes", "members", "speakers")
+WRITTEN_PARTS = ("notes", "paper_dots")  # issue 30: what the room wrote
 
 Snapshot = dict[str, dict[str, Any]]
 
@@ -54,9 +60,11 @@ def default_who() -> str:
 def capture(session: Session, convening_id: int | None, *, themes: Iterable[int] = (),
             statements: Iterable[str] = (), speakers: Iterable[str] = (),
             priorities: Iterable[int] = (), links: Iterable[int] = (),
-            teams: Iterable[int] = (), items: Iterable[int] = ()) -> Snapshot:
+            teams: Iterable[int] = (), items: Iterable[int] = (), notes: Iterable[str] = (),
+            paper_dots: Iterable[int] = ()) -> Snapshot:
     """The current state of the named themes, statement memberships and speakers (of a
-    convening), and of priorities, theme links, task teams and action-plan rows.
+    convening), of priorities, theme links, task teams and action-plan rows, and of notes
+    and the paper dots entered per theme (by theme id).
 
     A theme, speaker, priority or plan row that does not exist is recorded as ``None``, so
     undo can remove it.
@@ -80,6 +88,31 @@ def capture(session: Session, convening_id: int | None, *, themes: Iterable[int]
         s = session.get(Speaker, (convening_id, label))
         snap["speakers"][label] = ({f: getattr(s, f) for f in SPEAKER_FIELDS} if s is not None
                                    else None)
+    snap.update(_capture_written(session, convening_id, notes, paper_dots))
+    return snap
+
+
+def recapture(session: Session, convening_id: int | None, snap: Snapshot) -> Snapshot:
+    """The current state of exactly what ``snap`` names (to tell whether it changed since)."""
+    named = {part: list(snap.get(part, {})) for part in (*REVIEW_PARTS, *PRIORITY_PARTS,
+                                                           *WRITTEN_PARTS)}
+    return capture(session, convening_id, themes=[int(k) for k in named["themes"]],
+                   statements=named["members"], speakers=named["speakers"],
+                   notes=named["notes"], paper_dots=[int(k) for k in named["paper_dots"]],
+                   **{part: [int(k) for k in named[part]] for part in PRIORITY_PARTS})
+
+
+def _capture_written(session: Session, convening_id: int, notes: Iterable[str],
+                     paper_dots: Iterable[int]) -> Snapshot:
+    snap: Snapshot = {}
+    if ids := sorted(set(notes)):
+        rows = {i: session.get(StoredNote, (convening_id, i)) for i in ids}
+        snap["notes"] = {i: ({"theme": n.theme_id, "dots": n.dots} if n is not None else None)
+                         for i, n in rows.items()}
+    if tids := sorted(set(paper_dots)):
+        counts = {t: session.get(PaperDots, t) for t in tids}
+        snap["paper_dots"] = {str(t): (row.dots if row is not None else None)
+                              for t, row in counts.items()}
     return snap
 
 
@@ -158,6 +191,8 @@ def _restore_review(session: Session, convening_id: int, snap: Snapshot) -> set[
         if state["theme"] is not None:
             changed.add(state["theme"])
     session.flush()
+    # Notes first: a note made a candidate goes back to its theme before that theme goes.
+    _restore_written(session, convening_id, snap)
     themes = snap.get("themes", {})
     # Restore fields before deleting, since a kept theme may point at a deleted one.
     for key, state in themes.items():
@@ -182,6 +217,29 @@ def _restore_review(session: Session, convening_id: int, snap: Snapshot) -> set[
                 setattr(s, f, state[f])
     session.flush()
     return changed
+
+
+def _restore_written(session: Session, convening_id: int, snap: Snapshot) -> None:
+    """Notes' themes and paper dots, and the counts entered per theme. A note or theme gone
+    since (a re-run) has nothing to restore; an import stops undo before that anyway."""
+    for nid, state in snap.get("notes", {}).items():
+        note = session.get(StoredNote, (convening_id, nid))
+        if note is not None and state is not None:
+            theme: int | None = state["theme"]
+            note.dots = state["dots"]
+            if theme is not None and session.get(StoredTheme, theme) is None:
+                theme = None  # its theme is gone since: the note matches nothing
+            note.theme_id = theme
+    for key, dots in snap.get("paper_dots", {}).items():
+        row = session.get(PaperDots, int(key))
+        if dots is None:
+            if row is not None:
+                session.delete(row)
+        elif row is not None:
+            row.dots = dots
+        elif session.get(StoredTheme, int(key)) is not None:
+            session.add(PaperDots(theme_id=int(key), convening_id=convening_id, dots=dots))
+    session.flush()
 
 
 def _restore_priorities(session: Session, snap: Snapshot) -> None:

@@ -36,7 +36,7 @@ from synth.errors import InputError
 from synth.store import audit, queries
 from synth.store.db import transaction
 from synth.store.matching import Members, centroid, match_themes
-from synth.store.notes import notes_of
+from synth.store.notes import notes_of, warn_dropped_count
 from synth.store.result import NoteIn, ResultIn, StatementIn
 from synth.store.schema import (
     CONVENING_KINDS,
@@ -335,6 +335,7 @@ def _drop_and_bump(session: Session, themes: Mapping[int, StoredTheme], targets:
         if _held(theme):
             pass
         elif tid not in targets or not queries.members_of(session, [tid]):
+            warn_dropped_count(session, theme)
             session.delete(theme)
             changed.discard(tid)
             dropped += 1

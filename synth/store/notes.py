@@ -3,7 +3,8 @@
 A note points at the theme it was matched to. Review edits keep that sensible without
 touching the notes: a merged theme's notes count for the theme it was merged into (followed
 here, so an undone merge gives them back), a split leaves them with the part that keeps the
-theme, and a deleted theme unmatches them (``ON DELETE SET NULL``).
+theme, and a deleted theme unmatches them (``ON DELETE SET NULL``). A note whose theme was
+discarded counts as matching nothing (its theme is kept, so undoing the discard brings it back).
 
 Paper dots are the wall's, never the app's ballots: a theme's paper dots are the count staff
 entered for the whole priority when there is one (:class:`PaperDots`), else the sum of the
@@ -12,6 +13,7 @@ dots on its notes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +23,8 @@ from sqlalchemy.orm import Session
 from synth.errors import NotFoundError
 from synth.store.queries import themes_of
 from synth.store.schema import PaperDots, StoredNote, StoredTheme
+
+log = logging.getLogger(__name__)
 
 
 def notes_of(session: Session, convening_id: int) -> list[StoredNote]:
@@ -42,6 +46,25 @@ def paper_dots_of(session: Session, convening_id: int) -> dict[int, int]:
     """Theme id -> the paper dots staff entered for the whole theme."""
     return {row.theme_id: row.dots for row in session.scalars(
         select(PaperDots).where(PaperDots.convening_id == convening_id))}
+
+
+def discarded_from(themes: Mapping[int, StoredTheme], theme_id: int | None) -> int | None:
+    """The discarded theme a note matched to ``theme_id`` is in now (merges followed), if any."""
+    now = current_theme(themes, theme_id)
+    return now if now is not None and now in themes and themes[now].status == "discarded" \
+        else None
+
+
+def warn_dropped_count(session: Session, theme: StoredTheme) -> None:
+    """Before a re-run drops an untouched candidate: warn when staff entered paper dots for it,
+    since that count goes with it (the dots entered on its notes stay: they move with the
+    notes to the candidates those match now)."""
+    row = session.get(PaperDots, theme.id)
+    if row is not None:
+        log.warning("the re-run no longer finds candidate theme %d \u201c%s\u201d (nobody had "
+                    "reviewed it), so the %d paper dots entered for it are dropped; enter them "
+                    "again on the theme that carries it on (`synth review dots -c %d --theme "
+                    "THEME %d`)", theme.id, theme.label, row.dots, theme.convening_id, row.dots)
 
 
 def current_theme(themes: Mapping[int, StoredTheme], theme_id: int | None) -> int | None:
@@ -69,7 +92,7 @@ def written_by_theme(session: Session, convening_id: int,
                      themes: Mapping[int, StoredTheme]) -> tuple[dict[int, Written],
                                                                  list[StoredNote]]:
     """Per theme (by id, merges followed) its written support, and the notes that match no
-    theme. ``themes``: the convening's themes by id.
+    theme (none, or one discarded since). ``themes``: the convening's themes by id.
 
     Each theme merged into another brings its own paper dots (its entered count, else its
     notes' dots), so a merge adds the two walls and never counts a dot twice.
@@ -77,10 +100,11 @@ def written_by_theme(session: Session, convening_id: int,
     own: dict[int, list[StoredNote]] = {}
     unmatched: list[StoredNote] = []
     for note in notes_of(session, convening_id):
-        if note.theme_id is None or note.theme_id not in themes:
+        tid = note.theme_id
+        if tid is None or tid not in themes or discarded_from(themes, tid) is not None:
             unmatched.append(note)
         else:
-            own.setdefault(note.theme_id, []).append(note)
+            own.setdefault(tid, []).append(note)
     entered = paper_dots_of(session, convening_id)
     notes: dict[int, list[StoredNote]] = {}
     dots: dict[int, int] = {}
