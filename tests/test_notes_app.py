@@ -110,3 +110,38 @@ def test_the_results_page_shows_paper_dots_beside_the_ballots(
         table["priority"], table["ballot dots"], table["paper dots"], strict=True)}
     assert rows == {"air permits": (2, 4), "welder apprenticeships": (0, 9),
                     "childcare near plants": (0, 0)}
+
+
+def test_paper_dots_saved_on_a_card_are_taken_back_by_undo(
+        db: dict[str, Any], tmp_path: Path) -> None:  # noqa: F811
+    with_notes(db, tmp_path)
+    permits = themes(db["engine"], db["convening"])["air permits"].id
+    at = signed_in()
+    next(n for n in at.number_input if n.key == "note-dots-n1").set_value(6)
+    button(at, "note-dots-save-n1").click()
+    at.run()
+    assert read_written(db["engine"], db["convening"]).themes[permits].dots == 6
+    button(at, "undo").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert read_written(db["engine"], db["convening"]).themes[permits].dots == 4
+
+
+def test_a_note_whose_theme_was_discarded_is_listed_below_the_cards(
+        db: dict[str, Any], tmp_path: Path) -> None:  # noqa: F811
+    from synth.decisions import review
+
+    with_notes(db, tmp_path)
+    permits = themes(db["engine"], db["convening"])["air permits"].id
+    review.discard(db["engine"], permits)
+    at = signed_in()
+    assert not at.exception, at.exception
+    assert f"Written: {PERMITS}" in texts(at)
+    assert "(written, Table 2; notes.md line 21, \u201cIdeas from the tables\u201d; its theme " \
+           "\u201cair permits\u201d was discarded; 4 paper dots)" in texts(at)
+    button(at, "note-candidate-n1").click()
+    at.run()
+    assert not at.exception, at.exception
+    made = themes(db["engine"], db["convening"])[PERMITS]
+    assert [n.id for n in read_written(db["engine"], db["convening"]).themes[made.id].notes] \
+        == ["n1"]
