@@ -46,8 +46,8 @@ def test_cards_show_said_beside_written_and_notes_never_as_quotes_with_audio(
     shown = [getattr(e, "value", "") for e in permits]
     assert "Said: 4 statements by 3 leaders, 0.5 min; written: 1 note, 4 paper dots" in shown
     assert f"Written: {PERMITS}" in shown
-    assert "(written, Table 2; notes.md line 21, \u201cIdeas from the tables\u201d; 4 paper " \
-           "dots)" in shown
+    assert "(written at Table 2; notes.md line 21, under \u201cIdeas from the tables\u201d; " \
+           "4 paper dots)" in shown
     assert any(UNSAID.capitalize() in w.value for w in at.warning)
     assert sum(UNWRITTEN.capitalize() in w.value for w in at.warning) == 2
     # Quotes come with their audio; notes never: one player per quote, no note in quote marks.
@@ -137,8 +137,8 @@ def test_a_note_whose_theme_was_discarded_is_listed_below_the_cards(
     at = signed_in()
     assert not at.exception, at.exception
     assert f"Written: {PERMITS}" in texts(at)
-    assert "(written, Table 2; notes.md line 21, \u201cIdeas from the tables\u201d; its theme " \
-           "\u201cair permits\u201d was discarded; 4 paper dots)" in texts(at)
+    assert "(written at Table 2; notes.md line 21, under \u201cIdeas from the tables\u201d; its " \
+           "theme \u201cair permits\u201d was discarded; 4 paper dots)" in texts(at)
     button(at, "note-candidate-n1").click()
     at.run()
     assert not at.exception, at.exception

@@ -254,8 +254,8 @@ def test_cli_lists_notes_enters_paper_dots_and_makes_a_candidate(
 
     said("import", str(path), "--convening", "Launch", "--industry", "m", "--region", "r")
     listed = said("review", "notes", "-c", "Launch")
-    assert "\u201cHire welders\u201d (written, Table 1, Linda Park; notes.md line 4, " \
-           "\u201cWhat keeps you up at night?\u201d; 4 dots)" in listed
+    assert "\u201cHire welders\u201d (written by Linda Park at Table 1; notes.md line 4, " \
+           "under \u201cWhat keeps you up at night?\u201d; 4 paper dots)" in listed
     assert listed.index("matched nothing said") < listed.index("n-kids")
     assert said("review", "dots", "-c", "Launch", "--note", "n-weld", "6") == \
         "note n-weld: 4 -> 6 paper dots\n"
@@ -263,10 +263,10 @@ def test_cli_lists_notes_enters_paper_dots_and_makes_a_candidate(
     weld = theme_ids(engine, 1)["Welders"]
     assert said("review", "dots", "-c", "Launch", "--theme", str(weld), "9") == \
         f"theme {weld}: - -> 9 paper dots\n"
-    assert f"theme {weld}: said 2 statements by 2 leaders, 6 s; written 1 notes, 9 paper " \
+    assert f"theme {weld}: said 2 statements by 2 leaders, 6 s; written 1 note, 9 paper " \
            "dots (counted for the whole theme)" in said("review", "notes", "-c", "Launch")
     assert said("review", "undo", "-c", "Launch") == "undone\n"  # the count entered goes
-    assert f"theme {weld}: said 2 statements by 2 leaders, 6 s; written 1 notes, 6 paper " \
+    assert f"theme {weld}: said 2 statements by 2 leaders, 6 s; written 1 note, 6 paper " \
            "dots\n" in said("review", "notes", "-c", "Launch")
     made = said("review", "note-candidate", "n-kids", "-c", "Launch")
     assert made.startswith("created candidate theme ")
@@ -275,7 +275,7 @@ def test_cli_lists_notes_enters_paper_dots_and_makes_a_candidate(
     listed = said("review", "notes", "-c", "Launch")
     assert "matched nothing said or only a discarded theme (" in listed
     assert "n-home \u201cHousing near the plant\u201d (written; notes.md line 5; its theme " \
-           "\u201cHousing\u201d was discarded; 1 dots)" in listed
+           "\u201cHousing\u201d was discarded; 1 paper dot)" in listed
     both = run(app, ["review", "dots", "-c", "Launch", "--note", "n-weld", "--theme", "1", "2"])
     assert both.exit_code == 2 and "either --note NOTE or --theme THEME" in both.output
     engine.dispose()
@@ -461,3 +461,15 @@ def test_a_rerun_dropping_a_candidate_keeps_its_notes_dots_and_warns_of_its_coun
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert f"candidate theme {home} \u201cHousing\u201d" in warning
     assert "12 paper dots entered for it are dropped" in warning
+
+
+def test_the_markdown_and_the_review_say_who_wrote_a_note_and_where_alike() -> None:
+    from synth.convening.report import to_markdown
+
+    md = to_markdown(with_notes()).replace("\\", "")
+    assert "- \u201cHire welders\u201d (written by Linda Park at Table 1; notes.md line 4, " \
+           "under \u201cWhat keeps you up at night?\u201d, 4 paper dots)" in md
+    assert "- \u201cHousing near the plant\u201d (written; notes.md line 5, 1 paper dot)" in md
+    shown = written.WrittenNote("n-weld", "Hire welders", "notes.md", 3, "Linda Park",
+                                "Table 1", "What keeps you up at night?", 4, None)
+    assert shown.source in md

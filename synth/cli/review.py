@@ -190,7 +190,8 @@ def show(theme: int) -> None:
 def confirm(theme: int, who: WhoOpt = None, expect: ExpectOpt = None,
             priority: Annotated[int | None, typer.Option(
                 "--priority", help="The partnership's priority it joins (`synth priority "
-                "list`); default: the one of the same name, else a new one.")] = None) -> None:
+                "list`); default: the one it is linked to, else the one of its name, else a "
+                "new one.")] = None) -> None:
     """Confirm a candidate as a shared priority."""
     from synth.decisions import review
 
@@ -340,18 +341,23 @@ def notes(convening: ConveningOpt) -> None:
             echo("no notes: give `synth synthesize --notes FILE` and import its result.")
         for tid, w in view.themes.items():
             entered = " (counted for the whole theme)" if w.dots_entered else ""
-            echo(f"theme {tid}: said {w.statements} statements by {w.leaders} leaders, "
-                 f"{w.talk_seconds:.0f} s; written {len(w.notes)} notes, {w.dots} paper "
-                 f"dots{entered}" + "".join(f"; {flag.upper()}" for flag in w.flags))
+            echo(f"theme {tid}: said {_count(w.statements, 'statement')} by "
+                 f"{_count(w.leaders, 'leader')}, {w.talk_seconds:.0f} s; written "
+                 f"{_count(len(w.notes), 'note')}, {_count(w.dots, 'paper dot')}{entered}"
+                 + "".join(f"; {flag.upper()}" for flag in w.flags))
             for n in w.notes:
-                echo(f"  {n.id} \u201c{n.text}\u201d ({n.source}; {n.dots} dots)")
+                echo(f"  {n.id} \u201c{n.text}\u201d ({n.source}; {_count(n.dots, 'paper dot')})")
         if view.unmatched:
             gone = " or only a discarded theme" if any(n.discarded for n in view.unmatched) \
                 else ""
             echo(f"matched nothing said{gone} (`synth review note-candidate NOTE` makes one a "
                  "candidate):")
         for n in view.unmatched:
-            echo(f"  {n.id} \u201c{n.text}\u201d ({n.source}; {n.dots} dots)")
+            echo(f"  {n.id} \u201c{n.text}\u201d ({n.source}; {_count(n.dots, 'paper dot')})")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @review_app.command("dots")

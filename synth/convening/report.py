@@ -211,20 +211,27 @@ def _unmatched_section(notes: list[dict[str, Any]]) -> list[str]:
     if not notes:
         return []
     return ["## Written down, not found in what was said", "",
-            "These notes match no candidate: the room wrote them but barely said them. The "
+            "Nothing said at the meeting came close to these notes, so they match no "
+            "candidate: the room wrote them down but barely talked about them. The "
             "facilitator can make one a candidate.", ""] + \
         [f"- {_note_line(n)}" for n in notes] + [""]
 
 
+def note_source(author: str | None, table: str | None, file: str, line: int,
+                sheet: str | None) -> str:
+    """Who wrote a note and where it is (``line`` 0-based), in plain text: ``written by Linda
+    Park at Table 2; notes.md line 4, under "Ideas from the tables"``."""
+    who = (f" by {author}" if author else "") + (f" at {table}" if table else "")
+    where = f"{file} line {line + 1}" + (f", under \u201c{sheet}\u201d" if sheet else "")
+    return f"written{who}; {where}"
+
+
 def _note_line(n: dict[str, Any]) -> str:
     """A note as written, then who wrote it and where it is in its file."""
-    source = ", ".join(_words(x) for x in (n["author"], n["table"]) if x)
-    where = f"{_words(n['file'])} line {n['line'] + 1}"
-    if n["sheet"]:
-        where += f", \u201c{_words(n['sheet'])}\u201d"
+    author, table, sheet = (_words(n[k]) if n[k] else None for k in ("author", "table", "sheet"))
+    source = note_source(author, table, _words(n["file"]), n["line"], sheet)
     dots = f", {_plural(n['dots'], 'paper dot')}" if n["dots"] else ""
-    return f"\u201c{_words(n['text'])}\u201d (written{', ' + source if source else ''}; " \
-        f"{where}{dots})"
+    return f"\u201c{_words(n['text'])}\u201d ({source}{dots})"
 
 
 def _plural(n: int, word: str) -> str:

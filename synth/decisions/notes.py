@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from synth.convening.report import note_source
 from synth.decisions.review import Outcome, _edit
 from synth.errors import ReviewError
 from synth.store import queries, transaction
@@ -55,14 +56,12 @@ class WrittenNote:
 
     @property
     def source(self) -> str:
-        """Who wrote it and where: ``written, Table 2, Linda Park; notes.md line 4, "Ideas"``."""
-        who = ", ".join(x for x in (self.table, self.author) if x)
-        where = f"{self.file} line {self.line + 1}"
-        if self.sheet:
-            where += f", \u201c{self.sheet}\u201d"
-        # Said here because the pages show ``source`` under every note they list.
+        """Who wrote it and where, as the Markdown report says it
+        (:func:`synth.convening.report.note_source`): ``written by Linda Park at Table 2;
+        notes.md line 4, under "Ideas"``."""
+        # The discard is said here because the pages show ``source`` under every note listed.
         gone = f"; its theme \u201c{self.discarded}\u201d was discarded" if self.discarded else ""
-        return f"written{', ' + who if who else ''}; {where}{gone}"
+        return note_source(self.author, self.table, self.file, self.line, self.sheet) + gone
 
 
 @dataclass(frozen=True, slots=True)
