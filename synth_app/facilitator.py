@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from synth.convening import jobs
-from synth.decisions.notes import read_written
-from synth.decisions.review_view import read_convening
+from synth.decisions.notes import WrittenView, read_written
+from synth.decisions.review_view import ConveningView, read_convening
 from synth_app import cards, explore, privacy, setup, speakers
 from synth_app.common import (
     database_url,
     engine,
+    flash_place,
     pick_convening,
     plain,
     require_staff,
@@ -46,7 +49,8 @@ def render() -> None:
         review_tab, files_tab, setup_tab, speakers_tab, explore_tab = st.tabs(
             ["Review", "Recordings", "Roster", "Speakers", "Map and search"])
         with review_tab:
-            cards.review_cards(data, convening_id, read_written(engine(), convening_id))
+            written = read_written(engine(), convening_id)
+            cards.review_cards(raised_again(data, convening_id, written), convening_id, written)
         with files_tab:
             setup.uploads(convening_id)
             privacy.recordings_panel(data, convening_id)
@@ -60,3 +64,29 @@ def render() -> None:
             explore.search(data)
         if data.themes:
             plain(f"{len(data.statements)} statements in {data.title}.")
+
+
+def raised_again(view: ConveningView, convening_id: int,
+                 written: WrittenView | None = None) -> ConveningView:
+    """The section "Known priorities raised again" (issue 29): per priority the partnership
+    had before this meeting, who raised it again here and the theme's card (its quotes and
+    actions: confirming it keeps it on that priority). Returns the view the new candidates'
+    review gets: the rest, ranked among themselves."""
+    raised = [t for t in view.active if t.id in view.raised_again]
+    if not raised:
+        return view
+    st.subheader("Known priorities raised again")
+    place = flash_place()
+    for n, theme in enumerate(raised, start=1):
+        leaders = len(theme.business_leaders)
+        plain(f"{view.raised_again[theme.id]}: raised again by {leaders} business "
+              f"leader{'' if leaders == 1 else 's'} at this meeting")
+        theme = replace(theme, rank=n)
+        on_card = isinstance(place, tuple) and place[0] in ("card", "quotes") \
+            and place[1] == theme.id
+        cards.card(view, theme, convening_id, place if on_card else None,
+                   written.themes.get(theme.id) if written else None)
+    st.subheader("New candidates")
+    ranks = {t.id: n for n, t in enumerate(view.new_candidates, start=1)}
+    return replace(view, themes=tuple(replace(t, rank=ranks[t.id]) if t.id in ranks else t
+                                      for t in view.themes if t.id not in view.raised_again))

@@ -280,3 +280,120 @@ def test_an_unknown_partnership_is_one_line(db_url: str, engine: Engine, tmp_pat
                                    "--out", str(tmp_path / "r.json")])
     assert out.exit_code != 0 and "no partnership with id 999" in out.output
     assert not (tmp_path / "r.json").exists()
+
+
+# --- the import links what is raised again; the facilitator's review shows it apart -------------
+
+
+def quarterly_of(engine: Engine, data: dict, pid: int | None) -> int:
+    """Import ``data`` as the partnership's quarterly, its theme "care" marked as raising
+    priority ``pid`` again (as the pipeline's result marks it)."""
+    for t in data["themes"]:
+        t.pop("known_priority", None)
+        if t["id"] == "care" and pid is not None:
+            t["known_priority"] = pid
+    return load(engine, data, "Quarterly 1").convening_id
+
+
+def test_the_import_links_a_theme_raised_again_to_its_priority(engine: Engine) -> None:
+    from test_ballots import ROSTER as VOTERS
+    from test_ballots import THEMES
+
+    from synth.decisions.review_view import read_convening
+    from synth.store import queries, transaction
+
+    launch = load(engine, result(THEMES, n=14, roster=VOTERS)).convening_id
+    review.confirm(engine, theme_id(engine, launch, "care"))
+    pid = priorities.partnership_of(engine, launch)
+    (care,) = priorities.list_priorities(engine, pid)
+    speakers = {4: "Ana", 5: "Ben", 6: "Pat", 7: "Cy"}
+    data = result(THEMES, n=14, roster=VOTERS, speakers=speakers)
+    q = quarterly_of(engine, data, care.id)
+    again, chosen = theme_id(engine, q, "care"), theme_id(engine, launch, "care")
+    with transaction(engine) as s:
+        assert queries.priority_link(s, again) == care.id
+        assert queries.get_theme(s, again).status == "candidate"
+        # a candidate is not what the room chose: the next meeting is matched without it
+        (known,) = queries.known_priorities(s, pid)
+        assert known.theme_ids == (chosen,)
+    view = read_convening(engine, q)
+    assert view.raised_again == {again: "label care"}
+    assert [t.id for t in view.new_candidates] == \
+        [t.id for t in view.active if t.id != again] and len(view.new_candidates) == 3
+    assert read_convening(engine, launch).raised_again == {}  # made there, not raised again
+    assert priorities.confirm_choices(engine, again)[1] == care.id
+    review.confirm(engine, again)  # joins its priority: no new one
+    assert [p.id for p in priorities.list_priorities(engine, pid)] == [care.id]
+    with transaction(engine) as s:
+        assert queries.priority_link(s, again) == care.id
+    review.undo(engine, q)  # back to a linked candidate
+    with transaction(engine) as s:
+        assert queries.priority_link(s, again) == care.id
+        assert queries.get_theme(s, again).status == "candidate"
+    # a re-run that no longer finds it raised again: the untouched candidate follows it
+    quarterly_of(engine, data, None)
+    again = theme_id(engine, q, "care")
+    with transaction(engine) as s:
+        assert queries.priority_link(s, again) is None
+
+
+def test_a_priority_of_another_partnership_is_not_linked(
+        engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    from test_ballots import THEMES
+
+    from synth.store import queries, transaction
+
+    data = result(THEMES, n=14)
+    data["themes"][1]["known_priority"] = 999
+    care = theme_id(engine, load(engine, data).convening_id, "care")
+    with transaction(engine) as s:
+        assert queries.priority_link(s, care) is None
+    assert "priority 999, which is not a priority of this convening's partnership" in caplog.text
+    data["themes"][1]["known_priority"] = "care"
+    with pytest.raises(InputError, match=r"themes\[1\]\.known_priority: expected int"):
+        load(engine, data)
+
+
+def test_the_review_page_shows_known_priorities_raised_again_apart(
+        db_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("streamlit")
+    from streamlit.testing.v1 import AppTest
+    from test_app import PASSCODE, button, signed_in
+    from test_ballots import ROSTER as VOTERS
+    from test_ballots import THEMES
+
+    from synth.convening import jobs
+    from synth.store import queries, transaction
+    from synth_app import auth
+
+    monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
+    monkeypatch.setenv("SYNTH_FILES_DIR", str(tmp_path / "files"))
+    auth.set_passcode(jobs.files_dir(db_url), PASSCODE)
+    launch = load(engine, result(THEMES, n=14, roster=VOTERS)).convening_id
+    review.confirm(engine, theme_id(engine, launch, "care"))
+    (care,) = priorities.list_priorities(engine, priorities.partnership_of(engine, launch))
+    data = result(THEMES, n=14, roster=VOTERS, speakers={4: "Ana", 5: "Ben", 6: "Pat"})
+    q = quarterly_of(engine, data, care.id)
+    again = theme_id(engine, q, "care")
+
+    def page() -> AppTest:
+        at = signed_in()
+        at.session_state["convening_id"] = q
+        return at.run()
+
+    at = page()
+    assert not at.exception, at.exception
+    heads = [h.value for h in at.subheader]
+    assert heads[:2] == ["Known priorities raised again", "New candidates"]
+    lines = [t.value for t in at.text]
+    said = lines.index("label care: raised again by 2 business leaders at this meeting")
+    assert lines[said + 1] == "#1  label care"  # its card, with its quotes and actions
+    cards = [v for v in lines if v.startswith("#")]
+    assert cards == ["#1  label care", "#1  label hire", "#2  label house", "#3  label solo"]
+    assert at.selectbox(key=f"joins-{again}").value == care.id
+    button(at, f"confirm-{again}").click().run()
+    assert not at.exception, at.exception
+    with transaction(engine) as s:
+        assert queries.get_theme(s, again).status == "confirmed"
+        assert queries.priority_link(s, again) == care.id
+    assert "Known priorities raised again" in [h.value for h in at.subheader]  # still raised

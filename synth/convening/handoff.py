@@ -31,9 +31,10 @@ def to_result(c: Convening, *, source: str) -> ResultIn:
                     kind=s.kind, clusterable=s.clusterable, position=n,
                     word_probs=tuple(float(p) for p in probs.get(s.id, ())))
         for n, s in enumerate(c.statements))
+    raised = known_of(c)
     themes = tuple(ThemeIn(id=str(t.id), label=t.label, label_generated=t.label_generated,
                            keywords=tuple(t.keywords), statement_ids=tuple(t.statement_ids),
-                           stability=float(t.stability))
+                           stability=float(t.stability), known_priority=raised.get(str(t.id)))
                    for t in c.themes.themes)  # type: ignore[attr-defined]
     vectors = {} if c.vectors is None else dict(zip((s.id for s in c.statements), c.vectors,
                                                     strict=True))
@@ -46,6 +47,16 @@ def to_result(c: Convening, *, source: str) -> ResultIn:
         participants=tuple(ParticipantIn(p.name, p.company, p.role) for p in c.participants),
         talk_time_by_role=talk_time_by_role(c.transcripts, {p.name: p for p in c.participants}),
         statements=statements, themes=themes, vectors=vectors, notes=notes_of(c))
+
+
+def known_of(c: Convening) -> dict[str, int]:
+    """Theme id -> the stored priority it raises again (the themes of the partnership's known
+    priorities, :func:`synth.themes.followup.known_themes`), as a result file's
+    ``known_priority`` says it, so both imports give the same digest."""
+    from synth.themes.followup import KnownTopic, theme_id_of
+
+    return {theme_id_of(k.id): k.id for k in c.known
+            if isinstance(k, KnownTopic) and isinstance(k.id, int)}
 
 
 def notes_of(c: Convening) -> tuple[NoteIn, ...]:

@@ -139,15 +139,18 @@ def get_priority(engine: Engine, priority_id: int) -> PriorityView:
 
 def confirm_choices(engine: Engine, theme_id: int) -> tuple[list[tuple[int, str]], int | None]:
     """What confirming a theme can join: the partnership's priorities as (id, name, with the
-    status when not confirmed), oldest first, and the one it joins by default (the priority of
-    the theme's name; None: a new one). One read, for the review card's choice."""
+    status when not confirmed), oldest first, and the one it joins by default (the priority it
+    already raises, as an import linked it; else the priority of the theme's name; None: a
+    new one). One read, for the review card's choice."""
     with transaction(engine) as s:
         theme = queries.get_theme(s, theme_id)
         conv = queries.get_convening(s, theme.convening_id)
         rows = queries.priorities_of(s, conv.partnership_id)
+        linked = queries.priority_link(s, theme.id)
         same = queries.priority_named(s, conv.partnership_id, theme.label)
         return ([(p.id, p.name if p.status == "confirmed" else f"{p.name} ({p.status})")
-                 for p in rows], same.id if same is not None else None)
+                 for p in rows], linked if linked is not None
+                else same.id if same is not None else None)
 
 
 def _view(s: Session, p: Priority) -> PriorityView:

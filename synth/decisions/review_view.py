@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from synth.store import queries, transaction
 from synth.store.queries import ThemeSummary, Who
@@ -70,6 +71,9 @@ class ConveningView:
     roster: tuple[str, ...]
     business_share: float | None
     who: dict[str, Who] = field(default_factory=dict)  # label -> name, role, company
+    # Active theme id -> the name of the partnership priority it raises again: one the
+    # partnership had before this meeting (issue 29; an import links what matched it).
+    raised_again: dict[int, str] = field(default_factory=dict)
 
     def company_of(self, name: str) -> str | None:
         """The company of a person as the convening resolves them (None when unknown)."""
@@ -79,6 +83,11 @@ class ConveningView:
     def active(self) -> list[ThemeSummary]:
         """Candidates and confirmed priorities, ranked by breadth."""
         return [t for t in self.themes if t.rank is not None]
+
+    @property
+    def new_candidates(self) -> list[ThemeSummary]:
+        """The active themes that raise no known priority again, ranked by breadth."""
+        return [t for t in self.active if t.id not in self.raised_again]
 
     def label_of(self, theme_id: int | None) -> str:
         """A theme's label (or that the statement is in no theme)."""
@@ -109,12 +118,27 @@ def read_convening(engine: Engine, convening_id: int) -> ConveningView:
         assigned = {label: roster[r.participant_id].name if r.participant_id in roster else None
                     for label, r in rows.items()}
         talk = queries.talk_time(s, convening_id) if statements else None
+        raised = _raised_again(s, conv.id, [t.id for t in themes if t.rank is not None])
         return ConveningView(
             title=conv.title, themes=tuple(themes), statements=statements,
             speakers={label: w.name for label, w in who.items()}, assigned=assigned,
             merged={label: r.merged_into for label, r in rows.items()},
             roster=tuple(sorted(p.name for p in roster.values())),
-            business_share=talk.shares.get("business") if talk else None, who=who)
+            business_share=talk.shares.get("business") if talk else None, who=who,
+            raised_again=raised)
+
+
+def _raised_again(s: Session, convening_id: int, theme_ids: Iterable[int]) -> dict[int, str]:
+    """Theme id -> the name of the priority it feeds, for themes feeding one made before this
+    convening (one it made itself is new here, not raised again)."""
+    out = {}
+    for tid in theme_ids:
+        pid = queries.priority_link(s, tid)
+        if pid is not None:
+            p = queries.get_priority(s, pid)
+            if p.created_convening_id != convening_id:
+                out[tid] = p.name
+    return out
 
 
 def quotes(view: ConveningView, theme: ThemeSummary, n: int = 3) -> list[Said]:

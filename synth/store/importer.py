@@ -11,6 +11,8 @@ by :mod:`synth.store.matching` (shared statements, then centroid similarity); th
 * a pinned statement (moved by hand) stays where the facilitator put it, and a statement in
   an edited theme stays there;
 * a new candidate that matches nothing comes in as a candidate;
+* a candidate that raises a partnership priority again (``known_priority``, issue 29) is
+  linked to that priority and stays a candidate: confirming it keeps the link;
 * statements the re-run no longer has (a recording left out) are kept, with their themes;
 * a result with notes (what the room wrote) replaces the stored notes: each goes to the
   stored theme its candidate went to, except a note in a theme a facilitator holds, which
@@ -41,6 +43,7 @@ from synth.store.result import NoteIn, ResultIn, StatementIn
 from synth.store.schema import (
     CONVENING_KINDS,
     Membership,
+    PriorityTheme,
     Run,
     Speaker,
     StatementVector,
@@ -111,6 +114,7 @@ def import_result(engine: Engine, result: ResultIn, *, convening: int | Convenin
         _vectors(session, conv.id, vecs)
         step(0.8, "themes")
         matched, new, dropped, target = _themes(session, conv.id, run.id, result, vecs, step)
+        _link_known(session, conv, result, target)
         _notes(session, conv.id, result.notes, target)
         audit.record(session, conv.id, action="import", target=result.source, who=who,
                      before={}, after={"run": run.id, "digest": result.digest,
@@ -235,6 +239,31 @@ def _themes(session: Session, convening_id: int, run_id: int, result: ResultIn,
     old_ids = {o.key for o in old}
     dropped = _drop_and_bump(session, themes, set(target.values()), old_ids, changed)
     return len(set(matches.values())), len(set(target.values()) - old_ids), dropped, target
+
+
+def _link_known(session: Session, conv: StoredConvening, result: ResultIn,
+                target: Mapping[str, int]) -> None:
+    """Link each theme that raises a known priority again to it, as a candidate: the
+    facilitator sees it under that priority, and confirming it keeps the link. A theme a
+    facilitator holds keeps its link (or none); an untouched one follows the re-run."""
+    mine = {p.id for p in queries.priorities_of(session, conv.partnership_id)}
+    for cand in result.themes:
+        theme = session.get(StoredTheme, target.get(cand.id, -1))
+        if theme is None or _held(theme):
+            continue
+        wanted = cand.known_priority
+        if wanted is not None and wanted not in mine:
+            log.warning("theme %s of %s raises priority %d, which is not a priority of this "
+                        "convening's partnership: imported as a new candidate", cand.id,
+                        result.source, wanted)
+            wanted = None
+        link = session.get(PriorityTheme, theme.id)
+        if link is not None and link.priority_id != wanted:
+            session.delete(link)
+            session.flush()
+        if wanted is not None and (link is None or link.priority_id != wanted):
+            session.add(PriorityTheme(theme_id=theme.id, priority_id=wanted))
+    session.flush()
 
 
 def _notes(session: Session, convening_id: int, notes: Sequence[NoteIn],

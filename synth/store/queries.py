@@ -543,9 +543,11 @@ class KnownPriority:
 def known_priorities(session: Session, partnership_id: int) -> list[KnownPriority]:
     """The partnership's confirmed and active priorities with their member statements (ids,
     verbatim text, stored vectors), from every convening that raised them; withdrawn words
-    are left out."""
+    are left out, and so are themes still candidates (a meeting's talk the import linked to a
+    priority counts for it once a facilitator confirms it, never before)."""
     priorities = priorities_of(session, partnership_id, ("confirmed", "active"))
-    linked = linked_themes(session, [p.id for p in priorities])
+    linked = {pid: [t for t in themes if t.status == "confirmed"]
+              for pid, themes in linked_themes(session, [p.id for p in priorities]).items()}
     out = []
     for p in priorities:
         said: list[KnownStatement] = []

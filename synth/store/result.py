@@ -63,6 +63,9 @@ class ThemeIn:
     keywords: tuple[str, ...]
     statement_ids: tuple[str, ...]
     stability: float
+    # The partnership priority this theme raises again (issue 29: new talk mapped onto the
+    # known priorities), None for a new candidate; the store links the theme to it.
+    known_priority: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,9 @@ def make_result(*, source: str, recordings: tuple[RecordingIn, ...],
     _check_notes(source, notes, statements, themes)
     records = [[asdict(r) for r in rows] for rows in (recordings, participants, statements,
                                                       themes)]
+    for t in records[3]:  # a result without known priorities keeps the digest it always had
+        if t["known_priority"] is None:
+            del t["known_priority"]
     payload: list[Any] = [records, talk_time_by_role]
     if notes:  # a result of talk alone keeps the digest it always had
         payload.append([asdict(n) for n in notes])
@@ -325,7 +331,8 @@ def _theme(t: Any, where: _Where) -> ThemeIn:
                    label_generated=_get(t, "label_generated", bool, where, optional=True,
                                         default=True),
                    keywords=tuple(str(k) for k in keywords), statement_ids=tuple(ids),
-                   stability=_get(t, "stability", float, where, optional=True, default=0.0))
+                   stability=_get(t, "stability", float, where, optional=True, default=0.0),
+                   known_priority=_get(t, "known_priority", int, where, optional=True))
 
 
 def _note(n: Any, where: _Where) -> NoteIn:
