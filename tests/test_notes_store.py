@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import Engine, inspect, text
 from test_ballots import ROSTER, THEMES, _fast_hashes, opened  # noqa: F401 (autouse)
+from test_followup_mapping import QUARTERLY, partnership  # noqa: F401 (a fixture)
 from test_handoff import convening
 from test_store import load, result, theme_id
 
@@ -473,3 +474,35 @@ def test_the_markdown_and_the_review_say_who_wrote_a_note_and_where_alike() -> N
     shown = written.WrittenNote("n-weld", "Hire welders", "notes.md", 3, "Linda Park",
                                 "Table 1", "What keeps you up at night?", 4, None)
     assert shown.source in md
+
+
+def test_a_note_on_a_known_priority_is_shown_under_it(
+        engine: Engine, partnership: int, db_url: str, tmp_path: Path,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notes matched to a partnership priority raised again are listed under it in the
+    Markdown (they once appeared nowhere)."""
+    from typer.testing import CliRunner
+
+    from synth.cli.main import app
+
+    monkeypatch.setenv("SYNTH_DATABASE_URL", db_url)
+    (tmp_path / "q.txt").write_text(QUARTERLY)
+    (tmp_path / "roster.csv").write_text("name,company,role\nFay,Facil,facilitator\n"
+                                         "Ana,Acme,business\nBen,Bolt,business\n"
+                                         "Cy,Cobalt,business\n")
+    (tmp_path / "flip.md").write_text("# Since the launch\n\nTable 2: Daycare that opens before "
+                                      "six for the night shift\n")
+    out = CliRunner().invoke(app, [
+        "synthesize", str(tmp_path / "q.txt"), "--roster", str(tmp_path / "roster.csv"),
+        "--partnership", str(partnership), "--notes", str(tmp_path / "flip.md"),
+        "--out", str(tmp_path / "r.json"), "--out", str(tmp_path / "r.md")])
+    assert out.exit_code == 0, out.output
+    data = json.loads((tmp_path / "r.json").read_text())
+    (known,) = data["known_priorities"]
+    assert [n["theme"] for n in data["notes"]] == [known["theme"]]
+    markdown = (tmp_path / "r.md").read_text()
+    section = markdown[markdown.index("## Childcare for shift workers"):
+                       markdown.index("# New candidates")]
+    assert "Written: 1 note, 0 paper dots." in section
+    assert "\u201cDaycare that opens before six for the night shift\u201d (written at Table 2; " \
+           "flip.md line 3, under \u201cSince the launch\u201d)" in section

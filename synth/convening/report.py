@@ -328,6 +328,8 @@ def _known_section(data: dict[str, Any], people: dict[str, dict[str, Any]],
         lines += _speaker_list(t["speakers"], people)
         lines += (["In their words:", ""] if t["quotes"] else [])
         lines += _quote_lines(t["quotes"], people, recordings)
+        lines += _written_section(t, [n for n in data.get("notes", []) if n["theme"] == t["id"]],
+                                  has_roster=bool(people))  # else its notes were shown nowhere
     return lines + ["# New candidates", "", "What matched no known priority.", ""]
 
 
