@@ -190,6 +190,28 @@ def test_cli_confirms_a_theme_into_a_chosen_priority(db_url: str, engine: Engine
         assert queries.get_theme(s, solo).status == "candidate"
 
 
+def test_a_candidate_an_import_linked_keeps_its_link_or_moves_to_the_one_named(
+        engine: Engine) -> None:
+    launch = convening(engine)
+    hire, care = launch["priority"]["label hire"], launch["priority"]["label care"]
+    q = load(engine, result(THEMES, n=14, roster=VOTERS), "Quarterly 1").convening_id
+    house, solo = theme_id(engine, q, "house"), theme_id(engine, q, "solo")
+    with transaction(engine) as s:  # as an import links a candidate raising a priority again
+        s.add_all([PriorityTheme(theme_id=house, priority_id=hire),
+                   PriorityTheme(theme_id=solo, priority_id=hire)])
+    review.rename(engine, solo, "Label Care", who="fay")
+    review.confirm(engine, solo, who="fay")  # its link, not the priority of its new name
+    review.confirm(engine, house, who="fay", priority=care)  # the one named
+    with transaction(engine) as s:
+        assert (queries.priority_link(s, solo), queries.priority_link(s, house)) == (hire, care)
+    review.undo(engine, q, who="fay")  # the link it had comes back with the candidate
+    with transaction(engine) as s:
+        assert queries.priority_link(s, house) == hire
+        assert queries.get_theme(s, house).status == "candidate"
+    assert {p.name for p in priorities.list_priorities(engine, launch["partnership"])} == \
+        {"label hire", "label care", "label house"}
+
+
 def test_review_card_confirms_a_candidate_into_the_priority_chosen(
         db_url: str, engine: Engine, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("streamlit")

@@ -431,26 +431,32 @@ def history(engine: Engine, partnership_id: int) -> list[tuple[dt.datetime, str,
 
 def link_target(s: Session, convening: StoredConvening, theme: StoredTheme,
                 priority_id: int | None) -> Priority | None:
-    """The priority a theme being confirmed will join: the one named, else the partnership's
+    """The priority a theme being confirmed will join: the one named, else the one it is
+    linked to already (a candidate an import found raising it again), else the partnership's
     priority of the same name; None when a new one is to be made."""
-    if priority_id is not None:
-        p = queries.get_priority(s, priority_id)
-        if p.partnership_id != convening.partnership_id:
-            raise ReviewError(f"priority {priority_id} belongs to another partnership.")
-        linked = queries.priority_link(s, theme.id)
-        if linked not in (None, p.id):
-            # Confirming again would keep the old link and say nothing: refuse instead.
-            raise ReviewError(f"theme {theme.id} already feeds priority {linked}: discard it, "
-                              f"then confirm it into priority {p.id}.")
-        return p
-    return queries.priority_named(s, convening.partnership_id, theme.label)
+    linked = queries.priority_link(s, theme.id)
+    if priority_id is None:
+        return (queries.get_priority(s, linked) if linked is not None
+                else queries.priority_named(s, convening.partnership_id, theme.label))
+    p = queries.get_priority(s, priority_id)
+    if p.partnership_id != convening.partnership_id:
+        raise ReviewError(f"priority {priority_id} belongs to another partnership.")
+    if theme.status == "confirmed" and linked not in (None, p.id):
+        # Confirming again would keep the old link and say nothing: refuse instead.
+        raise ReviewError(f"theme {theme.id} already feeds priority {linked}: discard it, "
+                          f"then confirm it into priority {p.id}.")
+    return p
 
 
 def link_confirmed(s: Session, convening: StoredConvening, theme: StoredTheme,
                    target: Priority | None) -> Priority | None:
     """Link a confirmed theme to ``target`` (a new confirmed priority when None); returns the
-    priority made, if one was."""
-    if s.get(PriorityTheme, theme.id) is not None:
+    priority made, if one was. A candidate already linked (by an import) moves to ``target``."""
+    link = s.get(PriorityTheme, theme.id)
+    if link is not None:
+        if target is not None and link.priority_id != target.id:
+            link.priority_id = target.id
+            s.flush()
         return None
     made = None
     if target is None:
