@@ -397,3 +397,26 @@ def test_the_review_page_shows_known_priorities_raised_again_apart(
         assert queries.get_theme(s, again).status == "confirmed"
         assert queries.priority_link(s, again) == care.id
     assert "Known priorities raised again" in [h.value for h in at.subheader]  # still raised
+
+
+def test_a_quarterly_processed_by_the_job_links_its_priority_raised_again(
+        engine: Engine, partnership: int, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from synth.convening import jobs
+    from synth.decisions.review_view import read_convening
+
+    monkeypatch.setenv("SYNTH_FILES_DIR", str(tmp_path / "files"))
+    (tmp_path / "q.txt").write_text(QUARTERLY)
+    q = setup.create_convening(engine, title="Quarterly 1", industry="manufacturing",
+                               region="North Bay", kind="quarterly")
+    assert priorities.partnership_of(engine, q) == partnership
+    jobs.process(engine.url.render_as_string(hide_password=False), q, [tmp_path / "q.txt"])
+    (care,) = priorities.list_priorities(engine, partnership)
+    view = read_convening(engine, q)
+    (again,) = view.raised_again
+    assert view.raised_again[again] == "Childcare for shift workers"
+    theme = next(t for t in view.active if t.id == again)
+    assert theme.status == "candidate"
+    assert {view.statements[sid].line for sid in theme.statement_ids} == {1, 2}
+    assert again not in {t.id for t in view.new_candidates}
+    assert priorities.confirm_choices(engine, again)[1] == care.id
