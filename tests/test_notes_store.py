@@ -264,10 +264,12 @@ def test_cli_lists_notes_enters_paper_dots_and_makes_a_candidate(
     weld = theme_ids(engine, 1)["Welders"]
     assert said("review", "dots", "-c", "Launch", "--theme", str(weld), "9") == \
         f"theme {weld}: - -> 9 paper dots\n"
-    assert f"theme {weld}: said 2 statements by 2 leaders, 6 s; written 1 note, 9 paper " \
+    assert f"theme {weld} \u201cWelders\u201d: said 2 statements by 2 leaders, 6 s; written " \
+           "1 note, 9 paper " \
            "dots (counted for the whole theme)" in said("review", "notes", "-c", "Launch")
     assert said("review", "undo", "-c", "Launch") == "undone\n"  # the count entered goes
-    assert f"theme {weld}: said 2 statements by 2 leaders, 6 s; written 1 note, 6 paper " \
+    assert f"theme {weld} \u201cWelders\u201d: said 2 statements by 2 leaders, 6 s; written " \
+           "1 note, 6 paper " \
            "dots\n" in said("review", "notes", "-c", "Launch")
     made = said("review", "note-candidate", "n-kids", "-c", "Launch")
     assert made.startswith("created candidate theme ")

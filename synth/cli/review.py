@@ -341,7 +341,7 @@ def notes(convening: ConveningOpt) -> None:
             echo("no notes: give `synth synthesize --notes FILE` and import its result.")
         for tid, w in view.themes.items():
             entered = " (counted for the whole theme)" if w.dots_entered else ""
-            echo(f"theme {tid}: said {_count(w.statements, 'statement')} by "
+            echo(f"theme {tid} \u201c{w.label}\u201d: said {_count(w.statements, 'statement')} by "
                  f"{_count(w.leaders, 'leader')}, {w.talk_seconds:.0f} s; written "
                  f"{_count(len(w.notes), 'note')}, {_count(w.dots, 'paper dot')}{entered}"
                  + "".join(f"; {flag.upper()}" for flag in w.flags))

@@ -77,6 +77,7 @@ class WrittenTheme:
     flags: tuple[str, ...]
     from_note: bool  # made by a facilitator from a note that matched nothing
     compared: bool = True  # False: the convening has no notes, only paper dots maybe
+    label: str = ""  # the theme's label now, for lists that show no card
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ def read_written(engine: Engine, convening_id: int) -> WrittenView:
                 tallies[t.id].statements, t.breadth, t.talk_seconds,
                 tuple(_shown(n, t.id) for n in w.notes) if w else (), tallies[t.id].dots,
                 bool(w and w.dots_entered), flags[t.id],
-                (themes[t.id].source_key or "").startswith(FROM_NOTE), has_notes)
+                (themes[t.id].source_key or "").startswith(FROM_NOTE), has_notes, t.label)
         return WrittenView(out, tuple(_shown(n, None, themes) for n in unmatched), has_notes)
 
 
