@@ -17,10 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from synth.decisions import priorities
-from synth.decisions.priorities import PriorityView
+from synth.decisions.priorities import PLAN_STATUSES, PRIORITY_STATUSES, PriorityView
 from synth.errors import InputError
 from synth.export import action_plans
-from synth.store.schema import PLAN_STATUSES, PRIORITY_STATUSES
 from synth_app.common import act, engine, plain, require_staff, show_flash, shown_errors
 
 log = logging.getLogger(__name__)

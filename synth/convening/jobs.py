@@ -543,9 +543,12 @@ def _known(engine: Any, convening_id: int) -> list[Any]:
     """The known priorities of the convening's partnership: a recording added to it attaches
     what it says about one to that one (a theme named as the priority), only the rest is new."""
     from synth.convening import setup
-    from synth.decisions.priorities import partnership_of
+    from synth.store import queries
+    from synth.store.db import transaction
 
-    return setup.known_topics(engine, partnership_of(engine, convening_id))
+    with transaction(engine) as s:  # the job sits below decisions: it reads the store itself
+        partnership = queries.get_convening(s, convening_id).partnership_id
+    return setup.known_topics(engine, partnership)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
