@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from typing import Any
 
 import typer
@@ -38,6 +39,26 @@ class SafeFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return safe(super().format(record))
+
+
+class StderrHandler(logging.StreamHandler):
+    """Writes to ``sys.stderr`` as it is when a line is logged, not when logging was set up.
+
+    A command run in process (a test's CliRunner, an embedding program) swaps ``sys.stderr``
+    for a stream it closes afterwards; a handler holding that stream would then fail on every
+    later log line ("I/O operation on closed file"), whoever logs it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass  # always the current sys.stderr
 
 
 def safe_logging(fmt: str) -> None:

@@ -285,12 +285,12 @@ def test_cli_status_team_plan_undo_and_history(engine: Engine, launch, db_url: s
     hire = by_name(engine, pid)["label hire"].id
     out = cli("partnerships")
     assert out.exit_code == 0, out.output
-    assert out.output.split() == [str(pid), "manufacturing,", "North", "Bay:", "1", "convenings,",
+    assert out.stdout.split() == [str(pid), "manufacturing,", "North", "Bay:", "1", "convenings,",
                                   "2", "priorities"]
     out = cli("list")  # one partnership: found without -p
-    assert [line.split()[:3] for line in out.output.splitlines()] == [
+    assert [line.split()[:3] for line in out.stdout.splitlines()] == [
         [str(hire), "confirmed", "label"], [str(hire + 1), "confirmed", "label"]]
-    assert "champion needed" in out.output and "raised at: Launch" in out.output
+    assert "champion needed" in out.stdout and "raised at: Launch" in out.stdout
 
     out = cli("status", str(hire), "active", "--who", "lee")
     assert out.exit_code == 2 and out.output.startswith(f"error: priority {hire} (label hire) "
@@ -298,24 +298,24 @@ def test_cli_status_team_plan_undo_and_history(engine: Engine, launch, db_url: s
     assert cli("champion", str(hire), "Ana", "--who", "lee").exit_code == 0
     assert cli("member", str(hire), "Pat", "--who", "lee").exit_code == 0
     out = cli("status", str(hire), "active", "--who", "lee")
-    assert out.exit_code == 0 and "active    label hire  [champions: Ana; members: 1" in out.output
+    assert out.exit_code == 0 and "active    label hire  [champions: Ana; members: 1" in out.stdout
     out = cli("list", "--status", "active", "-s", "done")
-    assert [line.split()[:2] for line in out.output.splitlines()] == [[str(hire), "active"]]
+    assert [line.split()[:2] for line in out.stdout.splitlines()] == [[str(hire), "active"]]
     out = cli("plan", "add", str(hire), "--objective", "Shared apprenticeship", "--owner", "Ana",
               "--due", "2027-03-31", "--goal", "10 placed", "--support", "North College")
     assert out.exit_code == 0, out.output
-    row = int(out.output.split()[3])
+    row = int(out.stdout.split()[3])
     assert cli("plan", "update", str(row), "--status", "in_progress").exit_code == 0
     out = cli("plan", "show", str(hire))
-    assert out.output.splitlines()[-1].split("\t") == [
+    assert out.stdout.splitlines()[-1].split("\t") == [
         str(row), "Shared apprenticeship", "", "Ana", "North College", "10 placed",
         "in_progress", "2027-03-31"]
     out = cli("history", "-p", str(pid))
-    assert [line.split()[2:4] for line in out.output.splitlines()] == [
+    assert [line.split()[2:4] for line in out.stdout.splitlines()] == [
         ["lee", "priority_team"], ["lee", "priority_team"], ["lee", "priority_status"],
         [audit_who(), "plan_add"], [audit_who(), "plan_edit"]]
     out = cli("undo")
-    assert out.output.strip() == f"undone: plan_edit priority {hire}: plan row {row}"
+    assert out.stdout.strip() == f"undone: plan_edit priority {hire}: plan row {row}"
     assert "(undone)" in cli("history").output.splitlines()[-2]
     assert cli("member", str(hire), "Pat", "--remove").exit_code == 0
     assert by_name(engine, pid)["label hire"].members == ()
@@ -367,7 +367,7 @@ def test_cli_asks_which_partnership_when_there_are_several(engine: Engine, launc
     assert out.exit_code == 2
     assert "2 partnerships: name one with --partnership ID" in out.output
     out = cli("list", "-p", str(launch["partnership"]))
-    assert out.exit_code == 0 and len(out.output.splitlines()) == 2
+    assert out.exit_code == 0 and len(out.stdout.splitlines()) == 2
 
 
 # --- migration 0005 on a database made by the schema at 0004 --------------------------------

@@ -24,7 +24,7 @@ from synth.cli.common import expected_errors
 from synth.errors import SynthError
 from synth.settings import Settings
 from synth.settings import load as load_settings
-from synth.terminal import echo, safe_logging
+from synth.terminal import StderrHandler, echo, safe_logging
 
 if TYPE_CHECKING:  # typer carries its own copy of click
     from typer._click import Context, HelpFormatter
@@ -60,7 +60,7 @@ def main(
     """synth: recordings of a sector-partnership convening -> shared priorities."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     fmt = "%(levelname)s %(name)s: %(message)s"
-    logging.basicConfig(level=level, format=fmt, stream=sys.stderr, force=True)
+    logging.basicConfig(level=level, format=fmt, handlers=[StderrHandler()], force=True)
     safe_logging(fmt)  # log lines carry labels and names made of participants' words
     for noisy in ("faster_whisper", "sentence_transformers", "numba", "httpx", "BERTopic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

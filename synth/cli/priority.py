@@ -227,7 +227,7 @@ def plan_remove(row: RowArg, who: WhoOpt = None) -> None:
 
 @plan_app.command("show")
 def plan_show(priority: PriorityArg) -> None:
-    """The priority's task team and action plan, one row a line (tab-separated)."""
+    """The task team and action plan, a row a line (tab-separated)."""
     from synth.decisions import priorities
 
     with expected_errors():
