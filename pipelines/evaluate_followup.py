@@ -27,7 +27,9 @@ one gold priority (their line's). Reported per meeting:
   (the pipeline path: each known statement is a turn of its own, which lowers the bar);
 * **new left**: the share of the statements of new priorities left unmatched;
 * **new found**: new priorities some new candidate matches with F1 >= 0.5 over the mapped
-  half's scored lines (the README's "found");
+  half's scored lines (the README's "found"); the candidates are found on the whole half and
+  kept apart by :func:`synth.themes.followup.new_apart`, as the pipeline does
+  (``--left-only``: only the statements the match left are clustered, the rule before);
 * **near**: the share of those statements whose nearest known priority is theirs, whatever
   the bar (what the bar can at most keep);
 * the measured bar.
@@ -183,8 +185,9 @@ def product_statements(meeting: Meeting) -> tuple[list[Statement], np.ndarray]:
     return statements, np.asarray(vectors, dtype=np.float64)
 
 
-def evaluate_meeting(name: str) -> dict:
-    """Map the second half of one meeting onto the first half's (or its existing) priorities."""
+def evaluate_meeting(name: str, *, apart: bool = True) -> dict:
+    """Map the second half of one meeting onto the first half's (or its existing) priorities;
+    ``apart`` False: cluster only what the match left (the rule before ``new_apart``)."""
     from synth.text.embed import embed_texts
     from synth.themes.candidates import find_themes
 
@@ -198,11 +201,15 @@ def evaluate_meeting(name: str) -> dict:
     later = [n for n, s in enumerate(statements) if s.line is not None
              and s.line >= split.first_line]
     new_st, new_gold = [statements[n] for n in later], [gold[n] for n in later]
-    match = match_known(new_st, vectors[later],
-                        seeds(meeting, statements, vectors, gold, split, names))
+    known = seeds(meeting, statements, vectors, gold, split, names)
+    match = match_known(new_st, vectors[later], known)
     stored = match_known(new_st, vectors[later],
                          seeds(meeting, statements, vectors, gold, split, names, turns=False))
-    themes = find_themes(left_for_themes(new_st, match), vectors[later])
+    if apart:  # as the pipeline does: themes of the whole half, the new ones kept apart
+        match, themes = followup.new_apart(new_st, vectors[later], match,
+                                           find_themes(new_st, vectors[later]), known)
+    else:  # the rule before: only what the match left is clustered
+        themes = find_themes(left_for_themes(new_st, match), vectors[later])
     found, new = new_found(meeting, new_st, themes.assignment, split.known, split.first_line)
     scores = mapping_scores(new_gold, match.assignment, new_st, split.known)
     nearest = mapping_scores(new_gold, match.nearest, new_st, split.known)["on_it"]
@@ -253,6 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help=f"share of a statement's turn (default {followup.CONTEXT_WEIGHT})")
     ap.add_argument("--name-weight", type=float, metavar="W",
                     help=f"share of a priority's name (default {followup.NAME_WEIGHT})")
+    ap.add_argument("--left-only", action="store_true",
+                    help="cluster only the statements the match left (the rule before "
+                         "followup.new_apart), for the comparison")
     args = ap.parse_args(argv)
     if args.context_weight is not None:  # the ablations the module's docstring cites
         followup.CONTEXT_WEIGHT = args.context_weight
@@ -262,7 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not DATA_DIR.is_dir():
         log.error("no convening data at %s: put ../shared beside the repository", DATA_DIR)
         return 2
-    rows = [evaluate_meeting(name) for name in args.only or meeting_names()]
+    rows = [evaluate_meeting(name, apart=not args.left_only)
+            for name in args.only or meeting_names()]
     sys.stdout.write(table(rows) + "\n")
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1, default=str))

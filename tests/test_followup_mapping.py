@@ -420,3 +420,34 @@ def test_a_quarterly_processed_by_the_job_links_its_priority_raised_again(
     assert {view.statements[sid].line for sid in theme.statement_ids} == {1, 2}
     assert again not in {t.id for t in view.new_candidates}
     assert priorities.confirm_choices(engine, again)[1] == care.id
+
+
+def test_new_candidates_are_kept_apart_from_known_priorities_raised_again() -> None:
+    """Theme finding ran on the whole meeting; by hand, with A and B above (bar 0.8):
+    t1 holds s1 (0.7,0,0.71) and s2 (0.6,0,0.8), which reach no priority (0.69, 0.59 to A),
+    and s3 (0.82,0,0.57), on A (0.81) but nearer t1's centroid of s1 and s2 (0.97): t1 is new
+    and takes s3 back. t2: s4 and s5 on A, most of it, so A raised again, no new candidate;
+    its s6 (0,0,1) stays in no theme. t3: all on B."""
+    from synth.records import Theme
+    from synth.themes.candidates import ThemeResult
+
+    rows = {"s1": [0.7, 0, 0.71], "s2": [0.6, 0, 0.8], "s3": [0.82, 0, 0.57],
+            "s4": [1.0, 0, 0], "s5": [0.9, 0.1, 0], "s6": [0, 0, 1.0], "s7": [0, 1.0, 0]}
+    said = [st(sid, n) for n, sid in enumerate(rows)]
+    vectors = np.array(list(rows.values()))
+    match = match_known(said, vectors, [A, B])
+    assert [match.assignment[s] for s in rows] == [None, None, "a", "a", "a", None, "b"]
+    groups = {"t1": ("s1", "s2", "s3"), "t2": ("s4", "s5", "s6"), "t3": ("s7",)}
+    themes = ThemeResult(tuple(Theme(t, f"label {t}", (t,), ids, ("Ana",))
+                               for t, ids in groups.items()),
+                         {sid: t for t, ids in groups.items() for sid in ids})
+    after, new = followup.new_apart(said, vectors, match, themes, [A, B])
+    (t1,) = new.themes
+    assert (t1.id, t1.statement_ids, t1.label) == ("t1", ("s1", "s2", "s3"), "label t1")
+    assert [after.assignment[s] for s in rows] == [None, None, None, "a", "a", None, "b"]
+    assert new.assignment == {"s1": "t1", "s2": "t1", "s3": "t1", "s4": None, "s5": None,
+                              "s6": None, "s7": None}
+    assert after.threshold == match.threshold and after.nearest == match.nearest
+    # nothing known: every candidate with statements is new, as it was
+    _, same = followup.new_apart(said, vectors, match_known(said, vectors, []), themes, [])
+    assert [t.id for t in same.themes] == ["t1", "t2", "t3"]

@@ -182,6 +182,7 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     from synth import models
     from synth.text.embed import embed_texts
     from synth.themes.candidates import ThemeSettings, find_themes
+    from synth.themes.followup import new_apart
     from synth.themes.priorities import embed_priorities, load_priorities
     from synth.themes.quotes import statement_word_probs
 
@@ -203,11 +204,15 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     plist = embed_priorities(common, lambda texts: embed_texts(
         texts, model=embedder, cache_dir=settings.cache_dir)) if statements else None
     probs = statement_word_probs(statements, [turn for t in transcripts for turn in t.turns])
-    topics, followup, clustered = map_known(statements, vectors, known, embedder, settings)
-    themes = find_themes(clustered, vectors,
+    topics, followup, _ = map_known(statements, vectors, known, embedder, settings)
+    # The whole meeting, its talk intact; known priorities raised again are kept apart below.
+    themes = find_themes(statements, vectors,
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
                          participants=people, priorities=plist, word_probs=probs,
                          progress=_stage(progress, 0.5, 1.0))
+    if followup is not None:
+        followup, themes = new_apart(statements, vectors, followup, themes, topics,
+                                     participants=people, word_probs=probs)
     themes = with_known(themes, statements, vectors, followup, topics, people, probs)
     matches = attach_written(notes, statements, vectors, themes.assignment,
                              lambda texts: embed_texts(texts, model=embedder,
@@ -253,9 +258,10 @@ def map_known(statements: Sequence[Statement], vectors: np.ndarray, known: Seque
               embedder: object, settings: Settings
               ) -> tuple[Sequence[KnownTopic], FollowUpMatch | None, list[Statement]]:
     """The known priorities (names and pending statements embedded by the statements'
-    ``embedder``), where the statements went among them, and the statements theme finding
-    gets (those attached are not clustered again); with nothing known, no match and the
-    statements as they are."""
+    ``embedder``), where the statements went among them, and the statements with those
+    attached made not clusterable (:func:`synth.themes.followup.left_for_themes`; the
+    pipeline clusters the whole meeting and keeps the new candidates apart instead); with
+    nothing known, no match and the statements as they are."""
     from synth.text.embed import embed_texts
     from synth.themes.followup import embedded, left_for_themes, match_known
 
