@@ -9,9 +9,7 @@ to the ``as_of`` day (:func:`synth.export.office.fixed_zip`), so one plan gives 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +22,7 @@ from synth.decisions.dashboard import partnership_name
 from synth.decisions.priorities import PlanRow, list_priorities
 from synth.errors import InputError, OutputError
 from synth.export.common import long_date
-from synth.export.office import _NOT_XML, _clean, _midnight, _sheet, fixed_zip
+from synth.export.office import _NOT_XML, _clean, _sheet, document_bytes, workbook_bytes
 from synth.records import one_line
 from synth.store import queries
 from synth.store.db import transaction
@@ -156,7 +154,6 @@ def _plan_sheet(wb: Any, sec: PlanSection, title: str) -> None:
 def to_xlsx(plans: ActionPlans) -> bytes:
     """A workbook: an overview sheet, then one sheet per priority with its team and plan."""
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -168,14 +165,7 @@ def to_xlsx(plans: ActionPlans) -> bytes:
         title = _sheet_title(sec.name, used)
         wb["priorities"].cell(i, 6).value = title
         _plan_sheet(wb, sec, title)
-    props = wb.properties
-    props.creator = props.lastModifiedBy = "synth"
-    props.title = f"{plans.partnership}: action plans"
-    props.created = props.modified = _midnight(plans.as_of)
-    buffer = io.BytesIO()
-    # Workbook.save() stamps "modified" with the current time; the writer itself does not.
-    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
-    return fixed_zip(buffer.getvalue(), plans.as_of)
+    return workbook_bytes(wb, f"{plans.partnership}: action plans", plans.as_of)
 
 
 # --- DOCX ------------------------------------------------------------------------------------
@@ -211,14 +201,8 @@ def to_docx(plans: ActionPlans) -> bytes:
     for sec in plans.sections:
         _docx_section(doc, sec)
     doc.add_paragraph(NOTE).runs[0].italic = True
-    core = doc.core_properties
-    core.author = core.last_modified_by = "synth"
-    core.title = _NOT_XML.sub("", f"{plans.partnership}: action plans")
-    core.revision = 1
-    core.created = core.modified = _midnight(plans.as_of)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return fixed_zip(buffer.getvalue(), plans.as_of)
+    return document_bytes(doc, _NOT_XML.sub("", f"{plans.partnership}: action plans"),
+                          plans.as_of)
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -59,6 +59,32 @@ def fixed_zip(data: bytes, when: date) -> bytes:
     return out.getvalue()
 
 
+def workbook_bytes(wb: Any, title: str, day: date) -> bytes:
+    """An openpyxl workbook's file, by synth, dated ``day``: the same sheets, the same bytes."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    props = wb.properties
+    props.creator = props.lastModifiedBy = "synth"
+    props.title = title
+    props.created = props.modified = _midnight(day)
+    buffer = io.BytesIO()
+    # Workbook.save() stamps "modified" with the current time; the writer itself does not.
+    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    return fixed_zip(buffer.getvalue(), day)
+
+
+def document_bytes(doc: Any, title: str, day: date) -> bytes:
+    """A python-docx document's file, by synth, dated ``day``: the same text, the same bytes."""
+    core = doc.core_properties
+    core.author = core.last_modified_by = "synth"
+    core.title = title
+    core.revision = 1
+    core.created = core.modified = _midnight(day)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return fixed_zip(buffer.getvalue(), day)
+
+
 def _sheet(wb: Any, title: str, header: tuple[str, ...], rows: list[list[Any]]) -> None:
     from openpyxl.styles import Alignment, Font
 
@@ -78,7 +104,6 @@ def _sheet(wb: Any, title: str, header: tuple[str, ...], rows: list[list[Any]]) 
 def to_xlsx(r: PriorityReport) -> bytes:
     """A workbook with sheets priorities, quotes, votes and champions."""
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -106,14 +131,7 @@ def to_xlsx(r: PriorityReport) -> bytes:
             for p in r.priorities
             for role, people in (("champion", p.champions), ("member", p.members))
             for who in people])
-    props = wb.properties
-    props.creator = props.lastModifiedBy = "synth"
-    props.title = f"{r.partnership}: shared priorities"
-    props.created = props.modified = _midnight(r.convening_date)
-    buffer = io.BytesIO()
-    # Workbook.save() stamps "modified" with the current time; the writer itself does not.
-    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
-    return fixed_zip(buffer.getvalue(), r.convening_date)
+    return workbook_bytes(wb, f"{r.partnership}: shared priorities", r.convening_date)
 
 
 def to_docx(r: PriorityReport) -> bytes:
@@ -145,11 +163,4 @@ def to_docx(r: PriorityReport) -> bytes:
         if p.members:
             doc.add_paragraph(text("Task team: " + "; ".join(map(person, p.members))))
     doc.add_paragraph(GENERATED_NOTE).runs[0].italic = True
-    core = doc.core_properties
-    core.author = core.last_modified_by = "synth"
-    core.title = text(f"{r.partnership}: shared priorities")
-    core.revision = 1
-    core.created = core.modified = _midnight(r.convening_date)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return fixed_zip(buffer.getvalue(), r.convening_date)
+    return document_bytes(doc, text(f"{r.partnership}: shared priorities"), r.convening_date)
