@@ -391,12 +391,15 @@ def run_product(
 ) -> tuple[list[int | None], dict]:
     """Turn clusters from the product path, plus run facts (themes found, seconds)."""
     from synth.themes.candidates import find_themes
+    from synth.themes.priorities import embed_priorities, load_priorities
 
     turns = meeting_turns(meeting, condition)
     statements = statements_of(turns)
     vectors = embed([s.text for s in statements]) if statements else np.zeros((0, 384), np.float32)
+    # as synthesize does: the shipped priority list names themes and sets side talk aside
+    common = embed_priorities(load_priorities(), embed)
     t0 = time.perf_counter()
-    result = find_themes(statements, vectors, settings=settings)
+    result = find_themes(statements, vectors, settings=settings, priorities=common)
     seconds = time.perf_counter() - t0
     clusters = turn_themes(statements, result.assignment, len(turns))
     return clusters, {

@@ -15,7 +15,7 @@ from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from synth.records import Participant, Statement, StatementKind, Turn
 from synth.text.stop_words import STOP_WORDS
@@ -75,6 +75,25 @@ _HEAD_POS = {"NOUN", "PROPN"}
 MAX_PHRASE_WORDS = 3
 
 
+def _words(span: Span) -> list[tuple[str, Token]]:
+    """The span's words, lower case, each with the token that decides its part of speech; a
+    hyphenated word spaCy splits in three ("utility-scale", "third-party") stays one word,
+    decided by its last part, so a label never reads "Scale batteries" or "Party inspection"."""
+    toks = list(span)
+    out: list[tuple[str, Token]] = []
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        if (i + 2 < len(toks) and toks[i + 1].text == "-" and not tok.whitespace_
+                and not toks[i + 1].whitespace_ and tok.is_alpha and toks[i + 2].is_alpha):
+            out.append((f"{tok.lower_}-{toks[i + 2].lower_}", toks[i + 2]))
+            i += 3
+            continue
+        out.append((tok.lower_, tok))
+        i += 1
+    return out
+
+
 def noun_phrases(span: Span) -> tuple[str, ...]:
     """Runs of adjectives and nouns ending in a noun, up to three words: label candidates.
 
@@ -85,12 +104,12 @@ def noun_phrases(span: Span) -> tuple[str, ...]:
     out: list[str] = []
     run: list[str] = []
     heads: list[bool] = []
-    for tok in [*span, None]:
-        word = tok.lower_ if tok is not None else ""
+    for word, tok in [*_words(span), ("", None)]:
         # A capitalised proper noun is a person, place or company ("Marcus", "Birch Falls"),
         # never what a priority is about; an acronym ("CNC", "GMP") is kept.
-        if (tok is not None and tok.pos_ in _PHRASE_POS and not tok.is_stop and tok.is_alpha
-                and len(word) > 2 and (tok.pos_ != "PROPN" or tok.text.isupper())):
+        if (tok is not None and tok.pos_ in _PHRASE_POS and not tok.is_stop
+                and word.replace("-", "").isalpha() and len(word) > 2
+                and (tok.pos_ != "PROPN" or tok.text.isupper())):
             run.append(word)
             heads.append(tok.pos_ in _HEAD_POS)
             continue

@@ -5,9 +5,9 @@ topic-model id like "0_the_we_of". Candidates are the noun phrases spaCy found i
 statements (runs of up to three content words for statements that did not go through spaCy).
 A candidate scores by how specific it is to the theme (BERTopic's class-based TF-IDF, the same
 transformer that gives the themes their keywords: frequent in this theme, rare in the others),
-how many different speakers use it, and how central the statements using it are. Themes are
-labelled in rank order and a candidate too close to a label already taken is skipped (maximal
-marginal relevance), so two themes never share a label.
+how many different speakers use it, how central the statements using it are, and how much of
+the theme uses its words. Themes are labelled in rank order and a candidate too close to a label
+already taken is skipped (maximal marginal relevance), so two themes never share a label.
 """
 
 from __future__ import annotations
@@ -106,8 +106,11 @@ def usable(phrase: Sequence[str], avoid: frozenset[str]) -> bool:
 
 def _phrase_stats(
     members: Sequence[Statement], weights: np.ndarray, avoid: frozenset[str], tagged: bool
-) -> tuple[dict[tuple[str, ...], float], dict[tuple[str, ...], set[str]]]:
-    """Weighted statement counts of each phrase in one theme, and the speakers using it.
+) -> tuple[dict[tuple[str, ...], float], dict[tuple[str, ...], set[str]],
+           dict[tuple[str, ...], float]]:
+    """Weighted statement counts of each phrase in one theme, the speakers using it, and its
+    coverage: the (weighted) share of the theme's statements that use its most used word,
+    singular and plural alike ("air permit" covers "Permits." and "Back to permits").
 
     ``tagged``: the statements come from the spaCy step, so their noun phrases are the only
     label material; a statement with none ("Obviously.", "He knows.") offers none, where word
@@ -115,6 +118,7 @@ def _phrase_stats(
     """
     counts: dict[tuple[str, ...], float] = defaultdict(float)
     speakers: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    words: dict[str, float] = defaultdict(float)
     for s, w in zip(members, weights, strict=True):
         found = ([tuple(p.split()) for p in s.phrases] if tagged
                  else candidate_phrases(s.text))
@@ -123,7 +127,16 @@ def _phrase_stats(
                 continue
             counts[p] += float(w)
             speakers[p].add(s.speaker or "")
-    return counts, speakers
+        for word in {_singular(x) for p in found for x in p}:
+            words[word] += float(w)
+    total = float(np.sum(weights)) or 1.0
+    coverage = {p: max(words[_singular(x)] for x in p) / total for p in counts}
+    return counts, speakers, coverage
+
+
+def _singular(word: str) -> str:
+    """A crude singular, enough to count "permits" and "permit" as one word."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def label_themes(
@@ -146,13 +159,14 @@ def label_themes(
         _phrase_stats(members, 0.5 + 0.5 * np.asarray(c), avoid, tagged)
         for members, c in zip(themes, centrality, strict=True)
     ]
-    specificity = _class_tfidf([counts for counts, _ in stats])
+    specificity = _class_tfidf([counts for counts, _, _ in stats])
     spread: Counter[tuple[str, ...]] = Counter()
-    for counts, _ in stats:
+    for counts, _, _ in stats:
         spread.update(counts.keys())
     out: list[tuple[str, tuple[str, ...]]] = []
     taken: list[set[str]] = []
-    for members, (counts, speakers), specific in zip(themes, stats, specificity, strict=True):
+    for members, (counts, speakers, coverage), specific in zip(themes, stats, specificity,
+                                                               strict=True):
         scored = []
         for phrase, tf in counts.items():
             if tf < 0.5 and len(members) > 3:  # a phrase of one stray statement is no label
@@ -160,8 +174,10 @@ def label_themes(
             # a phrase several themes use names none of them (beyond c-TF-IDF's own idf)
             voices = 1 + 0.25 * min(len(speakers[phrase]) - 1, 4)
             length = 1.0 + 0.6 * (len(phrase) - 1)  # a phrase reads better than a word
-            scored.append((specific[phrase] * (1.0 / spread[phrase]) ** 0.5 * voices * length,
-                           phrase))
+            # ... but a long phrase from one stray statement ("Workforce housing fund" on a
+            # theme about permits) names less than one whose word the theme keeps using
+            scored.append((specific[phrase] * (1.0 / spread[phrase]) ** 0.5 * voices * length
+                           * coverage[phrase] ** 0.5, phrase))
         scored.sort(key=lambda x: (-x[0], x[1]))
         keyphrases = _diverse(scored, n_keywords, set())
         label_words = _diverse(scored, 1, set().union(*taken) if taken else set())
