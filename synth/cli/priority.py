@@ -1,5 +1,5 @@
 """CLI over a partnership's priorities (issue 29): ``synth priority partnerships|list|status|
-rename|champion|member|plan ...|undo|history|export``.
+rename|champion|member|plan ...|undo|history|move-convening|export``.
 
 synth/cli/main.py mounts ``priority_app``. Each command is a few lines over
 :mod:`synth.decisions.priorities`; user errors print one line, never a traceback. A command that
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from synth.cli.common import WhoOpt, expected_errors, open_engine
+from synth.cli.common import WhoOpt, expected_errors, find_convening_id, open_engine
 from synth.terminal import echo
 
 if TYPE_CHECKING:
@@ -162,6 +162,22 @@ def history_command(partnership: PartnershipOpt = None) -> None:
             mark = "  (undone)" if undone else ""
             echo(f"{at:%Y-%m-%d %H:%M} {who:<12} {action:<16} {target}{mark}")
 
+
+
+@priority_app.command("move-convening")
+def move_convening_command(convening: Annotated[str, typer.Argument(
+        help="Convening id or title.")], to: Annotated[int, typer.Option(
+            "--to", help="The partnership it joins (`synth priority partnerships`).")],
+                           who: WhoOpt = None) -> None:
+    """Move a convening into another partnership, with its people and the priorities only it
+    raised (each joins that partnership's priority of the same name, if any)."""
+    from synth.decisions import priorities
+
+    with expected_errors():
+        engine = open_engine()
+        priorities.move_convening(engine, find_convening_id(engine, convening), to, who=who)
+        for v in priorities.list_priorities(engine, to):
+            echo(_line(v))
 
 # --- action plans ----------------------------------------------------------------------------
 

@@ -28,9 +28,11 @@ from synth.store.schema import (
     PLAN_STATUSES,
     PRIORITY_STATUSES,
     ActionItem,
+    Affiliation,
     Priority,
     PriorityTheme,
     StoredConvening,
+    StoredParticipant,
     StoredTheme,
     TeamMember,
     utcnow,
@@ -399,6 +401,10 @@ def undo(engine: Engine, partnership_id: int, *, who: str | None = None) -> str:
         entry = queries.last_partnership_action(s, partnership_id)
         if entry is None:
             raise ReviewError(f"nothing to undo in partnership {partnership_id}'s priorities.")
+        if entry.action == MOVE:
+            raise ReviewError(f"cannot undo a move ({entry.target}): move the convening back "
+                              "with `synth priority move-convening CONVENING --to "
+                              "PARTNERSHIP`; undo stops there.")
         keys = {part: [int(k) for k in entry.after.get(part, {})]
                 for part in audit.PRIORITY_PARTS}
         now = audit.capture(s, None, **keys)  # type: ignore[arg-type]
@@ -512,3 +518,121 @@ def refuse_if_grown(s: Session, before: audit.Snapshot, after: audit.Snapshot) -
                                 "has since gained a task team, an action plan or another "
                                 "meeting's theme; discard the theme instead, or retire the "
                                 f"priority (`synth priority status {p.id} retired`).")
+
+
+# --- a convening joins a partnership named by the facilitator (part 6 of issue 29) -----------
+
+MOVE = "convening_move"
+
+
+def move_convening(engine: Engine, convening_id: int, partnership_id: int, *,
+                   who: str | None = None) -> int:
+    """Move a convening into another partnership: its people (speakers, voter codes and so
+    ballots, volunteers) are re-homed by name onto that partnership's roster (added there with
+    their company and its history when missing), and each priority its themes feed moves with
+    it, joining the partnership's priority of the same name if it has one (task team and plan
+    rows too). Refused when such a priority is also fed by another convening, which stays
+    behind. One transaction, one entry in each partnership's log; undo does not reverse it
+    (move the convening back instead). Returns the target log's entry id."""
+    with transaction(engine) as s:
+        conv = queries.get_convening(s, convening_id)
+        source = conv.partnership_id
+        target = queries.get_partnership(s, partnership_id)
+        if source == target.id:
+            raise ReviewError(f"convening {conv.id} ({conv.title}) is already in partnership "
+                              f"{target.id}.")
+        for pid in sorted((source, target.id)):  # one order, so two moves never deadlock
+            queries.get_partnership(s, pid, lock=True)
+        s.refresh(conv)
+        if conv.partnership_id != source:
+            raise ConflictError(f"convening {conv.id} was moved meanwhile: look again.")
+        moving = _moving_priorities(s, conv.id)
+        people = _rehome_people(s, conv.id, target.id,
+                                [m for p in moving for m in queries.team_rows(s, p.id)])
+        joined = {p.id: _move_priority(s, p, target.id, people) for p in moving}
+        conv.partnership_id = target.id
+        s.flush()
+        what = f"convening {conv.id} ({conv.title}): partnership {source} -> {target.id}"
+        after = {"convening": conv.id, "partnership": target.id,
+                 "priorities": {str(k): v for k, v in joined.items()},
+                 "people": {str(k): v for k, v in people.items()}}
+        before = {"convening": conv.id, "partnership": source}
+        ids = [audit.record(s, None, partnership_id=pid, action=MOVE, target=what, who=who,
+                            before=before, after=after).id for pid in (source, target.id)]
+        log.info("moved %s (%d priorities, %d people)", what, len(joined), len(people))
+        return ids[-1]
+
+
+def _moving_priorities(s: Session, convening_id: int) -> list[Priority]:
+    """The priorities the convening's themes feed, each fed by no other convening."""
+    ids = queries.priorities_raised_at(s, convening_id)
+    for pid, themes in queries.linked_themes(s, ids).items():
+        others = sorted({t.convening_id for t in themes} - {convening_id})
+        if others:
+            p, other = queries.get_priority(s, pid), queries.get_convening(s, others[0])
+            raise ReviewError(
+                f"priority {pid} ({p.name}) is also raised by convening {other.id} "
+                f"({other.title}), which stays in partnership {p.partnership_id}: a priority "
+                "belongs to one partnership. Discard its theme in one of the two convenings "
+                "first, or leave this convening where it is.")
+    return [queries.get_priority(s, pid) for pid in ids]
+
+
+def _rehome_people(s: Session, convening_id: int, target: int,
+                   team: Sequence[TeamMember]) -> dict[int, int]:
+    """Point the convening's people at the target roster's entries of the same name (made
+    there when missing); returns old participant id -> new. Task-team rows are the caller's."""
+    rows = queries.people_rows(s, convening_id)
+    old = queries.roster_of(s, queries.get_convening(s, convening_id).partnership_id)
+    there = {p.name: p for p in queries.roster_of(s, target).values()}
+    people: dict[int, int] = {}
+    for pid in sorted({r.participant_id for r in rows if r.participant_id is not None}
+                      | {m.participant_id for m in team}):
+        person = old[pid]
+        new = there.get(person.name)
+        if new is None:
+            new = StoredParticipant(partnership_id=target, name=person.name,
+                                    company=person.company, role=person.role)
+            s.add(new)
+            s.flush()
+            s.add_all(Affiliation(participant_id=new.id, company=a.company, since=a.since,
+                                  until=a.until) for a in queries.affiliations_of(s, pid))
+        people[pid] = new.id
+    for r in rows:
+        if r.participant_id is not None:
+            r.participant_id = people[r.participant_id]
+    s.flush()
+    return people
+
+
+def _move_priority(s: Session, p: Priority, target: int, people: Mapping[int, int]) -> int:
+    """Move a priority to the target partnership, or into its priority of the same name
+    (links, task team, plan rows; a champion in either stays champion); returns where it is."""
+    into = queries.priority_named(s, target, p.name) or p
+    team = [(m.participant_id, m.role, m.since) for m in queries.team_rows(s, p.id)]
+    for m in queries.team_rows(s, p.id):
+        s.delete(m)
+    s.flush()
+    for pid, role, since in team:
+        row = s.get(TeamMember, (into.id, people[pid]))
+        if row is None:
+            s.add(TeamMember(priority_id=into.id, participant_id=people[pid], role=role,
+                             since=since))
+        elif role == "champion":
+            row.role = role
+    if into is p:
+        p.partnership_id, p.updated_at = target, utcnow()
+        s.flush()
+        return p.id
+    start = max((a.position for a in queries.plan_of(s, into.id)), default=-1) + 1
+    for n, item in enumerate(queries.plan_of(s, p.id)):
+        item.priority_id, item.position = into.id, start + n
+    for t in queries.linked_themes(s, [p.id])[p.id]:
+        link = s.get(PriorityTheme, t.id)
+        if link is not None:
+            link.priority_id = into.id
+    into.updated_at = utcnow()
+    s.flush()
+    s.delete(p)
+    s.flush()
+    return into.id

@@ -38,6 +38,7 @@ from synth.store.schema import (
     StoredTheme,
     TeamMember,
     VolunteerSignup,
+    VoterCode,
 )
 
 ACTIVE = ("candidate", "confirmed")
@@ -517,6 +518,25 @@ def company_on(session: Session, participant_id: int, day: dt.date) -> str | Non
         if (a.since is None or a.since <= day) and (a.until is None or day < a.until):
             return a.company
     return None
+
+
+def priorities_raised_at(session: Session, convening_id: int) -> list[int]:
+    """The ids of the priorities the convening's themes feed, in id order."""
+    return sorted(set(session.scalars(
+        select(PriorityTheme.priority_id)
+        .join(StoredTheme, StoredTheme.id == PriorityTheme.theme_id)
+        .where(StoredTheme.convening_id == convening_id))))
+
+
+def people_rows(session: Session,
+                convening_id: int) -> list[Speaker | VoterCode | VolunteerSignup]:
+    """The convening's rows that name a roster participant: its speakers mapped to one, its
+    voter codes (ballots hang on them) and its volunteers' sign-ups."""
+    return [*session.scalars(select(Speaker).where(Speaker.convening_id == convening_id,
+                                                   Speaker.participant_id.is_not(None))),
+            *session.scalars(select(VoterCode).where(VoterCode.convening_id == convening_id)),
+            *session.scalars(select(VolunteerSignup)
+                             .where(VolunteerSignup.convening_id == convening_id))]
 
 
 @dataclass(frozen=True, slots=True)
