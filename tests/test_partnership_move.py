@@ -1,24 +1,29 @@
 """A convening joins a partnership the facilitator names (issue 29, part 6): its people are
 re-homed by name onto that roster, the priorities only it raised move with it (or join the
 priority of the same name there), and a priority another convening also raises stops the move.
+People change companies (part 1): a later convening's roster closes the old company and opens
+the new one in their history.
 
 Runs on SQLite, and on PostgreSQL too when SYNTH_TEST_POSTGRES_URL is set.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 import typer
 from sqlalchemy import Engine, select
-from test_store import load, result, theme_id
+from test_store import ROSTER, load, result, theme_id
 from typer.testing import CliRunner
 
 from synth.cli.priority import priority_app
+from synth.convening import setup
 from synth.decisions import ballots, priorities, review
 from synth.errors import NotFoundError, ReviewError
-from synth.store import ConveningSpec, transaction
+from synth.records import Participant
+from synth.store import ConveningSpec, queries, transaction
 from synth.store.schema import Speaker, StoredParticipant, VolunteerSignup, VoterCode
 
 THEMES = {"hire": [0, 1, 2, 3], "care": [4, 5, 6], "house": [7, 8]}
@@ -173,3 +178,58 @@ def test_cli_moves_by_title_and_says_what_was_wrong(engine: Engine, two, db_url:
     assert priorities.partnership_of(engine, two["north"]) == two["south_p"]
     assert priorities.history(engine, two["south_p"])[-1][1:3] == ("lee", "convening_move")
 
+
+
+# --- company history: a later convening's roster says someone changed company ---------------
+
+
+def north(title: str, day: dt.date) -> ConveningSpec:
+    return ConveningSpec(title, industry="manufacturing", region="North Bay", date=day,
+                         kind="quarterly")
+
+
+def companies(engine: Engine, name: str) -> tuple[str | None, list[tuple[str, Any, Any]]]:
+    """A North participant's current company and history (company, since, until)."""
+    with transaction(engine) as s:
+        pid = next(c.partnership_id for c, _ in queries.list_convenings(s)
+                   if c.title == "Launch")
+        p = queries.find_participant(s, pid, name)
+        return p.company, [(a.company, a.since, a.until)
+                           for a in queries.affiliations_of(s, p.id)]
+
+
+def test_a_later_roster_moves_a_person_to_another_company(engine: Engine) -> None:
+    launch, q1, q2 = dt.date(2026, 3, 14), dt.date(2026, 6, 20), dt.date(2026, 9, 19)
+    load(engine, result(THEMES, n=10), north("Launch", launch))
+    assert companies(engine, "Ana") == ("Acme Welding", [("Acme Welding", None, None)])
+    moved = [{**p, "company": "Bolt Fab"} if p["name"] == "Ana" else p for p in ROSTER]
+    q = load(engine, result(THEMES, n=10, roster=moved), north("Quarterly 1", q1)).convening_id
+    history = [("Acme Welding", None, q1), ("Bolt Fab", q1, None)]
+    assert companies(engine, "Ana") == ("Bolt Fab", history)
+    assert companies(engine, "Ben") == ("Bolt Fab", [("Bolt Fab", None, None)])  # unchanged
+    with transaction(engine) as s:
+        ana = queries.find_participant(s, queries.get_convening(s, q).partnership_id, "Ana")
+        assert [queries.company_on(s, ana.id, day) for day in (launch, q1, q2)] == [
+            "Acme Welding", "Bolt Fab", "Bolt Fab"]
+    # The same roster again, or an earlier meeting's imported late, changes nothing.
+    load(engine, result(THEMES, n=10, roster=moved), north("Quarterly 1", q1))
+    load(engine, result(THEMES, n=10), north("Site visit", dt.date(2026, 5, 2)))
+    assert companies(engine, "Ana") == ("Bolt Fab", history)
+    # A roster saved for a later convening (the setup page) moves her on again.
+    q_2 = load(engine, result(THEMES, n=10, roster=moved), north("Quarterly 2", q2)).convening_id
+    setup.save_roster(engine, q_2, [Participant("Ana", "Cobalt Machining", "business")])
+    assert companies(engine, "Ana") == ("Cobalt Machining", [
+        *history[:1], ("Bolt Fab", q1, q2), ("Cobalt Machining", q2, None)])
+
+
+def test_a_company_kept_before_its_history_is_closed_when_it_changes(engine: Engine) -> None:
+    c = load(engine, result(THEMES, n=10), north("Launch", dt.date(2026, 3, 14))).convening_id
+    with transaction(engine) as s:  # as a participant stored before the history was kept
+        for p in queries.roster_of(s, priorities.partnership_of(engine, c)).values():
+            for a in queries.affiliations_of(s, p.id):
+                s.delete(a)
+    day = dt.date(2026, 3, 14)
+    setup.save_roster(engine, c, [Participant("Ben", "Acme Welding", "business")])
+    assert companies(engine, "Ben") == ("Acme Welding", [("Bolt Fab", None, day),
+                                                         ("Acme Welding", day, None)])
+    assert companies(engine, "Cy") == ("Cobalt Machining", [])  # not on that roster: as it was

@@ -163,7 +163,6 @@ def history_command(partnership: PartnershipOpt = None) -> None:
             echo(f"{at:%Y-%m-%d %H:%M} {who:<12} {action:<16} {target}{mark}")
 
 
-
 @priority_app.command("move-convening")
 def move_convening_command(convening: Annotated[str, typer.Argument(
         help="Convening id or title.")], to: Annotated[int, typer.Option(
@@ -178,6 +177,7 @@ def move_convening_command(convening: Annotated[str, typer.Argument(
         priorities.move_convening(engine, find_convening_id(engine, convening), to, who=who)
         for v in priorities.list_priorities(engine, to):
             echo(_line(v))
+
 
 # --- action plans ----------------------------------------------------------------------------
 

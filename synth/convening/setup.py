@@ -101,8 +101,8 @@ def save_roster(engine: Engine, convening_id: int, people: Sequence[Participant]
         have = {p.name: p for p in queries.roster_of(s, conv.partnership_id).values()}
         for p, name in zip(people, names, strict=True):
             row = have.get(name) or StoredParticipant(partnership_id=conv.partnership_id, name=name)
-            row.company, row.role = (p.company or None), p.role
-            s.add(row)
+            row.role = p.role
+            queries.set_company(s, row, p.company, conv.date)
     return len(people)
 
 

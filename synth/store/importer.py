@@ -149,8 +149,8 @@ def _roster_and_speakers(session: Session, conv: StoredConvening, result: Result
     for p in result.participants:
         row = roster.get(p.name) or StoredParticipant(partnership_id=conv.partnership_id,
                                                       name=p.name)
-        row.company, row.role = p.company, p.role
-        session.add(row)
+        row.role = p.role
+        queries.set_company(session, row, p.company, conv.date)
         roster[p.name] = row
     session.flush()
     speakers = queries.speakers_of(session, conv.id)

@@ -520,6 +520,39 @@ def company_on(session: Session, participant_id: int, day: dt.date) -> str | Non
     return None
 
 
+def set_company(session: Session, person: StoredParticipant, company: str | None,
+                day: dt.date) -> None:
+    """Record that ``person`` is with ``company`` (None: not known) as of ``day``, the date of
+    the convening whose roster says so: a new company closes the one they were with (until
+    ``day``) and opens its own (since ``day``; unknown for someone new, whose history begins
+    here). A roster of a convening older than the current company's start changes nothing:
+    an earlier meeting does not say where people are now."""
+    company = (company or "").strip() or None
+    if person.id is None:  # new on the roster
+        person.company = company
+        session.add(person)
+        session.flush()
+        if company:
+            session.add(Affiliation(participant_id=person.id, company=company))
+        return
+    history = affiliations_of(session, person.id)
+    current = [a for a in history if a.until is None]
+    if any(a.since is not None and day < a.since for a in current):
+        return
+    held = current[-1].company if current else person.company
+    if company == held:
+        person.company = company
+        return
+    if not current and held:  # a company held before its history was kept
+        session.add(Affiliation(participant_id=person.id, company=held, until=day))
+    for a in current:
+        a.until = day
+    if company:
+        session.add(Affiliation(participant_id=person.id, company=company, since=day))
+    person.company = company
+    session.flush()
+
+
 def priorities_raised_at(session: Session, convening_id: int) -> list[int]:
     """The ids of the priorities the convening's themes feed, in id order."""
     return sorted(set(session.scalars(
