@@ -6,6 +6,7 @@ files build their lines and cells from here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -76,9 +77,11 @@ def has_paper(r: PriorityReport) -> bool:
     return any(p.paper_dots is not None for p in r.priorities)
 
 
-def attendance_line(r: PriorityReport) -> str:
-    """Who was in the room, by role."""
-    return ", ".join(f"{ROLE_NAMES.get(role, role)}: {n}" for role, n in r.attendance.items())
+def attendance_line(attendance: Mapping[str, int]) -> str:
+    """Who was in the room, by role: business leaders and public partners always, other roles
+    when someone had them."""
+    return ", ".join(f"{ROLE_NAMES.get(role, role)}: {n}" for role, n in attendance.items()
+                     if n or role in ("business", "public"))
 
 
 def counting_note(r: PriorityReport) -> str:

@@ -17,7 +17,7 @@ from datetime import date
 
 from synth.convening.report import md_escape
 from synth.errors import InputError
-from synth.export.common import ROLE_NAMES, long_date, person, quote_line
+from synth.export.common import attendance_line, long_date, person, quote_line
 from synth.export.records import ReportQuote
 from synth.records import Participant, one_line
 from synth.themes.quotes import said_at
@@ -97,11 +97,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
-def _attendance(f: FollowUp) -> str:
-    return ", ".join(f"{ROLE_NAMES.get(role, role)}: {n}" for role, n in f.attendance.items()
-                     if n or role in ("business", "public"))
-
-
 def _label(label: str, generated: bool) -> str:
     return f"{one_line(label)} (generated label)" if generated else one_line(label)
 
@@ -139,8 +134,8 @@ def to_email(f: FollowUp) -> str:
     lines = [f"Subject: Where our shared priorities stand after the {o(f.convening_title)}", "",
              "Hello everyone,", "",
              f"Thank you for joining the {o(f.partnership)} {o(f.convening_kind)} on "
-             f"{long_date(f.convening_date)} ({_attendance(f)}). Here is where our shared "
-             "priorities stand.", "", "PROGRESS ON OUR PRIORITIES", ""]
+             f"{long_date(f.convening_date)} ({attendance_line(f.attendance)}). Here is where "
+             "our shared priorities stand.", "", "PROGRESS ON OUR PRIORITIES", ""]
     for i, p in enumerate(f.progress, start=1):
         lines += [f"{i}. {o(p.name)}: {STATUS_NAMES.get(p.status, p.status)}",
                   f"   {o(_team(p))}", f"   {_raised(p)}"]
@@ -204,7 +199,8 @@ def to_markdown(f: FollowUp) -> str:
 
     lines = [f"# {e(f.partnership)}: follow-up", "",
              f"**Meeting:** {e(f.convening_title)} ({e(f.convening_kind)}), "
-             f"{long_date(f.convening_date)}  ", f"**In the room:** {_attendance(f)}", "",
+             f"{long_date(f.convening_date)}  ",
+             f"**In the room:** {attendance_line(f.attendance)}", "",
              "## Progress on our priorities", ""]
     for i, p in enumerate(f.progress, start=1):
         lines += _md_progress(i, p)

@@ -146,7 +146,7 @@ def to_docx(r: PriorityReport) -> bytes:
     doc.add_paragraph(text(f"{r.industry}, {r.region}"))
     doc.add_paragraph(text(f"Convening: {r.convening_title} ({r.convening_kind}), "
                            f"{long_date(r.convening_date)}"))
-    doc.add_paragraph(text(f"Attendance: {attendance_line(r)}"))
+    doc.add_paragraph(text(f"Attendance: {attendance_line(r.attendance)}"))
     table = doc.add_table(rows=1, cols=2)
     table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Role", "People"
     for role, n in r.attendance.items():

@@ -71,7 +71,7 @@ def to_markdown(r: PriorityReport) -> str:
              f"{e(r.industry)}, {e(r.region)}", "",
              f"**Convening:** {e(r.convening_title)} ({e(r.convening_kind)}), "
              f"{long_date(r.convening_date)}", "",
-             f"**Attendance:** {e(attendance_line(r))}", "",
+             f"**Attendance:** {e(attendance_line(r.attendance))}", "",
              f"**Vote:** {counting_note(r)}", ""]
     for p in r.priorities:
         lines += [f"## {p.rank}. {e(label_text(p))}", "", vote_summary(p), ""]
