@@ -204,7 +204,7 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     plist = embed_priorities(common, lambda texts: embed_texts(
         texts, model=embedder, cache_dir=settings.cache_dir)) if statements else None
     probs = statement_word_probs(statements, [turn for t in transcripts for turn in t.turns])
-    topics, followup, _ = map_known(statements, vectors, known, embedder, settings)
+    topics, followup = map_known(statements, vectors, known, embedder, settings)
     # The whole meeting, its talk intact; known priorities raised again are kept apart below.
     themes = find_themes(statements, vectors,
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
@@ -256,21 +256,19 @@ def with_known(themes: ThemeResult, statements: Sequence[Statement], vectors: np
 
 def map_known(statements: Sequence[Statement], vectors: np.ndarray, known: Sequence[KnownTopic],
               embedder: object, settings: Settings
-              ) -> tuple[Sequence[KnownTopic], FollowUpMatch | None, list[Statement]]:
+              ) -> tuple[Sequence[KnownTopic], FollowUpMatch | None]:
     """The known priorities (names and pending statements embedded by the statements'
-    ``embedder``), where the statements went among them, and the statements with those
-    attached made not clusterable (:func:`synth.themes.followup.left_for_themes`; the
-    pipeline clusters the whole meeting and keeps the new candidates apart instead); with
-    nothing known, no match and the statements as they are."""
+    ``embedder``) and where the statements went among them; with nothing known, no match.
+    The pipeline clusters the whole meeting either way and keeps the new candidates apart
+    (:func:`synth.themes.followup.new_apart`)."""
     from synth.text.embed import embed_texts
-    from synth.themes.followup import embedded, left_for_themes, match_known
+    from synth.themes.followup import embedded, match_known
 
     if not known or not statements:  # nothing to match: no model needed
-        return tuple(known), None, list(statements)
+        return tuple(known), None
     topics = embedded(known, lambda texts: embed_texts(
         texts, model=embedder, cache_dir=settings.cache_dir))  # type: ignore[arg-type]
-    match = match_known(statements, vectors, topics)
-    return topics, match, left_for_themes(statements, match)
+    return topics, match_known(statements, vectors, topics)
 
 
 def attach_written(notes: Sequence[Note], statements: Sequence[Statement], vectors: np.ndarray,
