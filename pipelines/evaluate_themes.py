@@ -76,6 +76,7 @@ class Meeting:
     speakers: tuple[str, ...]
     texts: tuple[str, ...]  # markup stripped
     topics: tuple[frozenset[int], ...]  # topic indices each turn is annotated with
+    topic_names: tuple[str, ...] = ()  # the annotators' name of each topic, by index
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -110,6 +111,7 @@ def load_meeting(path: Path) -> Meeting:
         speakers=tuple(str(t.get("speaker") or "") for t in turns),
         texts=tuple(clean_text(str(t.get("content") or "")) for t in turns),
         topics=tuple(frozenset(s) for s in topics),
+        topic_names=tuple(str(t.get("topic") or "") for t in data["topic_list"]),
     )
 
 
@@ -363,7 +365,17 @@ def _embed_step(cache_dir: Path) -> Callable[[list[str]], np.ndarray]:
 def turn_themes(
     statements: Sequence[Statement], assignment: dict[str, str | None], n_turns: int
 ) -> list[int | None]:
-    """Each turn's cluster: the majority theme of its assigned statements (None if none).
+    """Each turn's cluster: the majority theme of its assigned statements (None if none),
+    numbered in order of first appearance."""
+    numbering: dict[str, int] = {}
+    return [None if t is None else numbering.setdefault(t, len(numbering))
+            for t in turn_theme_ids(statements, assignment, n_turns)]
+
+
+def turn_theme_ids(
+    statements: Sequence[Statement], assignment: dict[str, str | None], n_turns: int
+) -> list[str | None]:
+    """Each turn's theme id: the majority (by words) of its assigned statements, or None.
 
     Ties go to the theme whose statements in the turn come first, so the result is deterministic.
     """
@@ -375,14 +387,24 @@ def turn_themes(
             continue
         votes[s.turn_index][theme] += len(s.text.split()) or 1
         first[s.turn_index].setdefault(theme, s.position)
-    numbering: dict[str, int] = {}
-    out: list[int | None] = []
-    for v, f in zip(votes, first, strict=True):
-        if not v:
-            out.append(None)
-            continue
-        best = max(v, key=lambda t: (v[t], -f[t]))
-        out.append(numbering.setdefault(best, len(numbering)))
+    return [max(v, key=lambda t, v=v, f=f: (v[t], -f[t])) if v else None
+            for v, f in zip(votes, first, strict=True)]
+
+
+def topic_labels(meeting: Meeting, theme_of_turn: Sequence[str | None],
+                 labels: dict[str, str]) -> list[tuple[str, float, str]]:
+    """Each annotated topic beside the label of the theme whose turns match its turns best
+    (F1 over turns; "-" when none overlaps), to read whether the label names the topic."""
+    out = []
+    for index, name in enumerate(meeting.topic_names):
+        gold = {i for i, topics in enumerate(meeting.topics) if index in topics}
+        best, score = "-", 0.0
+        for theme in sorted({t for t in theme_of_turn if t is not None}):
+            mine = {i for i, t in enumerate(theme_of_turn) if t == theme}
+            f1 = 2 * len(gold & mine) / (len(gold) + len(mine)) if gold else 0.0
+            if f1 > score:
+                best, score = labels.get(theme, theme), f1
+        out.append((name, round(score, 3), best))
     return out
 
 
@@ -401,11 +423,15 @@ def run_product(
     t0 = time.perf_counter()
     result = find_themes(statements, vectors, settings=settings, priorities=common)
     seconds = time.perf_counter() - t0
-    clusters = turn_themes(statements, result.assignment, len(turns))
+    ids = turn_theme_ids(statements, result.assignment, len(turns))
+    numbering: dict[str, int] = {}
+    clusters = [None if t is None else numbering.setdefault(t, len(numbering)) for t in ids]
     return clusters, {
         "themes": len(result.themes),
         "seconds": seconds,
         "statements": len(statements),
+        "labels": [t.label for t in result.themes],
+        "topics": topic_labels(meeting, ids, {t.id: t.label for t in result.themes}),
     }
 
 
@@ -515,6 +541,18 @@ def _report_progress(n: int, total: int, base: Meeting, rows: list[dict]) -> Non
     )
 
 
+def label_table(rows: list[dict]) -> str:
+    """Per meeting as is: synth's labels, then each annotated topic with the F1 and label of
+    its best-matching theme."""
+    lines = []
+    for r in rows:
+        if r["method"] != "synth" or r["condition"] != "as-is":
+            continue
+        lines.append(f"## {r['meeting']}: " + "; ".join(r["labels"]))
+        lines += [f"  {name[:60]:<60} {f1:4.2f}  {label}" for name, f1, label in r["topics"]]
+    return "\n".join(lines)
+
+
 def _knob_value(value: str, default: object) -> object:
     """``value`` read as the type of the knob's ``default`` (ValueError if it cannot be)."""
     if isinstance(default, tuple):
@@ -546,8 +584,8 @@ def cluster_overrides(pairs: Sequence[str]) -> ClusterParams:
     return replace(params, **changes)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """CLI entry point."""
+def _parser() -> argparse.ArgumentParser:
+    """The command line of this evaluation."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", default="val", choices=["train", "val"])
     parser.add_argument("--limit", type=int, default=None, help="only the first N meetings")
@@ -562,6 +600,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--n-themes", type=int, default=None, help="fix the number of themes")
     parser.add_argument(
+        "--labels",
+        action="store_true",
+        help="also print, per meeting as is, each annotated topic beside its best theme's label",
+    )
+    parser.add_argument(
         "--stability-runs",
         type=int,
         default=0,
@@ -574,6 +617,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="change one clustering knob (synth.themes.clustering.ClusterParams) for this run",
     )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI entry point."""
+    parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -597,6 +646,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with_diagnostics=args.diagnose,
     )
     print(format_table(summary))
+    if args.labels:
+        print(label_table(rows))
     print(f"{len(meetings)} meetings of {args.split}, {time.perf_counter() - t0:.0f} s")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -211,3 +211,14 @@ def test_cli_reports_a_bad_override_without_running(capsys: pytest.CaptureFixtur
         ev.main(["--set", "nonsense=1"])
     assert stop.value.code == 2
     assert "expected name=value" in capsys.readouterr().err
+
+
+def test_each_topic_is_shown_beside_the_label_of_its_best_matching_theme() -> None:
+    m = _meeting(["a", "b", "c", "d", "e"], [{0}, {0}, {1}, {1}, set()])
+    m = ev.Meeting(m.name, m.domain, m.speakers, m.texts, m.topics,
+                   topic_names=("Budget", "Remote design", "Never discussed"))
+    # turns 0-1 in theme x, 2 in y, 3-4 in x: Budget = {0, 1} vs x = {0, 1, 3, 4}: F1 2*2/6;
+    # Remote design = {2, 3} vs y = {2}: 2*1/3 = 0.667 beats x (2*1/6); the last has no turn
+    rows = ev.topic_labels(m, ["x", "x", "y", "x", "x"], {"x": "Costs", "y": "Buttons"})
+    assert rows == [("Budget", 0.667, "Costs"), ("Remote design", 0.667, "Buttons"),
+                    ("Never discussed", 0.0, "-")]
