@@ -1,6 +1,6 @@
 """Side talk is set aside, and labels name what a theme keeps talking about (issue 25).
 
-Hand-worked vectors for the side-talk rule (synth.themes.candidates.set_aside_side_talk), the
+Hand-worked vectors for the side-talk rule (synth.themes.sifting.set_aside_side_talk), the
 real MiniLM model and the shipped priority list for the whole path, and hand-made statements for
 the label's coverage (synth.themes.labels).
 """
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from synth.records import Statement
-from synth.themes.candidates import SIDE_TALK_SHARE, set_aside_side_talk
 from synth.themes.labels import label_themes
 from synth.themes.priorities import Priority, PriorityList
+from synth.themes.sifting import SIDE_TALK_SHARE, set_aside_side_talk
 
 E = np.eye(6)
 

@@ -7,7 +7,8 @@ keywords. Labels and verbatim quotes come from :mod:`synth.themes.labels`, stabi
 :mod:`synth.themes.stability`.
 
 Only clusterable statements are clustered; the others (back-channels, facilitator talk) come
-back unassigned, as does side talk (see :func:`set_aside_side_talk`). Every clusterable statement
+back unassigned, as does side talk; themes that are side talk, or held together only by their
+context, are dissolved (:mod:`synth.themes.sifting`). Every clusterable statement
 ends in a theme or is explicitly unassigned (None).
 The result depends only on the input and the settings: no unseeded randomness, no dependence on
 dict order or threads, themes identified by their central statement rather than by a number.
@@ -31,6 +32,7 @@ from synth.themes.clustering import ClusterParams, cluster_conversation, normali
 from synth.themes.labels import label_themes, name_words, usable
 from synth.themes.priorities import Priority, PriorityList, suggest
 from synth.themes.quotes import pick_quotes
+from synth.themes.sifting import dissolve_loose_themes, set_aside_side_talk
 from synth.themes.stability import theme_stability
 
 log = logging.getLogger(__name__)
@@ -121,8 +123,8 @@ def find_themes(
     With ``priorities`` (commonly named priorities and their embeddings, in the embedding
     space of ``vectors``), a theme that clearly resembles one entry carries its name in its
     label as a suggestion, and a theme that is mostly side talk is set aside
-    (:func:`set_aside_side_talk`). ``word_probs`` (statement id -> Whisper's word
-    probabilities) lets the quotes prefer statements heard clearly.
+    (:mod:`synth.themes.sifting`). ``word_probs`` (statement id -> Whisper's word probabilities)
+    lets the quotes prefer statements heard clearly.
 
     ``vectors[i]`` embeds ``statements[i]``. Raises :class:`ThemeError` (a ValueError) when the
     two do not fit together; otherwise never fails on small or odd input: too little to cluster
@@ -155,7 +157,7 @@ def find_themes(
 
     stability = _stability(x, texts, groups, labels, k, settings)
     report(0.8, "labelling themes and picking quotes")
-    labels = set_aside_side_talk(x, labels, priorities)
+    labels = dissolve_loose_themes(x, set_aside_side_talk(x, labels, priorities))
     kept = np.flatnonzero(labels >= 0)
     left = np.unique(labels[kept])  # the themes that stay, numbered 0.. in their old order
     themes = _build_themes(
@@ -166,42 +168,6 @@ def find_themes(
     assignment.update({sid: theme.id for theme in themes for sid in theme.statement_ids})
     report(1.0, f"{len(themes)} candidate themes")
     return ThemeResult(themes=tuple(themes), assignment=assignment)
-
-
-# A theme more than half of whose statements are among the meeting's least on-topic quarter is
-# side talk. A theme drawn at random has a quarter of them there; a shared priority, what
-# leaders came to talk about, has fewer; banter, hail stories and "I'll take that one" sign-ups
-# have most. The quartile makes the bar the meeting's own, whatever its industry.
-SIDE_TALK_SHARE = 0.5
-OFF_TOPIC_QUANTILE = 25
-
-
-def set_aside_side_talk(x: np.ndarray, labels: np.ndarray,
-                        priorities: PriorityList | None) -> np.ndarray:
-    """Labels with side-talk themes dissolved: -1 for statements set aside.
-
-    How on-topic a statement is: its closest entry of the priorities partnerships commonly name
-    (cosine of its own vector). A theme that is mostly off-topic is no candidate; its statements
-    that are not off-topic join the nearest remaining theme, the rest are set aside. Without a
-    priority list, or when every theme would go, nothing changes.
-    """
-    k = int(labels.max()) + 1 if len(labels) else 0
-    if priorities is None or k < 2 or not len(priorities.entries):
-        return labels
-    xn = normalise(x)
-    topical = (xn @ np.asarray(priorities.vectors, dtype=np.float64).T).max(axis=1)
-    off = topical < np.percentile(topical, OFF_TOPIC_QUANTILE)
-    side = [t for t in range(k) if float(np.mean(off[labels == t])) > SIDE_TALK_SHARE]
-    if not side or len(side) == k:
-        return labels
-    kept = [t for t in range(k) if t not in side]
-    centroids = normalise(np.vstack([xn[labels == t].mean(axis=0) for t in kept]))
-    out = labels.copy()
-    for i in np.flatnonzero(np.isin(labels, side)):
-        out[i] = -1 if off[i] else kept[int(np.argmax(centroids @ xn[i]))]
-    log.info("theme finding: %d of %d themes are side talk; %d statements set aside",
-             len(side), k, int(np.sum(out < 0)))
-    return out
 
 
 def _stability(
