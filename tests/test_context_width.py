@@ -12,7 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synth.themes.clustering import ClusterParams, context_width, lag_similarity, persistence
+import synth.themes.clustering as clustering
+from synth.themes.clustering import (
+    ClusterParams,
+    context_width,
+    interleaved,
+    lag_similarity,
+    persistence,
+)
 
 NAN = float("nan")
 
@@ -225,3 +232,34 @@ def test_round_table_with_short_turns_gets_the_narrow_width() -> None:
     sim = lag_similarity(x, _zeros(600), 24)
     assert abs(np.mean(sim[7:24])) < 0.01  # statements far apart: no more alike than any two
     assert context_width(x, _zeros(600), ClusterParams()) <= 3
+
+
+# --------------------------------------------------------------------------- conversation order
+
+
+def test_only_the_narrowest_chosen_width_is_a_round_table() -> None:
+    p = ClusterParams()
+    assert not interleaved(30, 30, p)  # agenda meeting: its topics come one after another
+    assert interleaved(2, 30, p)  # round table: its priorities come back interleaved
+    assert not interleaved(16, 30, p)  # in between: order may still help
+    assert not interleaved(2, 2, p)  # too short to tell: as before
+
+
+@pytest.mark.parametrize(("topics", "calls"), [
+    (np.repeat(np.arange(5), 120), 1),
+    (_round_table(600, seed=1, runs=(2, 4)), 0),
+])
+def test_only_a_meeting_that_persists_prefers_themes_in_conversation_order(
+        monkeypatch: pytest.MonkeyPatch, topics: np.ndarray, calls: int) -> None:
+    seen: list[float] = []
+    real = clustering.prefer_order
+
+    def spy(x, labels, k, params, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(params.order_weight)
+        return real(x, labels, k, params, *args, **kwargs)
+
+    monkeypatch.setattr(clustering, "prefer_order", spy)
+    x = _onehot(topics) + 0.01 * np.random.default_rng(0).normal(size=(len(topics), 5))
+    texts = [f"topic {t} words" for t in topics]
+    clustering.cluster_conversation(x, texts, _zeros(len(topics)), n_clusters=5)
+    assert seen == [ClusterParams().order_weight] * calls
