@@ -5,7 +5,9 @@
 Runs the real pipeline on the sample (the text transcript by default, the recording with
 ``--audio``), then scores the statements of business and public speakers whose script line has
 a theme: adjusted Rand index and adjusted mutual information between found and intended themes,
-and for each intended theme the found theme holding most of it (purity) and its label.
+how many intended themes are found (some candidate matches the theme's statements with F1 >= 0.5,
+as ``evaluate_convenings.py`` counts them), and for each intended theme the found theme holding
+most of it (purity) and its label.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 
+from evaluate_convenings import FOUND_F1, f1
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,12 +58,24 @@ def main() -> None:
     print(f"sample convening ({'audio, ' + args.model if args.audio else 'transcript'}): "
           f"{len(truth)} themed statements, {len(labels)} candidates found, 5 intended")
     print(f"ARI {adjusted_rand_score(truth, found):.3f}  "
-          f"AMI {adjusted_mutual_info_score(truth, found):.3f}")
-    for theme in sorted(set(truth)):
+          f"AMI {adjusted_mutual_info_score(truth, found):.3f}  "
+          f"found {sum(f >= FOUND_F1 for f in best_f1(truth, found).values())}/5 "
+          f"(a candidate's statements match the theme's with F1 >= {FOUND_F1})")
+    for theme, value in best_f1(truth, found).items():
         where = Counter(f for t, f in zip(truth, found, strict=True) if t == theme)
         best, n = where.most_common(1)[0]
         print(f"  {theme:18} -> {labels.get(best, 'unassigned')!r:40} "
-              f"{n}/{sum(where.values())} statements")
+              f"{n}/{sum(where.values())} statements, best F1 {value:.2f}")
+
+
+def best_f1(truth: list[str], found: list[str]) -> dict[str, float]:
+    """Each intended theme's best F1 with a found theme, over the themed statements."""
+    out = {}
+    for theme in sorted(set(truth)):
+        mine = {i for i, t in enumerate(truth) if t == theme}
+        out[theme] = max(f1(mine, {i for i, f in enumerate(found) if f == c})
+                         for c in set(found))
+    return out
 
 
 if __name__ == "__main__":

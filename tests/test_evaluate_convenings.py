@@ -307,3 +307,17 @@ def test_summary_table_means() -> None:
     table = ec.summary_table(rows).splitlines()
     assert table[1].split() == ["synth", "2", "0.300", "0.400", "60%", "75%", "5.5", "1", "2"]
     assert table[2].split() == ["ref", "1", "0.100", "0.200", "60%"]
+
+
+def test_the_sample_evaluation_counts_a_theme_found_as_the_convening_one_does() -> None:
+    import evaluate_sample as es
+
+    # six themed statements: "hiring" (0, 1, 2) and "permits" (3, 4, 5); candidate x holds
+    # 0, 1 and 3, candidate y holds 2, 4 and 5
+    truth = ["hiring", "hiring", "hiring", "permits", "permits", "permits"]
+    found = ["x", "x", "y", "x", "y", "y"]
+    # hiring vs x: 2 shared of 3 + 3 -> F1 2/3; vs y: 1 shared -> 1/3
+    assert es.best_f1(truth, found) == {"hiring": pytest.approx(2 / 3),
+                                        "permits": pytest.approx(2 / 3)}
+    # an unassigned statement is a cluster of its own and can match nothing else
+    assert es.best_f1(["a", "a"], ["unassigned-1", "unassigned-2"]) == {"a": pytest.approx(2 / 3)}
