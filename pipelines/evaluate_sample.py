@@ -1,6 +1,6 @@
 """Theme recovery on the bundled sample convening, against the themes its script intended.
 
-    .venv/bin/python pipelines/evaluate_sample.py [--audio] [--model tiny.en]
+    .venv/bin/python pipelines/evaluate_sample.py [--audio [--no-voices]] [--model tiny.en]
 
 Runs the real pipeline on the sample (the text transcript by default, the recording with
 ``--audio``), then scores the statements of business and public speakers whose script line has
@@ -29,16 +29,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--audio", action="store_true", help="start from the recording")
     ap.add_argument("--model", default="tiny.en")
+    ap.add_argument("--no-voices", action="store_true",
+                    help="with --audio: leave the roster's voice samples out (voices stay "
+                         "S1, S2 ..., the facilitator's talk is clustered), as for a roster "
+                         "without samples")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     from synth.convening.pipeline import synthesize
-    from synth.text.roster import load_roster
+    from synth.text.roster import load_roster, load_voices
 
     ref = json.loads((SAMPLE / "reference.json").read_text())["lines"]
     roster = load_roster(SAMPLE / "roster.csv")
     source = SAMPLE / ("convening.ogg" if args.audio else "convening.txt")
+    # as `make run` does: the roster's voice samples name the voices, so the facilitator's
+    # talk is known as hers and not clustered
     result = synthesize([source], roster=roster, model=args.model,
-                        speakers="roster" if args.audio else None)
+                        speakers="roster" if args.audio else None,
+                        voices=load_voices(SAMPLE / "roster.csv")
+                        if args.audio and not args.no_voices else None)
     assignment = result.themes.assignment  # type: ignore[attr-defined]
     labels = {t.id: t.label for t in result.themes.themes}  # type: ignore[attr-defined]
     truth, found = [], []
