@@ -23,6 +23,7 @@ from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "convening"
+ROSTER = SAMPLE / "roster.csv"
 
 
 def main() -> None:
@@ -39,13 +40,13 @@ def main() -> None:
     from synth.text.roster import load_roster, load_voices
 
     ref = json.loads((SAMPLE / "reference.json").read_text())["lines"]
-    roster = load_roster(SAMPLE / "roster.csv")
+    roster = load_roster(ROSTER)
     source = SAMPLE / ("convening.ogg" if args.audio else "convening.txt")
     # as `make run` does: the roster's voice samples name the voices, so the facilitator's
     # talk is known as hers and not clustered
     result = synthesize([source], roster=roster, model=args.model,
                         speakers="roster" if args.audio else None,
-                        voices=load_voices(SAMPLE / "roster.csv")
+                        voices=load_voices(ROSTER)
                         if args.audio and not args.no_voices else None)
     assignment = result.themes.assignment  # type: ignore[attr-defined]
     labels = {t.id: t.label for t in result.themes.themes}  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from synth.themes.clustering import ClusterParams, cluster_conversation, normali
 from synth.themes.labels import label_themes, name_words, usable
 from synth.themes.priorities import Priority, PriorityList, suggest
 from synth.themes.quotes import pick_quotes
-from synth.themes.sifting import dissolve_loose_themes, set_aside_side_talk
+from synth.themes.sifting import sift
 from synth.themes.stability import theme_stability
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def find_themes(
 
     stability = _stability(x, texts, groups, labels, k, settings)
     report(0.8, "labelling themes and picking quotes")
-    labels = dissolve_loose_themes(x, set_aside_side_talk(x, labels, priorities))
+    labels = sift(x, labels, priorities)
     kept = np.flatnonzero(labels >= 0)
     left = np.unique(labels[kept])  # the themes that stay, numbered 0.. in their old order
     themes = _build_themes(

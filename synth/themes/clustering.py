@@ -191,8 +191,12 @@ def lag_similarity(vectors: np.ndarray, groups: np.ndarray, lags: int) -> np.nda
 
     Pairs never span two recordings; a lag with no pair gets NaN.
     """
-    return np.array([float(c.mean()) if len(c) else np.nan
-                     for c in lag_cosines(vectors, groups, lags)])
+    return _lag_means(lag_cosines(vectors, groups, lags))
+
+
+def _lag_means(pairs: Sequence[np.ndarray]) -> np.ndarray:
+    """The mean of each lag's cosines (NaN for a lag with no pair)."""
+    return np.array([float(c.mean()) if len(c) else np.nan for c in pairs])
 
 
 def persistence(vectors: np.ndarray, groups: np.ndarray, params: ClusterParams) -> float | None:
@@ -207,7 +211,7 @@ def persistence(vectors: np.ndarray, groups: np.ndarray, params: ClusterParams) 
     """
     lo, hi = params.persistence_lags
     pairs = lag_cosines(vectors, groups, hi)
-    sim = np.array([float(c.mean()) if len(c) else np.nan for c in pairs])
+    sim = _lag_means(pairs)
     near_pairs = np.concatenate(pairs[:2])
     far = sim[lo - 1 : hi]
     if len(near_pairs) == 0 or not np.isfinite(far).any():

@@ -32,6 +32,12 @@ OFF_TOPIC_QUANTILE = 25
 LOOSE_Z = 0.0
 
 
+def sift(x: np.ndarray, labels: np.ndarray, priorities: PriorityList | None) -> np.ndarray:
+    """Labels with side talk set aside (-1) and side-talk and loose themes dissolved: the
+    two rules in the order theme finding applies them."""
+    return dissolve_loose_themes(x, set_aside_side_talk(x, labels, priorities))
+
+
 def set_aside_side_talk(x: np.ndarray, labels: np.ndarray,
                         priorities: PriorityList | None) -> np.ndarray:
     """Labels with side-talk themes dissolved: -1 for statements set aside.
