@@ -124,7 +124,8 @@ def suggest(
     keeping new hires may sit nearer those than the floor allows. What the theme adds to its
     meeting, held against what each entry adds to the list (the entries' common part removed),
     says which entry it is about; when that is its closest entry too, clearly ahead of the next
-    (MIN_MARGIN), and the entry is at least LEAN_SIMILARITY close, the theme carries it.
+    on both counts (MIN_MARGIN), and at least LEAN_SIMILARITY close, the theme carries it. (A
+    theme of Whisper's fragments, equally close to two entries, keeps its own words.)
 
     One entry suggests at most one theme: where two themes resemble the same entry, the closer
     one keeps it (ties to the earlier theme), so two candidates never carry the same name.
@@ -135,7 +136,8 @@ def suggest(
     vectors = np.asarray(priorities.vectors, np.float64)
     sim = np.asarray(centroids, dtype=np.float64) @ vectors.T
     best = np.argmax(sim, axis=1)
-    close = (sim[np.arange(len(sim)), best] >= MIN_SIMILARITY) & (_margin(sim) >= MIN_MARGIN)
+    closest = sim[np.arange(len(sim)), best]
+    close = closest >= MIN_SIMILARITY
     if leans is not None and len(vectors) > 1:
         lean = normalise(np.asarray(leans, np.float64)) @ normalise(
             vectors - vectors.mean(axis=0, keepdims=True)
@@ -143,8 +145,9 @@ def suggest(
         close |= (
             (np.argmax(lean, axis=1) == best)
             & (_margin(lean) >= MIN_MARGIN)
-            & (sim[np.arange(len(sim)), best] >= LEAN_SIMILARITY)
+            & (closest >= LEAN_SIMILARITY)
         )
+    close &= _margin(sim) >= MIN_MARGIN
     taken: set[int] = set()
     for t in sorted(range(len(centroids)), key=lambda t: (-sim[t, best[t]], t)):
         e = int(best[t])
