@@ -15,7 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from synth.audio.diarize import DiarizationOptions, SpeakerSegment, diarize, diarize_channels
+from synth.audio.diarize import (
+    SAME_VOICE,
+    DiarizationOptions,
+    SpeakerSegment,
+    diarize,
+    diarize_channels,
+    one_to_one,
+)
 from synth.records import Transcript, Turn, Word
 
 __all__ = ["DiarizationOptions", "SpeakerSegment", "diarize", "diarize_channels",
@@ -133,20 +140,6 @@ def _turn(words: Sequence[Word], recording_id: str, index: int) -> Turn:
                 confidence=float(np.mean([w.probability for w in words])))
 
 
-# Two speakers of different recordings of one convening are the same person when their voice
-# centroids are at least this similar (cosine, Resemblyzer embeddings), each pair being also
-# the best one-to-one match between the two recordings. Measured with
-# ``python -m pipelines.evaluate_speakers --cross`` (the sample convening cut into 2 and 3
-# recordings, each diarized alone, with the two-speaker call and JFK as other people): the
-# same person scored 0.93 to 0.99 across recordings; different people up to 0.94 inside the
-# convening (synthetic voices; the one-to-one matching keeps those apart) and 0.85 for the
-# call's two real speakers; people from other recordings 0.51 to 0.64. Every threshold from
-# 0.75 to 0.90 gave the same joins there (all true pairs joined with 2 parts, 0.905 with 3
-# parts and 7 speakers given, no wrong join of distinct people); 0.95 missed true pairs. 0.90
-# sits above the two real people of the call and below the lowest same-person score; a
-# recording from another microphone scores lower, so a person may then stay split in two
-# (which the facilitator can merge) rather than two people being joined.
-SAME_VOICE = 0.90
 
 
 def speaker_voices(audio: np.ndarray, spans: Sequence[tuple[float, float, str]], *,
@@ -212,7 +205,7 @@ def match_voices(recordings: Sequence[dict[str, np.ndarray]], *,
         mapping: dict[str, str] = {}
         if people and labels:
             known = np.stack([p / np.linalg.norm(p) for p in people])
-            for r, c, _ in _one_to_one(np.stack([voices[label] for label in labels]), known,
+            for r, c, _ in one_to_one(np.stack([voices[label] for label in labels]), known,
                                        threshold):
                 mapping[labels[r]] = f"S{c + 1}"
                 people[c] = people[c] + voices[labels[r]]
@@ -222,18 +215,6 @@ def match_voices(recordings: Sequence[dict[str, np.ndarray]], *,
                 mapping[label] = f"S{len(people)}"
         mappings.append(mapping)
     return mappings
-
-
-def _one_to_one(a: np.ndarray, b: np.ndarray,
-                threshold: float) -> list[tuple[int, int, float]]:
-    """(row of ``a``, row of ``b``, cosine) pairs of the best one-to-one matching of two sets
-    of unit voices (Hungarian algorithm), keeping the pairs at ``threshold`` or above."""
-    from scipy.optimize import linear_sum_assignment
-
-    similarity = a @ b.T
-    rows, cols = linear_sum_assignment(-similarity)
-    return [(int(r), int(c), float(similarity[r, c])) for r, c in zip(rows, cols, strict=True)
-            if similarity[r, c] >= threshold]
 
 
 def voice_samples(paths: Mapping[str, str | Path]) -> dict[str, np.ndarray]:
@@ -260,7 +241,7 @@ def name_voices(found: Mapping[str, np.ndarray], people: Mapping[str, np.ndarray
     labels, names = list(found), list(people)
     if not labels or not names:
         return {}
-    pairs = _one_to_one(np.stack([found[k] for k in labels]),
+    pairs = one_to_one(np.stack([found[k] for k in labels]),
                         np.stack([people[n] for n in names]), threshold)
     for r, c, score in pairs:
         log.info("speaker %s is %s (voice %.3f)", labels[r], names[c], score)

@@ -8,11 +8,12 @@ one hallucination cannot seed a loop, and every segment passes the guard in
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -248,12 +249,16 @@ def transcribe_audio(audio: np.ndarray, recording: Recording, transcriber: Trans
     return with_speakers(transcript, find_speakers(audio, speakers))
 
 
-def find_speakers(audio: np.ndarray, speakers: str | int) -> list[SpeakerSegment]:
-    """Who spoke when: ``"auto"`` finds the number of voices, a number fixes it."""
+def find_speakers(audio: np.ndarray, speakers: str | int,
+                  voices: Mapping[str, str | Path] | None = None) -> list[SpeakerSegment]:
+    """Who spoke when: ``"auto"`` finds the number of voices, a number fixes it. ``voices``
+    (name -> voice sample) sharpen the speakers whose voices they match."""
     from synth.audio import speakers as diarization  # optional, heavy: only when asked
 
     num = None if speakers == "auto" else int(speakers)
-    return diarization.diarize(audio, sample_rate=ingest.SAMPLE_RATE, num_speakers=num)
+    known = diarization.voice_samples(voices) if voices else {}
+    return diarization.diarize(audio, sample_rate=ingest.SAMPLE_RATE, num_speakers=num,
+                               known_voices=np.stack(list(known.values())) if known else None)
 
 
 def with_speakers(transcript: Transcript, segments: Sequence[SpeakerSegment]) -> Transcript:
@@ -282,12 +287,15 @@ def _read_words(cached: Path, path: str | Path, recording: Recording) -> Transcr
 
 def transcribe_file(path: str | Path, *, settings: Settings | None = None,
                     model: str | None = None, speakers: str | int | None = None,
-                    force: bool = False, progress: Progress | None = None) -> Transcript:
+                    force: bool = False, progress: Progress | None = None,
+                    voices: Mapping[str, str | Path] | None = None) -> Transcript:
     """Transcribe one recording, or read a transcript file, with a content-hash cache.
 
     The words and the speakers are cached apart: the same bytes with the same model and
     options are never transcribed twice unless ``force`` is set, whatever ``speakers`` asks
-    for, and each speaker setting is found once. Raises :class:`InputError` (or
+    for, and each speaker setting is found once. ``voices`` (name -> voice sample of the
+    people in the room) sharpen the speakers they match; naming them is
+    :func:`synth.audio.speakers.name_speakers`. Raises :class:`InputError` (or
     :class:`NoSpeechError`) for bad input.
     """
     settings = settings or load_settings()
@@ -323,25 +331,37 @@ def transcribe_file(path: str | Path, *, settings: Settings | None = None,
     if speakers is None:
         return transcript
     return with_speakers(transcript, _speaker_segments(path, recording, speakers, settings,
-                                                       audio=audio, force=force))
+                                                       audio=audio, force=force, voices=voices))
 
 
 def _speaker_segments(path: str | Path, recording: Recording, speakers: str | int,
-                      settings: Settings, *, audio: np.ndarray | None,
-                      force: bool) -> list[SpeakerSegment]:
-    """Who spoke when in a recording, cached per speaker setting (finding them takes a while
-    on a long recording; labelling the cached words with them takes no time)."""
-    cached = _cache_path(settings, recording, "speakers", {"speakers": speakers})
+                      settings: Settings, *, audio: np.ndarray | None, force: bool,
+                      voices: Mapping[str, str | Path] | None = None) -> list[SpeakerSegment]:
+    """Who spoke when in a recording, cached per speaker setting and voice samples (finding
+    them takes a while on a long recording; labelling the cached words takes no time)."""
+    key: dict[str, Any] = {"speakers": speakers}
+    if voices:  # other samples, or a sample re-recorded, find other segments
+        key["voices"] = _voices_digest(voices)
+    cached = _cache_path(settings, recording, "speakers", key)
     if cached.exists() and not force:
         log.info("%s: using the cached speakers %s", recording.name, cached)
         from synth.audio.diarize import SpeakerSegment
 
         rows = json.loads(cached.read_text(encoding="utf-8"))["segments"]
         return [SpeakerSegment(float(a), float(b), str(who)) for a, b, who in rows]
-    segments = find_speakers(ingest.decode_audio(path) if audio is None else audio, speakers)
+    segments = find_speakers(ingest.decode_audio(path) if audio is None else audio, speakers,
+                             voices)
     rows = [[s.start, s.end, s.speaker] for s in segments]
     atomic_write_text(cached, json.dumps({"speakers": speakers, "segments": rows}))
     return segments
+
+
+def _voices_digest(voices: Mapping[str, str | Path]) -> str:
+    """A short hash of who has which voice sample, by the samples' bytes."""
+    digest = hashlib.sha256()
+    for name in sorted(voices):
+        digest.update(name.encode() + b"\0" + Path(voices[name]).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 __all__ = ["InputError", "NoSpeechError", "WhisperTranscriber", "find_speakers",

@@ -173,7 +173,7 @@ def transcribe(
         with expected_errors(), progress_bar(path.name) as progress:
             try:
                 transcript = transcribe_file(path, settings=settings, model=model, speakers=who,
-                                             force=force, progress=progress)
+                                             force=force, progress=progress, voices=voices)
                 if voices:  # as in synthesize: voices that match a sample take its name
                     transcript = name_speakers([transcript], [path], voices)[0]
             except SynthError as exc:

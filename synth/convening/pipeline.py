@@ -115,7 +115,8 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
             raise InputError("--speakers roster needs --roster with the people in the room.")
         speakers = len(roster)
     transcripts, seen = _transcribe_all(inputs, settings=settings, model=model,
-                                        speakers=speakers, force=force, progress=progress)
+                                        speakers=speakers, force=force, progress=progress,
+                                        voices=voices)
     if speakers is not None and len(transcripts) > 1:
         # Several recordings of one convening: the same voice gets the same label in all.
         from synth.audio.speakers import share_speakers
@@ -137,10 +138,11 @@ def synthesize(inputs: Sequence[str | Path], *, settings: Settings | None = None
 
 
 def _transcribe_all(inputs: Sequence[str | Path], *, settings: Settings, model: str | None,
-                    speakers: str | int | None, force: bool, progress: Progress | None
+                    speakers: str | int | None, force: bool, progress: Progress | None,
+                    voices: Mapping[str, str | Path] | None = None,
                     ) -> tuple[list[Transcript], dict[str, str]]:
     """Each recording transcribed once (a copy under another name is skipped), with the path
-    each kept transcript came from, by recording id."""
+    each kept transcript came from, by recording id; ``voices`` help tell the speakers apart."""
     from synth.audio.transcribe import transcribe_file
 
     seen: dict[str, str] = {}
@@ -148,7 +150,7 @@ def _transcribe_all(inputs: Sequence[str | Path], *, settings: Settings, model: 
     for n, path in enumerate(inputs):
         step = _stage(progress, 0.6 * n / len(inputs), 0.6 * (n + 1) / len(inputs))
         t = transcribe_file(path, settings=settings, model=model, speakers=speakers,
-                            force=force, progress=step)
+                            force=force, progress=step, voices=voices)
         if t.recording.id in seen:
             # The same bytes twice (a copy under another name) would double every voice.
             log.warning("%s is the same recording as %s; using it once", path,
