@@ -1,5 +1,6 @@
 """Labels and keyphrases never hold a person's name (synth/themes/labels.py), on hand-made
-statements and on one real convening of the dev set through the real pipeline.
+statements and on one real convening of the dev set through the real pipeline; and a label
+carries no leading word that only one statement says.
 
 Each name case has a control: the same statements where the name is *not* known to be a name
 give a label or keyphrase holding it, so the filter is what keeps it out.
@@ -242,3 +243,31 @@ def test_statements_tagged_by_spacy_offer_only_their_noun_phrases() -> None:
     untagged = [(text, speaker) for text, speaker, _ in banter + need]
     (label, _), _ = _label(untagged, CHILDCARE)  # control: word runs offer the adverb
     assert "obviously" in label.lower()
+
+
+SUPPLY = [
+    ("And endless supply chain.", "Greg Olsen",
+     ("supply", "endless supply", "chain", "supply chain", "endless supply chain")),
+    ("On the supply chain, we could buy resin together.", "Greg Olsen",
+     ("supply", "chain", "supply chain", "resin")),
+    ("Lead times went from two weeks to three months.", "Greg Olsen",
+     ("lead", "times", "lead times", "weeks", "months")),
+    ("Our electronic parts are on allocation.", "Angela Brooks",
+     ("parts", "electronic parts", "allocation")),
+]
+
+
+def test_a_leading_word_said_once_is_dropped_from_the_label() -> None:
+    # "endless supply chain" (Whisper's "and then supply chain") outscores "supply chain" as
+    # the longer phrase; "endless" is said once, "supply chain" twice
+    # (the other theme says "supply chain" too, as sign-ups at the end of a convening do)
+    signup = [*CHILDCARE, ("Put me down for the supply chain.", "Marcus Bell",
+                           ("supply", "chain", "supply chain"))]
+    (label, _), _ = _label(SUPPLY, signup)
+    assert label == "Supply chain"
+    # control: said in two statements, the leading word stays
+    twice = [*SUPPLY, ("An endless supply chain of delays.", "Marcus Bell",
+                       ("supply", "endless supply", "chain", "supply chain",
+                        "endless supply chain", "delays"))]
+    (label, _), _ = _label(twice, signup)
+    assert label == "Endless supply chain"

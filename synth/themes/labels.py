@@ -182,6 +182,9 @@ def label_themes(
         keyphrases = _diverse(scored, n_keywords, set())
         label_words = _diverse(scored, 1, set().union(*taken) if taken else set())
         best = label_words[0] if label_words else (keyphrases[0] if keyphrases else ())
+        # A leading word said once is incidental, or Whisper's ("And endless supply chain."
+        # for "and then supply chain"): "Supply chain" names the theme.
+        best = _without_stray_modifiers(best, members, counts, tagged)
         if len(best) == 1:
             # One word names little: the best phrase that carries it says more ("bus" ->
             # "bus route"); two unrelated words joined by "and" ("Plant and lunch") say less.
@@ -235,3 +238,21 @@ def _format(phrase: tuple[str, ...], capitals: Mapping[str, str] | None = None) 
     text = " ".join((capitals or {}).get(w, w) for w in phrase)
     return text[:1].upper() + text[1:]
 
+
+
+
+def _without_stray_modifiers(
+    phrase: tuple[str, ...], members: Sequence[Statement],
+    counts: Mapping[tuple[str, ...], float], tagged: bool,
+) -> tuple[str, ...]:
+    """``phrase`` without its leading words that only one statement of the theme uses, as long
+    as what is left is itself a phrase of the theme ("endless supply chain" -> "supply chain")."""
+    if len(phrase) < 2:
+        return phrase
+    uses: Counter[str] = Counter()
+    for s in members:
+        found = [tuple(p.split()) for p in s.phrases] if tagged else candidate_phrases(s.text)
+        uses.update({_singular(w) for p in found for w in p})
+    while len(phrase) > 1 and uses[_singular(phrase[0])] < 2 and phrase[1:] in counts:
+        phrase = phrase[1:]
+    return phrase
