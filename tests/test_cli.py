@@ -139,8 +139,9 @@ def test_transcribe_after_synthesize_reuses_the_words_and_the_speakers(
     FakeWhisper.calls = 0
     found: list[object] = []
 
-    def fake_diarize(audio, *, sample_rate, num_speakers):  # noqa: ANN001, ANN202
-        found.append(num_speakers)
+    def fake_diarize(audio, *, sample_rate, num_speakers, known_voices=None):  # noqa: ANN001, ANN202
+        # the number of speakers, and how many voice samples sharpen them
+        found.append((num_speakers, 0 if known_voices is None else len(known_voices)))
         return [SpeakerSegment(0.0, 3.9, "S1"), SpeakerSegment(3.9, 7.0, "S2")]
 
     monkeypatch.setattr(models, "load_whisper", lambda *a, **k: object())
@@ -155,13 +156,14 @@ def test_transcribe_after_synthesize_reuses_the_words_and_the_speakers(
     result = runner.invoke(app, ["synthesize", str(clip), "--roster", str(roster), "--speakers",
                                  "roster", "--out", str(tmp_path / "result.json")])
     assert result.exit_code == 0, result.output
-    assert (FakeWhisper.calls, found) == (1, [people])
+    assert (FakeWhisper.calls, found) == (1, [(people, people)])  # every person has a sample
 
     out = tmp_path / "clip.json"
     result = runner.invoke(app, ["transcribe", str(clip), "--roster", str(roster),
                                  "--speakers", "roster", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert (FakeWhisper.calls, found) == (1, [people])  # neither transcribed nor diarized again
+    # neither transcribed nor diarized again: the same samples, the same cached speakers
+    assert (FakeWhisper.calls, found) == (1, [(people, people)])
     turns = json.loads(out.read_text())["turns"]
     assert [t["speaker"] for t in turns] == ["S1", "S2"]
 
@@ -172,11 +174,11 @@ def test_transcribe_after_synthesize_reuses_the_words_and_the_speakers(
 
     result = runner.invoke(app, ["transcribe", str(clip), "--speakers", "2", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert (FakeWhisper.calls, found) == (1, [people, 2])  # a new setting: speakers only
+    assert (FakeWhisper.calls, found) == (1, [(people, people), (2, 0)])  # speakers only
 
     result = runner.invoke(app, ["transcribe", str(clip), "--speakers", "2", "--force",
                                  "--out", str(out)])
-    assert (FakeWhisper.calls, found) == (2, [people, 2, 2])
+    assert (FakeWhisper.calls, found) == (2, [(people, people), (2, 0), (2, 0)])
 
     result = runner.invoke(app, ["transcribe", str(clip), "--speakers", "roster"])
     assert result.exit_code == 2 and "'roster' needs --roster" in result.output
