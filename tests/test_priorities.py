@@ -268,9 +268,6 @@ def test_no_lean_suggestion_when_the_lean_points_elsewhere_or_is_unclear() -> No
     assert suggest(BETWEEN, LIST, leans=np.array([[1.0, 1.0, 0.0, 0.0]])) == [None]
     # a theme that leans to nothing (its meeting's own mean) gets nothing either
     assert suggest(BETWEEN, LIST, leans=np.zeros((1, 4))) == [None]
-    # leaning clearly to Childcare, but as close to Broadband as to Childcare (0.40 each)
-    tied = _unit([0.40, 0.40, 0.0, np.sqrt(0.68)])
-    assert suggest(tied, LIST, leans=np.array([[1.0, 0.0, 0.0, 0.0]])) == [None]
 
 
 def test_no_lean_suggestion_below_the_lean_floor() -> None:

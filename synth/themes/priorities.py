@@ -124,8 +124,7 @@ def suggest(
     keeping new hires may sit nearer those than the floor allows. What the theme adds to its
     meeting, held against what each entry adds to the list (the entries' common part removed),
     says which entry it is about; when that is its closest entry too, clearly ahead of the next
-    on both counts (MIN_MARGIN), and at least LEAN_SIMILARITY close, the theme carries it. (A
-    theme of Whisper's fragments, equally close to two entries, keeps its own words.)
+    (MIN_MARGIN), and the entry is at least LEAN_SIMILARITY close, the theme carries it.
 
     One entry suggests at most one theme: where two themes resemble the same entry, the closer
     one keeps it (ties to the earlier theme), so two candidates never carry the same name.
@@ -136,8 +135,7 @@ def suggest(
     vectors = np.asarray(priorities.vectors, np.float64)
     sim = np.asarray(centroids, dtype=np.float64) @ vectors.T
     best = np.argmax(sim, axis=1)
-    closest = sim[np.arange(len(sim)), best]
-    close = closest >= MIN_SIMILARITY
+    close = (sim[np.arange(len(sim)), best] >= MIN_SIMILARITY) & (_margin(sim) >= MIN_MARGIN)
     if leans is not None and len(vectors) > 1:
         lean = normalise(np.asarray(leans, np.float64)) @ normalise(
             vectors - vectors.mean(axis=0, keepdims=True)
@@ -145,9 +143,8 @@ def suggest(
         close |= (
             (np.argmax(lean, axis=1) == best)
             & (_margin(lean) >= MIN_MARGIN)
-            & (closest >= LEAN_SIMILARITY)
+            & (sim[np.arange(len(sim)), best] >= LEAN_SIMILARITY)
         )
-    close &= _margin(sim) >= MIN_MARGIN
     taken: set[int] = set()
     for t in sorted(range(len(centroids)), key=lambda t: (-sim[t, best[t]], t)):
         e = int(best[t])
