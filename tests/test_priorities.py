@@ -11,7 +11,6 @@ import pytest
 
 from synth.errors import InputError
 from synth.themes.priorities import (
-    LEAN_SIMILARITY,
     MIN_MARGIN,
     MIN_SIMILARITY,
     Priority,
@@ -198,7 +197,7 @@ LIST = PriorityList(entries=ENTRIES, vectors=np.eye(4)[:3])
 
 
 def test_thresholds_are_the_documented_ones() -> None:
-    assert (MIN_SIMILARITY, MIN_MARGIN, LEAN_SIMILARITY) == (0.45, 0.03, 0.35)
+    assert (MIN_SIMILARITY, MIN_MARGIN) == (0.45, 0.03)
 
 
 def test_theme_close_to_one_entry_gets_it() -> None:
@@ -247,37 +246,3 @@ def test_a_single_entry_list_has_its_whole_cosine_as_margin() -> None:
     single = PriorityList(entries=ENTRIES[:1], vectors=np.eye(4)[:1])
     assert suggest(_unit([0.5, 0.0, 0.0, 0.8660254]), single) == [ENTRIES[0]]  # cosine 0.5
     assert suggest(_unit([0.4, 0.0, 0.0, 0.9165151]), single) == [None]  # cosine 0.4
-
-
-# A theme 0.40 from Childcare and 0.30 from Broadband: below the plain floor of 0.45.
-BETWEEN = _unit([0.40, 0.30, 0.0, np.sqrt(0.75)])
-
-
-def test_a_theme_below_the_floor_carries_the_entry_it_leans_to() -> None:
-    # The list's common part is (1, 1, 1, 0) / 3, so Childcare adds (2, -1, -1, 0) / sqrt(6) to
-    # it. A theme adding (1, 0, 0, 0) to its meeting leans to Childcare with cosine 0.816 and to
-    # the others with -0.408: Childcare is also its closest entry (0.40 >= 0.35), so it carries it.
-    assert suggest(BETWEEN, LIST) == [None]
-    assert suggest(BETWEEN, LIST, leans=np.array([[1.0, 0.0, 0.0, 0.0]])) == [ENTRIES[0]]
-
-
-def test_no_lean_suggestion_when_the_lean_points_elsewhere_or_is_unclear() -> None:
-    # leaning to Broadband, while Childcare is closest: the two disagree
-    assert suggest(BETWEEN, LIST, leans=np.array([[0.0, 1.0, 0.0, 0.0]])) == [None]
-    # leaning equally to Childcare and Broadband: margin 0 < 0.03
-    assert suggest(BETWEEN, LIST, leans=np.array([[1.0, 1.0, 0.0, 0.0]])) == [None]
-    # a theme that leans to nothing (its meeting's own mean) gets nothing either
-    assert suggest(BETWEEN, LIST, leans=np.zeros((1, 4))) == [None]
-
-
-def test_no_lean_suggestion_below_the_lean_floor() -> None:
-    far = np.array([[0.34, 0.0, 0.0, np.sqrt(1 - 0.34**2)]])  # Childcare 0.34 < 0.35
-    assert suggest(far, LIST, leans=np.array([[1.0, 0.0, 0.0, 0.0]])) == [None]
-    near = np.array([[0.36, 0.0, 0.0, np.sqrt(1 - 0.36**2)]])  # Childcare 0.36 >= 0.35
-    assert suggest(near, LIST, leans=np.array([[1.0, 0.0, 0.0, 0.0]])) == [ENTRIES[0]]
-
-
-def test_a_lean_suggestion_still_leaves_the_entry_to_a_closer_theme() -> None:
-    close = _unit([0.9, 0.0, 0.0, 0.3])  # Childcare 0.949: carries it on the plain rule
-    leans = np.array([[1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]])
-    assert suggest(np.vstack([BETWEEN, close]), LIST, leans=leans) == [None, ENTRIES[0]]

@@ -336,8 +336,10 @@ def _build_themes(
         [[members[i] for i in d[4]] for d in drafts], [d[5] for d in drafts], avoid=avoid
     )
     # A theme's own statements (no context) decide which commonly named priority it resembles.
-    means = np.vstack([x[d[4]].mean(axis=0) for d in drafts]) if drafts else x[:0]
-    suggestions = suggest(normalise(means), priorities, leans=means - x.mean(axis=0))
+    suggestions = suggest(
+        normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0],
+        priorities,
+    )
     avoid |= name_words(s.speaker for s in members)
     themes = []
     for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion in zip(

@@ -18,16 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from synth.errors import InputError
-from synth.themes.clustering import normalise
 
 # A suggestion needs its entry this close to the theme's mean statement (MiniLM cosine) and this
 # much closer than the next entry; below that the theme keeps only its own words.
 MIN_SIMILARITY = 0.45
 MIN_MARGIN = 0.03
-# Between this floor and MIN_SIMILARITY a theme still carries its closest entry when that entry is
-# also what sets the theme apart from the rest of its meeting (see ``suggest``). Themes of agenda
-# meetings that have nothing to do with the list sit below it (QMSum val: at most 0.34).
-LEAN_SIMILARITY = 0.35
 _MAX_NAME_CHARS = 60
 
 
@@ -112,19 +107,8 @@ def load_priorities(path: str | Path | None = None) -> tuple[Priority, ...]:
     return tuple(entries)
 
 
-def suggest(
-    centroids: np.ndarray, priorities: PriorityList | None, leans: np.ndarray | None = None
-) -> list[Priority | None]:
+def suggest(centroids: np.ndarray, priorities: PriorityList | None) -> list[Priority | None]:
     """The entry each theme (one unit centroid a row) clearly resembles, or None.
-
-    A theme carries its closest entry when the entry is close (MIN_SIMILARITY) and clearly closer
-    than the next one (MIN_MARGIN). ``leans`` (a theme's mean statement minus its meeting's, one
-    row per theme) admit a closer call: every statement of a meeting about hiring resembles
-    "Upskilling current workers" and "Hiring pipeline for key jobs" a little, so a theme about
-    keeping new hires may sit nearer those than the floor allows. What the theme adds to its
-    meeting, held against what each entry adds to the list (the entries' common part removed),
-    says which entry it is about; when that is its closest entry too, clearly ahead of the next
-    (MIN_MARGIN), and the entry is at least LEAN_SIMILARITY close, the theme carries it.
 
     One entry suggests at most one theme: where two themes resemble the same entry, the closer
     one keeps it (ties to the earlier theme), so two candidates never carry the same name.
@@ -132,32 +116,17 @@ def suggest(
     out: list[Priority | None] = [None] * len(centroids)
     if priorities is None or not priorities.entries or len(centroids) == 0:
         return out
-    vectors = np.asarray(priorities.vectors, np.float64)
-    sim = np.asarray(centroids, dtype=np.float64) @ vectors.T
+    sim = np.asarray(centroids, dtype=np.float64) @ np.asarray(priorities.vectors, np.float64).T
     best = np.argmax(sim, axis=1)
-    close = (sim[np.arange(len(sim)), best] >= MIN_SIMILARITY) & (_margin(sim) >= MIN_MARGIN)
-    if leans is not None and len(vectors) > 1:
-        lean = normalise(np.asarray(leans, np.float64)) @ normalise(
-            vectors - vectors.mean(axis=0, keepdims=True)
-        ).T
-        close |= (
-            (np.argmax(lean, axis=1) == best)
-            & (_margin(lean) >= MIN_MARGIN)
-            & (sim[np.arange(len(sim)), best] >= LEAN_SIMILARITY)
-        )
+    ranked = np.sort(sim, axis=1)
+    margin = ranked[:, -1] - (ranked[:, -2] if sim.shape[1] > 1 else 0.0)
     taken: set[int] = set()
     for t in sorted(range(len(centroids)), key=lambda t: (-sim[t, best[t]], t)):
         e = int(best[t])
-        if close[t] and e not in taken:
+        if sim[t, e] >= MIN_SIMILARITY and margin[t] >= MIN_MARGIN and e not in taken:
             out[t] = priorities.entries[e]
             taken.add(e)
     return out
-
-
-def _margin(sim: np.ndarray) -> np.ndarray:
-    """How far each row's best column is ahead of its second (the whole value when alone)."""
-    ranked = np.sort(sim, axis=1)
-    return ranked[:, -1] - (ranked[:, -2] if sim.shape[1] > 1 else 0.0)
 
 
 def embed_priorities(entries: Sequence[Priority], embed) -> PriorityList:
