@@ -436,6 +436,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         cross_recordings([0.75, 0.8, 0.85, 0.9, 0.95], DiarizationOptions())
         return
     rows: dict[str, dict[str, float]] = {}
+    voices = _roster_voices() if args.voices else None  # the call has no voice samples
     for case in load_cases(args.only):
         settings = SWEEP if args.sweep else {"default": {}}
         for label, change in settings.items():
@@ -446,8 +447,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 options,
                 words=not (args.no_words or args.sweep),
                 num_speakers=args.num_speakers,
-                known_voices=_roster_voices() if args.voices and case.name != "two-speaker call"
-                else None,
+                known_voices=voices if case.name == "sample convening" else None,
             )
     print_table(rows)
 

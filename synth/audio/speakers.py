@@ -8,6 +8,7 @@ of speaker and would hand the next person's first words to the previous one.
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -218,14 +219,32 @@ def match_voices(recordings: Sequence[dict[str, np.ndarray]], *,
 
 
 def voice_samples(paths: Mapping[str, str | Path]) -> dict[str, np.ndarray]:
-    """Each person's voice from their voice sample (a short recording of them alone)."""
-    from synth.audio import ingest
+    """Each person's voice from their voice sample (a short recording of them alone).
 
+    A sample is embedded once per process while its file is unchanged: synthesize reads the
+    samples twice, to tell the speakers apart and then to name them.
+    """
     voices: dict[str, np.ndarray] = {}
     for name, path in paths.items():
-        audio = ingest.decode_audio(path)
-        voices.update(speaker_voices(audio, [(0.0, len(audio) / ingest.SAMPLE_RATE, name)]))
+        try:
+            stat = Path(path).stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:  # decoding says what is wrong with it, as it always did
+            stamp = (0, 0)
+        voice = _sample_voice(str(Path(path).resolve()), *stamp)
+        if voice is not None:
+            voices[name] = voice
     return voices
+
+
+@functools.lru_cache(maxsize=256)
+def _sample_voice(path: str, mtime_ns: int, size: int) -> np.ndarray | None:
+    """The voice in one sample file (None when it holds no speech); the file's time and size
+    are part of the key, so a sample recorded again is embedded again."""
+    from synth.audio import ingest
+
+    audio = ingest.decode_audio(path)
+    return speaker_voices(audio, [(0.0, len(audio) / ingest.SAMPLE_RATE, "")]).get("")
 
 
 def name_voices(found: Mapping[str, np.ndarray], people: Mapping[str, np.ndarray], *,

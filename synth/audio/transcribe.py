@@ -25,7 +25,7 @@ from synth import models, paths
 from synth.audio import ingest
 from synth.audio.guard import RawSegment, guard_segments
 from synth.errors import InputError, NoSpeechError
-from synth.files import atomic_write_text
+from synth.files import atomic_write_text, sha256_file
 from synth.records import Recording, Transcript, Turn, Word
 from synth.settings import Settings
 from synth.settings import load as load_settings
@@ -358,10 +358,8 @@ def _speaker_segments(path: str | Path, recording: Recording, speakers: str | in
 
 def _voices_digest(voices: Mapping[str, str | Path]) -> str:
     """A short hash of who has which voice sample, by the samples' bytes."""
-    digest = hashlib.sha256()
-    for name in sorted(voices):
-        digest.update(name.encode() + b"\0" + Path(voices[name]).read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+    pairs = "\n".join(f"{name}\t{sha256_file(Path(voices[name]))}" for name in sorted(voices))
+    return hashlib.sha256(pairs.encode("utf-8")).hexdigest()[:16]
 
 
 __all__ = ["InputError", "NoSpeechError", "WhisperTranscriber", "find_speakers",

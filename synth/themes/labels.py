@@ -107,10 +107,11 @@ def usable(phrase: Sequence[str], avoid: frozenset[str]) -> bool:
 def _phrase_stats(
     members: Sequence[Statement], weights: np.ndarray, avoid: frozenset[str], tagged: bool
 ) -> tuple[dict[tuple[str, ...], float], dict[tuple[str, ...], set[str]],
-           dict[tuple[str, ...], float]]:
-    """Weighted statement counts of each phrase in one theme, the speakers using it, and its
+           dict[tuple[str, ...], float], Counter[str]]:
+    """Weighted statement counts of each phrase in one theme, the speakers using it, its
     coverage: the (weighted) share of the theme's statements that use its most used word,
-    singular and plural alike ("air permit" covers "Permits." and "Back to permits").
+    singular and plural alike ("air permit" covers "Permits." and "Back to permits"), and how
+    many statements use each (singular) word.
 
     ``tagged``: the statements come from the spaCy step, so their noun phrases are the only
     label material; a statement with none ("Obviously.", "He knows.") offers none, where word
@@ -119,6 +120,7 @@ def _phrase_stats(
     counts: dict[tuple[str, ...], float] = defaultdict(float)
     speakers: dict[tuple[str, ...], set[str]] = defaultdict(set)
     words: dict[str, float] = defaultdict(float)
+    uses: Counter[str] = Counter()
     for s, w in zip(members, weights, strict=True):
         found = ([tuple(p.split()) for p in s.phrases] if tagged
                  else candidate_phrases(s.text))
@@ -127,11 +129,13 @@ def _phrase_stats(
                 continue
             counts[p] += float(w)
             speakers[p].add(s.speaker or "")
-        for word in {_singular(x) for p in found for x in p}:
+        said = {_singular(x) for p in found for x in p}
+        uses.update(said)
+        for word in said:
             words[word] += float(w)
     total = float(np.sum(weights)) or 1.0
     coverage = {p: max(words[_singular(x)] for x in p) / total for p in counts}
-    return counts, speakers, coverage
+    return counts, speakers, coverage, uses
 
 
 def _singular(word: str) -> str:
@@ -159,14 +163,14 @@ def label_themes(
         _phrase_stats(members, 0.5 + 0.5 * np.asarray(c), avoid, tagged)
         for members, c in zip(themes, centrality, strict=True)
     ]
-    specificity = _class_tfidf([counts for counts, _, _ in stats])
+    specificity = _class_tfidf([counts for counts, _, _, _ in stats])
     spread: Counter[tuple[str, ...]] = Counter()
-    for counts, _, _ in stats:
+    for counts, _, _, _ in stats:
         spread.update(counts.keys())
     out: list[tuple[str, tuple[str, ...]]] = []
     taken: list[set[str]] = []
-    for members, (counts, speakers, coverage), specific in zip(themes, stats, specificity,
-                                                               strict=True):
+    for members, (counts, speakers, coverage, uses), specific in zip(themes, stats, specificity,
+                                                                     strict=True):
         scored = []
         for phrase, tf in counts.items():
             if tf < 0.5 and len(members) > 3:  # a phrase of one stray statement is no label
@@ -184,7 +188,7 @@ def label_themes(
         best = label_words[0] if label_words else (keyphrases[0] if keyphrases else ())
         # A leading word said once is incidental, or Whisper's ("And endless supply chain."
         # for "and then supply chain"): "Supply chain" names the theme.
-        best = _without_stray_modifiers(best, members, counts, tagged)
+        best = _without_stray_modifiers(best, uses, counts)
         if len(best) == 1:
             # One word names little: the best phrase that carries it says more ("bus" ->
             # "bus route"); two unrelated words joined by "and" ("Plant and lunch") say less.
@@ -239,20 +243,12 @@ def _format(phrase: tuple[str, ...], capitals: Mapping[str, str] | None = None) 
     return text[:1].upper() + text[1:]
 
 
-
-
 def _without_stray_modifiers(
-    phrase: tuple[str, ...], members: Sequence[Statement],
-    counts: Mapping[tuple[str, ...], float], tagged: bool,
+    phrase: tuple[str, ...], uses: Mapping[str, int], counts: Mapping[tuple[str, ...], float]
 ) -> tuple[str, ...]:
-    """``phrase`` without its leading words that only one statement of the theme uses, as long
-    as what is left is itself a phrase of the theme ("endless supply chain" -> "supply chain")."""
-    if len(phrase) < 2:
-        return phrase
-    uses: Counter[str] = Counter()
-    for s in members:
-        found = [tuple(p.split()) for p in s.phrases] if tagged else candidate_phrases(s.text)
-        uses.update({_singular(w) for p in found for w in p})
-    while len(phrase) > 1 and uses[_singular(phrase[0])] < 2 and phrase[1:] in counts:
+    """``phrase`` without its leading words that only one statement of the theme uses
+    (``uses``: statements per singular word), as long as what is left is itself a phrase of the
+    theme ("endless supply chain" -> "supply chain")."""
+    while len(phrase) > 1 and uses.get(_singular(phrase[0]), 0) < 2 and phrase[1:] in counts:
         phrase = phrase[1:]
     return phrase
