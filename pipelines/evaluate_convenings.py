@@ -260,12 +260,13 @@ def label_names_gold(labels: Sequence[str], meeting: Meeting) -> list[str]:
 # --------------------------------------------------------------------------- report
 
 
-def evaluate(names: Sequence[str], with_references: bool = True) -> tuple[list[dict], list[str]]:
+def evaluate(names: Sequence[str], with_references: bool = True,
+             data_dir: Path = DATA_DIR) -> tuple[list[dict], list[str]]:
     """Score synth (and the references) on each meeting; rows and the readable report lines."""
     rows: list[dict] = []
     report: list[str] = []
     for name in names:
-        meeting = load_meeting(name)
+        meeting = load_meeting(name, data_dir)
         clusters, labels, ranks = run_synth(meeting)
         s = score(clusters, meeting)
         person = person_names(meeting)
@@ -328,14 +329,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", metavar="NAME", help="only these meetings (dev1 ...)")
     ap.add_argument("--no-references", action="store_true", help="skip the reference rows")
     ap.add_argument("--out", type=Path, help="write the per-meeting rows as JSON here")
+    ap.add_argument("--data", type=Path, default=DATA_DIR,
+                    help="a folder of NAME.txt, NAME.roster.csv and NAME.gold.json in the dev "
+                         "set's format (default: the shared dev set)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    if not DATA_DIR.is_dir():
-        print(f"no convening data at {DATA_DIR}: put ../shared beside the repository",
-              file=sys.stderr)
+    if not args.data.is_dir():
+        print(f"no convening data at {args.data}: put ../shared beside the repository or "
+              "name a folder with --data", file=sys.stderr)
         return 2
-    names = args.only or meeting_names()
-    rows, report = evaluate(names, with_references=not args.no_references)
+    names = args.only or meeting_names(args.data)
+    rows, report = evaluate(names, with_references=not args.no_references, data_dir=args.data)
     print("\n".join(report))
     print()
     print(summary_table(rows))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -113,6 +114,24 @@ def test_theme_records_are_complete_and_quotes_verbatim() -> None:
         assert sum(theme.kinds.values()) == len(theme.statement_ids)
     labels = [t.label for t in result.themes]
     assert len(set(labels)) == len(labels)
+
+
+def test_keywords_hold_no_name_said_in_the_talk() -> None:
+    """A person named mid-sentence in every welder statement ("Gene") is the welder theme's
+    most specific word, yet no keyword (nor label) holds it; a control run where "gene" is
+    also an ordinary word shows it would have been a keyword."""
+    def run(extra: str) -> list:
+        statements, vectors = _convening(_blocks("wcbwcb"))
+        statements = [replace(s, text=s.text.rstrip(".") + f", says Gene{extra}.")
+                      if s.text.split()[0] in {"We", "The", "Our", "A"} and "weld" in s.text
+                      else s for s in statements]
+        return find_themes(statements, vectors, settings=FAST).themes
+
+    for theme in run(""):
+        words = {w for k in (theme.label.lower(), *theme.keywords) for w in k.split()}
+        assert "gene" not in words, (theme.label, theme.keywords)
+    control = run(" about the gene test")
+    assert any("gene" in " ".join(t.keywords) for t in control)
 
 
 def test_every_statement_assigned_or_none_and_context_unassigned() -> None:

@@ -29,7 +29,7 @@ from synth.errors import SynthError
 from synth.records import Participant, Statement, Theme
 from synth.text.stop_words import STOP_WORDS
 from synth.themes.clustering import ClusterParams, cluster_conversation, normalise, smooth
-from synth.themes.labels import label_themes, name_words, usable
+from synth.themes.labels import label_themes, name_words, names_in_talk, usable
 from synth.themes.priorities import Priority, PriorityList, suggest
 from synth.themes.quotes import pick_quotes
 from synth.themes.sifting import sift
@@ -331,7 +331,8 @@ def _build_themes(
     talk = np.array([_talk(s) for s in members])
     total_talk = float(talk.sum()) or 1.0
     drafts = _drafts(members, context, labels, talk, participants)
-    avoid = name_words(participants)
+    # people's and places' names: no label or keyword holds them ("Gene", "Dalton County")
+    avoid = names_in_talk(members, name_words(participants))
     named = label_themes(
         [[members[i] for i in d[4]] for d in drafts], [d[5] for d in drafts], avoid=avoid
     )
@@ -340,7 +341,6 @@ def _build_themes(
         normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0],
         priorities,
     )
-    avoid |= name_words(s.speaker for s in members)
     themes = []
     for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion in zip(
         drafts, named, suggestions, strict=True

@@ -85,6 +85,14 @@ def proper_names(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(capital - lower)
 
 
+def names_in_talk(statements: Sequence[Statement], avoid: frozenset[str] = frozenset()
+                  ) -> frozenset[str]:
+    """``avoid`` with the words of the speakers' names and the proper names said in the talk:
+    the words no label or keyword may hold."""
+    return (avoid | name_words(s.speaker for s in statements)
+            | proper_names(s.text for s in statements))
+
+
 def acronyms(texts: Iterable[str]) -> dict[str, str]:
     """Words only ever written in capitals, lower case -> as written ("cnas" -> "CNAs"): a
     label writes them so again instead of "Cnc machinist"."""
@@ -155,8 +163,7 @@ def label_themes(
     describe the theme better than those in stray ones. No label or keyphrase holds a word of
     ``avoid`` (people's names: see :func:`name_words`); every speaker's name is avoided anyway.
     """
-    avoid = (avoid | name_words(s.speaker for members in themes for s in members)
-             | proper_names(s.text for members in themes for s in members))
+    avoid = names_in_talk([s for members in themes for s in members], avoid)
     capitals = acronyms(s.text for members in themes for s in members)
     tagged = any(s.phrases for members in themes for s in members)
     stats = [
