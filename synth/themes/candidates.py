@@ -32,6 +32,7 @@ from synth.themes.clustering import ClusterParams, cluster_conversation, normali
 from synth.themes.labels import label_themes, name_words, names_in_talk, usable
 from synth.themes.priorities import Priority, PriorityList, suggest
 from synth.themes.quotes import pick_quotes
+from synth.themes.read_backs import read_backs
 from synth.themes.sifting import sift
 from synth.themes.stability import theme_stability
 
@@ -164,7 +165,7 @@ def find_themes(
         [members[i] for i in kept], x[kept], groups[kept], np.searchsorted(left, labels[kept]),
         {n: keywords.get(int(t), []) for n, t in enumerate(left)}, stability[left], settings,
         participants or {}, priorities, word_probs or {},
-    )
+        _facilitator(statements, vectors, participants or {}))
     assignment.update({sid: theme.id for theme in themes for sid in theme.statement_ids})
     report(1.0, f"{len(themes)} candidate themes")
     return ThemeResult(themes=tuple(themes), assignment=assignment)
@@ -322,8 +323,10 @@ def _build_themes(
     participants: Mapping[str, Participant],
     priorities: PriorityList | None = None,
     word_probs: Mapping[str, Sequence[float]] | None = None,
+    facilitator: tuple[list[Statement], np.ndarray] = ([], np.zeros((0, 0))),
 ) -> list[Theme]:
-    """Theme records, ranked by breadth of support, then talk time."""
+    """Theme records, ranked by breadth of support, then talk time. ``facilitator``: the
+    facilitator's statements and their vectors, whose read-backs lend the labels words."""
     context = normalise(
         smooth(x - x.mean(axis=0, keepdims=True), groups, settings.cluster.refine_context)
     )
@@ -333,9 +336,7 @@ def _build_themes(
     drafts = _drafts(members, context, labels, talk, participants)
     # people's and places' names: no label or keyword holds them ("Gene", "Dalton County")
     avoid = names_in_talk(members, name_words(participants))
-    named = label_themes(
-        [[members[i] for i in d[4]] for d in drafts], [d[5] for d in drafts], avoid=avoid
-    )
+    named = _label(drafts, members, x, facilitator, avoid)
     # A theme's own statements (no context) decide which commonly named priority it resembles.
     suggestions = suggest(
         normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0],
@@ -369,6 +370,30 @@ def _build_themes(
             )
         )
     return themes
+
+
+def _facilitator(statements: Sequence[Statement], vectors: np.ndarray,
+                 participants: Mapping[str, Participant]) -> tuple[list[Statement], np.ndarray]:
+    """The facilitator's statements that offer label material (spaCy phrases), with vectors."""
+    rows = [i for i, s in enumerate(statements)
+            if s.speaker and s.phrases
+            and participants.get(s.speaker, Participant(s.speaker)).role == "facilitator"]
+    return [statements[i] for i in rows], vectors[rows]
+
+
+def _label(drafts: list[tuple], members: Sequence[Statement], x: np.ndarray,
+           facilitator: tuple[list[Statement], np.ndarray], avoid: frozenset[str]
+           ) -> list[tuple[str, tuple[str, ...]]]:
+    """Label and keyphrases per draft: its statements' words plus the facilitator's read-backs
+    of it (weighted as central statements)."""
+    said = [[members[i] for i in d[4]] for d in drafts]
+    summed_up = read_backs(said, [x[d[4]] for d in drafts], *facilitator)
+    return label_themes(
+        [ms + extra for ms, extra in zip(said, summed_up, strict=True)],
+        [np.concatenate([d[5], np.ones(len(extra))])
+         for d, extra in zip(drafts, summed_up, strict=True)],
+        avoid=avoid,
+    )
 
 
 def _drafts(

@@ -137,16 +137,16 @@ def _phrase_stats(
                 continue
             counts[p] += float(w)
             speakers[p].add(s.speaker or "")
-        said = {_singular(x) for p in found for x in p}
+        said = {singular(x) for p in found for x in p}
         uses.update(said)
         for word in said:
             words[word] += float(w)
     total = float(np.sum(weights)) or 1.0
-    coverage = {p: max(words[_singular(x)] for x in p) / total for p in counts}
+    coverage = {p: max(words[singular(x)] for x in p) / total for p in counts}
     return counts, speakers, coverage, uses
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     """A crude singular, enough to count "permits" and "permit" as one word."""
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
@@ -256,6 +256,6 @@ def _without_stray_modifiers(
     """``phrase`` without its leading words that only one statement of the theme uses
     (``uses``: statements per singular word), as long as what is left is itself a phrase of the
     theme ("endless supply chain" -> "supply chain")."""
-    while len(phrase) > 1 and uses.get(_singular(phrase[0]), 0) < 2 and phrase[1:] in counts:
+    while len(phrase) > 1 and uses.get(singular(phrase[0]), 0) < 2 and phrase[1:] in counts:
         phrase = phrase[1:]
     return phrase
