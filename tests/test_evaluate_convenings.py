@@ -293,6 +293,27 @@ def test_shared_dev_set_loads_as_its_readme_says() -> None:
         assert set(m.roles) <= {"facilitator", "business", "public"}, name
 
 
+def test_check_convenings_load_like_the_dev_set() -> None:
+    """samples/checks/ (the meetings not tuned on) is in the dev set's format and shape."""
+    folder = Path(__file__).resolve().parent.parent / "samples" / "checks"
+    names = ec.meeting_names(folder)
+    assert names == [f"held{i}" for i in range(1, 5)]
+    for name in names:
+        m = ec.load_meeting(name, folder)
+        assert len(m.priorities) == 5 and 100 <= len(m) <= 170, name
+        for gid in m.priorities:  # raised by at least 3 business leaders (alone or with another)
+            leaders = {m.speakers[i] for i in range(len(m)) if gid in m.gold[i]
+                       and m.roles[i] == "business"}
+            assert len(leaders) >= 3, (name, gid)
+        assert len(ec.scored_lines(m)) >= 50, name
+
+
+def test_a_missing_data_folder_is_one_clear_line(tmp_path: Path, capsys) -> None:
+    assert ec.main(["--data", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "no convening data at" in err and "--data" in err
+
+
 # --------------------------------------------------------------------------- summary
 
 
