@@ -56,6 +56,17 @@ def test_a_statement_cut_at_a_turn_edge_loses_to_a_whole_sentence() -> None:
     assert [c.id for c in choose([cut, whole], n=1)] == ["whole"]
 
 
+def test_an_answer_is_quoted_before_a_question_of_the_same_rank() -> None:
+    ask = Candidate("ask", "Can I say something about the seasonal piece before we move on?",
+                    "Ana", "business", position=0)
+    answer = Candidate("answer", LONG, "Bo", "business", position=1)
+    assert [c.id for c in choose([ask, answer], n=1)] == ["answer"]
+    # control: the same words said as a statement come first (the earlier position wins ties)
+    said = Candidate("said", "I want to say something about the seasonal piece before we move "
+                     "on.", "Ana", "business", position=0)
+    assert [c.id for c in choose([said, answer], n=1)] == ["said"]
+
+
 def test_business_leaders_first() -> None:
     public = Candidate("p", LONG, "Dee", "public", position=0)
     other = Candidate("o", LONG_3, "Eve", "other", position=1)

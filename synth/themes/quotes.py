@@ -14,7 +14,8 @@ in order of what matters most:
 4. distinct speakers first: a priority is as broad as its voices;
 5. business leaders first: the partnership is industry-led;
 6. then the most central statement (when vectors are known), one that answers the
-   convening's questions (an opportunity or a need), with the surest words.
+   convening's questions (an opportunity or a need), with the surest words, and a statement
+   rather than a question.
 
 Every layer maps what it holds (pipeline statements, stored rows, the app's view) onto a
 :class:`Candidate` and calls :func:`choose`; :func:`pick_quotes` does that for the pipeline.
@@ -49,6 +50,7 @@ _CLOSERS = re.escape("\"'\u201d\u2019)]")
 # A sentence end followed by a few words with no end of their own: a turn cut mid-sentence.
 _CUT_TAIL = re.compile(rf"[.!?][{_CLOSERS}]*\s+\S+(?:\s+\S+){{0,3}}$")
 _ENDS = re.compile(rf"[.!?][{_CLOSERS}]*$")
+_ASKS = re.compile(rf"\?[{_CLOSERS}]*\s*$")
 # Words that fill speech without carrying content, beside the back-channel words.
 _FILLER_WORDS = frozenset(
     "like know mean kind sort just gonna yeah um uh the a an to of is it this that".split())
@@ -165,8 +167,10 @@ def _fixed_key(c: Candidate, relevance: float) -> tuple[int, int, int, float]:
     """The parts of a candidate's rank that do not depend on what is already picked."""
     words = word_count(c.text)
     fits = 0 if MIN_WORDS <= words <= MAX_WORDS else 1
-    # Answers to the convening's two questions read as priorities; surer words read right.
-    score = relevance + 0.1 * (c.kind != "other") + 0.3 * confidence(c)
+    # Answers to the convening's two questions read as priorities; surer words read right; a
+    # question ("Can I say something about the seasonal piece?") states less than an answer.
+    score = (relevance + 0.1 * (c.kind != "other") + 0.3 * confidence(c)
+             - 0.2 * bool(_ASKS.search(c.text)))
     return fits, 0 if is_clear(c) else 1, 0 if c.role == "business" else 1, score
 
 
