@@ -32,7 +32,8 @@ def test_a_close_read_back_keeps_only_its_echoing_phrases() -> None:
                        ("shared childcare", "friday notes"))
     far = _statement(51, "Let's take a break for coffee.", FACILITATOR, ("break", "coffee"))
     far_vector = _unit(rng.normal(size=16) - 2 * axis)
-    out = read_backs([theme], [vectors], [close, far], np.vstack([axis, far_vector]))
+    centre = _unit(vectors.mean(axis=0))[None]
+    out = read_backs([theme], [vectors], centre, [close, far], np.vstack([axis, far_vector]))
     assert [s.id for s in out[0]] == ["s050"]
     assert out[0][0].phrases == ("shared childcare",)  # "friday notes" echoes nothing said
     assert out[0][0].text == close.text  # the statement itself is untouched
@@ -41,10 +42,11 @@ def test_a_close_read_back_keeps_only_its_echoing_phrases() -> None:
 def test_no_facilitator_no_theme_or_nothing_echoed_gives_nothing() -> None:
     theme = [_statement(i, "Permits take a year.", f"Leader {i}", ("permits",)) for i in range(4)]
     vectors = np.tile(_unit(np.arange(1.0, 9.0)), (4, 1))
-    assert read_backs([theme], [vectors], [], np.zeros((0, 8))) == [[]]
-    assert read_backs([], [], [theme[0]], vectors[:1]) == []
+    centre = vectors[:1]
+    assert read_backs([theme], [vectors], centre, [], np.zeros((0, 8))) == [[]]
+    assert read_backs([], [], np.zeros((0, 8)), [theme[0]], vectors[:1]) == []
     silent = _statement(9, "Thanks, everybody.", FACILITATOR, ("thanks",))
-    assert read_backs([theme], [vectors], [silent], vectors[:1]) == [[]]
+    assert read_backs([theme], [vectors], centre, [silent], vectors[:1]) == [[]]
 
 
 def _meeting() -> tuple[list[Statement], np.ndarray]:

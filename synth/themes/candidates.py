@@ -336,12 +336,11 @@ def _build_themes(
     drafts = _drafts(members, context, labels, talk, participants)
     # people's and places' names: no label or keyword holds them ("Gene", "Dalton County")
     avoid = names_in_talk(members, name_words(participants))
-    named = _label(drafts, members, x, facilitator, avoid)
-    # A theme's own statements (no context) decide which commonly named priority it resembles.
-    suggestions = suggest(
-        normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0],
-        priorities,
-    )
+    # A theme's own statements (no context) decide which commonly named priority it resembles
+    # and which of the facilitator's read-backs sum it up.
+    own = normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0]
+    named = _label(drafts, members, x, own, facilitator, avoid)
+    suggestions = suggest(own, priorities)
     themes = []
     for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion in zip(
         drafts, named, suggestions, strict=True
@@ -381,13 +380,13 @@ def _facilitator(statements: Sequence[Statement], vectors: np.ndarray,
     return [statements[i] for i in rows], vectors[rows]
 
 
-def _label(drafts: list[tuple], members: Sequence[Statement], x: np.ndarray,
+def _label(drafts: list[tuple], members: Sequence[Statement], x: np.ndarray, own: np.ndarray,
            facilitator: tuple[list[Statement], np.ndarray], avoid: frozenset[str]
            ) -> list[tuple[str, tuple[str, ...]]]:
     """Label and keyphrases per draft: its statements' words plus the facilitator's read-backs
-    of it (weighted as central statements)."""
+    of it (weighted as central statements). ``own``: each draft's unit mean statement vector."""
     said = [[members[i] for i in d[4]] for d in drafts]
-    summed_up = read_backs(said, [x[d[4]] for d in drafts], *facilitator)
+    summed_up = read_backs(said, [x[d[4]] for d in drafts], own, *facilitator)
     return label_themes(
         [ms + extra for ms, extra in zip(said, summed_up, strict=True)],
         [np.concatenate([d[5], np.ones(len(extra))])

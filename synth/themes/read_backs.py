@@ -35,19 +35,20 @@ ECHOED_BY = 2  # statements of the theme that use a word of the read-back's phra
 def read_backs(
     themes: Sequence[Sequence[Statement]],
     theme_vectors: Sequence[np.ndarray],
+    centroids: np.ndarray,
     facilitator: Sequence[Statement],
     facilitator_vectors: np.ndarray,
 ) -> list[list[Statement]]:
     """Per theme, the facilitator statements that sum it up, each with only its phrases that
     echo the theme's own words (``phrases`` from the spaCy step; without them there is nothing
-    to echo and no read-back is used)."""
+    to echo and no read-back is used). ``centroids``: each theme's unit mean statement vector,
+    the one that also decides its suggested name."""
     out: list[list[Statement]] = [[] for _ in themes]
     if not themes or not facilitator:
         return out
-    own = [normalise(np.asarray(v, dtype=np.float64)) for v in theme_vectors]
-    centroids = normalise(np.vstack([v.mean(axis=0) for v in own]))
-    bars = [float(np.percentile(v @ c, CLOSENESS_PERCENTILE)) for v, c in zip(own, centroids,
-                                                                             strict=True)]
+    bars = [float(np.percentile(normalise(np.asarray(v, dtype=np.float64)) @ c,
+                                CLOSENESS_PERCENTILE))
+            for v, c in zip(theme_vectors, centroids, strict=True)]
     uses = [Counter(singular(w) for s in members for w in {w for p in s.phrases
                                                             for w in p.split()})
             for members in themes]
