@@ -421,7 +421,7 @@ def run_product(
     # as synthesize does: the shipped priority list names themes and sets side talk aside
     common = embed_priorities(load_priorities(), embed)
     t0 = time.perf_counter()
-    result = find_themes(statements, vectors, settings=settings, priorities=common)
+    result = find_themes(statements, vectors, settings=settings, priorities=common, embed=embed)
     seconds = time.perf_counter() - t0
     ids = turn_theme_ids(statements, result.assignment, len(turns))
     numbering: dict[str, int] = {}

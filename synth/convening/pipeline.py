@@ -203,22 +203,22 @@ def synthesize_transcripts(transcripts: Sequence[Transcript], *, settings: Setti
     embedder = models.load_embedder(settings) if statements else None
     vectors = embed_texts([s.text for s in statements], model=embedder,
                           cache_dir=settings.cache_dir, progress=_stage(progress, 0.25, 0.5))
-    plist = embed_priorities(common, lambda texts: embed_texts(
-        texts, model=embedder, cache_dir=settings.cache_dir)) if statements else None
+    def embed(texts: Sequence[str]) -> np.ndarray:  # the statements' model, and their cache
+        return embed_texts(texts, model=embedder, cache_dir=settings.cache_dir)
+
+    plist = embed_priorities(common, embed) if statements else None
     probs = statement_word_probs(statements, [turn for t in transcripts for turn in t.turns])
     topics, followup = map_known(statements, vectors, known, embedder, settings)
     # The whole meeting, its talk intact; known priorities raised again are kept apart below.
     themes = find_themes(statements, vectors,
                          settings=theme_settings or ThemeSettings(),  # type: ignore[arg-type]
                          participants=people, priorities=plist, word_probs=probs,
-                         progress=_stage(progress, 0.5, 1.0))
+                         embed=embed, progress=_stage(progress, 0.5, 1.0))
     if followup is not None:
         followup, themes = new_apart(statements, vectors, followup, themes, topics,
                                      participants=people, word_probs=probs)
     themes = with_known(themes, statements, vectors, followup, topics, people, probs)
-    matches = attach_written(notes, statements, vectors, themes.assignment,
-                             lambda texts: embed_texts(texts, model=embedder,
-                                                       cache_dir=settings.cache_dir))
+    matches = attach_written(notes, statements, vectors, themes.assignment, embed)
     return Convening(tuple(transcripts), tuple(statements), themes, tuple(roster), vectors,
                      probs, tuple(notes), matches, tuple(topics), followup)
 

@@ -29,7 +29,13 @@ from synth.errors import SynthError
 from synth.records import Participant, Statement, Theme
 from synth.text.stop_words import STOP_WORDS
 from synth.themes.clustering import ClusterParams, cluster_conversation, normalise, smooth
-from synth.themes.labels import label_themes, name_words, names_in_talk, usable
+from synth.themes.labels import (
+    Embed,
+    label_themes,
+    name_words,
+    names_in_talk,
+    usable,
+)
 from synth.themes.priorities import Priority, PriorityList, suggest
 from synth.themes.quotes import pick_quotes
 from synth.themes.read_backs import read_backs
@@ -117,6 +123,7 @@ def find_themes(
     participants: Mapping[str, Participant] | None = None,
     priorities: PriorityList | None = None,
     word_probs: Mapping[str, Sequence[float]] | None = None,
+    embed: Embed | None = None,
     progress: Progress | None = None,
 ) -> ThemeResult:
     """Candidate priorities from statements in conversation order and their embeddings.
@@ -125,7 +132,8 @@ def find_themes(
     space of ``vectors``), a theme that clearly resembles one entry carries its name in its
     label as a suggestion, and a theme that is mostly side talk is set aside
     (:mod:`synth.themes.sifting`). ``word_probs`` (statement id -> Whisper's word probabilities)
-    lets the quotes prefer statements heard clearly.
+    lets the quotes prefer statements heard clearly. ``embed`` (texts -> unit rows, the model
+    that embedded ``vectors``) lets the labels weigh what their phrases mean.
 
     ``vectors[i]`` embeds ``statements[i]``. Raises :class:`ThemeError` (a ValueError) when the
     two do not fit together; otherwise never fails on small or odd input: too little to cluster
@@ -141,12 +149,11 @@ def find_themes(
         log.info("theme finding: %d clusterable statements, too few for a theme", n)
         report(1.0, "too few statements for a theme")
         return ThemeResult(themes=(), assignment=assignment)
-
+    report(0.1, f"clustering {n} statements")
     members = [statements[i] for i in idx]
     x = vectors[idx].astype(np.float64)
     groups = _groups(members)
     texts = [s.text for s in members]
-    report(0.1, f"clustering {n} statements")
     if _degenerate(x, texts):
         labels = np.zeros(n, dtype=int)
         keywords = _keywords_fallback(texts)
@@ -155,7 +162,6 @@ def find_themes(
         labels, keywords = _fit_bertopic(texts, x, groups, n_fixed, k_range, settings)
     k = int(labels.max()) + 1
     report(0.5, f"{k} candidate themes; measuring stability")
-
     stability = _stability(x, texts, groups, labels, k, settings)
     report(0.8, "labelling themes and picking quotes")
     labels = sift(x, labels, priorities)
@@ -165,7 +171,7 @@ def find_themes(
         [members[i] for i in kept], x[kept], groups[kept], np.searchsorted(left, labels[kept]),
         {n: keywords.get(int(t), []) for n, t in enumerate(left)}, stability[left], settings,
         participants or {}, priorities, word_probs or {},
-        _facilitator(statements, vectors, participants or {}))
+        _facilitator(statements, vectors, participants or {}), embed)
     assignment.update({sid: theme.id for theme in themes for sid in theme.statement_ids})
     report(1.0, f"{len(themes)} candidate themes")
     return ThemeResult(themes=tuple(themes), assignment=assignment)
@@ -324,9 +330,11 @@ def _build_themes(
     priorities: PriorityList | None = None,
     word_probs: Mapping[str, Sequence[float]] | None = None,
     facilitator: tuple[list[Statement], np.ndarray] = ([], np.zeros((0, 0))),
+    embed: Embed | None = None,
 ) -> list[Theme]:
     """Theme records, ranked by breadth of support, then talk time. ``facilitator``: the
-    facilitator's statements and their vectors, whose read-backs lend the labels words."""
+    facilitator's statements and their vectors, whose read-backs lend the labels words;
+    ``embed``: the embedder, whose view of the label phrases re-ranks them."""
     context = normalise(
         smooth(x - x.mean(axis=0, keepdims=True), groups, settings.cluster.refine_context)
     )
@@ -339,7 +347,7 @@ def _build_themes(
     # A theme's own statements (no context) decide which commonly named priority it resembles
     # and which of the facilitator's read-backs sum it up.
     own = normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0]
-    named = _label(drafts, members, x, own, facilitator, avoid)
+    named = _label(drafts, members, x, own, facilitator, avoid, embed)
     suggestions = suggest(own, priorities)
     themes = []
     for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion in zip(
@@ -381,18 +389,25 @@ def _facilitator(statements: Sequence[Statement], vectors: np.ndarray,
 
 
 def _label(drafts: list[tuple], members: Sequence[Statement], x: np.ndarray, own: np.ndarray,
-           facilitator: tuple[list[Statement], np.ndarray], avoid: frozenset[str]
-           ) -> list[tuple[str, tuple[str, ...]]]:
+           facilitator: tuple[list[Statement], np.ndarray], avoid: frozenset[str],
+           embed: Embed | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """Label and keyphrases per draft: its statements' words plus the facilitator's read-backs
-    of it (weighted as central statements). ``own``: each draft's unit mean statement vector."""
+    of it (weighted as central statements). ``own``: each draft's unit mean statement vector.
+    With ``embed``, the phrases' meaning is compared with the mean of the same material the
+    words come from: the statements and their read-backs."""
     said = [[members[i] for i in d[4]] for d in drafts]
     summed_up = read_backs(said, [x[d[4]] for d in drafts], own, *facilitator)
+    meaning = None
+    if embed is not None:
+        row = {s.id: v for s, v in zip(*facilitator, strict=True)}
+        meaning = (embed, normalise(np.vstack([
+            np.vstack([x[d[4]], *[row[s.id][None, :] for s in extra]]).mean(axis=0)
+            for d, extra in zip(drafts, summed_up, strict=True)])))
     return label_themes(
         [ms + extra for ms, extra in zip(said, summed_up, strict=True)],
         [np.concatenate([d[5], np.ones(len(extra))])
          for d, extra in zip(drafts, summed_up, strict=True)],
-        avoid=avoid,
-    )
+        avoid=avoid, meaning=meaning)
 
 
 def _drafts(
