@@ -246,3 +246,18 @@ def test_a_single_entry_list_has_its_whole_cosine_as_margin() -> None:
     single = PriorityList(entries=ENTRIES[:1], vectors=np.eye(4)[:1])
     assert suggest(_unit([0.5, 0.0, 0.0, 0.8660254]), single) == [ENTRIES[0]]  # cosine 0.5
     assert suggest(_unit([0.4, 0.0, 0.0, 0.9165151]), single) == [None]  # cosine 0.4
+
+
+def test_the_common_name_goes_before_the_rooms_words_unless_they_already_say_it() -> None:
+    from synth.themes.candidates import _with_suggestion
+
+    childcare = Priority("Childcare", "No care for second-shift parents.")
+    housing = Priority("Workforce housing", "Staff cannot rent near the plant.")
+    assert _with_suggestion("Backup care", childcare) == "Childcare (backup care)"
+    assert _with_suggestion("CNC shop", childcare) == "Childcare (CNC shop)"  # acronym kept
+    assert _with_suggestion("Housing study", housing) == "Workforce housing (housing study)"
+    # the room's phrase holds every word of the name: "Childcare (evening childcare)" repeats
+    assert _with_suggestion("Evening childcare", childcare) == "Evening childcare"
+    assert _with_suggestion("Workforce housing funds", housing) == "Workforce housing funds"
+    assert _with_suggestion("Other talk", childcare) == "Childcare"
+    assert _with_suggestion("Backup care", None) == "Backup care"

@@ -34,6 +34,7 @@ from synth.themes.labels import (
     label_themes,
     name_words,
     names_in_talk,
+    singular,
     usable,
 )
 from synth.themes.priorities import Priority, PriorityList, suggest
@@ -442,8 +443,13 @@ def _drafts(
 
 
 def _with_suggestion(label: str, suggestion: Priority | None) -> str:
-    """The common name first, the room's own words after it ("Childcare (backup care)")."""
+    """The common name first, the room's own words after it ("Childcare (backup care)"); the
+    room's words alone when they already say the name ("Evening childcare", not "Childcare
+    (evening childcare)")."""
     if suggestion is None:
+        return label
+    said = {singular(w) for w in label.lower().split()}
+    if all(singular(w) in said for w in suggestion.name.lower().split() if w not in STOP_WORDS):
         return label
     # the room's phrase in lower case after the name, its acronyms kept ("CNC shop")
     own = label if label.split()[0].rstrip("s").isupper() else label[:1].lower() + label[1:]
