@@ -56,6 +56,28 @@ def test_a_statement_cut_at_a_turn_edge_loses_to_a_whole_sentence() -> None:
     assert [c.id for c in choose([cut, whole], n=1)] == ["whole"]
 
 
+def test_a_statement_leaning_on_what_came_before_loses_to_one_that_stands_alone() -> None:
+    # seen on a check meeting: both are whole sentences, only one reads alone on a card
+    leans = Candidate("leans", "Which subs show up, which inspector wants what on the job.",
+                      "Ana", "business", position=0)
+    alone = Candidate("alone", "I need a lead installer who can quote a job without me.",
+                      "Bo", "business", position=1)
+    assert [c.id for c in choose([leans, alone], n=1)] == ["alone"]
+    for text in ("And if you hired them in April, I could keep them busy.",
+                 "Because nobody ever showed him how to read a schedule.",
+                 "That's another job we just can't fill in this valley.", "so, which one?"):
+        assert not quotes.stands_alone(text), text
+    for text in ("Andover Tech runs a welding class.", "Sometimes the bus never comes at all.",
+                 "That program at the college works well for us.", LONG):
+        assert quotes.stands_alone(text), text
+    # control: the same words without the leaning word come first (the earlier position)
+    alone_too = Candidate("too", "Subs show up late, and each inspector wants something else.",
+                          "Ana", "business", position=0)
+    assert [c.id for c in choose([alone_too, alone], n=1)] == ["too"]
+    # and a statement that only leans back is still quoted when nothing else is there
+    assert [c.id for c in choose([leans], n=1)] == ["leans"]
+
+
 def test_an_answer_is_quoted_before_a_question_of_the_same_rank() -> None:
     ask = Candidate("ask", "Can I say something about the seasonal piece before we move on?",
                     "Ana", "business", position=0)
