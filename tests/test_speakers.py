@@ -96,6 +96,32 @@ def test_a_short_island_inside_one_voice_takes_that_voice() -> None:
     assert [w.speaker for w in smooth_flips(long)] == ["S1", "S2", "S2", "S2", "S1"]
 
 
+def _said(words: list[Word]) -> list[tuple[str | None, str]]:
+    return [(t.speaker, t.text) for t in words_to_turns(words, "rec1")]
+
+
+def test_a_sentence_keeps_one_speaker_when_the_change_is_a_word_late() -> None:
+    from synth.audio.speakers import one_speaker_per_sentence
+
+    # The sample convening as diarized: the next speaker's first word stays with the previous
+    # speaker (" For" | " us, ..."), and "Oh, absolutely." is split one word each.
+    texts = [(" bigger", "S1"), (" jobs.", "S1"), (" For", "S1"), (" us,", "S2"),
+             (" it's", "S2"), (" markets.", "S2"), (" Oh,", "S2"), (" absolutely.", "S3")]
+    words = [word(i * 0.4, i * 0.4 + 0.3, t, s) for i, (t, s) in enumerate(texts)]
+    assert _said(one_speaker_per_sentence(words)) == [
+        ("S1", "bigger jobs."), ("S2", "For us, it's markets."), ("S3", "Oh, absolutely.")]
+    # Two people in one unpunctuated "sentence" keep their words when both say more than a few.
+    long = [word(i * 0.4, i * 0.4 + 0.3, f" w{i}", "S1" if i < 4 else "S2") for i in range(8)]
+    assert _said(one_speaker_per_sentence(long)) == [("S1", "w0 w1 w2 w3"),
+                                                     ("S2", "w4 w5 w6 w7")]
+    # A long pause ends a sentence even without a full stop; unlabelled words are left alone.
+    paused = [word(0, 0.3, " yes", "S1"), word(3.0, 3.3, " so", "S2"),
+              word(3.4, 3.7, " then.", "S2")]
+    assert _said(one_speaker_per_sentence(paused)) == [("S1", "yes"), ("S2", "so then.")]
+    unlabelled = [word(0, 0.3, " a"), word(0.4, 0.7, " b.", "S1")]
+    assert one_speaker_per_sentence(unlabelled) == unlabelled
+
+
 def test_words_to_turns_groups_by_speaker_and_pause() -> None:
     words = [word(0.0, 0.4, " Hello", "S1"), word(0.5, 0.9, " there.", "S1"),
              word(1.0, 1.3, " Hi!", "S2"), word(5.0, 5.5, " Anyway,", "S2"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +33,9 @@ __all__ = ["DiarizationOptions", "SpeakerSegment", "diarize", "diarize_channels"
            "speaker_voices", "voice_samples", "words_to_turns"]
 
 log = logging.getLogger(__name__)
+
+# Whisper's punctuation: a word that ends a sentence (a closing quote or bracket may follow).
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
 
 
 class _SegmentIndex:
@@ -87,7 +92,7 @@ def label_words(words: Sequence[Word], segments: Sequence[SpeakerSegment], *,
         return list(words)
     index = _SegmentIndex(segments)
     labelled = [replace(w, speaker=index.speaker_of(w.start, w.end)) for w in words]
-    return smooth_flips(labelled) if smooth else labelled
+    return one_speaker_per_sentence(smooth_flips(labelled)) if smooth else labelled
 
 
 def smooth_flips(words: Sequence[Word], *, max_words: int = 2,
@@ -112,6 +117,49 @@ def smooth_flips(words: Sequence[Word], *, max_words: int = 2,
                     out[k] = replace(out[k], speaker=out[i - 1].speaker)
         i = j + 1
     return out
+
+
+def one_speaker_per_sentence(words: Sequence[Word], *, max_words: int = 3,
+                             max_gap: float = 2.0) -> list[Word]:
+    """Give a few words by someone else inside a sentence the sentence's speaker.
+
+    Frame-level diarization places a change of speaker a window late or early, so a turn often
+    ends with the first word of the next person's sentence, or starts with the last words of
+    the previous one ("...much bigger jobs. For" | "us, it's new markets"): the quote then
+    reads cut, and the words count for the wrong person. Whisper's punctuation says where a
+    sentence ends. Within one sentence (ended by its punctuation or by a pause over
+    ``max_gap`` seconds) a run of at most ``max_words`` words labelled with another speaker
+    takes the speaker with the most words of the sentence; on a tie, the one who finishes it
+    (diarization lags behind a change). Longer runs stay: two people share a "sentence" when
+    Whisper left out the full stop between them. Words in time order; no speaker, no change.
+    """
+    out = list(words)
+    start = 0
+    for i, w in enumerate(out):
+        last = i + 1 == len(out)
+        if last or _SENTENCE_END.search(w.text.strip()) or out[i + 1].start - w.end > max_gap:
+            _settle_sentence(out, start, i + 1, max_words)
+            start = i + 1
+    return out
+
+
+def _settle_sentence(words: list[Word], a: int, b: int, max_words: int) -> None:
+    """Relabel, in place, the short runs of other speakers in ``words[a:b]`` (one sentence)."""
+    spoken = [w.speaker for w in words[a:b]]
+    if None in spoken or len(set(spoken)) < 2:
+        return
+    counts = Counter(spoken)
+    last_at = {s: k for k, s in enumerate(spoken)}
+    main = max(counts, key=lambda s: (counts[s], last_at[s]))
+    k = 0
+    while k < len(spoken):
+        end = k
+        while end + 1 < len(spoken) and spoken[end + 1] == spoken[k]:
+            end += 1
+        if spoken[k] != main and end - k + 1 <= max_words:
+            for j in range(a + k, a + end + 1):
+                words[j] = replace(words[j], speaker=main)
+        k = end + 1
 
 
 def words_to_turns(words: Sequence[Word], recording_id: str, *,
