@@ -40,6 +40,7 @@ from synth.themes.labels import (
 from synth.themes.priorities import Priority, PriorityList, suggest
 from synth.themes.quotes import pick_quotes
 from synth.themes.read_backs import read_backs
+from synth.themes.recaps import name_themes, recap_items
 from synth.themes.sifting import sift
 from synth.themes.stability import theme_stability
 
@@ -350,11 +351,11 @@ def _build_themes(
     own = normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0]
     named = _label(drafts, members, x, own, facilitator, avoid, embed)
     suggestions = suggest(own, priorities)
+    recapped = _recapped(drafts, members, x, own, facilitator[0], avoid, embed)
     themes = []
-    for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion in zip(
-        drafts, named, suggestions, strict=True
-    ):
-        label = _with_suggestion(label, suggestion)
+    for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion, recap \
+            in zip(drafts, named, suggestions, recapped, strict=True):
+        label = recap or _with_suggestion(label, suggestion)
         ms = [members[i] for i in rows]
         companies = sorted(
             {c for sp in speakers if (c := participants.get(sp, Participant(sp)).company)}
@@ -380,11 +381,24 @@ def _build_themes(
     return themes
 
 
+def _recapped(drafts: list[tuple], members: Sequence[Statement], x: np.ndarray, own: np.ndarray,
+              facilitator: Sequence[Statement], avoid: frozenset[str],
+              embed: Embed | None) -> list[str | None]:
+    """Per draft, the name the facilitator read back for it (:mod:`synth.themes.recaps`), which
+    the room confirmed and so comes before any generated label; None without one (or without
+    the embedder that decides which theme an item names)."""
+    if embed is None or not drafts:
+        return [None] * len(drafts)
+    items = recap_items(facilitator, names_in_talk([*members, *facilitator], avoid))
+    return name_themes(items, embed, own, [x[d[4]] for d in drafts])
+
+
 def _facilitator(statements: Sequence[Statement], vectors: np.ndarray,
                  participants: Mapping[str, Participant]) -> tuple[list[Statement], np.ndarray]:
-    """The facilitator's statements that offer label material (spaCy phrases), with vectors."""
+    """The facilitator's statements, with their vectors: label material (read-backs and the
+    recap), never clustered or quoted."""
     rows = [i for i, s in enumerate(statements)
-            if s.speaker and s.phrases
+            if s.speaker
             and participants.get(s.speaker, Participant(s.speaker)).role == "facilitator"]
     return [statements[i] for i in rows], vectors[rows]
 

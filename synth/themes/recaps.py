@@ -1,0 +1,247 @@
+"""The facilitator's recap: the room's own names for its priorities.
+
+Near the end of a convening the facilitator reads the flip chart back and the room confirms it:
+"One. Workforce housing. Both seasonal beds and year-round apartments..." / "Two: growing your
+current people into foremen and superintendents." / "I'm hearing five things again and again.
+Hiring. Training and apprenticeships. Childcare and housing. Permits." Those names are the ones
+a facilitator keeps, in the words the room agreed to, so a theme that a recap item clearly sums
+up is named by it (verbatim, first letter capitalised) instead of by its most specific words.
+
+Two shapes are read, both only from the facilitator's talk:
+
+* a numbered item: a sentence opening with an ordinal ("One.", "Two:", "Third,", "And five:")
+  names what follows it, up to the end of that clause;
+* a spoken list: three or more short sentences in a row made only of nouns ("Hiring.",
+  "Childcare and housing.", "And the supply chain."), or a list announced with its count and
+  written with commas ("I'm hearing five things again and again, hiring, training and
+  apprenticeships, childcare and housing, permits, and the supply chain").
+
+Which theme an item names is decided by meaning, with the statements' own embedder: an item
+names the theme it lies closest to, when it lies closer than a quarter of that theme's own
+statements do (the bar the read-backs use); of several items, a theme takes the one most
+clearly closer to it than to any other theme. The rest of the themes keep their generated
+labels, and a meeting without a recap is labelled as before.
+
+Measured with ``pipelines/evaluate_convenings.py``'s proxy (the best-matching candidate's label
+is nearest its own gold name): 77% -> 83% on the six dev meetings, 75% and 82% unchanged on the
+four check meetings and two further meetings, where the recap names read far more like the
+room's ("The licensing bottleneck" for "Testing site", "Food safety and audit readiness" for
+"Shift leads", "Power, water, land" for "Space and facilities to grow (water deal)"). A name
+lands on the wrong theme where the clustering mixed two priorities (a housing item on a theme
+mostly about seasonal jobs), as the generated label there did.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from synth.records import Statement
+from synth.text.statements import BACKCHANNEL_WORDS
+from synth.text.stop_words import STOP_WORDS
+from synth.themes.clustering import normalise
+from synth.themes.labels import FILLERS
+
+# The item must lie at least as close to the theme as this percentile of its own statements.
+CLOSENESS_PERCENTILE = 25
+# A numbered item longer than this is cut at its first comma ("keeping people while the fab
+# hires, pay ladders, that kind of thing" -> "keeping people while the fab hires"); one still
+# longer than MAX_ITEM_WORDS is the facilitator talking on, not a name.
+CUT_ITEM_WORDS = 6
+MAX_ITEM_WORDS = 10
+MAX_LIST_WORDS = 4  # a sentence of a spoken list ("Training and apprenticeships.")
+MIN_LIST_ITEMS = 3
+
+_ORDINAL = (r"one|two|three|four|five|six|seven|eight|first|second|third|fourth|fifth|sixth|"
+            r"seventh|eighth|[1-8]")
+# An ordinal that opens a sentence, then the item up to the end of its clause.
+_NUMBERED = re.compile(
+    rf"(?:^|(?<=[.!?;)]\s))(?:and\s+|new,?\s+)?(?:(?:priority|number)\s+)?(?:{_ORDINAL})\s*"
+    r"[.,:)]\s+(?P<item>[^.!?;:]+)", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?;:]+[.!?;:]*")
+# A list announced with its count ("five things again and again, hiring, ..."), to the end of
+# the sentence; its pieces are separated by commas.
+_COUNTED = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|[2-8])\s+(?:\w+\s+)?(?:things|priorities|"
+    r"themes|buckets|issues|areas|topics)\b[^,:.!?;]*[,:]\s*(?P<list>[^.!?;]+)", re.IGNORECASE)
+_PIECE = re.compile(r"[^,]+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+# An item that opens like a clause is the facilitator talking, not a name ("Second, and this
+# is related...", "And five, which nobody really named...", "First, I heard a lot about...").
+_NOT_A_NAME = frozenset(
+    "and but so or which who that this it i we you they he she there here let".split())
+_LEADING = frozenset("and the".split())
+_JOINING = frozenset("and or of the for in on".split())  # may join a list item's words
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True, slots=True)
+class RecapItem:
+    """One name the facilitator read back, with what they said about it."""
+
+    name: str  # verbatim words of the facilitator, first letter capitalised
+    said: str  # the name with the facilitator's words about it, up to the next item
+    statement_id: str
+
+
+def recap_items(facilitator: Sequence[Statement], avoid: frozenset[str] = frozenset()
+                ) -> list[RecapItem]:
+    """The numbered items and spoken lists in the facilitator's statements, in order. No name
+    holds a word of ``avoid`` (people's names, lower case): such an item is cut before it or
+    left out ("Maintenance and refrigeration techs, the Dale problem")."""
+    items: list[RecapItem] = []
+    for turn in _turns(facilitator):
+        # (position in the turn's text, name, statement id, numbered)
+        found: list[tuple[int, str, str, bool]] = []
+        text, starts = _joined(turn)
+        for m in _NUMBERED.finditer(text):
+            name = _clean(m.group("item"), avoid)
+            if name:
+                found.append((m.start("item"), name, _owner(turn, starts, m.start()), True))
+        found += [(at, name, sid, False) for at, name, sid in _spoken_list(text, turn, starts,
+                                                                            avoid)]
+        found += [(at, name, sid, False) for at, name, sid in _counted_list(text, turn, starts,
+                                                                             avoid)]
+        found.sort()
+        for k, (at, name, sid, numbered) in enumerate(found):
+            # a numbered item is explained by what follows it; a spoken list's item is its name
+            end = found[k + 1][0] if k + 1 < len(found) else len(text)
+            said = text[at:end].strip() if numbered else name
+            items.append(RecapItem(name=name, said=said, statement_id=sid))
+    return items
+
+
+def name_themes(items: Sequence[RecapItem], embed: Embed, centroids: np.ndarray,
+                theme_vectors: Sequence[np.ndarray]) -> list[str | None]:
+    """Per theme, the recap item that names it, or None.
+
+    ``centroids``: each theme's unit mean statement vector; ``theme_vectors``: its statements'
+    vectors (the closeness bar is read from them). An item is the sum of its name's and its
+    explanation's unit vectors: a name alone says little ("Hiring") and an explanation
+    drifts ("Licensure and credential delays. ... and the CNA registry.").
+    """
+    out: list[str | None] = [None] * len(theme_vectors)
+    if not items or not len(theme_vectors):
+        return out
+    both = normalise(np.asarray(embed([i.name for i in items] + [i.said for i in items]),
+                                dtype=np.float64))
+    vectors = normalise(both[: len(items)] + both[len(items):])
+    sims = vectors @ np.asarray(centroids, dtype=np.float64).T
+    bars = [float(np.percentile(normalise(np.asarray(v, dtype=np.float64)) @ c,
+                                CLOSENESS_PERCENTILE))
+            for v, c in zip(theme_vectors, centroids, strict=True)]
+    best: dict[int, tuple[float, int]] = {}
+    for i, row in enumerate(sims):
+        t = int(np.argmax(row))
+        # how much closer to this theme than to any other: of two items near one theme, the
+        # one that is about it ("Training and apprenticeships", not the broader "Hiring")
+        key = float(row[t] - np.partition(row, -2)[-2]) if len(row) > 1 else float(row[t])
+        if row[t] >= bars[t] and key > best.get(t, (-np.inf, 0))[0]:
+            best[t] = (key, i)
+    for t, (_, i) in best.items():
+        out[t] = items[i].name
+    return out
+
+
+def _turns(statements: Sequence[Statement]) -> list[list[Statement]]:
+    """Statements grouped by turn, in order."""
+    turns: dict[tuple[str, int], list[Statement]] = {}
+    for s in sorted(statements, key=lambda s: s.position):
+        turns.setdefault((s.recording_id, s.turn_index), []).append(s)
+    return list(turns.values())
+
+
+def _joined(turn: Sequence[Statement]) -> tuple[str, list[int]]:
+    """The turn's statements joined by a space, and where each starts in the joined text."""
+    starts, parts, at = [], [], 0
+    for s in turn:
+        starts.append(at)
+        parts.append(s.text)
+        at += len(s.text) + 1
+    return " ".join(parts), starts
+
+
+def _owner(turn: Sequence[Statement], starts: Sequence[int], at: int) -> str:
+    """The id of the statement holding position ``at`` of the joined text."""
+    k = max(i for i, start in enumerate(starts) if start <= at)
+    return turn[k].id
+
+
+def _clean(item: str, avoid: frozenset[str]) -> str:
+    """The item as a name: cut at its first comma when long or when a person's name follows;
+    empty when it reads as a clause rather than a name."""
+    words = _WORD.findall(item)
+    if not words or words[0].lower() in _NOT_A_NAME:
+        return ""
+    if len(words) > CUT_ITEM_WORDS or _names_someone(item, avoid):
+        item = item.split(",")[0]
+    if len(_WORD.findall(item)) > MAX_ITEM_WORDS or _names_someone(item, avoid):
+        return ""
+    # a name names something: "The folks you already have" is the room's shorthand, not one
+    if not any(w.lower() not in STOP_WORDS and w.lower() not in FILLERS
+               for w in _WORD.findall(item)):
+        return ""
+    name = item.strip(" ,-\u2014")
+    return name[:1].upper() + name[1:]
+
+
+def _names_someone(text: str, avoid: frozenset[str]) -> bool:
+    return any(w.lower().removesuffix("'s") in avoid for w in _WORD.findall(text))
+
+
+def _spoken_list(text: str, turn: Sequence[Statement], starts: Sequence[int],
+                 avoid: frozenset[str]) -> list[tuple[int, str, str]]:
+    """Runs of at least :data:`MIN_LIST_ITEMS` short sentences that hold only names of things
+    ("Hiring. Training and apprenticeships. Childcare and housing.")."""
+    out: list[tuple[int, str, str]] = []
+    run: list[tuple[int, str, str]] = []
+    for m in [*_SENTENCE.finditer(text), None]:
+        item = _list_item(m.group(), avoid) if m is not None else ""
+        if m is not None and item:
+            at = m.start() + m.group().find(item.split()[0])
+            run.append((at, item[:1].upper() + item[1:], _owner(turn, starts, m.start())))
+            continue
+        if len(run) >= MIN_LIST_ITEMS:
+            out += run
+        run = []
+    return out
+
+
+def _counted_list(text: str, turn: Sequence[Statement], starts: Sequence[int],
+                  avoid: frozenset[str]) -> list[tuple[int, str, str]]:
+    """The items of a list the facilitator announces with its count, in one sentence: "I'm
+    hearing five things again and again, hiring, training and apprenticeships, childcare and
+    housing, permits, and the supply chain" (Whisper writes a spoken list with commas)."""
+    out: list[tuple[int, str, str]] = []
+    for m in _COUNTED.finditer(text):
+        pieces = [(m.start("list") + p.start(), p.group()) for p in _PIECE.finditer(m["list"])]
+        items = [(at + piece.find(item.split()[0]), item)
+                 for at, piece in pieces if (item := _list_item(piece, avoid))]
+        if len(items) >= MIN_LIST_ITEMS and len(items) == len(pieces):
+            out += [(at, item[:1].upper() + item[1:], _owner(turn, starts, at))
+                    for at, item in items]
+    return out
+
+
+def _list_item(sentence: str, avoid: frozenset[str]) -> str:
+    """The sentence as a list item ("And the supply chain." -> "supply chain"), or "" when it
+    is more than a few words, or holds anything but content words and the words that join
+    them ("Does that sound right?", "Okay.", "Thanks, Dana.")."""
+    words = _WORD.findall(sentence)
+    while words and words[0].lower() in _LEADING:
+        words = words[1:]
+    if not words or len(words) > MAX_LIST_WORDS or _names_someone(" ".join(words), avoid):
+        return ""
+    for w in words:
+        low = w.lower()
+        if low in BACKCHANNEL_WORDS and low not in _JOINING or low in FILLERS:
+            return ""
+        if low in STOP_WORDS and low not in _JOINING:
+            return ""
+    if all(w.lower() in _JOINING for w in words):
+        return ""
+    return " ".join(words)

@@ -1,0 +1,159 @@
+"""The facilitator's recap names the themes it sums up (synth/themes/recaps.py).
+
+Extraction is checked on hand-written read-backs in the shapes the convening transcripts use;
+the matching on hand-made vectors; the whole path with the real embedder and clusterer, with
+its control (the same meeting without the recap keeps its generated labels).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synth.records import Participant, Statement
+from synth.text.embed import embed_texts
+from synth.text.statements import noun_phrases
+from synth.themes.candidates import ThemeSettings, find_themes
+from synth.themes.recaps import name_themes, recap_items
+
+
+def _turn(texts: list[str], turn: int = 0, nlp=None) -> list[Statement]:
+    return [Statement(id=f"f{turn}-{i}", recording_id="rec", turn_index=turn, start=turn + i,
+                      end=turn + i + 0.9, text=t, speaker="Dana Whitfield", position=turn * 100 + i,
+                      phrases=noun_phrases(nlp(t)[:]) if nlp is not None else ())
+            for i, t in enumerate(texts)]
+
+
+def _names(statements: list[Statement], avoid: frozenset[str] = frozenset()) -> list[str]:
+    return [item.name for item in recap_items(statements, avoid)]
+
+
+def test_numbered_items_are_read_to_the_end_of_their_clause() -> None:
+    said = _turn(["Let me read back what I've got.",
+                  "One. Workforce housing. Both seasonal beds and year-round apartments.",
+                  "Two: growing your current people into foremen and superintendents.",
+                  "Three, keeping people while the fab hires, pay ladders, that kind of thing.",
+                  "(laughs) Four, the image of manufacturing.",
+                  "Priority five, MA and CNA."])
+    assert _names(said) == ["Workforce housing",
+                            "Growing your current people into foremen and superintendents",
+                            "Keeping people while the fab hires",
+                            "The image of manufacturing", "MA and CNA"]
+    # What the facilitator says about an item, up to the next one, goes with it.
+    first = recap_items(said)[0]
+    assert first.said.startswith("Workforce housing. Both seasonal beds")
+    assert first.said.endswith("apartments. Two:")  # the next item's ordinal, no further
+    assert first.statement_id == said[1].id
+
+
+def test_talk_that_only_starts_like_an_item_names_nothing() -> None:
+    said = _turn(["Second, and this is related but I think different, what the college teaches.",
+                  "And five, which nobody really named but everybody described.",
+                  "Two or three of you per priority, please.",
+                  "Four, the folks you already have.",
+                  "One, we heard a lot about hiring."])
+    assert _names(said) == []
+
+
+def test_a_name_never_holds_a_persons_name() -> None:
+    said = _turn(["Four, maintenance and refrigeration techs, the Dale problem.",
+                  "Five, Dale's ammonia crew."])
+    assert _names(said, avoid=frozenset({"dale"})) == ["Maintenance and refrigeration techs"]
+
+
+def test_spoken_lists_with_full_stops_or_commas() -> None:
+    typed = _turn(["I'm hearing five things again and again. Hiring. Training and "
+                   "apprenticeships. Childcare and housing. Permits.",
+                   "And the supply chain.", "Does that sound right?"])
+    heard = _turn(["Sure. I'm hearing five things again and again, hiring, training and "
+                   "apprentice ships, childcare and housing, permits, and the supply chain,"], 1)
+    expected = ["Hiring", "Training and apprenticeships", "Childcare and housing", "Permits",
+                "Supply chain"]
+    assert _names(typed) == expected
+    assert _names(heard) == [e.replace("apprenticeships", "apprentice ships") for e in expected]
+    # Short sentences that name nothing, or too few of them, are no list.
+    assert _names(_turn(["Okay. Great. Thanks, everybody. Wonderful."])) == []
+    assert _names(_turn(["Housing. Permits. Does that sound right?"])) == []
+    assert _names(_turn(["We have three things, I think, and we will see."])) == []
+
+
+def test_each_theme_takes_the_item_most_clearly_about_it() -> None:
+    # Two themes along the axes; items embedded by hand (name and explanation alike).
+    toward = {"Childcare": [1.0, 0.05], "Permits": [0.05, 1.0], "Hiring": [0.75, 0.66],
+              "Parking": [-1.0, 0.0]}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.array([toward[t.split(".")[0]] for t in texts])
+
+    items = recap_items(_turn(["One. Hiring.", "Two. Childcare.", "Three. Permits.",
+                               "Four. Parking."]))
+    centroids = np.array([[1.0, 0.0], [0.0, 1.0]])
+    spread = [np.array([[1.0, 0.1], [0.6, 0.8]]), np.array([[0.1, 1.0], [0.8, 0.6]])]
+    # "Hiring" lies nearer the first theme than "Childcare"'s margin allows it to win;
+    # "Parking" is near neither.
+    assert name_themes(items, embed, centroids, spread) == ["Childcare", "Permits"]
+    # Without "Childcare", "Hiring" is close enough to name the first theme; a theme whose own
+    # statements are all closer than any item keeps its generated label.
+    tight = [np.array([[1.0, 0.0], [1.0, 0.01]]), spread[1]]
+    no_childcare = [i for i in items if i.name != "Childcare"]
+    assert name_themes(no_childcare, embed, centroids, spread) == ["Hiring", "Permits"]
+    assert name_themes(no_childcare, embed, centroids, tight) == [None, "Permits"]
+    assert name_themes([], embed, centroids, spread) == [None, None]
+
+
+CHILDCARE = [
+    ("Half my second shift are young parents and there is no evening childcare.", "Greg Olsen"),
+    ("I lost two good welders because they couldn't find daycare.", "Linda Park"),
+    ("None of us can run a daycare alone, but five companies sharing one center might work.",
+     "Marcus Bell"),
+    ("The daycare has to be open for second shift, that's the part nobody offers.", "Greg Olsen"),
+    ("Our parents on nights have nowhere to leave the kids.", "Linda Park"),
+    ("A shared childcare center near the industrial park would keep people.", "Marcus Bell"),
+]
+PERMITS = [
+    ("We bought land for a second building and we are still waiting on the county.", "Ana Cruz"),
+    ("It took us eleven months to get an air permit for one paint booth.", "Tom Reyes"),
+    ("Nobody at the county will tell you how long a review takes.", "Tom Reyes"),
+    ("Five different offices all wanted the same drawings when we expanded.", "Marcus Bell"),
+    ("The inspector told us something completely different about storm water.", "Ana Cruz"),
+    ("One person to call at the county would save us months on permits.", "Greg Olsen"),
+]
+RECAP = ["Okay, let me read back what I've got.",
+         "One. Evening childcare for second shift. A shared daycare center, open at night.",
+         "Two. Permit delays at the county. Air permits, one person to call, one set of "
+         "drawings for every office."]
+
+
+@pytest.mark.parametrize("with_recap", [True, False])
+def test_the_room_names_its_themes_through_the_facilitator(nlp, embedder, cache_dir,
+                                                           with_recap: bool) -> None:
+    leaders = CHILDCARE + PERMITS
+    statements = [Statement(id=f"s{i}", recording_id="rec", turn_index=i, start=float(i),
+                            end=i + 0.9, text=t, speaker=s, position=i,
+                            phrases=noun_phrases(nlp(t)[:]))
+                  for i, (t, s) in enumerate(leaders)]
+    if with_recap:
+        statements += [Statement(id=f"r{i}", recording_id="rec", turn_index=50, start=50.0 + i,
+                                 end=50.9 + i, text=t, speaker="Dana Whitfield",
+                                 position=50 + i, clusterable=False,
+                                 phrases=noun_phrases(nlp(t)[:]))
+                       for i, t in enumerate(RECAP)]
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return embed_texts(texts, model=embedder, cache_dir=cache_dir)
+
+    people = {s.speaker: Participant(s.speaker, role="business") for s in statements
+              if s.speaker}
+    people["Dana Whitfield"] = Participant("Dana Whitfield", role="facilitator")
+    result = find_themes(statements, embed([s.text for s in statements]),
+                         settings=ThemeSettings(n_themes=2, stability_runs=0),
+                         participants=people, embed=embed)
+    by_label = {t.label: set(t.statement_ids) for t in result.themes}
+    childcare = {f"s{i}" for i in range(6)}
+    if with_recap:
+        assert set(by_label) == {"Evening childcare for second shift",
+                                 "Permit delays at the county"}
+        assert len(by_label["Evening childcare for second shift"] & childcare) >= 5
+    else:  # the control: generated labels, no recap name
+        assert "Evening childcare for second shift" not in by_label
+        assert "Permit delays at the county" not in by_label
