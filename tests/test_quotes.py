@@ -78,6 +78,24 @@ def test_a_statement_leaning_on_what_came_before_loses_to_one_that_stands_alone(
     assert [c.id for c in choose([leans], n=1)] == ["leans"]
 
 
+def test_a_need_is_quoted_before_someone_signing_up_to_lead() -> None:
+    # seen on the sample convening and two check meetings: the champion round's sign-ups
+    sign_up = Candidate("sign", "Count me in on the apprenticeship, I'll champion that one.",
+                        "Tom", "business", position=0)
+    need = Candidate("need", LONG, "Bo", "business", position=1)
+    assert [c.id for c in choose([sign_up, need], n=1)] == ["need"]
+    for text in ("I'll take housing. I want the guy at the fairgrounds in a real place.",
+                 "Put me down for the supply chain, and Linda too.",
+                 "Yeah, sign me up for the trades night at the high school."):
+        assert not quotes.is_clear(Candidate("x", text)), text
+    # what a leader would do for the business is no sign-up, and reads as clear ("I'll take
+    # two apprentices" would be demoted with the sign-ups: still quoted when nothing is better)
+    assert quotes.is_clear(Candidate("x", "I'd take two apprentices every fall if they could "
+                                          "weld."))
+    # control: alone, the sign-up is still quoted
+    assert [c.id for c in choose([sign_up], n=1)] == ["sign"]
+
+
 def test_an_answer_is_quoted_before_a_question_of_the_same_rank() -> None:
     ask = Candidate("ask", "Can I say something about the seasonal piece before we move on?",
                     "Ana", "business", position=0)
