@@ -89,9 +89,15 @@ def test_each_theme_takes_the_item_most_clearly_about_it() -> None:
                                "Four. Parking."]))
     centroids = np.array([[1.0, 0.0], [0.0, 1.0]])
     spread = [np.array([[1.0, 0.1], [0.6, 0.8]]), np.array([[0.1, 1.0], [0.8, 0.6]])]
-    # "Hiring" lies nearer the first theme than "Childcare"'s margin allows it to win;
-    # "Parking" is near neither.
+    # "Childcare" is more clearly about the first theme than the broader "Hiring" and chooses
+    # first; "Parking" is near neither.
     assert name_themes(items, embed, centroids, spread) == ["Childcare", "Permits"]
+    # With the second theme free and its own statements spread wider, "Hiring" names it: the
+    # closest theme nobody named, past that theme's bar.
+    loose = [spread[0], np.array([[0.1, 1.0], [0.9, 0.44]])]
+    no_permits = [i for i in items if i.name != "Permits"]
+    assert name_themes(no_permits, embed, centroids, loose) == ["Childcare", "Hiring"]
+    assert name_themes(no_permits, embed, centroids, spread) == ["Childcare", None]
     # Without "Childcare", "Hiring" is close enough to name the first theme; a theme whose own
     # statements are all closer than any item keeps its generated label.
     tight = [np.array([[1.0, 0.0], [1.0, 0.01]]), spread[1]]
