@@ -14,7 +14,7 @@ from synth.records import Participant, Statement
 from synth.text.embed import embed_texts
 from synth.text.statements import noun_phrases
 from synth.themes.candidates import ThemeSettings, find_themes
-from synth.themes.recaps import name_themes, recap_items
+from synth.themes.recaps import name_themes, recap_items, split_shared
 
 
 def _turn(texts: list[str], turn: int = 0, nlp=None) -> list[Statement]:
@@ -105,6 +105,25 @@ def test_each_theme_takes_the_item_most_clearly_about_it() -> None:
     assert name_themes(no_childcare, embed, centroids, spread) == ["Hiring", "Permits"]
     assert name_themes(no_childcare, embed, centroids, tight) == [None, "Permits"]
     assert name_themes([], embed, centroids, spread) == [None, None]
+
+
+def test_a_theme_two_read_back_items_share_is_split_between_them() -> None:
+    # Theme 0 holds licensing talk (x axis) and foreman talk (y axis); theme 1 is about parking.
+    licensing = [[1.0, 0.2, 0.0], [0.9, 0.3, 0.0], [1.0, 0.1, 0.1]]
+    foremen = [[0.3, 1.0, 0.0], [0.2, 0.9, 0.1], [0.1, 1.0, 0.0]]
+    parking = [[0.0, 0.0, 1.0], [0.1, 0.0, 1.0], [0.0, 0.1, 1.0]]
+    x = np.array(licensing + foremen + parking)
+    labels = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1])
+    items = np.array([[0.8, 0.6, 0.0], [0.6, 0.8, 0.0]])  # "licensing", "foremen"
+    items = items / np.linalg.norm(items, axis=1, keepdims=True)
+    assert split_shared(labels, x, items, min_size=3).tolist() == [0, 0, 0, 2, 2, 2, 1, 1, 1]
+    # a part smaller than a candidate may be, or a single item, splits nothing
+    assert split_shared(labels, x, items, min_size=4) is labels
+    assert split_shared(labels, x, items[:1], min_size=3) is labels
+    # statements set aside stay set aside
+    aside = labels.copy()
+    aside[0] = -1
+    assert split_shared(aside, x, items, min_size=2).tolist() == [-1, 0, 0, 2, 2, 2, 1, 1, 1]
 
 
 CHILDCARE = [

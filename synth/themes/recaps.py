@@ -22,6 +22,11 @@ of that theme's own statements do (the bar the read-backs use); the items most c
 to one theme than to any other choose first. The rest of the themes keep their generated
 labels, and a meeting without a recap is labelled as before.
 
+Two items that both lie closest to one theme, past its bar, are two priorities the room read
+back separately and the clustering joined: the theme is split between them, each statement
+going to the item it is closest to, when every part is as large as a candidate may be
+(:func:`split_shared`, before labels; figures in ``candidates._split_by_recap``).
+
 Measured with ``pipelines/evaluate_convenings.py``'s proxy (the best-matching candidate's label
 is nearest its own gold name), seeds 0 / 1: 77% -> 80% / 77% -> 87% on the six dev meetings,
 75% / 85% unchanged on the four check meetings and 82% -> 91% / 82% -> 91% on two further
@@ -128,13 +133,7 @@ def name_themes(items: Sequence[RecapItem], embed: Embed, centroids: np.ndarray,
     out: list[str | None] = [None] * len(theme_vectors)
     if not items or not len(theme_vectors):
         return out
-    both = normalise(np.asarray(embed([i.name for i in items] + [i.said for i in items]),
-                                dtype=np.float64))
-    vectors = normalise(both[: len(items)] + both[len(items):])
-    sims = vectors @ np.asarray(centroids, dtype=np.float64).T
-    bars = [float(np.percentile(normalise(np.asarray(v, dtype=np.float64)) @ c,
-                                CLOSENESS_PERCENTILE))
-            for v, c in zip(theme_vectors, centroids, strict=True)]
+    sims, bars = _closeness(item_vectors(items, embed), centroids, theme_vectors)
     # Items choose in order of how much closer they lie to their closest theme than to any
     # other: the one about a theme ("Training and apprenticeships") before a broader one near it
     # ("Hiring"), which then names its next closest theme if it is past that theme's bar.
@@ -144,6 +143,60 @@ def name_themes(items: Sequence[RecapItem], embed: Embed, centroids: np.ndarray,
             if out[int(t)] is None and sims[i, t] >= bars[int(t)]:
                 out[int(t)] = items[i].name
                 break
+    return out
+
+
+def item_vectors(items: Sequence[RecapItem], embed: Embed) -> np.ndarray:
+    """Each item as the sum of its name's and its explanation's unit vectors (one call)."""
+    both = normalise(np.asarray(embed([i.name for i in items] + [i.said for i in items]),
+                                dtype=np.float64))
+    return normalise(both[: len(items)] + both[len(items):])
+
+
+def _closeness(vectors: np.ndarray, centroids: np.ndarray, theme_vectors: Sequence[np.ndarray]
+               ) -> tuple[np.ndarray, list[float]]:
+    """Cosine of each item to each theme, and each theme's bar: the
+    :data:`CLOSENESS_PERCENTILE` of its own statements' cosines to its centroid."""
+    sims = vectors @ np.asarray(centroids, dtype=np.float64).T
+    bars = [float(np.percentile(normalise(np.asarray(v, dtype=np.float64)) @ c,
+                                CLOSENESS_PERCENTILE))
+            for v, c in zip(theme_vectors, centroids, strict=True)]
+    return sims, bars
+
+
+def split_shared(labels: np.ndarray, x: np.ndarray, vectors: np.ndarray,
+                 min_size: int) -> np.ndarray:
+    """Labels with each theme that two or more recap items lie closest to (past its bar) split
+    between them: each statement goes to the item it is closest to, a part for each item.
+
+    The room read those items back as separate priorities, so a theme holding both is two
+    themes the clustering joined ("the licensing bottleneck" and "growing your people into
+    foremen", "entry-level operators", "technicians" and "keeping people while the fab
+    hires"). A split is kept only when every part has ``min_size`` statements. ``labels``:
+    theme per row of ``x`` (-1: set aside); ``vectors``: the items (:func:`item_vectors`).
+    The same object comes back when no theme is split.
+    """
+    themes = [int(t) for t in np.unique(labels) if t >= 0]
+    if not themes or len(vectors) < 2:
+        return labels
+    xn = normalise(np.asarray(x, dtype=np.float64))
+    rows = [np.flatnonzero(labels == t) for t in themes]
+    centroids = normalise(np.vstack([xn[r].mean(axis=0) for r in rows]))
+    sims, bars = _closeness(vectors, centroids, [xn[r] for r in rows])
+    out, fresh = labels, max(themes) + 1
+    for k in range(len(themes)):
+        near = [i for i in range(len(vectors))
+                if int(np.argmax(sims[i])) == k and sims[i, k] >= bars[k]]
+        if len(near) < 2:
+            continue
+        part = np.argmax(xn[rows[k]] @ vectors[near].T, axis=1)
+        sizes = np.bincount(part, minlength=len(near))
+        if sizes.min() < min_size:
+            continue
+        out = out.copy() if out is labels else out
+        for j in range(1, len(near)):
+            out[rows[k][part == j]] = fresh
+            fresh += 1
     return out
 
 
