@@ -162,20 +162,18 @@ def find_themes(
     else:
         n_fixed = None if settings.n_themes is None else min(max(settings.n_themes, 1), k_range[1])
         labels, keywords = _fit_bertopic(texts, x, groups, n_fixed, k_range, settings)
-    k = int(labels.max()) + 1
-    report(0.5, f"{k} candidate themes; measuring stability")
-    stability = _stability(x, texts, groups, labels, k, settings)
+    report(0.5, f"{int(labels.max()) + 1} candidate themes; measuring stability")
+    stability = _stability(x, texts, groups, labels, settings)
     report(0.8, "labelling themes and picking quotes")
-    labels = sift(x, labels, priorities)
-    labels, stability = _split_by_recap(labels, stability, x, statements, vectors,
-                                        participants or {}, embed, settings)
+    facilitator = _facilitator(statements, vectors, participants or {})
+    labels, stability = _split_by_recap(sift(x, labels, priorities), stability, x,
+                                        facilitator[0], embed, settings)
     kept = np.flatnonzero(labels >= 0)
     left = np.unique(labels[kept])  # the themes that stay, numbered 0.. in their old order
     themes = _build_themes(
         [members[i] for i in kept], x[kept], groups[kept], np.searchsorted(left, labels[kept]),
         {n: keywords.get(int(t), []) for n, t in enumerate(left)}, stability[left], settings,
-        participants or {}, priorities, word_probs or {},
-        _facilitator(statements, vectors, participants or {}), embed)
+        participants or {}, priorities, word_probs or {}, facilitator, embed)
     assignment.update({sid: theme.id for theme in themes for sid in theme.statement_ids})
     report(1.0, f"{len(themes)} candidate themes")
     return ThemeResult(themes=tuple(themes), assignment=assignment)
@@ -186,10 +184,11 @@ def _stability(
     texts: Sequence[str],
     groups: np.ndarray,
     labels: np.ndarray,
-    k: int,
     settings: ThemeSettings,
 ) -> np.ndarray:
-    """How often each theme comes back when subsamples are clustered again with ``k`` themes."""
+    """How often each theme comes back when subsamples are clustered again with as many themes
+    as ``labels`` has."""
+    k = int(labels.max()) + 1
     if k <= 1:
         return np.ones(k)
     # The subsamples are clustered with the fewest final restarts: the many restarts that settle
@@ -384,8 +383,7 @@ def _build_themes(
 
 
 def _split_by_recap(labels: np.ndarray, stability: np.ndarray, x: np.ndarray,
-                    statements: Sequence[Statement], vectors: np.ndarray,
-                    participants: Mapping[str, Participant], embed: Embed | None,
+                    facilitator: Sequence[Statement], embed: Embed | None,
                     settings: ThemeSettings) -> tuple[np.ndarray, np.ndarray]:
     """Labels with each theme that two of the facilitator's recap items lie closest to split
     between them (:func:`synth.themes.recaps.split_shared`), and the stability of each theme,
@@ -397,7 +395,7 @@ def _split_by_recap(labels: np.ndarray, stability: np.ndarray, x: np.ndarray,
     """
     if embed is None:
         return labels, stability
-    items = recap_items(_facilitator(statements, vectors, participants)[0])
+    items = recap_items(facilitator)
     if len(items) < 2:
         return labels, stability
     split = split_shared(labels, x, item_vectors(items, embed),
