@@ -92,6 +92,11 @@ def test_a_need_is_quoted_before_someone_signing_up_to_lead() -> None:
     # two apprentices" would be demoted with the sign-ups: still quoted when nothing is better)
     assert quotes.is_clear(Candidate("x", "I'd take two apprentices every fall if they could "
                                           "weld."))
+    # ... even when the need has a word Whisper was unsure of (the recording: nearly all do)
+    unsure = Candidate("unsure", LONG, "Bo", "business", position=1,
+                       word_probs=tuple([0.9] * 5 + [0.3] + [0.9] * 7))
+    assert not quotes.is_clear(unsure)
+    assert [c.id for c in choose([sign_up, unsure], n=1)] == ["unsure"]
     # control: alone, the sign-up is still quoted
     assert [c.id for c in choose([sign_up], n=1)] == ["sign"]
 

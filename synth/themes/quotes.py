@@ -198,7 +198,10 @@ def _fixed_key(c: Candidate, relevance: float) -> tuple[int, int, int, float]:
     # question ("Can I say something about the seasonal piece?") states less than an answer.
     score = (relevance + 0.1 * (c.kind != "other") + 0.3 * confidence(c)
              - 0.2 * bool(_ASKS.search(c.text)))
-    return fits, 0 if is_clear(c) else 1, 0 if c.role == "business" else 1, score
+    # a sign-up comes after even an unclear statement: it names who, not what (on the recording
+    # Whisper leaves nearly every statement with an unsure word)
+    clear = 0 if is_clear(c) else 2 if _VOLUNTEERS.search(c.text) else 1
+    return fits, clear, 0 if c.role == "business" else 1, score
 
 
 def said_at(start: float, line: int | None) -> str:
