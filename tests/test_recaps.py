@@ -14,7 +14,7 @@ from synth.records import Participant, Statement
 from synth.text.embed import embed_texts
 from synth.text.statements import noun_phrases
 from synth.themes.candidates import ThemeSettings, find_themes
-from synth.themes.recaps import name_themes, recap_items, split_shared
+from synth.themes.recaps import item_vectors, name_themes, recap_items, split_shared
 
 
 def _turn(texts: list[str], turn: int = 0, nlp=None) -> list[Statement]:
@@ -85,26 +85,29 @@ def test_each_theme_takes_the_item_most_clearly_about_it() -> None:
     def embed(texts: list[str]) -> np.ndarray:
         return np.array([toward[t.split(".")[0]] for t in texts])
 
+    def named(some, spread):
+        return name_themes(some, item_vectors(some, embed), centroids, spread)
+
     items = recap_items(_turn(["One. Hiring.", "Two. Childcare.", "Three. Permits.",
                                "Four. Parking."]))
     centroids = np.array([[1.0, 0.0], [0.0, 1.0]])
     spread = [np.array([[1.0, 0.1], [0.6, 0.8]]), np.array([[0.1, 1.0], [0.8, 0.6]])]
     # "Childcare" is more clearly about the first theme than the broader "Hiring" and chooses
     # first; "Parking" is near neither.
-    assert name_themes(items, embed, centroids, spread) == ["Childcare", "Permits"]
+    assert named(items, spread) == ["Childcare", "Permits"]
     # With the second theme free and its own statements spread wider, "Hiring" names it: the
     # closest theme nobody named, past that theme's bar.
     loose = [spread[0], np.array([[0.1, 1.0], [0.9, 0.44]])]
     no_permits = [i for i in items if i.name != "Permits"]
-    assert name_themes(no_permits, embed, centroids, loose) == ["Childcare", "Hiring"]
-    assert name_themes(no_permits, embed, centroids, spread) == ["Childcare", None]
+    assert named(no_permits, loose) == ["Childcare", "Hiring"]
+    assert named(no_permits, spread) == ["Childcare", None]
     # Without "Childcare", "Hiring" is close enough to name the first theme; a theme whose own
     # statements are all closer than any item keeps its generated label.
     tight = [np.array([[1.0, 0.0], [1.0, 0.01]]), spread[1]]
     no_childcare = [i for i in items if i.name != "Childcare"]
-    assert name_themes(no_childcare, embed, centroids, spread) == ["Hiring", "Permits"]
-    assert name_themes(no_childcare, embed, centroids, tight) == [None, "Permits"]
-    assert name_themes([], embed, centroids, spread) == [None, None]
+    assert named(no_childcare, spread) == ["Hiring", "Permits"]
+    assert named(no_childcare, tight) == [None, "Permits"]
+    assert name_themes([], np.zeros((0, 2)), centroids, spread) == [None, None]
 
 
 def test_a_theme_two_read_back_items_share_is_split_between_them() -> None:

@@ -40,13 +40,21 @@ from synth.themes.labels import (
 from synth.themes.priorities import Priority, PriorityList, suggest
 from synth.themes.quotes import pick_quotes
 from synth.themes.read_backs import read_backs
-from synth.themes.recaps import item_vectors, name_themes, recap_items, split_shared
+from synth.themes.recaps import (
+    RecapItem,
+    item_vectors,
+    name_themes,
+    recap_items,
+    split_shared,
+)
 from synth.themes.sifting import sift
 from synth.themes.stability import theme_stability
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+Recap = tuple[list[RecapItem], np.ndarray]  # the facilitator's recap items and their vectors
+NO_RECAP: Recap = ([], np.zeros((0, 0)))
 
 
 class ThemeError(SynthError, ValueError):
@@ -166,14 +174,14 @@ def find_themes(
     stability = _stability(x, texts, groups, labels, settings)
     report(0.8, "labelling themes and picking quotes")
     facilitator = _facilitator(statements, vectors, participants or {})
-    labels, stability = _split_by_recap(sift(x, labels, priorities), stability, x,
-                                        facilitator[0], embed, settings)
+    recap = _recap(members, facilitator[0], participants or {}, embed)
+    labels, stability = _split_by_recap(sift(x, labels, priorities), stability, x, recap, settings)
     kept = np.flatnonzero(labels >= 0)
     left = np.unique(labels[kept])  # the themes that stay, numbered 0.. in their old order
     themes = _build_themes(
         [members[i] for i in kept], x[kept], groups[kept], np.searchsorted(left, labels[kept]),
         {n: keywords.get(int(t), []) for n, t in enumerate(left)}, stability[left], settings,
-        participants or {}, priorities, word_probs or {}, facilitator, embed)
+        participants or {}, priorities, word_probs or {}, facilitator, embed, recap)
     assignment.update({sid: theme.id for theme in themes for sid in theme.statement_ids})
     report(1.0, f"{len(themes)} candidate themes")
     return ThemeResult(themes=tuple(themes), assignment=assignment)
@@ -334,10 +342,11 @@ def _build_themes(
     word_probs: Mapping[str, Sequence[float]] | None = None,
     facilitator: tuple[list[Statement], np.ndarray] = ([], np.zeros((0, 0))),
     embed: Embed | None = None,
+    recap: Recap = NO_RECAP,
 ) -> list[Theme]:
     """Theme records, ranked by breadth of support, then talk time. ``facilitator``: the
-    facilitator's statements and their vectors, whose read-backs lend the labels words;
-    ``embed``: the embedder, whose view of the label phrases re-ranks them."""
+    facilitator's statements and vectors (read-backs lend the labels words); ``embed``: the
+    embedder (re-ranks label phrases); ``recap``: recap items and vectors (name their themes)."""
     context = normalise(
         smooth(x - x.mean(axis=0, keepdims=True), groups, settings.cluster.refine_context)
     )
@@ -352,11 +361,11 @@ def _build_themes(
     own = normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0]
     named = _label(drafts, members, x, own, facilitator, avoid, embed)
     suggestions = suggest(own, priorities)
-    recapped = _recapped(drafts, members, x, own, facilitator[0], avoid, embed)
+    recapped = name_themes(recap[0], recap[1], own, [x[d[4]] for d in drafts])
     themes = []
-    for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion, recap \
+    for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion, read \
             in zip(drafts, named, suggestions, recapped, strict=True):
-        label = recap or _with_suggestion(label, suggestion)
+        label = read or _with_suggestion(label, suggestion)
         ms = [members[i] for i in rows]
         companies = sorted(
             {c for sp in speakers if (c := participants.get(sp, Participant(sp)).company)}
@@ -382,41 +391,33 @@ def _build_themes(
     return themes
 
 
-def _split_by_recap(labels: np.ndarray, stability: np.ndarray, x: np.ndarray,
-                    facilitator: Sequence[Statement], embed: Embed | None,
+def _recap(members: Sequence[Statement], facilitator: Sequence[Statement],
+           participants: Mapping[str, Participant], embed: Embed | None) -> Recap:
+    """The facilitator's recap items (:mod:`synth.themes.recaps`), with no person's or place's
+    name in them, and their vectors; none without the embedder that places them."""
+    if embed is None:
+        return NO_RECAP
+    items = recap_items(facilitator, names_in_talk([*members, *facilitator],
+                                                   name_words(participants)))
+    return (items, item_vectors(items, embed)) if items else NO_RECAP
+
+
+def _split_by_recap(labels: np.ndarray, stability: np.ndarray, x: np.ndarray, recap: Recap,
                     settings: ThemeSettings) -> tuple[np.ndarray, np.ndarray]:
     """Labels with each theme that two of the facilitator's recap items lie closest to split
     between them (:func:`synth.themes.recaps.split_shared`), and the stability of each theme,
-    a part keeping its theme's. Without the embedder or a recap, nothing changes.
+    a part keeping its theme's. Without a recap, nothing changes.
 
     Seeds 0 / 1: found 80% -> 85% / 95% (=) and ARI 0.339 -> 0.355 / 0.459 -> 0.485 on the four
     check meetings, 83% -> 100% / 83% (=) and 0.278 -> 0.297 / 0.321 (=) on two further
     meetings, 87% (=) / 93% -> 90% and 0.359 -> 0.350 / 0.384 -> 0.371 on the dev set.
     """
-    if embed is None:
-        return labels, stability
-    items = recap_items(facilitator)
-    if len(items) < 2:
-        return labels, stability
-    split = split_shared(labels, x, item_vectors(items, embed),
-                         max(2, settings.min_theme_statements))
+    split = split_shared(labels, x, recap[1], max(2, settings.min_theme_statements))
     if split is labels:
         return labels, stability
     parents = [int(labels[np.flatnonzero(split == t)[0]])
                for t in range(len(stability), int(split.max()) + 1)]
     return split, np.concatenate([stability, stability[parents]])
-
-
-def _recapped(drafts: list[tuple], members: Sequence[Statement], x: np.ndarray, own: np.ndarray,
-              facilitator: Sequence[Statement], avoid: frozenset[str],
-              embed: Embed | None) -> list[str | None]:
-    """Per draft, the name the facilitator read back for it (:mod:`synth.themes.recaps`), which
-    the room confirmed and so comes before any generated label; None without one (or without
-    the embedder that decides which theme an item names)."""
-    if embed is None or not drafts:
-        return [None] * len(drafts)
-    items = recap_items(facilitator, names_in_talk([*members, *facilitator], avoid))
-    return name_themes(items, embed, own, [x[d[4]] for d in drafts])
 
 
 def _facilitator(statements: Sequence[Statement], vectors: np.ndarray,

@@ -32,6 +32,15 @@ CLOSENESS_PERCENTILE = 25
 ECHOED_BY = 2  # statements of the theme that use a word of the read-back's phrase
 
 
+def closeness_bars(theme_vectors: Sequence[np.ndarray], centroids: np.ndarray) -> list[float]:
+    """Per theme, how close the facilitator's words must lie to it to be about it: as close as
+    :data:`CLOSENESS_PERCENTILE` of its own statements (``theme_vectors``) lie to its unit
+    mean vector (``centroids``). The theme's own spread is the bar, not a constant."""
+    return [float(np.percentile(normalise(np.asarray(v, dtype=np.float64)) @ c,
+                                CLOSENESS_PERCENTILE))
+            for v, c in zip(theme_vectors, centroids, strict=True)]
+
+
 def read_backs(
     themes: Sequence[Sequence[Statement]],
     theme_vectors: Sequence[np.ndarray],
@@ -46,9 +55,7 @@ def read_backs(
     out: list[list[Statement]] = [[] for _ in themes]
     if not themes or not facilitator:
         return out
-    bars = [float(np.percentile(normalise(np.asarray(v, dtype=np.float64)) @ c,
-                                CLOSENESS_PERCENTILE))
-            for v, c in zip(theme_vectors, centroids, strict=True)]
+    bars = closeness_bars(theme_vectors, centroids)
     uses = [Counter(singular(w) for s in members for w in {w for p in s.phrases
                                                             for w in p.split()})
             for members in themes]

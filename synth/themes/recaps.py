@@ -40,7 +40,7 @@ housing item on a theme mostly about seasonal jobs), as the generated label ther
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,10 +49,9 @@ from synth.records import Statement
 from synth.text.statements import BACKCHANNEL_WORDS
 from synth.text.stop_words import STOP_WORDS
 from synth.themes.clustering import normalise
-from synth.themes.labels import FILLERS
+from synth.themes.labels import FILLERS, Embed
+from synth.themes.read_backs import closeness_bars
 
-# The item must lie at least as close to the theme as this percentile of its own statements.
-CLOSENESS_PERCENTILE = 25
 # A numbered item longer than this is cut at its first comma ("keeping people while the fab
 # hires, pay ladders, that kind of thing" -> "keeping people while the fab hires"); one still
 # longer than MAX_ITEM_WORDS is the facilitator talking on, not a name.
@@ -81,9 +80,6 @@ _NOT_A_NAME = frozenset(
     "and but so or which who that this it i we you they he she there here let".split())
 _LEADING = frozenset("and the".split())
 _JOINING = frozenset("and or of the for in on".split())  # may join a list item's words
-
-Embed = Callable[[list[str]], np.ndarray]
-
 
 @dataclass(frozen=True, slots=True)
 class RecapItem:
@@ -121,19 +117,19 @@ def recap_items(facilitator: Sequence[Statement], avoid: frozenset[str] = frozen
     return items
 
 
-def name_themes(items: Sequence[RecapItem], embed: Embed, centroids: np.ndarray,
+def name_themes(items: Sequence[RecapItem], vectors: np.ndarray, centroids: np.ndarray,
                 theme_vectors: Sequence[np.ndarray]) -> list[str | None]:
     """Per theme, the recap item that names it, or None.
 
-    ``centroids``: each theme's unit mean statement vector; ``theme_vectors``: its statements'
-    vectors (the closeness bar is read from them). An item is the sum of its name's and its
-    explanation's unit vectors: a name alone says little ("Hiring") and an explanation
-    drifts ("Licensure and credential delays. ... and the CNA registry.").
+    ``vectors``: the items (:func:`item_vectors`); ``centroids``: each theme's unit mean
+    statement vector; ``theme_vectors``: its statements' vectors (the closeness bar is read
+    from them).
     """
     out: list[str | None] = [None] * len(theme_vectors)
     if not items or not len(theme_vectors):
         return out
-    sims, bars = _closeness(item_vectors(items, embed), centroids, theme_vectors)
+    sims = vectors @ np.asarray(centroids, dtype=np.float64).T
+    bars = closeness_bars(theme_vectors, centroids)
     # Items choose in order of how much closer they lie to their closest theme than to any
     # other: the one about a theme ("Training and apprenticeships") before a broader one near it
     # ("Hiring"), which then names its next closest theme if it is past that theme's bar.
@@ -147,21 +143,12 @@ def name_themes(items: Sequence[RecapItem], embed: Embed, centroids: np.ndarray,
 
 
 def item_vectors(items: Sequence[RecapItem], embed: Embed) -> np.ndarray:
-    """Each item as the sum of its name's and its explanation's unit vectors (one call)."""
+    """Each item as the sum of its name's and its explanation's unit vectors (one call): a
+    name alone says little ("Hiring") and an explanation drifts ("Licensure and credential
+    delays. ... and the CNA registry.")."""
     both = normalise(np.asarray(embed([i.name for i in items] + [i.said for i in items]),
                                 dtype=np.float64))
     return normalise(both[: len(items)] + both[len(items):])
-
-
-def _closeness(vectors: np.ndarray, centroids: np.ndarray, theme_vectors: Sequence[np.ndarray]
-               ) -> tuple[np.ndarray, list[float]]:
-    """Cosine of each item to each theme, and each theme's bar: the
-    :data:`CLOSENESS_PERCENTILE` of its own statements' cosines to its centroid."""
-    sims = vectors @ np.asarray(centroids, dtype=np.float64).T
-    bars = [float(np.percentile(normalise(np.asarray(v, dtype=np.float64)) @ c,
-                                CLOSENESS_PERCENTILE))
-            for v, c in zip(theme_vectors, centroids, strict=True)]
-    return sims, bars
 
 
 def split_shared(labels: np.ndarray, x: np.ndarray, vectors: np.ndarray,
@@ -182,7 +169,8 @@ def split_shared(labels: np.ndarray, x: np.ndarray, vectors: np.ndarray,
     xn = normalise(np.asarray(x, dtype=np.float64))
     rows = [np.flatnonzero(labels == t) for t in themes]
     centroids = normalise(np.vstack([xn[r].mean(axis=0) for r in rows]))
-    sims, bars = _closeness(vectors, centroids, [xn[r] for r in rows])
+    sims = vectors @ centroids.T
+    bars = closeness_bars([xn[r] for r in rows], centroids)
     out, fresh = labels, max(themes) + 1
     for k in range(len(themes)):
         near = [i for i in range(len(vectors))
