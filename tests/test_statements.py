@@ -120,3 +120,16 @@ def test_procedural_statements_are_not_clustered(nlp) -> None:
                   "Rick Alvarado")]
     flags = [s.clusterable for s in extract_statements(turns, nlp)]
     assert flags == [False, False, True]
+
+
+def test_an_introduction_turn_is_not_clustered_until_the_speaker_says_what_they_need(nlp) -> None:
+    # What the company makes and how big it is belongs to the introduction; the need after it
+    # (a "need" cue) and a turn that does not open with the speaker's name are content.
+    turns = [Turn("r", 0, 0, 9, "Hank Dolezal, Dolezal Brothers. We're a general contractor "
+                  "out of Sawyer, mostly ag buildings and schools. Honestly we can't find "
+                  "framers anywhere. The ones we had retired.", "Hank Dolezal"),
+             Turn("r", 1, 9, 14, "We build about sixty houses a year, mostly out on the Greeley "
+                  "side.", "Wade Henstrom")]
+    got = [(s.text.split()[0], s.clusterable) for s in extract_statements(turns, nlp)]
+    assert got == [("Hank", False), ("We're", False), ("Honestly", True), ("The", True),
+                   ("We", True)]

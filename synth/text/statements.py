@@ -134,6 +134,16 @@ def is_backchannel(text: str) -> bool:
     return not words or (len(words) <= 4 and all(w in BACKCHANNEL_WORDS for w in words))
 
 
+def introduces_speaker(text: str, speaker: str | None) -> bool:
+    """True when ``text`` opens with the speaker's own first and last name: "Hank Dolezal,
+    Dolezal Brothers." (a stage direction before it aside)."""
+    own = {w.lower() for w in _WORD.findall(speaker or "") if len(w) > 2}
+    if len(own) < 2:
+        return False
+    opening = [w.lower() for w in _WORD.findall(_STAGE_DIRECTION.sub(" ", text))[:3]]
+    return sum(any(n.startswith(w) and len(w) > 2 for n in own) for w in opening) >= 2
+
+
 def is_procedural(text: str, speaker: str | None = None) -> bool:
     """True for talk about running the meeting: a greeting, thanks, a mic check, logistics, a
     speaker introducing themselves ("Denise Hartman, CNO at Kettle River Medical Center.").
@@ -146,11 +156,8 @@ def is_procedural(text: str, speaker: str | None = None) -> bool:
     words = _WORD.findall(said)
     if not words:
         return False
-    own = {w.lower() for w in _WORD.findall(speaker or "") if len(w) > 2}
-    if len(own) >= 2:  # the speaker's own first and last name at the start: an introduction
-        opening = [w.lower() for w in words[:3]]
-        if sum(any(n.startswith(w) and len(w) > 2 for n in own) for w in opening) >= 2:
-            return len(words) <= 20
+    if introduces_speaker(text, speaker):
+        return len(words) <= 20
     procedural = content = 0
     for i, w in enumerate(words):
         low = w.lower()
@@ -230,16 +237,23 @@ def extract_statements(turns: Sequence[Turn], nlp: Language, *,
     for turn, doc in zip(turns, docs, strict=True):
         role = participants.get(turn.speaker or "", Participant("")).role
         facilitator = role == "facilitator" and not include_facilitator
-        for a, b in _spans(doc, min_words):
+        introducing = False
+        for n, (a, b) in enumerate(_spans(doc, min_words)):
             text = turn.text[a:b]
             start, end = _times(turn, a, b)
             span = doc.char_span(a, b, alignment_mode="expand") or doc[:]
             kind = classify(span.as_doc(), matcher)
+            # After "Hank Dolezal, Dolezal Brothers." the turn goes on about the company ("We're
+            # about forty-five people", "Fries, hash browns, dehydrated flakes") until the
+            # speaker says what they see or need: that is their introduction too. Clustered, an
+            # introduction round made a candidate of its own in three of the four check meetings.
+            introducing = (n == 0 and introduces_speaker(text, turn.speaker)) or (
+                introducing and kind == "other")
             out.append(Statement(
                 id=statement_id(turn.recording_id, turn.index, start, text),
                 recording_id=turn.recording_id, turn_index=turn.index, start=start, end=end,
                 text=text, speaker=turn.speaker, line=turn.line, kind=kind,
-                clusterable=not (facilitator or is_backchannel(text)
+                clusterable=not (facilitator or introducing or is_backchannel(text)
                                  or is_procedural(text, turn.speaker)),
                 position=first_position + len(out), phrases=noun_phrases(span),
             ))
