@@ -14,7 +14,13 @@ from synth.records import Participant, Statement
 from synth.text.embed import embed_texts
 from synth.text.statements import noun_phrases
 from synth.themes.candidates import ThemeSettings, find_themes
-from synth.themes.recaps import item_vectors, name_themes, recap_items, split_shared
+from synth.themes.recaps import (
+    item_vectors,
+    name_themes,
+    recap_items,
+    sign_ups_to_named,
+    split_shared,
+)
 
 
 def _turn(texts: list[str], turn: int = 0, nlp=None) -> list[Statement]:
@@ -127,6 +133,25 @@ def test_a_theme_two_read_back_items_share_is_split_between_them() -> None:
     aside = labels.copy()
     aside[0] = -1
     assert split_shared(aside, x, items, min_size=2).tolist() == [-1, 0, 0, 2, 2, 2, 1, 1, 1]
+
+
+def test_sign_ups_go_to_the_theme_whose_name_they_repeat() -> None:
+    # The sign-up round after the recap: each turn names its priority by a word of its name.
+    said = [(0, "I'll take licensing. Obviously."), (0, "Curtis, you're with me."),
+            (1, "Foremen. Me and Hank."), (2, "I'll lead housing, with Ray."),
+            (3, "I'll take it."),  # names nothing: stays
+            (4, "Licensing is a mess."),  # no sign-up in the turn: stays
+            (5, "I'll do the parking and the foremen piece.")]  # one word each of two: stays
+    members = [Statement(id=f"s{i}", recording_id="rec", turn_index=turn, start=i, end=i + 0.9,
+                         text=text, speaker="Marisol Trevino", position=i)
+               for i, (turn, text) in enumerate(said)]
+    labels = np.array([3, 3, 3, 3, 3, 3, -1])
+    names = {0: "The licensing bottleneck", 1: "Growing your current people into foremen",
+             2: "Workforce housing", 4: "Growing people into leads", 5: "Truck parking"}
+    # "Curtis, you're with me." follows its turn's sign-up only by its words: it shares none
+    # with a name and stays; "lead" is the sign-up's own word, not the "leads" of theme 4.
+    assert sign_ups_to_named(labels, members, names).tolist() == [0, 3, 1, 2, 3, 3, -1]
+    assert sign_ups_to_named(labels, members, {}) is labels
 
 
 CHILDCARE = [

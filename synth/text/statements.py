@@ -45,6 +45,13 @@ PROCEDURAL_WORDS = frozenset(
     housekeeping circle round jump next meeting friday monday tuesday wednesday thursday
     """.split()
 )
+# A leader signing up to take a priority forward: "I'll take housing.", "Count me in",
+# "Installers, me and Doug." (a partner's name after "me and"), "Derek, you and me". It says
+# who, not what the priority is.
+SIGN_UP = re.compile(r"\b(?:i'll|i will|we'll|we will)\s+(?:take|champion|lead|co-lead|own|do|"
+                     r"chair|co-chair|handle|work\s+on)\b|\b(?:put|count|sign)\s+(?:me|us)\s+"
+                     r"(?:down|in|up)\b|\bme\s+and\s+(?-i:[A-Z])|\byou\s+and\s+me\b",
+                     re.IGNORECASE)
 _STOP = frozenset(STOP_WORDS)  # the one list of words that carry no theme
 _ADDRESS = frozenset("everybody everyone folks guys all".split())  # neither kind of word
 _STAGE_DIRECTION = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")

@@ -45,6 +45,7 @@ from synth.themes.recaps import (
     item_vectors,
     name_themes,
     recap_items,
+    sign_ups_to_named,
     split_shared,
 )
 from synth.themes.sifting import sift
@@ -164,18 +165,14 @@ def find_themes(
     x = vectors[idx].astype(np.float64)
     groups = _groups(members)
     texts = [s.text for s in members]
-    if _degenerate(x, texts):
-        labels = np.zeros(n, dtype=int)
-        keywords = _keywords_fallback(texts)
-    else:
-        n_fixed = None if settings.n_themes is None else min(max(settings.n_themes, 1), k_range[1])
-        labels, keywords = _fit_bertopic(texts, x, groups, n_fixed, k_range, settings)
+    labels, keywords = _cluster(texts, x, groups, k_range, settings)
     report(0.5, f"{int(labels.max()) + 1} candidate themes; measuring stability")
     stability = _stability(x, texts, groups, labels, settings)
     report(0.8, "labelling themes and picking quotes")
     facilitator = _facilitator(statements, vectors, participants or {})
     recap = _recap(members, facilitator[0], participants or {}, embed)
-    labels, stability = _split_by_recap(sift(x, labels, priorities), stability, x, recap, settings)
+    labels, stability = _apply_recap(sift(x, labels, priorities), stability, x, members,
+                                     recap, settings)
     kept = np.flatnonzero(labels >= 0)
     left = np.unique(labels[kept])  # the themes that stay, numbered 0.. in their old order
     themes = _build_themes(
@@ -185,6 +182,16 @@ def find_themes(
     assignment.update({sid: theme.id for theme in themes for sid in theme.statement_ids})
     report(1.0, f"{len(themes)} candidate themes")
     return ThemeResult(themes=tuple(themes), assignment=assignment)
+
+
+def _cluster(texts: list[str], x: np.ndarray, groups: np.ndarray, k_range: tuple[int, int],
+             settings: ThemeSettings) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """Each statement's theme and each theme's keywords: one theme for a single repeated
+    sentence, else the clusterer inside BERTopic."""
+    if _degenerate(x, texts):
+        return np.zeros(len(texts), dtype=int), _keywords_fallback(texts)
+    n_fixed = None if settings.n_themes is None else min(max(settings.n_themes, 1), k_range[1])
+    return _fit_bertopic(texts, x, groups, n_fixed, k_range, settings)
 
 
 def _stability(
@@ -402,22 +409,44 @@ def _recap(members: Sequence[Statement], facilitator: Sequence[Statement],
     return (items, item_vectors(items, embed)) if items else NO_RECAP
 
 
-def _split_by_recap(labels: np.ndarray, stability: np.ndarray, x: np.ndarray, recap: Recap,
-                    settings: ThemeSettings) -> tuple[np.ndarray, np.ndarray]:
+def _apply_recap(labels: np.ndarray, stability: np.ndarray, x: np.ndarray,
+                 members: Sequence[Statement], recap: Recap,
+                 settings: ThemeSettings) -> tuple[np.ndarray, np.ndarray]:
     """Labels with each theme that two of the facilitator's recap items lie closest to split
-    between them (:func:`synth.themes.recaps.split_shared`), and the stability of each theme,
-    a part keeping its theme's. Without a recap, nothing changes.
+    between them (:func:`synth.themes.recaps.split_shared`), then the sign-ups moved to the
+    theme they name (:func:`_sign_ups`), and the stability of each theme, a part keeping its
+    theme's. Without a recap, nothing changes.
 
     Seeds 0 / 1: found 80% -> 85% / 95% (=) and ARI 0.339 -> 0.355 / 0.459 -> 0.485 on the four
     check meetings, 83% -> 100% / 83% (=) and 0.278 -> 0.297 / 0.321 (=) on two further
     meetings, 87% (=) / 93% -> 90% and 0.359 -> 0.350 / 0.384 -> 0.371 on the dev set.
     """
     split = split_shared(labels, x, recap[1], max(2, settings.min_theme_statements))
-    if split is labels:
-        return labels, stability
-    parents = [int(labels[np.flatnonzero(split == t)[0]])
-               for t in range(len(stability), int(split.max()) + 1)]
-    return split, np.concatenate([stability, stability[parents]])
+    if split is not labels:
+        parents = [int(labels[np.flatnonzero(split == t)[0]])
+                   for t in range(len(stability), int(split.max()) + 1)]
+        stability = np.concatenate([stability, stability[parents]])
+    return _sign_ups(split, x, members, recap), stability
+
+
+def _sign_ups(labels: np.ndarray, x: np.ndarray, members: Sequence[Statement],
+              recap: Recap) -> np.ndarray:
+    """Labels with each sign-up turn's statements moved to the theme whose recap name they
+    repeat (:func:`synth.themes.recaps.sign_ups_to_named`); the names as the labels will give
+    them (:func:`synth.themes.recaps.name_themes`). Statements set aside (-1) may join.
+
+    Seeds 0-3, mean ARI: 0.446 -> 0.474 on the four check meetings, 0.369 -> 0.380 on the dev
+    set, every seed up on both; found unchanged. Each of the 42 statements moved went to the
+    theme named for its line's gold priority (36 to that priority's best-matching candidate).
+    """
+    themes = [int(t) for t in np.unique(labels) if t >= 0]
+    if not len(recap[0]) or not themes:
+        return labels
+    rows = [x[labels == t] for t in themes]
+    names = name_themes(recap[0], recap[1], normalise(np.vstack([r.mean(axis=0) for r in rows])),
+                        rows)
+    return sign_ups_to_named(labels, members, {t: n for t, n in zip(themes, names, strict=True)
+                                               if n})
 
 
 def _facilitator(statements: Sequence[Statement], vectors: np.ndarray,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synth.records import Participant, Quote, Statement, Turn
-from synth.text.statements import BACKCHANNEL_WORDS, is_procedural
+from synth.text.statements import BACKCHANNEL_WORDS, SIGN_UP, is_procedural
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +62,11 @@ _ASKS = re.compile(rf"\?[{_CLOSERS}]*\s*$")
 # leaves blank stayed level (7%, 13%, 21% against 6%, 12%, 20%).
 _LEANS_BACK = re.compile(r"^\W*(?:and|but|or|so|because|which|plus|then|also|like|that's|"
                          r"that\s+is)\b", re.IGNORECASE)
-# A leader volunteering to lead ("I'll take housing.", "Count me in on the apprenticeship, I'll
-# champion that one.") says who, not what the priority is: a card reads better with the need.
-# Three of 280 quotes of the dev, check and two further meetings were such sign-ups. "I'll take
-# two of them" said mid-meeting reads the same and is demoted too: still quoted when a theme
-# has nothing better, as a cut sentence is.
-_VOLUNTEERS = re.compile(r"\b(?:i'll|i will|we'll|we will)\s+(?:take|champion|lead|co-lead|own|"
-                         r"do|chair|co-chair|handle|work\s+on)\b|\b(?:put|count|sign)\s+(?:me|us)"
-                         r"\s+(?:down|in|up)\b", re.IGNORECASE)
+# A leader signing up (synth.text.statements.SIGN_UP: "I'll take housing.", "Count me in on the
+# apprenticeship, I'll champion that one.") says who, not what the priority is: a card reads
+# better with the need. Three of 280 quotes of the dev, check and two further meetings were such
+# sign-ups. "I'll take two of them" said mid-meeting reads the same and is demoted too: still
+# quoted when a theme has nothing better, as a cut sentence is.
 # Words that fill speech without carrying content, beside the back-channel words.
 _FILLER_WORDS = frozenset(
     "like know mean kind sort just gonna yeah um uh the a an to of is it this that".split())
@@ -144,7 +141,7 @@ def stands_alone(text: str) -> bool:
 def is_clear(c: Candidate) -> bool:
     """A whole sentence that stands on its own, with no word Whisper was unsure of, that is
     not someone signing up to lead."""
-    return (is_whole(c.text) and stands_alone(c.text) and not _VOLUNTEERS.search(c.text)
+    return (is_whole(c.text) and stands_alone(c.text) and not SIGN_UP.search(c.text)
             and not any(doubtful(c)))
 
 
@@ -200,7 +197,7 @@ def _fixed_key(c: Candidate, relevance: float) -> tuple[int, int, int, float]:
              - 0.2 * bool(_ASKS.search(c.text)))
     # a sign-up comes after even an unclear statement: it names who, not what (on the recording
     # Whisper leaves nearly every statement with an unsure word)
-    clear = 0 if is_clear(c) else 2 if _VOLUNTEERS.search(c.text) else 1
+    clear = 0 if is_clear(c) else 2 if SIGN_UP.search(c.text) else 1
     return fits, clear, 0 if c.role == "business" else 1, score
 
 

@@ -25,7 +25,7 @@ labels, and a meeting without a recap is labelled as before.
 Two items that both lie closest to one theme, past its bar, are two priorities the room read
 back separately and the clustering joined: the theme is split between them, each statement
 going to the item it is closest to, when every part is as large as a candidate may be
-(:func:`split_shared`, before labels; figures in ``candidates._split_by_recap``).
+(:func:`split_shared`, before labels; figures in ``candidates._apply_recap``).
 
 Measured with ``pipelines/evaluate_convenings.py``'s proxy (the best-matching candidate's label
 is nearest its own gold name), seeds 0 / 1: 77% -> 80% / 77% -> 87% on the six dev meetings,
@@ -40,16 +40,16 @@ housing item on a theme mostly about seasonal jobs), as the generated label ther
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from synth.records import Statement
-from synth.text.statements import BACKCHANNEL_WORDS
+from synth.text.statements import BACKCHANNEL_WORDS, SIGN_UP
 from synth.text.stop_words import STOP_WORDS
 from synth.themes.clustering import normalise
-from synth.themes.labels import FILLERS, Embed
+from synth.themes.labels import FILLERS, Embed, singular
 from synth.themes.read_backs import closeness_bars
 
 # A numbered item longer than this is cut at its first comma ("keeping people while the fab
@@ -186,6 +186,43 @@ def split_shared(labels: np.ndarray, x: np.ndarray, vectors: np.ndarray,
             out[rows[k][part == j]] = fresh
             fresh += 1
     return out
+
+
+def sign_ups_to_named(labels: np.ndarray, members: Sequence[Statement],
+                      names: Mapping[int, str]) -> np.ndarray:
+    """Labels with the statements of each sign-up turn moved to the theme whose recap name they
+    repeat.
+
+    After the recap, leaders sign up to take the priorities forward: "I'll take licensing.
+    Curtis, you're with me.", "Installers, me and Doug." Such a turn says which priority by a
+    word of its name, and little else, so the clustering put the sign-ups together (with the
+    room's banter) into a candidate of their own, ranked high because everyone signed up. A
+    statement of a turn with a sign-up (:data:`synth.text.statements.SIGN_UP`) goes to the
+    theme whose name (``names``: theme number -> the recap item naming it) shares the most
+    words with it, the sign-up's own words left out ("lead" is no "leads"); one sharing none,
+    or as many with two names, stays where it is. ``labels[i]`` is ``members[i]``'s theme.
+    """
+    words = {t: _content(name) for t, name in names.items()}
+    if not words:
+        return labels
+    out = labels.copy()
+    row = {s.id: i for i, s in enumerate(members)}
+    for turn in _turns(members):
+        if not any(SIGN_UP.search(s.text) for s in turn):
+            continue
+        for s in turn:
+            said = _content(SIGN_UP.sub(" ", s.text))
+            shared = {t: len(said & w) for t, w in words.items()}
+            most = max(shared.values())
+            if most and sum(n == most for n in shared.values()) == 1:
+                out[row[s.id]] = max(shared, key=lambda t: shared[t])
+    return out
+
+
+def _content(text: str) -> set[str]:
+    """The words of ``text`` that can name a priority, singular and in lower case."""
+    return {singular(w.lower()) for w in _WORD.findall(text)
+            if len(w) > 2 and w.lower() not in STOP_WORDS}
 
 
 def _turns(statements: Sequence[Statement]) -> list[list[Statement]]:
