@@ -166,6 +166,7 @@ class Theme:
     stability: float = 0.0  # 0..1, how consistently the members cluster together
     talk_share: float = 0.0  # share of clustered talk time (0..1)
     label_generated: bool = True  # labels are machine-made until a facilitator edits them
+    read_back: bool = False  # named in the facilitator's recap: the room confirmed it
     kinds: dict[str, int] = field(default_factory=dict)  # statement kind -> count
 
     @property

@@ -146,7 +146,10 @@ def card(view: ConveningView, theme: ThemeSummary, convening_id: int,
         head, status = st.columns([5, 1])
         with head:
             plain(f"#{theme.rank}  {theme.label}")
-            if theme.label_generated:
+            if theme.label_generated and theme.read_back:
+                st.caption("generated label, from the facilitator's recap: synth took the name "
+                           "the facilitator read back; confirm it with the room")
+            elif theme.label_generated:
                 st.caption("generated label: written by synth, not by the room")
         with status:
             st.text("CONFIRMED" if theme.status == "confirmed" else theme.status)

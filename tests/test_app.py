@@ -193,6 +193,27 @@ def test_candidates_show_as_cards_with_plain_text_quotes(db) -> None:
     assert {m.label for m in at.metric} >= {"Breadth of support", "Stability"}
 
 
+def test_a_candidate_read_back_in_the_recap_ranks_first_and_says_whose_name_it_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "air permits" ranks last by breadth (three leaders each, the least of their talk time), but
+    # the facilitator's recap named it.
+    url = f"sqlite:///{tmp_path / 'synth.db'}"
+    monkeypatch.setenv("SYNTH_DATABASE_URL", url)
+    monkeypatch.delenv("SYNTH_FILES_DIR", raising=False)
+    engine = make_engine(url)
+    init_db(engine)
+    data = _result()
+    data["themes"][2]["read_back"] = True
+    import_result(engine, parse_result(data), convening=ConveningSpec("Launch"))
+    auth.set_passcode(jobs.files_dir(url), PASSCODE)
+    at = signed_in()
+    shown = texts(at)
+    assert "#1  air permits" in shown, shown
+    assert any("from the facilitator's recap" in c.value for c in at.caption)
+    assert any(c.value.startswith("generated label: written by synth") for c in at.caption)
+    engine.dispose()
+
+
 def test_confirm_rename_merge_and_undo(db) -> None:
     engine, conv = db["engine"], db["convening"]
     ids = {label: t.id for label, t in themes(engine, conv).items()}

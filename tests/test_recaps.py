@@ -210,3 +210,40 @@ def test_the_room_names_its_themes_through_the_facilitator(nlp, embedder, cache_
     else:  # the control: generated labels, no recap name
         assert "Evening childcare for second shift" not in by_label
         assert "Permit delays at the county" not in by_label
+    assert all(t.read_back == with_recap for t in result.themes)
+
+
+def test_themes_read_back_in_the_recap_rank_first(nlp, embedder, cache_dir) -> None:
+    # Three themes; the recap names only permits, the theme fewest leaders raised.
+    hiring = [("We can't find welders, and the ones we find can't pass a bend test.", "Ana Cruz"),
+              ("Six machinist jobs have been open since last summer.", "Marcus Bell"),
+              ("Nobody applies for maintenance technician jobs any more.", "Greg Olsen"),
+              ("We need people who can program and fix the robots.", "Linda Park"),
+              ("Every shop here is hiring machinists and welders at once.", "Tom Reyes"),
+              ("Our job posts for welders get no answers at all.", "Ana Cruz")]
+    permits = [(t, "Tom Reyes") for t, _ in PERMITS]
+    said = CHILDCARE + hiring + permits
+    statements = [Statement(id=f"s{i}", recording_id="rec", turn_index=i, start=float(i),
+                            end=i + 0.9, text=t, speaker=s, position=i,
+                            phrases=noun_phrases(nlp(t)[:]))
+                  for i, (t, s) in enumerate(said)]
+    recap = ["Let me read back one thing.", "One. Permit delays at the county. Air permits "
+             "and one person to call."]
+    statements += [Statement(id=f"r{i}", recording_id="rec", turn_index=50, start=50.0 + i,
+                             end=50.9 + i, text=t, speaker="Dana Whitfield", position=50 + i,
+                             clusterable=False, phrases=noun_phrases(nlp(t)[:]))
+                   for i, t in enumerate(recap)]
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return embed_texts(texts, model=embedder, cache_dir=cache_dir)
+
+    people = {s.speaker: Participant(s.speaker, role="business") for s in statements
+              if s.speaker}
+    people["Dana Whitfield"] = Participant("Dana Whitfield", role="facilitator")
+    result = find_themes(statements, embed([s.text for s in statements]),
+                         settings=ThemeSettings(n_themes=3, stability_runs=0),
+                         participants=people, embed=embed)
+    first = result.themes[0]
+    assert first.label == "Permit delays at the county" and first.read_back
+    assert len(first.speakers) < max(len(t.speakers) for t in result.themes)
+    assert not any(t.read_back for t in result.themes[1:])

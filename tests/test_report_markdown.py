@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from types import SimpleNamespace
 
 from synth.convening.pipeline import Convening
@@ -162,3 +163,18 @@ def test_no_candidates_says_so() -> None:
 def test_markdown_is_byte_deterministic() -> None:
     assert to_markdown(convening()) == to_markdown(convening())
     assert not re.search(r"\d\.\d", to_markdown(convening()))  # no decimals in the prose
+
+
+def test_candidates_the_recap_named_say_so_and_the_order_says_why() -> None:
+    c = convening()
+    housing = replace(c.themes.themes[1], read_back=True)
+    c = replace(c, themes=SimpleNamespace(themes=(housing, c.themes.themes[0]),
+                                          assignment=c.themes.assignment))
+    md = to_markdown(c)
+    assert ("2 candidate priorities, those the facilitator read back in the recap first, then "
+            "by how many business leaders raised them.") in md
+    assert md.index("## 1. Housing") < md.index("_Named from the facilitator's recap, to be "
+                                                 "confirmed with the partnership._") \
+        < md.index("## 2. Welder")
+    assert json.loads(to_json(c))["themes"][0]["read_back"] is True
+    assert json.loads(to_json(convening()))["themes"][0]["read_back"] is False

@@ -190,6 +190,22 @@ def test_breadth_counts_business_leaders_not_statements(engine: Engine) -> None:
     assert (themes["label t_wide"].rank, themes["label t_loud"].rank) == (1, 2)
 
 
+def test_a_theme_read_back_in_the_recap_ranks_first(engine: Engine) -> None:
+    # t_wide has more business leaders, but the room confirmed t_loud in the facilitator's
+    # recap: the app ranks it first, as the pipeline does. A result from before the field
+    # existed has no theme read back, and breadth alone ranks it.
+    speakers = {i: "Ana" for i in range(6)} | {6: "Ana", 7: "Ben", 8: "Cy"}
+    data = result({"t_wide": range(6, 9), "t_loud": range(6)}, speakers=speakers)
+    old = load(engine, data, "Before")
+    data["themes"][1]["read_back"] = True
+    new = load(engine, data, "After")
+    ranks = {c: {label: t.rank for label, t in by_label(engine, c).items()}
+             for c in (old.convening_id, new.convening_id)}
+    assert ranks[old.convening_id] == {"label t_wide": 1, "label t_loud": 2}
+    assert ranks[new.convening_id] == {"label t_loud": 1, "label t_wide": 2}
+    assert by_label(engine, new.convening_id)["label t_loud"].read_back
+
+
 def test_breadth_falls_back_to_distinct_speakers_without_a_roster(engine: Engine) -> None:
     speakers = {0: "SPEAKER_0", 1: "SPEAKER_1", 2: "SPEAKER_1", 3: "SPEAKER_2"}
     data = result({"t1": [0, 1, 2, 3]}, n=4, roster=[], speakers=speakers)

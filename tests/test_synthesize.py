@@ -64,10 +64,14 @@ def test_quotes_are_verbatim_with_speaker_line_and_time(sample_result) -> None:
             assert speaker == q["speaker"] and q["text"] in words
 
 
-def test_ranked_by_breadth_of_support(sample_result) -> None:
+def test_ranked_read_back_first_then_by_breadth_of_support(sample_result) -> None:
     data, _ = sample_result
-    breadth = [t["breadth"] for t in data["themes"]]
-    assert breadth == sorted(breadth, reverse=True)
+    # the sample's facilitator reads five priorities back; the candidates she named come first
+    read_back = [t["read_back"] for t in data["themes"]]
+    assert read_back == sorted(read_back, reverse=True) and 0 < sum(read_back) < len(read_back)
+    for group in (True, False):
+        breadth = [t["breadth"] for t in data["themes"] if t["read_back"] == group]
+        assert breadth == sorted(breadth, reverse=True)
 
 
 def test_same_input_gives_byte_identical_output(sample_result, tmp_path: Path) -> None:
@@ -85,8 +89,9 @@ def test_markdown_labels_generated_text_and_escapes_quotes(sample_result) -> Non
     assert "**The names are suggestions.**" in md and "own words, exactly as" in md
     people = {p["name"]: p["company"] for p in data["participants"]}
     for t in data["themes"]:
-        assert f"## {t['rank']}. {md_escape(t['label'])}\n\n_Suggested name, to be confirmed " \
-            "by the facilitator._" in md
+        said = "_Named from the facilitator's recap, to be confirmed with the partnership._" \
+            if t["read_back"] else "_Suggested name, to be confirmed by the facilitator._"
+        assert f"## {t['rank']}. {md_escape(t['label'])}\n\n{said}" in md
         for q in t["quotes"]:
             assert f"> \u201c{md_escape(q['text'])}\u201d  \n> \u2014 {q['speaker']}, " \
                 f"{people[q['speaker']]}, line {q['line'] + 1}\n" in md

@@ -63,6 +63,7 @@ def result_dict(c: Convening) -> dict[str, Any]:
         ],
         "themes": [
             {"id": t.id, "rank": rank, "label": t.label, "label_generated": t.label_generated,
+             "read_back": t.read_back,
              "keywords": list(t.keywords), "statement_ids": list(t.statement_ids),
              "statement_count": len(t.statement_ids), "speakers": list(t.speakers),
              "breadth": breadth(t.speakers), "companies": list(t.companies),
@@ -246,9 +247,11 @@ def _introduction(data: dict[str, Any], *, has_roster: bool) -> list[str]:
     lines = ["# Candidate shared priorities", ""]
     names = _and([_words(r["name"]) for r in data["recordings"]])
     if themes:
+        order = (f"those the facilitator read back in the recap first, then by how many {by} "
+                 "raised them" if any(t.get("read_back") for t in themes)
+                 else f"the one raised by the most {by} first")
         lines += [f"From {names}: {len(themes)} candidate priorit"
-                  f"{'y' if len(themes) == 1 else 'ies'}, the one raised by the most {by} "
-                  "first.", ""]
+                  f"{'y' if len(themes) == 1 else 'ies'}, {order}.", ""]
     else:
         lines += [f"No candidate priorities were found in {names}: too little was said for "
                   "synth to group. The transcript itself is the record of the meeting.", ""]
@@ -287,7 +290,10 @@ def _theme_section(t: dict[str, Any], people: dict[str, dict[str, Any]],
                    recordings: dict[str, dict[str, Any]]) -> list[str]:
     """One candidate: its heading, who raised it, and its quotes."""
     lines = [f"## {t['rank']}. {_words(t['label'])}", ""]
-    if t["label_generated"]:
+    if t.get("read_back"):
+        lines += ["_Named from the facilitator's recap, to be confirmed with the partnership._",
+                  ""]
+    elif t["label_generated"]:
         lines += ["_Suggested name, to be confirmed by the facilitator._", ""]
     lines += _speaker_list(t["speakers"], people)
     if t["quotes"]:

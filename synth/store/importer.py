@@ -320,7 +320,8 @@ def _place_candidates(session: Session, convening_id: int, run_id: int, result: 
         theme = themes[tid] if tid is not None else StoredTheme(convening_id=convening_id)
         if tid is None or not _held(theme):
             values = {"label": cand.label, "label_generated": cand.label_generated,
-                      "keywords": list(cand.keywords), "stability": cand.stability}
+                      "keywords": list(cand.keywords), "stability": cand.stability,
+                      "read_back": cand.read_back}
             if tid is not None and any(getattr(theme, k) != v for k, v in values.items()):
                 changed.add(tid)
             for k, v in {**values, "source_run_id": run_id, "source_key": cand.id}.items():

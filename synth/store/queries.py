@@ -307,12 +307,13 @@ class ThemeSummary:
     # convening: when every candidate has the same leaders, how much they said still differs.
     business_seconds: float = 0.0
     business_share: float = 0.0
+    read_back: bool = False  # named in the facilitator's recap: ranked first
 
 
 def theme_summaries(session: Session, convening_id: int, *,
                     include_all: bool = False) -> list[ThemeSummary]:
-    """The convening's themes ranked by breadth (business leaders, then companies, business
-    leaders' talk time, speakers).
+    """The convening's themes ranked: those named in the facilitator's recap first, then by
+    breadth (business leaders, then companies, business leaders' talk time, speakers).
 
     Candidates and confirmed themes are ranked; with ``include_all`` discarded and merged
     ones follow, unranked.
@@ -353,12 +354,14 @@ def theme_summaries(session: Session, convening_id: int, *,
             stability=t.stability, merged_into=t.merged_into, kinds=dict(kinds),
             business_seconds=round(business_seconds, 3),
             business_share=round(business_seconds / business_total, 4) if business_total
-            else 0.0))
-    # Equal breadth is common (a small room where every leader touches every topic): then
-    # the candidate the leaders spent more time on comes first, as the pipeline ranks them.
+            else 0.0, read_back=t.read_back))
+    # As the pipeline ranks them: the themes the room confirmed in the facilitator's recap
+    # first, then by breadth. Equal breadth is common (a small room where every leader touches
+    # every topic): then the candidate the leaders spent more time on comes first.
     ranked = sorted((s for s in out if s.status in ACTIVE),
-                    key=lambda s: (-s.breadth, -len(s.companies), -s.business_seconds,
-                                   -len(s.speakers), -len(s.statement_ids), s.id))
+                    key=lambda s: (not s.read_back, -s.breadth, -len(s.companies),
+                                   -s.business_seconds, -len(s.speakers),
+                                   -len(s.statement_ids), s.id))
     result = [_with_rank(s, i) for i, s in enumerate(ranked, start=1)]
     if include_all:
         result += [s for s in out if s.status not in ACTIVE]

@@ -63,6 +63,8 @@ class ThemeIn:
     keywords: tuple[str, ...]
     statement_ids: tuple[str, ...]
     stability: float
+    # Named in the facilitator's recap (the room confirmed it): ranked before the others.
+    read_back: bool = False
     # The partnership priority this theme raises again (issue 29: new talk mapped onto the
     # known priorities), None for a new candidate; the store links the theme to it.
     known_priority: int | None = None
@@ -332,6 +334,7 @@ def _theme(t: Any, where: _Where) -> ThemeIn:
                                         default=True),
                    keywords=tuple(str(k) for k in keywords), statement_ids=tuple(ids),
                    stability=_get(t, "stability", float, where, optional=True, default=0.0),
+                   read_back=_get(t, "read_back", bool, where, optional=True, default=False),
                    known_priority=_get(t, "known_priority", int, where, optional=True))
 
 

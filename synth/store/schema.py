@@ -202,6 +202,8 @@ class StoredTheme(Base):
     label_generated: Mapped[bool] = mapped_column(Boolean, default=True)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     stability: Mapped[float] = mapped_column(Float, default=0.0)
+    # Named in the facilitator's recap: the room confirmed it, so it ranks first (0007).
+    read_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
     # True once a facilitator acted on the theme: re-runs then keep its members.
     edited: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -78,7 +78,8 @@ class ThemeSettings:
 
 @dataclass(frozen=True, slots=True)
 class ThemeResult:
-    """Themes ranked by breadth of support, and where each statement went."""
+    """Themes ranked (those read back in the recap, then by breadth of support), and where each
+    statement went."""
 
     themes: tuple[Theme, ...]
     assignment: dict[str, str | None]  # statement id -> theme id, or None = unassigned
@@ -351,8 +352,8 @@ def _build_themes(
     embed: Embed | None = None,
     recap: Recap = NO_RECAP,
 ) -> list[Theme]:
-    """Theme records, ranked by breadth of support, then talk time. ``facilitator``: the
-    facilitator's statements and vectors (read-backs lend the labels words); ``embed``: the
+    """Theme records, ranked (:func:`_read_back_first`, then breadth, talk time). ``facilitator``:
+    the facilitator's statements and vectors (read-backs lend the labels words); ``embed``: the
     embedder (re-ranks label phrases); ``recap``: recap items and vectors (name their themes)."""
     context = normalise(
         smooth(x - x.mean(axis=0, keepdims=True), groups, settings.cluster.refine_context)
@@ -374,9 +375,8 @@ def _build_themes(
             in zip(drafts, named, suggestions, recapped, strict=True):
         label = read or _with_suggestion(label, suggestion)
         ms = [members[i] for i in rows]
-        companies = sorted(
-            {c for sp in speakers if (c := participants.get(sp, Participant(sp)).company)}
-        )
+        companies = sorted({c for sp in speakers
+                            if (c := participants.get(sp, Participant(sp)).company)})
         kinds = Counter(s.kind for s in ms)
         words = [w for w in keywords.get(t) or list(phrases) if usable(w.split(), avoid)]
         themes.append(
@@ -392,10 +392,21 @@ def _build_themes(
                 stability=round(float(stability[t]), 4),
                 talk_share=round(float(talk[rows].sum()) / total_talk, 4),
                 label_generated=True,
+                read_back=read is not None,
                 kinds={kind: kinds.get(kind, 0) for kind in ("opportunity", "need", "other")},
             )
         )
-    return themes
+    return _read_back_first(themes)
+
+
+def _read_back_first(themes: list[Theme]) -> list[Theme]:
+    """``themes`` (ranked by breadth), those the room confirmed in the recap first.
+
+    Breadth alone ranked a mix of banter and sign-ups first ("Excavator", eleven speakers).
+    Seeds 0-3: of the first k candidates (k: the gold priorities), 68% -> 83% were a gold
+    priority's best match (F1 >= 0.5) on the four check meetings, 75% (=) on the dev set.
+    """
+    return sorted(themes, key=lambda th: not th.read_back)
 
 
 def _recap(members: Sequence[Statement], facilitator: Sequence[Statement],
