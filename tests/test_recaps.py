@@ -177,58 +177,14 @@ RECAP = ["Okay, let me read back what I've got.",
          "drawings for every office."]
 
 
-@pytest.mark.parametrize("with_recap", [True, False])
-def test_the_room_names_its_themes_through_the_facilitator(nlp, embedder, cache_dir,
-                                                           with_recap: bool) -> None:
-    leaders = CHILDCARE + PERMITS
-    statements = [Statement(id=f"s{i}", recording_id="rec", turn_index=i, start=float(i),
-                            end=i + 0.9, text=t, speaker=s, position=i,
-                            phrases=noun_phrases(nlp(t)[:]))
-                  for i, (t, s) in enumerate(leaders)]
-    if with_recap:
-        statements += [Statement(id=f"r{i}", recording_id="rec", turn_index=50, start=50.0 + i,
-                                 end=50.9 + i, text=t, speaker="Dana Whitfield",
-                                 position=50 + i, clusterable=False,
-                                 phrases=noun_phrases(nlp(t)[:]))
-                       for i, t in enumerate(RECAP)]
-
-    def embed(texts: list[str]) -> np.ndarray:
-        return embed_texts(texts, model=embedder, cache_dir=cache_dir)
-
-    people = {s.speaker: Participant(s.speaker, role="business") for s in statements
-              if s.speaker}
-    people["Dana Whitfield"] = Participant("Dana Whitfield", role="facilitator")
-    result = find_themes(statements, embed([s.text for s in statements]),
-                         settings=ThemeSettings(n_themes=2, stability_runs=0),
-                         participants=people, embed=embed)
-    by_label = {t.label: set(t.statement_ids) for t in result.themes}
-    childcare = {f"s{i}" for i in range(6)}
-    if with_recap:
-        assert set(by_label) == {"Evening childcare for second shift",
-                                 "Permit delays at the county"}
-        assert len(by_label["Evening childcare for second shift"] & childcare) >= 5
-    else:  # the control: generated labels, no recap name
-        assert "Evening childcare for second shift" not in by_label
-        assert "Permit delays at the county" not in by_label
-    assert all(t.read_back == with_recap for t in result.themes)
-
-
-def test_themes_read_back_in_the_recap_rank_first(nlp, embedder, cache_dir) -> None:
-    # Three themes; the recap names only permits, the theme fewest leaders raised.
-    hiring = [("We can't find welders, and the ones we find can't pass a bend test.", "Ana Cruz"),
-              ("Six machinist jobs have been open since last summer.", "Marcus Bell"),
-              ("Nobody applies for maintenance technician jobs any more.", "Greg Olsen"),
-              ("We need people who can program and fix the robots.", "Linda Park"),
-              ("Every shop here is hiring machinists and welders at once.", "Tom Reyes"),
-              ("Our job posts for welders get no answers at all.", "Ana Cruz")]
-    permits = [(t, "Tom Reyes") for t, _ in PERMITS]
-    said = CHILDCARE + hiring + permits
+def _themes_of_a_meeting(said: list[tuple[str, str]], recap: list[str], n_themes: int, nlp,
+                         embedder, cache_dir):
+    """Themes of leaders' statements ``said`` (text, speaker) and, after them, the facilitator
+    Dana Whitfield's ``recap`` turn, with the real embedder."""
     statements = [Statement(id=f"s{i}", recording_id="rec", turn_index=i, start=float(i),
                             end=i + 0.9, text=t, speaker=s, position=i,
                             phrases=noun_phrases(nlp(t)[:]))
                   for i, (t, s) in enumerate(said)]
-    recap = ["Let me read back one thing.", "One. Permit delays at the county. Air permits "
-             "and one person to call."]
     statements += [Statement(id=f"r{i}", recording_id="rec", turn_index=50, start=50.0 + i,
                              end=50.9 + i, text=t, speaker="Dana Whitfield", position=50 + i,
                              clusterable=False, phrases=noun_phrases(nlp(t)[:]))
@@ -240,10 +196,41 @@ def test_themes_read_back_in_the_recap_rank_first(nlp, embedder, cache_dir) -> N
     people = {s.speaker: Participant(s.speaker, role="business") for s in statements
               if s.speaker}
     people["Dana Whitfield"] = Participant("Dana Whitfield", role="facilitator")
-    result = find_themes(statements, embed([s.text for s in statements]),
-                         settings=ThemeSettings(n_themes=3, stability_runs=0),
-                         participants=people, embed=embed)
-    first = result.themes[0]
+    return find_themes(statements, embed([s.text for s in statements]),
+                       settings=ThemeSettings(n_themes=n_themes, stability_runs=0),
+                       participants=people, embed=embed).themes
+
+
+@pytest.mark.parametrize("with_recap", [True, False])
+def test_the_room_names_its_themes_through_the_facilitator(nlp, embedder, cache_dir,
+                                                           with_recap: bool) -> None:
+    themes = _themes_of_a_meeting(CHILDCARE + PERMITS, RECAP if with_recap else [], 2, nlp,
+                                  embedder, cache_dir)
+    by_label = {t.label: set(t.statement_ids) for t in themes}
+    childcare = {f"s{i}" for i in range(6)}
+    if with_recap:
+        assert set(by_label) == {"Evening childcare for second shift",
+                                 "Permit delays at the county"}
+        assert len(by_label["Evening childcare for second shift"] & childcare) >= 5
+    else:  # the control: generated labels, no recap name
+        assert "Evening childcare for second shift" not in by_label
+        assert "Permit delays at the county" not in by_label
+    assert all(t.read_back == with_recap for t in themes)
+
+
+def test_themes_read_back_in_the_recap_rank_first(nlp, embedder, cache_dir) -> None:
+    # Three themes; the recap names only permits, the theme fewest leaders raised.
+    hiring = [("We can't find welders, and the ones we find can't pass a bend test.", "Ana Cruz"),
+              ("Six machinist jobs have been open since last summer.", "Marcus Bell"),
+              ("Nobody applies for maintenance technician jobs any more.", "Greg Olsen"),
+              ("We need people who can program and fix the robots.", "Linda Park"),
+              ("Every shop here is hiring machinists and welders at once.", "Tom Reyes"),
+              ("Our job posts for welders get no answers at all.", "Ana Cruz")]
+    recap = ["Let me read back one thing.", "One. Permit delays at the county. Air permits "
+             "and one person to call."]
+    themes = _themes_of_a_meeting(CHILDCARE + hiring + [(t, "Tom Reyes") for t, _ in PERMITS],
+                                  recap, 3, nlp, embedder, cache_dir)
+    first = themes[0]
     assert first.label == "Permit delays at the county" and first.read_back
-    assert len(first.speakers) < max(len(t.speakers) for t in result.themes)
-    assert not any(t.read_back for t in result.themes[1:])
+    assert len(first.speakers) < max(len(t.speakers) for t in themes)
+    assert not any(t.read_back for t in themes[1:])
