@@ -133,3 +133,8 @@ def test_an_introduction_turn_is_not_clustered_until_the_speaker_says_what_they_
     got = [(s.text.split()[0], s.clusterable) for s in extract_statements(turns, nlp)]
     assert got == [("Hank", False), ("We're", False), ("Honestly", True), ("The", True),
                    ("We", True)]
+    # a long opening that names a need is content, and so is what follows it
+    turn = Turn("r", 2, 14, 30, "Luis Ybarra from Keystone Builders, and what keeps me up at "
+                "night is that we can't find framers or anybody under thirty who wants the "
+                "work. We do clinics and schools.", "Luis Ybarra")
+    assert [s.clusterable for s in extract_statements([turn], nlp)] == [True, True]

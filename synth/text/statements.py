@@ -254,8 +254,8 @@ def extract_statements(turns: Sequence[Turn], nlp: Language, *,
             # about forty-five people", "Fries, hash browns, dehydrated flakes") until the
             # speaker says what they see or need: that is their introduction too. Clustered, an
             # introduction round made a candidate of its own in three of the four check meetings.
-            introducing = (n == 0 and introduces_speaker(text, turn.speaker)) or (
-                introducing and kind == "other")
+            introducing = kind == "other" and (
+                introducing or (n == 0 and introduces_speaker(text, turn.speaker)))
             out.append(Statement(
                 id=statement_id(turn.recording_id, turn.index, start, text),
                 recording_id=turn.recording_id, turn_index=turn.index, start=start, end=end,
