@@ -83,6 +83,26 @@ def test_spoken_lists_with_full_stops_or_commas() -> None:
     assert _names(_turn(["We have three things, I think, and we will see."])) == []
 
 
+def test_lists_under_headings() -> None:
+    # the shape of a quarterly meeting's read-back: existing priorities, then new ones
+    board = _turn(["Let me read back the board.",
+                   "Existing: the supervision pool, the tech and peer pipeline, and Medicaid "
+                   "rates and billing.",
+                   "New: burnout and secondary trauma, and bilingual and culturally matched "
+                   "staff.", "Does that feel right?"])
+    assert _names(board) == ["Supervision pool", "Tech and peer pipeline",
+                             "Medicaid rates and billing", "Burnout and secondary trauma",
+                             "Bilingual and culturally matched staff"]
+    # a piece with a name is still part of the list, and names nothing itself
+    assert "Medicaid rates and billing" not in _names(board, avoid=frozenset({"medicaid"}))
+    assert len(_names(board, avoid=frozenset({"medicaid"}))) == 4
+    # too few pieces, talk after a colon, or a heading that is talk: no list
+    assert _names(_turn(["New: burnout, and bilingual staff."])) == []
+    assert _names(_turn(["Two questions: where is the industry going, and what keeps you up "
+                         "at night?"])) == []
+    assert _names(_turn(["So: housing, permits, and childcare."])) == []
+
+
 def test_each_theme_takes_the_item_most_clearly_about_it() -> None:
     # Two themes along the axes; items embedded by hand (name and explanation alike).
     toward = {"Childcare": [1.0, 0.05], "Permits": [0.05, 1.0], "Hiring": [0.75, 0.66],

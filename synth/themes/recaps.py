@@ -72,6 +72,11 @@ _SENTENCE = re.compile(r"[^.!?;:]+[.!?;:]*")
 _COUNTED = re.compile(
     r"\b(?:two|three|four|five|six|seven|eight|[2-8])\s+(?:\w+\s+)?(?:things|priorities|"
     r"themes|buckets|issues|areas|topics)\b[^,:.!?;]*[,:]\s*(?P<list>[^.!?;]+)", re.IGNORECASE)
+# A list under a heading of a word or two, with commas: "Existing: the supervision pool, the tech
+# and peer pipeline, and Medicaid rates and billing. New: burnout and secondary trauma, and ..."
+_HEADED = re.compile(r"(?:^|(?<=[.!?]\s))(?P<head>[A-Z][\w'-]*(?:\s+[\w'-]+)?):\s*"
+                     r"(?P<list>[^.!?;:]+)")
+MIN_HEADED_ITEMS = 2  # under one heading ("New: burnout ..., and bilingual ... staff.")
 _PIECE = re.compile(r"[^,]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # An item that opens like a clause is the facilitator talking, not a name ("Second, and this
@@ -107,6 +112,8 @@ def recap_items(facilitator: Sequence[Statement], avoid: frozenset[str] = frozen
         found += [(at, name, sid, False) for at, name, sid in _spoken_list(text, turn, starts,
                                                                             avoid)]
         found += [(at, name, sid, False) for at, name, sid in _counted_list(text, turn, starts,
+                                                                             avoid)]
+        found += [(at, name, sid, False) for at, name, sid in _headed_lists(text, turn, starts,
                                                                              avoid)]
         found.sort()
         for k, (at, name, sid, numbered) in enumerate(found):
@@ -305,14 +312,34 @@ def _counted_list(text: str, turn: Sequence[Statement], starts: Sequence[int],
     return out
 
 
-def _list_item(sentence: str, avoid: frozenset[str]) -> str:
+def _headed_lists(text: str, turn: Sequence[Statement], starts: Sequence[int],
+                  avoid: frozenset[str]) -> list[tuple[int, str, str]]:
+    """The items of lists under headings ("Existing: the supervision pool, the tech and peer
+    pipeline, and Medicaid rates and billing. New: burnout and secondary trauma, and bilingual
+    and culturally matched staff."), when the turn's headings hold at least
+    :data:`MIN_LIST_ITEMS` items together. A piece may be as long as a numbered item's name."""
+    out: list[tuple[int, str]] = []
+    for m in _HEADED.finditer(text):
+        if any(w.lower() in STOP_WORDS for w in _WORD.findall(m["head"])):
+            continue  # "So: ..." is talk, not a heading
+        pieces = [(m.start("list") + p.start(), p.group()) for p in _PIECE.finditer(m["list"])]
+        items = [(at + piece.find(item.split()[0]), item) for at, piece in pieces
+                 if (item := _list_item(piece, frozenset(), CUT_ITEM_WORDS))]
+        if len(items) >= MIN_HEADED_ITEMS and len(items) == len(pieces):
+            out += items
+    # a piece with a person's or place's name is still a piece of the list, but names nothing
+    return [(at, item[:1].upper() + item[1:], _owner(turn, starts, at)) for at, item in out
+            if not _names_someone(item, avoid)] if len(out) >= MIN_LIST_ITEMS else []
+
+
+def _list_item(sentence: str, avoid: frozenset[str], most: int = MAX_LIST_WORDS) -> str:
     """The sentence as a list item ("And the supply chain." -> "supply chain"), or "" when it
     is more than a few words, or holds anything but content words and the words that join
     them ("Does that sound right?", "Okay.", "Thanks, Dana.")."""
     words = _WORD.findall(sentence)
     while words and words[0].lower() in _LEADING:
         words = words[1:]
-    if not words or len(words) > MAX_LIST_WORDS or _names_someone(" ".join(words), avoid):
+    if not words or len(words) > most or _names_someone(" ".join(words), avoid):
         return ""
     for w in words:
         low = w.lower()
