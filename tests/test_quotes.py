@@ -144,6 +144,33 @@ def test_vectors_prefer_the_central_statement_and_avoid_saying_it_twice() -> Non
     assert choose(cands, n=1, vectors=vectors)[0].id == "1"  # nearest the centre
 
 
+def test_the_name_steers_the_quotes_to_what_it_names() -> None:
+    # the centre of a candidate can sit on company background; the name says what it is about
+    cands = [Candidate(str(i), t, f"P{i}", "business", position=i)
+             for i, t in enumerate([LONG, LONG_2, LONG_3])]
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+    assert choose(cands, n=1, vectors=vectors, anchor=np.array([0.0, 2.0]))[0].id == "2"
+    # control: without the name, the central statement
+    assert choose(cands, n=1, vectors=vectors, anchor=None)[0].id == "1"
+
+
+def test_a_lead_in_that_only_announces_its_point_is_not_clear() -> None:
+    # seen on check meetings: each promises a point the card does not hold
+    for text in ("Here's the thing on the young ones, though.",
+                 "On the maintenance side, I'll tell you what keeps me up.",
+                 "I want to come back to the screening.", "Can I go back to safety?"):
+        assert quotes.announces(text), text
+    # a longer statement makes its point after the lead-in; a plain statement announces nothing
+    for text in ("Going back to Gene, I think what worries me is we don't have any process "
+                 "for passing it on.", LONG, "We want to go back to school at night."):
+        assert not quotes.announces(text), text
+    lead_in = Candidate("lead", "On the maintenance side, I'll tell you what keeps me up.",
+                        "Ana", "business", kind="need", position=0)
+    point = Candidate("point", LONG_2, "Bo", "business", position=1)
+    assert [c.id for c in choose([lead_in, point], n=1)] == ["point"]
+    assert [c.id for c in choose([lead_in], n=1)] == ["lead"]  # still quoted when alone
+
+
 def test_text_transcript_shows_its_line_not_a_time() -> None:
     assert quotes.said_at(37.5, 4) == "line 5"
     assert quotes.said_at(75.0, None) == "1:15"

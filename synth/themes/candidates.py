@@ -355,10 +355,9 @@ def _build_themes(
     """Theme records, ranked (:func:`_read_back_first`, then breadth, talk time). ``facilitator``:
     the facilitator's statements and vectors (read-backs lend the labels words); ``embed``: the
     embedder (re-ranks label phrases); ``recap``: recap items and vectors (name their themes)."""
-    context = normalise(
-        smooth(x - x.mean(axis=0, keepdims=True), groups, settings.cluster.refine_context)
-    )
-    # quotes and centrality use the statement itself plus a little context
+    # the medoid (the theme's id) is picked on the statements with a little context around them
+    context = normalise(smooth(x - x.mean(axis=0, keepdims=True), groups,
+                               settings.cluster.refine_context))
     talk = np.array([_talk(s) for s in members])
     total_talk = float(talk.sum()) or 1.0
     drafts = _drafts(members, context, labels, talk, participants)
@@ -370,10 +369,11 @@ def _build_themes(
     named = _label(drafts, members, x, own, facilitator, avoid, embed)
     suggestions = suggest(own, priorities)
     recapped = name_themes(recap[0], recap[1], own, [x[d[4]] for d in drafts])
+    names = [read or _with_suggestion(label, suggestion)
+             for (label, _), suggestion, read in zip(named, suggestions, recapped, strict=True)]
     themes = []
-    for (_, _, medoid_id, t, rows, _centrality, speakers), (label, phrases), suggestion, read \
-            in zip(drafts, named, suggestions, recapped, strict=True):
-        label = read or _with_suggestion(label, suggestion)
+    for (_, _, medoid_id, t, rows, _centrality, speakers), (_, phrases), label, read, anchor \
+            in zip(drafts, named, names, recapped, _name_vectors(names, embed), strict=True):
         ms = [members[i] for i in rows]
         companies = sorted({c for sp in speakers
                             if (c := participants.get(sp, Participant(sp)).company)})
@@ -387,8 +387,8 @@ def _build_themes(
                 statement_ids=tuple(s.id for s in ms),
                 speakers=tuple(speakers),
                 companies=tuple(companies),
-                quotes=pick_quotes(ms, x[rows] + context[rows], n=settings.n_quotes,
-                                   participants=participants, word_probs=word_probs),
+                quotes=pick_quotes(ms, x[rows], n=settings.n_quotes, participants=participants,
+                                   word_probs=word_probs, anchor=anchor),
                 stability=round(float(stability[t]), 4),
                 talk_share=round(float(talk[rows].sum()) / total_talk, 4),
                 label_generated=True,
@@ -397,6 +397,14 @@ def _build_themes(
             )
         )
     return _read_back_first(themes)
+
+
+def _name_vectors(names: list[str], embed: Embed | None) -> list[np.ndarray | None]:
+    """Each theme's name embedded like its statements: its quotes say what the name says
+    (:func:`synth.themes.quotes.choose`). None each without the embedder."""
+    if embed is None or not names:
+        return [None] * len(names)
+    return list(normalise(np.asarray(embed(names), dtype=np.float64)))
 
 
 def _read_back_first(themes: list[Theme]) -> list[Theme]:
