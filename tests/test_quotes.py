@@ -67,7 +67,13 @@ def test_a_statement_leaning_on_what_came_before_loses_to_one_that_stands_alone(
                  "Because nobody ever showed him how to read a schedule.",
                  "That's another job we just can't fill in this valley.", "so, which one?"):
         assert not quotes.stands_alone(text), text
+    # someone said before: "she" is nobody on a card
+    for text in ("She hasn't taken a vacation in two years.", "Now she runs the plant.",
+                 "If he walks, I'm calling a contractor from out of state.",
+                 "They're exhausted. One of them has a caseload of sixty."):
+        assert not quotes.stands_alone(text), text
     for text in ("Andover Tech runs a welding class.", "Sometimes the bus never comes at all.",
+                 "Shelters and theaters are open late.",
                  "That program at the college works well for us.", LONG):
         assert quotes.stands_alone(text), text
     # control: the same words without the leaning word come first (the earlier position)
@@ -158,7 +164,8 @@ def test_a_lead_in_that_only_announces_its_point_is_not_clear() -> None:
     # seen on check meetings: each promises a point the card does not hold
     for text in ("Here's the thing on the young ones, though.",
                  "On the maintenance side, I'll tell you what keeps me up.",
-                 "I want to come back to the screening.", "Can I go back to safety?"):
+                 "I want to come back to the screening.", "Can I go back to safety?",
+                 "Can I, uh, can I jump on the maintenance thing Elias said?"):
         assert quotes.announces(text), text
     # a longer statement makes its point after the lead-in; a plain statement announces nothing
     for text in ("Going back to Gene, I think what worries me is we don't have any process "

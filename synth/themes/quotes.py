@@ -63,6 +63,12 @@ _ASKS = re.compile(rf"\?[{_CLOSERS}]*\s*$")
 # leaves blank stayed level (7%, 13%, 21% against 6%, 12%, 20%).
 _LEANS_BACK = re.compile(r"^\W*(?:and|but|or|so|because|which|plus|then|also|like|that's|"
                          r"that\s+is)\b", re.IGNORECASE)
+# A statement whose subject is someone or something said before ("She hasn't taken a vacation in
+# two years.", "Now she runs the plant when I'm out.", "If he walks, I'm calling a contractor")
+# reads on a card as if a quote were missing: a facilitator reading seven meetings' quotes
+# blind counted these as unclear.
+_POINTS_BACK = re.compile(r"^\W*(?:(?:now|if|when|then|yeah|well|honestly),?\s+)?"
+                          r"(?:he|she|they|him|her|them|his|their|those|these)\b", re.IGNORECASE)
 # A short statement that announces what the speaker is about to say, or returns to, instead of
 # saying it ("Here's the thing on the young ones, though.", "On the maintenance side, I'll tell
 # you what keeps me up.", "I want to come back to the screening."): on a card it promises a
@@ -75,8 +81,9 @@ _LEAD_IN = re.compile(
     r"(?:come|coming|go|going|get|getting) back (?:to|on)|"
     r"^\W*(?:\w+,?\s+)?(?:going|coming|getting) back (?:to|on)|one more thing|"
     r"(?:two|three|a couple of) things|i'd second that|add(?:ing)? to (?:that|what)|"
-    r"building on|piggyback(?:ing)? on|speaking of)\b", re.IGNORECASE)
+    r"building on|piggyback(?:ing)? on|jump(?:ing)? (?:in|on)|speaking of)\b", re.IGNORECASE)
 LEAD_IN_WORDS = 12  # a lead-in with this many words or more says something of its own
+_DISFLUENCIES = frozenset("uh um er ah mm hmm".split())  # not counted as words said
 # A leader signing up (synth.text.statements.SIGN_UP: "I'll take housing.", "Count me in on the
 # apprenticeship, I'll champion that one.") says who, not what the priority is: a card reads
 # better with the need. Three of 280 quotes of the dev, check and two further meetings were such
@@ -149,14 +156,15 @@ def confidence(c: Candidate) -> float:
 
 def stands_alone(text: str) -> bool:
     """False when the statement opens with a word that leans on what came before ("And...",
-    "Which...", "Because...", "That's...")."""
-    return not _LEANS_BACK.match(text)
+    "Which...", "Because...", "That's...") or with someone said before ("She...", "If he...")."""
+    return not _LEANS_BACK.match(text) and not _POINTS_BACK.match(text)
 
 
 def announces(text: str) -> bool:
     """True for a short lead-in that announces a point without making it ("Here's the thing
     on the young ones, though.", "Can I go back to safety?")."""
-    return word_count(text) < LEAD_IN_WORDS and bool(_LEAD_IN.search(text))
+    said = [w for w in _WORD.findall(text) if w.lower() not in _DISFLUENCIES]
+    return len(said) < LEAD_IN_WORDS and bool(_LEAD_IN.search(text))
 
 
 def is_clear(c: Candidate) -> bool:
