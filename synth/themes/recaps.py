@@ -7,14 +7,17 @@ Hiring. Training and apprenticeships. Childcare and housing. Permits." Those nam
 a facilitator keeps, in the words the room agreed to, so a theme that a recap item clearly sums
 up is named by it (verbatim, first letter capitalised) instead of by its most specific words.
 
-Two shapes are read, both only from the facilitator's talk:
+Three shapes are read, all only from the facilitator's talk:
 
 * a numbered item: a sentence opening with an ordinal ("One.", "Two:", "Third,", "And five:")
   names what follows it, up to the end of that clause;
 * a spoken list: three or more short sentences in a row made only of nouns ("Hiring.",
   "Childcare and housing.", "And the supply chain."), or a list announced with its count and
   written with commas ("I'm hearing five things again and again, hiring, training and
-  apprenticeships, childcare and housing, permits, and the supply chain").
+  apprenticeships, childcare and housing, permits, and the supply chain");
+* lists under headings, with commas ("Existing: the supervision pool, the tech and peer
+  pipeline, and Medicaid rates and billing. New: burnout and secondary trauma, and bilingual
+  and culturally matched staff.").
 
 Which theme an item names is decided by meaning, with the statements' own embedder: an item
 names the closest theme that no other item has named, when it lies closer to it than a quarter
