@@ -160,6 +160,16 @@ def test_the_name_steers_the_quotes_to_what_it_names() -> None:
     assert choose(cands, n=1, vectors=vectors, anchor=None)[0].id == "1"
 
 
+def test_the_pipelines_picks_come_first_where_the_stored_rows_choose() -> None:
+    cands = [Candidate(str(i), t, f"P{i}", "business", position=i)
+             for i, t in enumerate([LONG, LONG_2, LONG_3])]
+    assert [c.id for c in choose(cands, n=3)] == ["0", "1", "2"]  # control: by position
+    assert [c.id for c in choose(cands, n=3, ranks={"2": 0, "0": 1})] == ["2", "0", "1"]
+    # a rank never lifts a statement over a clearer one (a lead-in, a fragment)
+    lead = Candidate("lead", "Here's the thing on the young ones, though.", "Q", "business")
+    assert choose([lead, *cands], n=1, ranks={"lead": 0})[0].id == "0"
+
+
 def test_a_lead_in_that_only_announces_its_point_is_not_clear() -> None:
     # seen on check meetings: each promises a point the card does not hold
     for text in ("Here's the thing on the young ones, though.",

@@ -206,6 +206,42 @@ def test_a_theme_read_back_in_the_recap_ranks_first(engine: Engine) -> None:
     assert by_label(engine, new.convening_id)["label t_loud"].read_back
 
 
+def test_the_cards_and_the_exports_show_the_quotes_the_pipeline_picked(engine: Engine) -> None:
+    # The pipeline picked s05, s08, s02 with the statements' embeddings and the theme's name,
+    # which the stored rows lack. By the rows alone the rule takes business leaders, then the
+    # earliest: s00, s01, s02 (the control, a result from before the store kept the picks).
+    from synth.decisions.review_view import quotes, read_convening
+    from synth.errors import InputError
+    from synth.export.results import priority_quotes
+    from synth.store.schema import StoredConvening
+
+    data = result({"t1": range(10)})
+    for st in data["statements"]:
+        st["text"] = f"Statement {st['id']} says we need more trained welders on every shift."
+    old = load(engine, data, "Before")
+    data["themes"][0]["quotes"] = [{"statement_id": sid} for sid in ("s05", "s08", "s02")]
+    new = load(engine, data, "After")
+    picked = {}
+    for report in (old, new):
+        view = read_convening(engine, report.convening_id)
+        theme = next(t for t in view.themes if t.label == "label t1")
+        with transaction(engine) as s:
+            exported = priority_quotes(s, s.get(StoredConvening, report.convening_id),
+                                       [theme.id])[theme.id]
+        picked[report] = [x.id for x in quotes(view, theme)]
+        assert [q.text for q in exported] == [view.statements[i].text for i in picked[report]]
+    assert picked[old] == ["s00", "s01", "s02"]
+    assert picked[new] == ["s05", "s08", "s02"]
+    # a quote must be one of the theme's own statements
+    data["themes"][0]["quotes"] = [{"statement_id": "s15"}]
+    try:
+        parse_result(data)
+    except InputError as e:
+        assert "quotes statement" in str(e) and "not one of its statements" in str(e)
+    else:
+        raise AssertionError("a quote outside its theme was accepted")
+
+
 def test_breadth_falls_back_to_distinct_speakers_without_a_roster(engine: Engine) -> None:
     speakers = {0: "SPEAKER_0", 1: "SPEAKER_1", 2: "SPEAKER_1", 3: "SPEAKER_2"}
     data = result({"t1": [0, 1, 2, 3]}, n=4, roster=[], speakers=speakers)

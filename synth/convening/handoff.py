@@ -35,7 +35,8 @@ def to_result(c: Convening, *, source: str) -> ResultIn:
     themes = tuple(ThemeIn(id=str(t.id), label=t.label, label_generated=t.label_generated,
                            keywords=tuple(t.keywords), statement_ids=tuple(t.statement_ids),
                            stability=float(t.stability), read_back=t.read_back,
-                           known_priority=raised.get(str(t.id)))
+                           known_priority=raised.get(str(t.id)),
+                           quotes=tuple(q.statement_id for q in t.quotes))
                    for t in c.themes.themes)  # type: ignore[attr-defined]
     vectors = {} if c.vectors is None else dict(zip((s.id for s in c.statements), c.vectors,
                                                     strict=True))

@@ -146,7 +146,8 @@ def quotes(view: ConveningView, theme: ThemeSummary, n: int = 3) -> list[Said]:
     said = sorted((view.statements[sid] for sid in theme.statement_ids
                    if sid in view.statements), key=lambda x: x.position)
     by_id = {x.id: x for x in said}
-    return [by_id[c.id] for c in quote_rule.choose([x.candidate for x in said], n)]
+    ranks = {sid: i for i, sid in enumerate(theme.quote_ids)}  # what the pipeline quoted
+    return [by_id[c.id] for c in quote_rule.choose([x.candidate for x in said], n, ranks=ranks)]
 
 
 def statement_vectors(engine: Engine, convening_id: int,

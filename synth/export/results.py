@@ -19,7 +19,7 @@ from synth.store import ballots as store
 from synth.store import queries
 from synth.store.db import transaction
 from synth.store.notes import paper_dots_by_theme
-from synth.store.schema import Partnership, StoredConvening, StoredStatement
+from synth.store.schema import Partnership, StoredConvening, StoredStatement, StoredTheme
 from synth.themes import quotes
 
 QUOTES_PER_PRIORITY = 3
@@ -41,7 +41,10 @@ def priority_quotes(s: Session, conv: StoredConvening,
     out: dict[int, list[ReportQuote]] = {}
     for tid, rows in by_theme.items():
         rows.sort(key=lambda st: st.position)
-        picked = quotes.choose([candidate(st, who) for st in rows], QUOTES_PER_PRIORITY)
+        theme = s.get(StoredTheme, tid)
+        ranks = {sid: i for i, sid in enumerate(theme.quote_ids if theme else ())}
+        picked = quotes.choose([candidate(st, who) for st in rows], QUOTES_PER_PRIORITY,
+                               ranks=ranks)
         out[tid] = [ReportQuote(st.text, who[st.speaker].name if st.speaker in who
                                 else st.speaker, st.start,
                                 recordings[st.recording_id].name

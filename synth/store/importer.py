@@ -321,7 +321,7 @@ def _place_candidates(session: Session, convening_id: int, run_id: int, result: 
         if tid is None or not _held(theme):
             values = {"label": cand.label, "label_generated": cand.label_generated,
                       "keywords": list(cand.keywords), "stability": cand.stability,
-                      "read_back": cand.read_back}
+                      "read_back": cand.read_back, "quote_ids": list(cand.quotes)}
             if tid is not None and any(getattr(theme, k) != v for k, v in values.items()):
                 changed.add(tid)
             for k, v in {**values, "source_run_id": run_id, "source_key": cand.id}.items():

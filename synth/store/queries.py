@@ -308,6 +308,7 @@ class ThemeSummary:
     business_seconds: float = 0.0
     business_share: float = 0.0
     read_back: bool = False  # named in the facilitator's recap: ranked first
+    quote_ids: tuple[str, ...] = ()  # the pipeline's quotes, best first
 
 
 def theme_summaries(session: Session, convening_id: int, *,
@@ -354,7 +355,7 @@ def theme_summaries(session: Session, convening_id: int, *,
             stability=t.stability, merged_into=t.merged_into, kinds=dict(kinds),
             business_seconds=round(business_seconds, 3),
             business_share=round(business_seconds / business_total, 4) if business_total
-            else 0.0, read_back=t.read_back))
+            else 0.0, read_back=t.read_back, quote_ids=tuple(t.quote_ids or ())))
     # As the pipeline ranks them: the themes the room confirmed in the facilitator's recap
     # first, then by breadth. Equal breadth is common (a small room where every leader touches
     # every topic): then the candidate the leaders spent more time on comes first.

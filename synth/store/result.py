@@ -68,6 +68,8 @@ class ThemeIn:
     # The partnership priority this theme raises again (issue 29: new talk mapped onto the
     # known priorities), None for a new candidate; the store links the theme to it.
     known_priority: int | None = None
+    # The statements the pipeline quoted, best first (each one of ``statement_ids``).
+    quotes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,7 @@ def make_result(*, source: str, recordings: tuple[RecordingIn, ...],
     for t in records[3]:  # a result without known priorities keeps the digest it always had
         if t["known_priority"] is None:
             del t["known_priority"]
+        del t["quotes"]  # picked from the statements and themes above: no new content
     payload: list[Any] = [records, talk_time_by_role]
     if notes:  # a result of talk alone keeps the digest it always had
         payload.append([asdict(n) for n in notes])
@@ -335,7 +338,17 @@ def _theme(t: Any, where: _Where) -> ThemeIn:
                    keywords=tuple(str(k) for k in keywords), statement_ids=tuple(ids),
                    stability=_get(t, "stability", float, where, optional=True, default=0.0),
                    read_back=_get(t, "read_back", bool, where, optional=True, default=False),
-                   known_priority=_get(t, "known_priority", int, where, optional=True))
+                   known_priority=_get(t, "known_priority", int, where, optional=True),
+                   quotes=_quote_ids(t, where))
+
+
+def _quote_ids(t: Any, where: _Where) -> tuple[str, ...]:
+    """The statement ids of a theme's quotes, in order ("quotes": [{"statement_id": ...}])."""
+    quotes = _get(t, "quotes", list, where, optional=True, default=[])
+    if not all(isinstance(q, dict) and isinstance(q.get("statement_id"), str) for q in quotes):
+        raise InputError(f"{where.at('quotes')}: each quote is an object with a "
+                         "'statement_id' string.")
+    return tuple(q["statement_id"] for q in quotes)
 
 
 def _note(n: Any, where: _Where) -> NoteIn:
@@ -396,3 +409,7 @@ def _check_links(source: str, recordings: tuple[RecordingIn, ...],
                 raise InputError(f"{source}: statement {sid!r} is in two themes "
                                  f"({owner[sid]!r} and {t.id!r}).")
             owner[sid] = t.id
+        for sid in t.quotes:
+            if sid not in t.statement_ids:
+                raise InputError(f"{source}: theme {t.id!r} ({t.label!r}) quotes statement "
+                                 f"{_short(sid)}, which is not one of its statements.")

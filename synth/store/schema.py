@@ -204,6 +204,9 @@ class StoredTheme(Base):
     stability: Mapped[float] = mapped_column(Float, default=0.0)
     # Named in the facilitator's recap: the room confirmed it, so it ranks first (0007).
     read_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The statements the pipeline quoted, best first (0008): the review cards, the ballot and
+    # the exports show these while they are still members (synth.themes.quotes.choose).
+    quote_ids: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
     # True once a facilitator acted on the theme: re-runs then keep its members.
     edited: Mapped[bool] = mapped_column(Boolean, default=False)

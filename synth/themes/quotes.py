@@ -22,7 +22,9 @@ in order of what matters most:
    words, and a statement rather than a question.
 
 Every layer maps what it holds (pipeline statements, stored rows, the app's view) onto a
-:class:`Candidate` and calls :func:`choose`; :func:`pick_quotes` does that for the pipeline.
+:class:`Candidate` and calls :func:`choose`; :func:`pick_quotes` does that for the pipeline. The
+stored rows lack the embeddings and the name the pipeline picks with, so the store keeps the
+pipeline's picks in order, and the other layers pass them back as ``ranks``.
 """
 
 from __future__ import annotations
@@ -181,7 +183,8 @@ def never_quoted(c: Candidate) -> bool:
 
 
 def choose(candidates: Sequence[Candidate], n: int = 3,
-           vectors: np.ndarray | None = None, anchor: np.ndarray | None = None) -> list[Candidate]:
+           vectors: np.ndarray | None = None, anchor: np.ndarray | None = None,
+           ranks: Mapping[str, int] | None = None) -> list[Candidate]:
     """Up to ``n`` quotes of one priority by the rule in this module's docstring, best first.
 
     ``vectors`` (one row per candidate, optional) adds closeness to the priority's centre and
@@ -190,6 +193,12 @@ def choose(candidates: Sequence[Candidate], n: int = 3,
     statement that says what the candidate is named for, rather than the company background or
     banter that sits near its centre. Read blind beside quotes picked by the centre alone, on
     seven convenings, such quotes won 22 of 34 candidates (7 lost, 5 tied).
+
+    ``ranks`` (candidate id -> place among the quotes the pipeline picked, 0 first) is how a
+    layer without the vectors and the name (the stored rows: review cards, ballot, exports)
+    shows what the pipeline picked: within the length and clarity tiers, a ranked candidate
+    comes before any other, in its order. Such a layer picks by the rest of the rule only
+    where the pipeline's quotes ran out (withdrawn, moved, a theme split or merged).
     """
     pool = [i for i, c in enumerate(candidates) if not never_quoted(c)]
     if not pool or n <= 0:
@@ -206,6 +215,7 @@ def choose(candidates: Sequence[Candidate], n: int = 3,
             # closeness to the name counts as much as closeness to the centre
             relevance = relevance + unit @ (anchor / max(float(np.linalg.norm(anchor)), 1e-12))
     fixed = {i: _fixed_key(candidates[i], float(relevance[i])) for i in pool}
+    placed = ranks or {}
     chosen: list[int] = []
     quoted: Counter[str] = Counter()
     while len(chosen) < min(n, len(pool)):
@@ -214,8 +224,8 @@ def choose(candidates: Sequence[Candidate], n: int = 3,
             redundancy = max((float(unit[i] @ unit[j]) for j in chosen), default=0.0) \
                 if unit is not None else 0.0
             repeats = quoted[candidates[i].speaker or ""]
-            return (fits, clear, repeats, business, -(score - 0.5 * redundancy),
-                    candidates[i].position)
+            return (fits, clear, placed.get(candidates[i].id, len(candidates)), repeats,
+                    business, -(score - 0.5 * redundancy), candidates[i].position)
 
         best = min((i for i in pool if i not in chosen), key=key)
         chosen.append(best)
