@@ -175,7 +175,8 @@ def test_a_lead_in_that_only_announces_its_point_is_not_clear() -> None:
     for text in ("Here's the thing on the young ones, though.",
                  "On the maintenance side, I'll tell you what keeps me up.",
                  "I want to come back to the screening.", "Can I go back to safety?",
-                 "Can I, uh, can I jump on the maintenance thing Elias said?"):
+                 "Can I, uh, can I jump on the maintenance thing Elias said?",
+                 "Can I say something about the seasonal piece?"):
         assert quotes.announces(text), text
     # a longer statement makes its point after the lead-in; a plain statement announces nothing
     for text in ("Going back to Gene, I think what worries me is we don't have any process "

@@ -83,7 +83,8 @@ _LEAD_IN = re.compile(
     r"(?:come|coming|go|going|get|getting) back (?:to|on)|"
     r"^\W*(?:\w+,?\s+)?(?:going|coming|getting) back (?:to|on)|one more thing|"
     r"(?:two|three|a couple of) things|i'd second that|add(?:ing)? to (?:that|what)|"
-    r"building on|piggyback(?:ing)? on|jump(?:ing)? (?:in|on)|speaking of)\b", re.IGNORECASE)
+    r"building on|piggyback(?:ing)? on|jump(?:ing)? (?:in|on)|speaking of|"
+    r"can i (?:just )?(?:say|add) (?:something|one thing|one more))\b", re.IGNORECASE)
 LEAD_IN_WORDS = 12  # a lead-in with this many words or more says something of its own
 _DISFLUENCIES = frozenset("uh um er ah mm hmm".split())  # not counted as words said
 # A leader signing up (synth.text.statements.SIGN_UP: "I'll take housing.", "Count me in on the
