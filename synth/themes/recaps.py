@@ -274,7 +274,7 @@ def _clean(item: str, avoid: frozenset[str]) -> str:
                for w in _WORD.findall(item)):
         return ""
     name = item.strip(" ,-\u2014")
-    return name[:1].upper() + name[1:]
+    return _capital(name)
 
 
 def _names_someone(text: str, avoid: frozenset[str]) -> bool:
@@ -291,7 +291,7 @@ def _spoken_list(text: str, turn: Sequence[Statement], starts: Sequence[int],
         item = _list_item(m.group(), avoid) if m is not None else ""
         if m is not None and item:
             at = m.start() + m.group().find(item.split()[0])
-            run.append((at, item[:1].upper() + item[1:], _owner(turn, starts, m.start())))
+            run.append((at, _capital(item), _owner(turn, starts, m.start())))
             continue
         if len(run) >= MIN_LIST_ITEMS:
             out += run
@@ -306,12 +306,9 @@ def _counted_list(text: str, turn: Sequence[Statement], starts: Sequence[int],
     housing, permits, and the supply chain" (Whisper writes a spoken list with commas)."""
     out: list[tuple[int, str, str]] = []
     for m in _COUNTED.finditer(text):
-        pieces = [(m.start("list") + p.start(), p.group()) for p in _PIECE.finditer(m["list"])]
-        items = [(at + piece.find(item.split()[0]), item)
-                 for at, piece in pieces if (item := _list_item(piece, avoid))]
-        if len(items) >= MIN_LIST_ITEMS and len(items) == len(pieces):
-            out += [(at, item[:1].upper() + item[1:], _owner(turn, starts, at))
-                    for at, item in items]
+        items = _comma_items(m, avoid, MAX_LIST_WORDS)
+        if len(items) >= MIN_LIST_ITEMS:
+            out += [(at, _capital(item), _owner(turn, starts, at)) for at, item in items]
     return out
 
 
@@ -325,14 +322,26 @@ def _headed_lists(text: str, turn: Sequence[Statement], starts: Sequence[int],
     for m in _HEADED.finditer(text):
         if any(w.lower() in STOP_WORDS for w in _WORD.findall(m["head"])):
             continue  # "So: ..." is talk, not a heading
-        pieces = [(m.start("list") + p.start(), p.group()) for p in _PIECE.finditer(m["list"])]
-        items = [(at + piece.find(item.split()[0]), item) for at, piece in pieces
-                 if (item := _list_item(piece, frozenset(), CUT_ITEM_WORDS))]
-        if len(items) >= MIN_HEADED_ITEMS and len(items) == len(pieces):
+        items = _comma_items(m, frozenset(), CUT_ITEM_WORDS)
+        if len(items) >= MIN_HEADED_ITEMS:
             out += items
     # a piece with a person's or place's name is still a piece of the list, but names nothing
-    return [(at, item[:1].upper() + item[1:], _owner(turn, starts, at)) for at, item in out
+    return [(at, _capital(item), _owner(turn, starts, at)) for at, item in out
             if not _names_someone(item, avoid)] if len(out) >= MIN_LIST_ITEMS else []
+
+
+def _comma_items(m: re.Match[str], avoid: frozenset[str], most: int) -> list[tuple[int, str]]:
+    """The comma-separated pieces of ``m``'s "list" group as list items, each with where its
+    name starts in the text; none unless every piece is one."""
+    pieces = [(m.start("list") + p.start(), p.group()) for p in _PIECE.finditer(m["list"])]
+    items = [(at + piece.find(item.split()[0]), item) for at, piece in pieces
+             if (item := _list_item(piece, avoid, most))]
+    return items if len(items) == len(pieces) else []
+
+
+def _capital(name: str) -> str:
+    """The name with its first letter capitalised, the rest verbatim."""
+    return name[:1].upper() + name[1:]
 
 
 def _list_item(sentence: str, avoid: frozenset[str], most: int = MAX_LIST_WORDS) -> str:
