@@ -45,6 +45,8 @@ def test_backchannels_and_facilitator_are_not_clustered(nlp) -> None:
     with_karen = extract_statements(turns, nlp, participants=roster, include_facilitator=True)
     assert [s.clusterable for s in with_karen] == [False, False, True, True]
     assert is_backchannel("okay, yeah") and not is_backchannel("okay, we need welders")
+    # both spellings transcripts use for the same murmur
+    assert is_backchannel("Mm-hm.") and is_backchannel("Mm-hmm.")
 
 
 def test_kinds_tag_opportunities_and_needs(nlp) -> None:

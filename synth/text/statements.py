@@ -23,8 +23,8 @@ from synth.text.stop_words import STOP_WORDS
 MIN_WORDS = 4  # a sentence with fewer words joins a neighbour
 BACKCHANNEL_WORDS = {
     "yeah", "yes", "yep", "yup", "no", "nope", "okay", "ok", "right", "sure", "mm", "hmm", "mhm",
-    "mm-hmm", "uh-huh", "uh", "um", "er", "ah", "oh", "so", "well", "thanks", "thank", "you",
-    "great", "good", "exactly", "absolutely", "true", "cool", "alright", "all", "i", "see",
+    "mm-hmm", "mm-hm", "uh-huh", "uh", "um", "er", "ah", "oh", "so", "well", "thanks", "thank",
+    "you", "great", "good", "exactly", "absolutely", "true", "cool", "alright", "all", "i", "see",
     "got", "it", "agreed", "agree", "totally", "definitely", "wow", "nice", "huh", "and", "but",
     "that's", "interesting", "fair", "enough", "indeed", "really", "correct", "mmm", "hm",
 }
