@@ -135,6 +135,11 @@ def statement_id(recording_id: str, turn_index: int, start: float, text: str) ->
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
+def said_words(text: str) -> int:
+    """Words said in ``text``: stage directions ("(laughs)") are not words said."""
+    return len(_WORD.findall(_STAGE_DIRECTION.sub(" ", text)))
+
+
 def is_backchannel(text: str) -> bool:
     """True for fillers and acknowledgements that carry no content of their own."""
     words = [w.lower() for w in _WORD.findall(text)]

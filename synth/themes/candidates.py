@@ -7,9 +7,9 @@ keywords. Labels and verbatim quotes come from :mod:`synth.themes.labels`, stabi
 :mod:`synth.themes.stability`.
 
 Only clusterable statements are clustered; the others (back-channels, facilitator talk) come
-back unassigned, as does side talk; themes that are side talk, or held together only by their
-context, are dissolved (:mod:`synth.themes.sifting`). Every clusterable statement
-ends in a theme or is explicitly unassigned (None).
+back unassigned, as do side talk and short off-topic remarks ("Only six?"); themes that are side
+talk, or held together only by their context, are dissolved (:mod:`synth.themes.sifting`).
+Every clusterable statement ends in a theme or is explicitly unassigned (None).
 The result depends only on the input and the settings: no unseeded randomness, no dependence on
 dict order or threads, themes identified by their central statement rather than by a number.
 """
@@ -28,7 +28,13 @@ import numpy as np
 from synth.errors import SynthError
 from synth.records import Participant, Statement, Theme
 from synth.text.stop_words import STOP_WORDS
-from synth.themes.clustering import ClusterParams, cluster_conversation, normalise, smooth
+from synth.themes.clustering import (
+    ClusterParams,
+    cluster_conversation,
+    normalise,
+    round_table,
+    smooth,
+)
 from synth.themes.labels import (
     Embed,
     label_themes,
@@ -48,7 +54,7 @@ from synth.themes.recaps import (
     sign_ups_to_named,
     split_shared,
 )
-from synth.themes.sifting import sift
+from synth.themes.sifting import short_turns, sift
 from synth.themes.stability import theme_stability
 
 log = logging.getLogger(__name__)
@@ -172,8 +178,11 @@ def find_themes(
     report(0.8, "labelling themes and picking quotes")
     facilitator = _facilitator(statements, vectors, participants or {})
     recap = _recap(members, facilitator[0], participants or {}, embed)
-    labels, stability = _apply_recap(sift(x, labels, priorities), stability, x, members,
-                                     recap, settings)
+    # In an agenda meeting a short reply belongs to the topic the talk around it is on (the
+    # wide context places it); in a round table nothing around a remark says what it is about.
+    short = short_turns(members, statements) if round_table(x, groups, settings.cluster) else None
+    sifted = sift(x, labels, priorities, short)
+    labels, stability = _apply_recap(sifted, stability, x, members, recap, settings)
     kept = np.flatnonzero(labels >= 0)
     left = np.unique(labels[kept])  # the themes that stay, numbered 0.. in their old order
     themes = _build_themes(

@@ -284,6 +284,14 @@ def interleaved(width: int, full: int, params: ClusterParams) -> bool:
     return width <= min(params.narrow_context, full) < full
 
 
+def round_table(vectors: np.ndarray, groups: np.ndarray, params: ClusterParams) -> bool:
+    """True when the meeting's talk does not persist (:func:`interleaved` at the width
+    :func:`context_width` chooses): each turn stands on its own, rather than belonging to the
+    topic the conversation around it is on."""
+    full = min(params.semantic_context, max(2, int(params.context_share * len(vectors))))
+    return interleaved(context_width(vectors, groups, params), full, params)
+
+
 def effective_n(n: int, width: int) -> float:
     """Statements divided by the width of the semantic context window (independent stretches)."""
     return n / (2 * width + 1)
@@ -495,7 +503,7 @@ def cluster_conversation(
     if n == 0:
         return np.zeros(0, dtype=int)
     width = context_width(vectors, groups, params)
-    full = min(params.semantic_context, max(2, int(params.context_share * n)))
+    full = min(params.semantic_context, max(2, int(params.context_share * n)))  # as round_table
     wide, narrow = context_features(vectors, texts, groups, params, seed, width=width)
     k = n_clusters if n_clusters is not None else _theme_count(wide, n, width, full, k_range,
                                                              params, seed)
