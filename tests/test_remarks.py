@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from synth.records import Statement
-from synth.themes.clustering import ClusterParams, round_table
 from synth.text.statements import said_words
+from synth.themes.clustering import ClusterParams, round_table
 from synth.themes.priorities import Priority, PriorityList
 from synth.themes.sifting import REMARK_WORDS, set_aside_remarks, short_turns
 
