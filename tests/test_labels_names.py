@@ -271,3 +271,15 @@ def test_a_leading_word_said_once_is_dropped_from_the_label() -> None:
                         "endless supply chain", "delays"))]
     (label, _), _ = _label(twice, signup)
     assert label == "Endless supply chain"
+
+
+def test_a_name_the_room_gave_another_theme_is_never_a_label() -> None:
+    # as dev4 (seed 1): the recap named one theme "Lineworker pipeline", and a second, small
+    # theme used the same words most; the second takes its next phrase
+    built = [_statements(CHILDCARE), _statements(SUPPLY, 100)]
+    ones = [np.ones(len(m)) for m in built]
+    (_, _), (label, _) = label_themes(built, ones)
+    assert label == "Supply chain"
+    (_, _), (other, keyphrases) = label_themes(built, ones, reserved=frozenset({"supply chain"}))
+    assert other.lower() != "supply chain" and other, other
+    assert "supply chain" in keyphrases  # the keywords still say what the theme talks about

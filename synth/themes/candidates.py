@@ -375,9 +375,12 @@ def _build_themes(
     # A theme's own statements (no context) decide which commonly named priority it resembles
     # and which of the facilitator's read-backs sum it up.
     own = normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0]
-    named = _label(drafts, members, x, own, facilitator, avoid, embed)
-    suggestions = suggest(own, priorities)
     recapped = name_themes(recap[0], recap[1], own, [x[d[4]] for d in drafts])
+    # a theme the room did not name never takes a name it gave another ("Lineworker pipeline"
+    # twice on dev4, seed 1: the facilitator's read-back lent it to a second, small theme)
+    named = _label(drafts, members, x, own, facilitator, avoid, embed,
+                   frozenset(n.lower() for n in recapped if n))
+    suggestions = suggest(own, priorities)
     names = [read or _with_suggestion(label, suggestion)
              for (label, _), suggestion, read in zip(named, suggestions, recapped, strict=True)]
     themes = []
@@ -489,11 +492,13 @@ def _facilitator(statements: Sequence[Statement], vectors: np.ndarray,
 
 def _label(drafts: list[tuple], members: Sequence[Statement], x: np.ndarray, own: np.ndarray,
            facilitator: tuple[list[Statement], np.ndarray], avoid: frozenset[str],
-           embed: Embed | None = None) -> list[tuple[str, tuple[str, ...]]]:
+           embed: Embed | None = None, reserved: frozenset[str] = frozenset()
+           ) -> list[tuple[str, tuple[str, ...]]]:
     """Label and keyphrases per draft: its statements' words plus the facilitator's read-backs
     of it (weighted as central statements). ``own``: each draft's unit mean statement vector.
     With ``embed``, the phrases' meaning is compared with the mean of the same material the
-    words come from: the statements and their read-backs."""
+    words come from: the statements and their read-backs. ``reserved``: names no label may
+    take (lower case)."""
     said = [[members[i] for i in d[4]] for d in drafts]
     summed_up = read_backs(said, [x[d[4]] for d in drafts], own, *facilitator)
     meaning = None
@@ -506,7 +511,7 @@ def _label(drafts: list[tuple], members: Sequence[Statement], x: np.ndarray, own
         [ms + extra for ms, extra in zip(said, summed_up, strict=True)],
         [np.concatenate([d[5], np.ones(len(extra))])
          for d, extra in zip(drafts, summed_up, strict=True)],
-        avoid=avoid, meaning=meaning)
+        avoid=avoid, meaning=meaning, reserved=reserved)
 
 
 def _drafts(

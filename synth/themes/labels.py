@@ -168,6 +168,7 @@ def label_themes(
     n_keywords: int = 8,
     avoid: frozenset[str] = frozenset(),
     meaning: Meaning | None = None,
+    reserved: frozenset[str] = frozenset(),
 ) -> list[tuple[str, tuple[str, ...]]]:
     """A (label, keyphrases) pair per theme, themes given in rank order.
 
@@ -175,7 +176,8 @@ def label_themes(
     describe the theme better than those in stray ones. No label or keyphrase holds a word of
     ``avoid`` (people's names: see :func:`name_words`); every speaker's name is avoided anyway.
     With ``meaning`` (the embedder and each theme's unit mean statement vector) the phrases
-    c-TF-IDF ranks highest are re-ranked by what they mean (:func:`_by_meaning`).
+    c-TF-IDF ranks highest are re-ranked by what they mean (:func:`_by_meaning`). No label is
+    one of the ``reserved`` names (lower case: the names the room gave other themes).
     """
     avoid = names_in_talk([s for members in themes for s in members], avoid)
     capitals = acronyms(s.text for members in themes for s in members)
@@ -191,16 +193,10 @@ def label_themes(
     taken: list[set[str]] = []
     for (counts, _, _, uses), scored in zip(stats, ranked, strict=True):
         keyphrases = _diverse(scored, n_keywords, set())
-        label_words = _diverse(scored, 1, set().union(*taken) if taken else set())
-        best = label_words[0] if label_words else (keyphrases[0] if keyphrases else ())
-        # A leading word said once is incidental, or Whisper's ("And endless supply chain."
-        # for "and then supply chain"): "Supply chain" names the theme.
-        best = _without_stray_modifiers(best, uses, counts)
-        if len(best) == 1:
-            # One word names little: the best phrase that carries it says more ("bus" ->
-            # "bus route"); two unrelated words joined by "and" ("Plant and lunch") say less.
-            longer = [p for sc, p in scored if len(p) > 1 and best[0] in p and sc > 0]
-            best = longer[0] if longer else best
+        best = _label_phrase(scored, set().union(*taken) if taken else set(), uses, counts,
+                             reserved)
+        best = best or _without_stray_modifiers(keyphrases[0] if keyphrases else (), uses,
+                                                counts)
         label = _format(best, capitals)
         taken.append(set(best))
         out.append((label or "Other talk", tuple(" ".join(p) for p in keyphrases)))
@@ -273,6 +269,29 @@ def _class_tfidf(
     scores = ClassTfidfTransformer().fit_transform(matrix).tocsr()
     return [{vocab[j]: float(v) for j, v in zip(scores[t].indices, scores[t].data, strict=True)}
             for t in range(len(counts))]
+
+
+def _label_phrase(scored: Scored, taken: set[str], uses: Mapping[str, int],
+                  counts: Mapping[tuple[str, ...], float],
+                  reserved: frozenset[str]) -> tuple[str, ...]:
+    """The best phrase sharing no word with ``taken`` (other themes' labels) that, once made
+    readable, is none of the ``reserved`` names; () when there is none."""
+    pool = list(scored)
+    while True:
+        label_words = _diverse(pool, 1, taken)
+        if not label_words:
+            return ()
+        # A leading word said once is incidental, or Whisper's ("And endless supply chain."
+        # for "and then supply chain"): "Supply chain" names the theme.
+        best = _without_stray_modifiers(label_words[0], uses, counts)
+        if len(best) == 1:
+            # One word names little: the best phrase that carries it says more ("bus" ->
+            # "bus route"); two unrelated words joined by "and" ("Plant and lunch") say less.
+            longer = [p for sc, p in pool if len(p) > 1 and best[0] in p and sc > 0]
+            best = longer[0] if longer else best
+        if " ".join(best) not in reserved:
+            return best
+        pool = [(sc, p) for sc, p in pool if p not in (label_words[0], best)]
 
 
 def _diverse(
