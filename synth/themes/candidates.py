@@ -372,17 +372,8 @@ def _build_themes(
     drafts = _drafts(members, context, labels, talk, participants)
     # people's and places' names: no label or keyword holds them ("Gene", "Dalton County")
     avoid = names_in_talk(members, name_words(participants))
-    # A theme's own statements (no context) decide which commonly named priority it resembles
-    # and which of the facilitator's read-backs sum it up.
-    own = normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0]
-    recapped = name_themes(recap[0], recap[1], own, [x[d[4]] for d in drafts])
-    # a theme the room did not name never takes a name it gave another ("Lineworker pipeline"
-    # twice on dev4, seed 1: the facilitator's read-back lent it to a second, small theme)
-    named = _label(drafts, members, x, own, facilitator, avoid, embed,
-                   frozenset(n.lower() for n in recapped if n))
-    suggestions = suggest(own, priorities)
-    names = [read or _with_suggestion(label, suggestion)
-             for (label, _), suggestion, read in zip(named, suggestions, recapped, strict=True)]
+    named, names, recapped = _names(drafts, members, x, facilitator, avoid, embed, recap,
+                                    priorities)
     themes = []
     for (_, _, medoid_id, t, rows, _centrality, speakers), (_, phrases), label, read, anchor \
             in zip(drafts, named, names, recapped, _name_vectors(names, embed), strict=True):
@@ -488,6 +479,26 @@ def _facilitator(statements: Sequence[Statement], vectors: np.ndarray,
             if s.speaker
             and participants.get(s.speaker, Participant(s.speaker)).role == "facilitator"]
     return [statements[i] for i in rows], vectors[rows]
+
+
+def _names(drafts: list[tuple], members: Sequence[Statement], x: np.ndarray,
+           facilitator: tuple[list[Statement], np.ndarray], avoid: frozenset[str],
+           embed: Embed | None, recap: Recap, priorities: PriorityList | None
+           ) -> tuple[list[tuple[str, tuple[str, ...]]], list[str], list[str | None]]:
+    """Per draft: its label and keyphrases (:func:`_label`), the name it shows (the recap's,
+    else the label with a suggestion from ``priorities``) and the recap's name or None."""
+    # A theme's own statements (no context) decide which commonly named priority it resembles
+    # and which of the facilitator's read-backs sum it up.
+    own = normalise(np.vstack([x[d[4]].mean(axis=0) for d in drafts])) if drafts else x[:0]
+    recapped = name_themes(recap[0], recap[1], own, [x[d[4]] for d in drafts])
+    # a theme the room did not name never takes a name it gave another ("Lineworker pipeline"
+    # twice on dev4, seed 1: the facilitator's read-back lent it to a second, small theme)
+    named = _label(drafts, members, x, own, facilitator, avoid, embed,
+                   frozenset(n.lower() for n in recapped if n))
+    suggestions = suggest(own, priorities)
+    names = [read or _with_suggestion(label, suggestion)
+             for (label, _), suggestion, read in zip(named, suggestions, recapped, strict=True)]
+    return named, names, recapped
 
 
 def _label(drafts: list[tuple], members: Sequence[Statement], x: np.ndarray, own: np.ndarray,
