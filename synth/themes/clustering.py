@@ -223,6 +223,17 @@ def persistence(vectors: np.ndarray, groups: np.ndarray, params: ClusterParams) 
     return float(np.nanmean(far) / near)
 
 
+def window_cap(n: int, params: ClusterParams) -> int:
+    """The most statements either side any view of a meeting of ``n`` statements sees: a
+    ``context_share`` of them, at least 2 (a 60-statement meeting must not be one window)."""
+    return max(2, int(params.context_share * n))
+
+
+def full_width(n: int, params: ClusterParams) -> int:
+    """The widest semantic context a meeting of ``n`` statements gets (an agenda meeting's)."""
+    return min(params.semantic_context, window_cap(n, params))
+
+
 def context_width(vectors: np.ndarray, groups: np.ndarray, params: ClusterParams) -> int:
     """Statements either side in the semantic view: the meeting's own persistence decides.
 
@@ -230,8 +241,7 @@ def context_width(vectors: np.ndarray, groups: np.ndarray, params: ClusterParams
     persists like an agenda meeting's, shrinking linearly towards ``narrow_context`` as the
     persistence falls to 0. Short meetings, where it cannot be measured, keep the capped width.
     """
-    cap = max(2, int(params.context_share * len(vectors)))  # a 60-statement meeting: no one window
-    full = min(params.semantic_context, cap)
+    full = full_width(len(vectors), params)
     if params.persistence_full <= 0:
         return full
     p = persistence(vectors, groups, params)
@@ -256,9 +266,8 @@ def context_features(
     :func:`context_width`. The lexical context keeps its ratio to it.
     """
     n = len(vectors)
-    cap = max(2, int(params.context_share * n))  # a 60-statement meeting must not be one window
+    cap, full = window_cap(n, params), full_width(n, params)
     semantic_w = context_width(vectors, groups, params) if width is None else width
-    full = min(params.semantic_context, cap)
     lexical_w = max(1, int(round(min(params.lexical_context, cap) * semantic_w / max(full, 1))))
     narrow_w = min(params.refine_context, cap, semantic_w)
     centred = vectors.astype(np.float64) - vectors.mean(axis=0, keepdims=True)
@@ -288,7 +297,7 @@ def round_table(vectors: np.ndarray, groups: np.ndarray, params: ClusterParams) 
     """True when the meeting's talk does not persist (:func:`interleaved` at the width
     :func:`context_width` chooses): each turn stands on its own, rather than belonging to the
     topic the conversation around it is on."""
-    full = min(params.semantic_context, max(2, int(params.context_share * len(vectors))))
+    full = full_width(len(vectors), params)
     return interleaved(context_width(vectors, groups, params), full, params)
 
 
@@ -503,7 +512,7 @@ def cluster_conversation(
     if n == 0:
         return np.zeros(0, dtype=int)
     width = context_width(vectors, groups, params)
-    full = min(params.semantic_context, max(2, int(params.context_share * n)))  # as round_table
+    full = full_width(n, params)
     wide, narrow = context_features(vectors, texts, groups, params, seed, width=width)
     k = n_clusters if n_clusters is not None else _theme_count(wide, n, width, full, k_range,
                                                              params, seed)
