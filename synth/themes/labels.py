@@ -194,9 +194,7 @@ def label_themes(
     for (counts, _, _, uses), scored in zip(stats, ranked, strict=True):
         keyphrases = _diverse(scored, n_keywords, set())
         best = _label_phrase(scored, set().union(*taken) if taken else set(), uses, counts,
-                             reserved)
-        best = best or _without_stray_modifiers(keyphrases[0] if keyphrases else (), uses,
-                                                counts)
+                             reserved, keyphrases[0] if keyphrases else ())
         label = _format(best, capitals)
         taken.append(set(best))
         out.append((label or "Other talk", tuple(" ".join(p) for p in keyphrases)))
@@ -272,24 +270,24 @@ def _class_tfidf(
 
 
 def _label_phrase(scored: Scored, taken: set[str], uses: Mapping[str, int],
-                  counts: Mapping[tuple[str, ...], float],
-                  reserved: frozenset[str]) -> tuple[str, ...]:
+                  counts: Mapping[tuple[str, ...], float], reserved: frozenset[str],
+                  fallback: tuple[str, ...]) -> tuple[str, ...]:
     """The best phrase sharing no word with ``taken`` (other themes' labels) that, once made
-    readable, is none of the ``reserved`` names; () when there is none."""
+    readable, is none of the ``reserved`` names; made from ``fallback`` (the theme's top
+    keyphrase) when every phrase shares a word with ``taken``."""
     pool = list(scored)
     while True:
         label_words = _diverse(pool, 1, taken)
-        if not label_words:
-            return ()
         # A leading word said once is incidental, or Whisper's ("And endless supply chain."
         # for "and then supply chain"): "Supply chain" names the theme.
-        best = _without_stray_modifiers(label_words[0], uses, counts)
+        best = _without_stray_modifiers(label_words[0] if label_words else fallback, uses,
+                                        counts)
         if len(best) == 1:
             # One word names little: the best phrase that carries it says more ("bus" ->
             # "bus route"); two unrelated words joined by "and" ("Plant and lunch") say less.
             longer = [p for sc, p in pool if len(p) > 1 and best[0] in p and sc > 0]
             best = longer[0] if longer else best
-        if " ".join(best) not in reserved:
+        if not label_words or " ".join(best) not in reserved:
             return best
         pool = [(sc, p) for sc, p in pool if p not in (label_words[0], best)]
 
