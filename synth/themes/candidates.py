@@ -54,7 +54,7 @@ from synth.themes.recaps import (
     sign_ups_to_named,
     split_shared,
 )
-from synth.themes.sifting import short_turns, sift
+from synth.themes.sifting import opening_talk, short_turns, sift
 from synth.themes.stability import theme_stability
 
 log = logging.getLogger(__name__)
@@ -180,8 +180,11 @@ def find_themes(
     recap = _recap(members, facilitator[0], participants or {}, embed)
     # In an agenda meeting a short reply belongs to the topic the talk around it is on (the
     # wide context places it); in a round table nothing around a remark says what it is about.
-    short = short_turns(members, statements) if round_table(x, groups, settings.cluster) else None
-    sifted = sift(x, labels, priorities, short)
+    # The meeting getting started is chatter in either.
+    chatter = opening_talk(members, facilitator[0])
+    if round_table(x, groups, settings.cluster):
+        chatter |= short_turns(members, statements)
+    sifted = sift(x, labels, priorities, chatter)
     labels, stability = _apply_recap(sifted, stability, x, members, recap, settings)
     kept = np.flatnonzero(labels >= 0)
     left = np.unique(labels[kept])  # the themes that stay, numbered 0.. in their old order
