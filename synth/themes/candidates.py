@@ -178,13 +178,8 @@ def find_themes(
     report(0.8, "labelling themes and picking quotes")
     facilitator = _facilitator(statements, vectors, participants or {})
     recap = _recap(members, facilitator[0], participants or {}, embed)
-    # In an agenda meeting a short reply belongs to the topic the talk around it is on (the
-    # wide context places it); in a round table nothing around a remark says what it is about.
-    # The meeting getting started is chatter in either.
-    chatter = opening_talk(members, facilitator[0])
-    if round_table(x, groups, settings.cluster):
-        chatter |= short_turns(members, statements)
-    sifted = sift(x, labels, priorities, chatter)
+    sifted = sift(x, labels, priorities,
+                  _chatter(members, statements, facilitator[0], x, groups, settings))
     labels, stability = _apply_recap(sifted, stability, x, members, recap, settings)
     kept = np.flatnonzero(labels >= 0)
     left = np.unique(labels[kept])  # the themes that stay, numbered 0.. in their old order
@@ -195,6 +190,19 @@ def find_themes(
     assignment.update({sid: theme.id for theme in themes for sid in theme.statement_ids})
     report(1.0, f"{len(themes)} candidate themes")
     return ThemeResult(themes=tuple(themes), assignment=assignment)
+
+
+def _chatter(members: Sequence[Statement], statements: Sequence[Statement],
+             facilitator: Sequence[Statement], x: np.ndarray, groups: np.ndarray,
+             settings: ThemeSettings) -> np.ndarray:
+    """Per member, whether it may be a remark (:mod:`synth.themes.sifting`): the meeting getting
+    started, in any meeting; a short turn, in a round table only. In an agenda meeting a short
+    reply belongs to the topic the talk around it is on (the wide context places it); in a
+    round table nothing around a remark says what it is about."""
+    chatter = opening_talk(members, facilitator)
+    if round_table(x, groups, settings.cluster):
+        chatter |= short_turns(members, statements)
+    return chatter
 
 
 def _cluster(texts: list[str], x: np.ndarray, groups: np.ndarray, k_range: tuple[int, int],
