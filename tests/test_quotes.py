@@ -132,6 +132,25 @@ def test_distinct_speakers_before_a_second_quote_of_one_speaker() -> None:
     assert [c.id for c in choose([a1, a2, b1], n=3)] == ["a1", "b1", "a2"]
 
 
+def test_a_second_statement_of_the_point_before_another_voices_aside() -> None:
+    # Ana makes the point twice and Dee once; Bo and Cy say something off it (less near the
+    # centre than the median statement)
+    a1 = Candidate("a1", LONG, "Ana", "business", position=0)
+    a2 = Candidate("a2", LONG_2, "Ana", "business", position=1)
+    b1 = Candidate("b1", LONG_3, "Bo", "business", position=2)
+    c1 = Candidate("c1", "The bus stops at six, so the night shift has no way to get home.", "Cy",
+                   "business", position=3)
+    d1 = Candidate("d1", "Welders are the hardest people to hire in this valley right now.", "Dee",
+                   "business", position=4)
+    cands = [a1, a2, b1, c1, d1]
+    vectors = np.array([[1.0, 0.1], [1.0, 0.0], [0.3, 1.0], [0.2, 1.0], [1.0, 0.05]])
+    picked = [c.id for c in choose(cands, n=3, vectors=vectors)]
+    assert sorted(picked) == ["a1", "a2", "d1"]
+    assert picked.index("d1") < picked.index("a2") or picked.index("d1") < picked.index("a1")
+    # without vectors nothing is known to be off the point: distinct speakers first
+    assert [c.id for c in choose(cands, n=3)] == ["a1", "b1", "c1"]
+
+
 def test_procedural_filler_and_facilitator_talk_are_never_quoted() -> None:
     hello = Candidate("hello", "Good morning and welcome, grab some coffee and muffins "
                       "before we begin.", "Ana", "business")

@@ -15,11 +15,18 @@ in order of what matters most:
    whose words Whisper heard with confidence, so a quote does not read wrong ("two blood
    welders"), and that states the priority rather than who signs up for it ("I'll take
    housing.");
-4. distinct speakers first: a priority is as broad as its voices;
-5. business leaders first: the partnership is industry-led;
-6. then the statement nearest the priority's centre and its name (when vectors are known),
+4. on the priority: at least as near its centre and its name as its median statement (when
+   vectors are known), so that a fourth voice's aside ("We have a little robot that sorts
+   M&Ms.") never displaces a second statement of the point;
+5. distinct speakers first: a priority is as broad as its voices;
+6. business leaders first: the partnership is industry-led;
+7. then the statement nearest the priority's centre and its name (when vectors are known),
    one that answers the convening's questions (an opportunity or a need), with the surest
    words, and a statement rather than a question.
+
+Rule 4, measured on the six convening dev and four check meetings (244 quotes): quotes on a line
+whose gold priority is the candidate's own (the one most of its lines carry) 78.3% -> 82.4%,
+on lines the gold leaves blank 4.5% -> 3.7%; distinct speakers per candidate 3.82 -> 3.61.
 
 Every layer maps what it holds (pipeline statements, stored rows, the app's view) onto a
 :class:`Candidate` and calls :func:`choose`; :func:`pick_quotes` does that for the pipeline. The
@@ -216,6 +223,8 @@ def choose(candidates: Sequence[Candidate], n: int = 3,
             # closeness to the name counts as much as closeness to the centre
             relevance = relevance + unit @ (anchor / max(float(np.linalg.norm(anchor)), 1e-12))
     fixed = {i: _fixed_key(candidates[i], float(relevance[i])) for i in pool}
+    # off the priority: less near it than its median statement (nothing is, without vectors)
+    off = {i: unit is not None and bool(relevance[i] < np.median(relevance[pool])) for i in pool}
     placed = ranks or {}
     chosen: list[int] = []
     quoted: Counter[str] = Counter()
@@ -225,7 +234,7 @@ def choose(candidates: Sequence[Candidate], n: int = 3,
             redundancy = max((float(unit[i] @ unit[j]) for j in chosen), default=0.0) \
                 if unit is not None else 0.0
             repeats = quoted[candidates[i].speaker or ""]
-            return (fits, clear, placed.get(candidates[i].id, len(candidates)), repeats,
+            return (fits, clear, placed.get(candidates[i].id, len(candidates)), off[i], repeats,
                     business, -(score - 0.5 * redundancy), candidates[i].position)
 
         best = min((i for i in pool if i not in chosen), key=key)
