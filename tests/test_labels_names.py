@@ -283,3 +283,16 @@ def test_a_name_the_room_gave_another_theme_is_never_a_label() -> None:
     (_, _), (other, keyphrases) = label_themes(built, ones, reserved=frozenset({"supply chain"}))
     assert other.lower() != "supply chain" and other, other
     assert "supply chain" in keyphrases  # the keywords still say what the theme talks about
+
+
+def test_a_label_within_a_name_the_room_gave_another_theme_is_never_chosen() -> None:
+    # as dev6: the recap named one theme "Staff safety and workplace violence prevention", and a
+    # second theme shown as "Staff safety" read as the same priority
+    built = [_statements(CHILDCARE), _statements(SUPPLY, 100)]
+    ones = [np.ones(len(m)) for m in built]
+    reserved = frozenset({"supply chains and the cost of freight"})
+    (_, _), (other, _) = label_themes(built, ones, reserved=reserved)
+    assert other and not {w.lower() for w in other.split()} <= {"supply", "chain", "chains"}
+    # control: a name that does not hold the label's words leaves it alone
+    (_, _), (label, _) = label_themes(built, ones, reserved=frozenset({"supply of resin"}))
+    assert label == "Supply chain"

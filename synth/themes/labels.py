@@ -177,7 +177,8 @@ def label_themes(
     ``avoid`` (people's names: see :func:`name_words`); every speaker's name is avoided anyway.
     With ``meaning`` (the embedder and each theme's unit mean statement vector) the phrases
     c-TF-IDF ranks highest are re-ranked by what they mean (:func:`_by_meaning`). No label is
-    one of the ``reserved`` names (lower case: the names the room gave other themes).
+    one of the ``reserved`` names (lower case: the names the room gave other themes), nor
+    made only of a name's words (:func:`_within`).
     """
     avoid = names_in_talk([s for members in themes for s in members], avoid)
     capitals = acronyms(s.text for members in themes for s in members)
@@ -273,7 +274,7 @@ def _label_phrase(scored: Scored, taken: set[str], uses: Mapping[str, int],
                   counts: Mapping[tuple[str, ...], float], reserved: frozenset[str],
                   fallback: tuple[str, ...]) -> tuple[str, ...]:
     """The best phrase sharing no word with ``taken`` (other themes' labels) that, once made
-    readable, is none of the ``reserved`` names; made from ``fallback`` (the theme's top
+    readable, is within none of the ``reserved`` names; made from ``fallback`` (the theme's top
     keyphrase) when every phrase shares a word with ``taken``."""
     pool = list(scored)
     while True:
@@ -287,9 +288,17 @@ def _label_phrase(scored: Scored, taken: set[str], uses: Mapping[str, int],
             # "bus route"); two unrelated words joined by "and" ("Plant and lunch") say less.
             longer = [p for sc, p in pool if len(p) > 1 and best[0] in p and sc > 0]
             best = longer[0] if longer else best
-        if not label_words or " ".join(best) not in reserved:
+        if not label_words or not _within(best, reserved):
             return best
         pool = [(sc, p) for sc, p in pool if p not in (label_words[0], best)]
+
+
+def _within(phrase: tuple[str, ...], names: frozenset[str]) -> bool:
+    """True when every word of ``phrase`` is a word of one of ``names`` (lower case), singular
+    and plural alike: "staff safety" is within "staff safety and workplace violence
+    prevention", so a second theme shown as "Staff safety" would read as the same priority."""
+    words = {singular(w) for w in phrase}
+    return any(words <= {singular(w) for w in _TOKEN.findall(name)} for name in names)
 
 
 def _diverse(
