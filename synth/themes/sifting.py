@@ -43,13 +43,6 @@ LOOSE_Z = 0.0
 # priority ("Housing.") is on-topic and stays; a sign-up ("QC, me, Aisha, Omar.") still joins
 # the theme it names.
 REMARK_WORDS = 4
-# What leaders say before the facilitator first asks the room anything is the meeting getting
-# started: the coffee, the hour, the room ("Nine-thirty for me, so talk fast.", "Is there green
-# chile in these?"). On the ten convening meetings none of the 35 lines said before the
-# facilitator's first question carries a gold priority; two such lines tipped a check meeting's
-# candidate into a procedural one. Like a short turn, such a statement is a remark when it is
-# less on-topic than the meeting's median statement, so a leader who opens on the industry keeps
-# his words in a theme.
 
 
 def sift(x: np.ndarray, labels: np.ndarray, priorities: PriorityList | None,
@@ -97,8 +90,17 @@ def short_turns(members: Sequence[Statement], statements: Sequence[Statement]) -
 
 def opening_talk(members: Sequence[Statement], facilitator: Sequence[Statement]) -> np.ndarray:
     """For each of ``members``, whether it was said before the facilitator's first question
-    (a sentence of theirs with a question mark) in its recording: the meeting getting started.
-    A recording in which the facilitator asks nothing has no opening."""
+    (a sentence of theirs with a question mark) in its recording. A recording in which the
+    facilitator asks nothing has no opening.
+
+    What leaders say before the facilitator first asks the room anything is the meeting getting
+    started: the coffee, the hour, the room ("Nine-thirty for me, so talk fast.", "Is there
+    green chile in these?"). On the ten convening meetings none of the 35 lines said before the
+    facilitator's first question carries a gold priority; two such lines tipped a check
+    meeting's candidate into a procedural one. Like a short turn, such a statement is a remark
+    only when it is less on-topic than the meeting's median statement (:func:`set_aside_remarks`),
+    so a leader who opens on the industry keeps their words in a theme.
+    """
     first: dict[str, int] = {}
     for s in sorted(facilitator, key=lambda s: s.position):
         if "?" in s.text:
