@@ -100,6 +100,19 @@ def test_the_opening_is_what_is_said_before_the_facilitators_first_question() ->
     assert not opening_talk(leaders, []).any()
 
 
+def test_the_first_on_topic_statement_ends_the_opening() -> None:
+    # a table's recording in which the facilitator asks only at its end: once a leader is on the
+    # industry the meeting has started, and off-topic talk after that is no opening
+    said = [_at(0, "Is the coffee still warm?", "Hank"),
+            _at(1, "Framers are the hardest people to hire here.", "Jen"),
+            _at(2, "My truck is parked in the loading zone.", "Hank"),
+            _at(3, "Anything else before we wrap up?", "Fac")]
+    leaders = said[:3]
+    on_topic = np.array([False, True, False])
+    assert opening_talk(leaders, said[3:], on_topic).tolist() == [True, False, False]
+    assert opening_talk(leaders, said[3:]).tolist() == [True, True, True]
+
+
 def test_opening_talk_is_set_aside_only_when_off_topic() -> None:
     # a leader who opens on the industry keeps his words in a theme
     x = np.vstack([_row(on) for on in (0.05, 0.8, 0.9, 0.7, 0.6, 0.3)])

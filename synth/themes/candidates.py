@@ -54,7 +54,7 @@ from synth.themes.recaps import (
     sign_ups_to_named,
     split_shared,
 )
-from synth.themes.sifting import opening_talk, short_turns, sift
+from synth.themes.sifting import OFF_TOPIC_QUANTILE, on_topic, opening_talk, short_turns, sift
 from synth.themes.stability import theme_stability
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ def find_themes(
     facilitator = _facilitator(statements, vectors, participants or {})
     recap = _recap(members, facilitator[0], participants or {}, embed)
     sifted = sift(x, labels, priorities,
-                  _chatter(members, statements, facilitator[0], x, groups, settings))
+                  _chatter(members, statements, facilitator[0], x, groups, settings, priorities))
     labels, stability = _apply_recap(sifted, stability, x, members, recap, settings)
     kept = np.flatnonzero(labels >= 0)
     left = np.unique(labels[kept])  # the themes that stay, numbered 0.. in their old order
@@ -194,12 +194,13 @@ def find_themes(
 
 def _chatter(members: Sequence[Statement], statements: Sequence[Statement],
              facilitator: Sequence[Statement], x: np.ndarray, groups: np.ndarray,
-             settings: ThemeSettings) -> np.ndarray:
+             settings: ThemeSettings, priorities: PriorityList | None) -> np.ndarray:
     """Per member, whether it may be a remark (:mod:`synth.themes.sifting`): the meeting getting
     started, in any meeting; a short turn, in a round table only. In an agenda meeting a short
     reply belongs to the topic the talk around it is on (the wide context places it); in a
     round table nothing around a remark says what it is about."""
-    chatter = opening_talk(members, facilitator)
+    chatter = opening_talk(members, facilitator,
+                           on_topic(x, priorities, 100 - OFF_TOPIC_QUANTILE))
     if round_table(x, groups, settings.cluster):
         chatter |= short_turns(members, statements)
     return chatter

@@ -88,25 +88,50 @@ def short_turns(members: Sequence[Statement], statements: Sequence[Statement]) -
                      for s in members], dtype=bool)
 
 
-def opening_talk(members: Sequence[Statement], facilitator: Sequence[Statement]) -> np.ndarray:
-    """For each of ``members``, whether it was said before the facilitator's first question
-    (a sentence of theirs with a question mark) in its recording. A recording in which the
-    facilitator asks nothing has no opening.
+def opening_talk(members: Sequence[Statement], facilitator: Sequence[Statement],
+                 clearly_on_topic: np.ndarray | None = None) -> np.ndarray:
+    """For each of ``members`` (in conversation order), whether it was said in its recording's
+    opening: before the facilitator's first question (a sentence of theirs with a question
+    mark) and, given ``clearly_on_topic`` (per member, :func:`on_topic`), before the first
+    clearly on-topic statement (one of the meeting's most on-topic quarter, as the side-talk
+    rule reads its least on-topic quarter), which starts the meeting whatever the facilitator
+    asks. A recording in which the facilitator asks nothing has no opening.
 
     What leaders say before the facilitator first asks the room anything is the meeting getting
     started: the coffee, the hour, the room ("Nine-thirty for me, so talk fast.", "Is there
     green chile in these?"). On the ten convening meetings none of the 35 lines said before the
     facilitator's first question carries a gold priority; two such lines tipped a check
     meeting's candidate into a procedural one. Like a short turn, such a statement is a remark
-    only when it is less on-topic than the meeting's median statement (:func:`set_aside_remarks`),
-    so a leader who opens on the industry keeps their words in a theme.
+    only when it is off-topic (:func:`set_aside_remarks`), so a leader who opens on the industry
+    keeps their words in a theme; and a facilitator whose first question comes late (a table's
+    recording with one "Anything else?" at its end) leaves the talk before it alone once it is
+    clearly on the industry. Banter can sound like the industry ("Pickup window's fifteen
+    minutes. You're fine." at a logistics convening, more on-topic than the median statement):
+    only the most on-topic quarter starts the meeting.
     """
     first: dict[str, int] = {}
     for s in sorted(facilitator, key=lambda s: s.position):
         if "?" in s.text:
             first.setdefault(s.recording_id, s.position)
-    return np.array([s.position < first.get(s.recording_id, s.position) for s in members],
-                    dtype=bool)
+    started: set[str] = set()
+    out = np.zeros(len(members), dtype=bool)
+    for k, s in enumerate(members):
+        if clearly_on_topic is not None and clearly_on_topic[k]:
+            started.add(s.recording_id)
+        out[k] = s.recording_id not in started and s.position < first.get(s.recording_id,
+                                                                           s.position)
+    return out
+
+
+def on_topic(x: np.ndarray, priorities: PriorityList | None,
+             percentile: float = 50) -> np.ndarray | None:
+    """Per statement, whether it is at least as on-topic (:func:`_topicality`) as the
+    meeting's statement at ``percentile`` (the median by default); None without a priority
+    list."""
+    if priorities is None or not len(priorities.entries) or not len(x):
+        return None
+    topical = _topicality(normalise(x), priorities)
+    return topical >= np.percentile(topical, percentile)
 
 
 def set_aside_remarks(x: np.ndarray, labels: np.ndarray, priorities: PriorityList | None,
@@ -114,10 +139,10 @@ def set_aside_remarks(x: np.ndarray, labels: np.ndarray, priorities: PriorityLis
     """Labels with remarks set aside (-1): the rows flagged ``chatter`` (a turn of a few words,
     :func:`short_turns`; the opening, :func:`opening_talk`) that are less on-topic than the
     meeting's median statement. Without a priority list nothing changes."""
-    if priorities is None or not len(priorities.entries) or not len(labels):
+    topical = on_topic(x, priorities) if len(labels) else None
+    if topical is None:
         return labels
-    topical = _topicality(normalise(x), priorities)
-    remark = chatter & (topical < np.median(topical)) & (labels >= 0)
+    remark = chatter & ~topical & (labels >= 0)
     if not remark.any():
         return labels
     log.info("theme finding: %d off-topic remarks set aside (short turns, the opening)",
