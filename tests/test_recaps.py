@@ -15,6 +15,7 @@ from synth.text.embed import embed_texts
 from synth.text.statements import noun_phrases
 from synth.themes.candidates import ThemeSettings, find_themes
 from synth.themes.recaps import (
+    RecapItem,
     item_vectors,
     name_themes,
     recap_items,
@@ -31,7 +32,7 @@ def _turn(texts: list[str], turn: int = 0, nlp=None) -> list[Statement]:
 
 
 def _names(statements: list[Statement], avoid: frozenset[str] = frozenset()) -> list[str]:
-    return [item.name for item in recap_items(statements, avoid)]
+    return [item.name for item in recap_items(statements, avoid) if item.name]
 
 
 def test_numbered_items_are_read_to_the_end_of_their_clause() -> None:
@@ -59,6 +60,33 @@ def test_talk_that_only_starts_like_an_item_names_nothing() -> None:
                   "Four, the folks you already have.",
                   "One, we heard a lot about hiring."])
     assert _names(said) == []
+
+
+def test_an_item_described_rather_than_named_is_kept_without_a_name() -> None:
+    said = _turn(["Three, cybersecurity. SOC analysts, nights, cloud security.",
+                  "Four, and this one nobody really named. The phone, the no-shows, making "
+                  "change. I'd call it work readiness.",
+                  "And five, which came up over and over. Losing people to remote jobs."])
+    items = recap_items(said)
+    assert [i.name for i in items] == ["Cybersecurity", "", ""]
+    assert items[1].said.startswith("and this one nobody really named. The phone")
+    assert items[2].said == "which came up over and over. Losing people to remote jobs."
+    # it is placed by what was said of it
+    lengths = item_vectors(items, lambda texts: np.vstack([[len(t), 1.0] for t in texts]))
+    assert lengths.shape == (3, 2)
+    # without a named item beside them, items that open like clauses are talk, not a recap
+    assert recap_items(said[1:]) == []
+
+
+def test_an_item_without_a_name_names_no_theme() -> None:
+    # two themes on axes 0 and 1; a named item near theme 0, an unnamed one near theme 1 (its
+    # vector still counts where split_shared splits a theme two items lie closest to)
+    items = [RecapItem(name="Housing", said="Housing.", statement_id="a"),
+             RecapItem(name="", said="People walking off.", statement_id="b")]
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0]])
+    centroids = np.array([[1.0, 0.0], [0.0, 1.0]])
+    theme_vectors = [np.array([[1.0, 0.1], [1.0, -0.1]]), np.array([[0.1, 1.0], [-0.1, 1.0]])]
+    assert name_themes(items, vectors, centroids, theme_vectors) == ["Housing", None]
 
 
 def test_a_name_never_holds_a_persons_name() -> None:
