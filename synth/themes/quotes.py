@@ -224,7 +224,8 @@ def choose(candidates: Sequence[Candidate], n: int = 3,
             relevance = relevance + unit @ (anchor / max(float(np.linalg.norm(anchor)), 1e-12))
     fixed = {i: _fixed_key(candidates[i], float(relevance[i])) for i in pool}
     # off the priority: less near it than its median statement (nothing is, without vectors)
-    off = {i: unit is not None and bool(relevance[i] < np.median(relevance[pool])) for i in pool}
+    median = float(np.median(relevance[pool]))
+    off = {i: unit is not None and bool(relevance[i] < median) for i in pool}
     placed = ranks or {}
     chosen: list[int] = []
     quoted: Counter[str] = Counter()

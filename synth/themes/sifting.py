@@ -139,10 +139,10 @@ def set_aside_remarks(x: np.ndarray, labels: np.ndarray, priorities: PriorityLis
     """Labels with remarks set aside (-1): the rows flagged ``chatter`` (a turn of a few words,
     :func:`short_turns`; the opening, :func:`opening_talk`) that are less on-topic than the
     meeting's median statement. Without a priority list nothing changes."""
-    topical = on_topic(x, priorities) if len(labels) else None
-    if topical is None:
+    on = on_topic(x, priorities) if len(labels) else None
+    if on is None:
         return labels
-    remark = chatter & ~topical & (labels >= 0)
+    remark = chatter & ~on & (labels >= 0)
     if not remark.any():
         return labels
     log.info("theme finding: %d off-topic remarks set aside (short turns, the opening)",
