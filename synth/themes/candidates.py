@@ -178,8 +178,7 @@ def find_themes(
     report(0.8, "labelling themes and picking quotes")
     facilitator = _facilitator(statements, vectors, participants or {})
     recap = _recap(members, facilitator[0], participants or {}, embed)
-    sifted = sift(x, labels, priorities,
-                  _chatter(members, statements, facilitator[0], x, groups, settings, priorities))
+    sifted = _sift(members, statements, facilitator[0], x, groups, labels, settings, priorities)
     labels, stability = _apply_recap(sifted, stability, x, members, recap, settings)
     kept = np.flatnonzero(labels >= 0)
     left = np.unique(labels[kept])  # the themes that stay, numbered 0.. in their old order
@@ -192,18 +191,23 @@ def find_themes(
     return ThemeResult(themes=tuple(themes), assignment=assignment)
 
 
-def _chatter(members: Sequence[Statement], statements: Sequence[Statement],
-             facilitator: Sequence[Statement], x: np.ndarray, groups: np.ndarray,
-             settings: ThemeSettings, priorities: PriorityList | None) -> np.ndarray:
-    """Per member, whether it may be a remark (:mod:`synth.themes.sifting`): the meeting getting
-    started, in any meeting; a short turn, in a round table only. In an agenda meeting a short
-    reply belongs to the topic the talk around it is on (the wide context places it); in a
-    round table nothing around a remark says what it is about."""
+def _sift(members: Sequence[Statement], statements: Sequence[Statement],
+          facilitator: Sequence[Statement], x: np.ndarray, groups: np.ndarray,
+          labels: np.ndarray, settings: ThemeSettings,
+          priorities: PriorityList | None) -> np.ndarray:
+    """The clusterer's ``labels`` sifted (:func:`synth.themes.sifting.sift`). A remark may be
+    the meeting getting started, in any meeting, or a short turn, in a round table only; lead-ins
+    to another theme's point count in a round table only. In an agenda meeting a short reply
+    belongs to the topic the talk around it is on (the wide context places it) and turns are
+    replies in a dialogue; in a round table nothing around a remark says what it is about, and a
+    turn is a leader's whole say."""
     chatter = opening_talk(members, facilitator,
                            on_topic(x, priorities, 100 - OFF_TOPIC_QUANTILE))
+    turns = None
     if round_table(x, groups, settings.cluster):
         chatter |= short_turns(members, statements)
-    return chatter
+        turns = [(s.recording_id, s.turn_index) for s in members]
+    return sift(x, labels, priorities, chatter, turns)
 
 
 def _cluster(texts: list[str], x: np.ndarray, groups: np.ndarray, k_range: tuple[int, int],
