@@ -155,13 +155,33 @@ def test_each_theme_takes_the_item_most_clearly_about_it() -> None:
     no_permits = [i for i in items if i.name != "Permits"]
     assert named(no_permits, loose) == ["Childcare", "Hiring"]
     assert named(no_permits, spread) == ["Childcare", None]
-    # Without "Childcare", "Hiring" is close enough to name the first theme; a theme whose own
-    # statements are all closer than any item keeps its generated label.
+    # Without "Childcare", "Hiring" is close enough to name the first theme; and it names a
+    # theme whose own statements are all closer than any item too, since the two are each
+    # other's closest (test_closest_both_ways_name_a_theme_below_its_bar).
     tight = [np.array([[1.0, 0.0], [1.0, 0.01]]), spread[1]]
     no_childcare = [i for i in items if i.name != "Childcare"]
     assert named(no_childcare, spread) == ["Hiring", "Permits"]
-    assert named(no_childcare, tight) == [None, "Permits"]
+    assert named(no_childcare, tight) == ["Hiring", "Permits"]
     assert name_themes([], np.zeros((0, 2)), centroids, spread) == [None, None]
+
+
+def test_closest_both_ways_name_a_theme_below_its_bar() -> None:
+    # Two themes whose own statements are alike past any item (as typed sentences are, and as
+    # Whisper's fragments are not): no item passes a bar.
+    centroids = np.array([[1.0, 0.0], [0.0, 1.0]])
+    tight = [np.array([[1.0, 0.0], [1.0, 0.01]]), np.array([[0.0, 1.0], [0.01, 1.0]])]
+    items = [RecapItem(name="Permits", said="Permits", statement_id="a"),
+             RecapItem(name="Hiring", said="Hiring", statement_id="b")]
+    vectors = np.array([[0.3, 0.95], [0.6, 0.8]])
+    # "Permits" and the second theme are each other's closest: it names it. "Hiring" is the
+    # first theme's closest item, but its own closest theme is the second: no name.
+    assert name_themes(items, vectors, centroids, tight) == [None, "Permits"]
+    # without "Permits", "Hiring" and the second theme are each other's closest
+    assert name_themes(items[1:], vectors[1:], centroids, tight) == [None, "Hiring"]
+    # an item described rather than named names nothing, and keeps its closest theme unnamed
+    blank = [RecapItem(name="", said="People walking off.", statement_id="c"), items[1]]
+    assert name_themes(blank, np.array([[0.0, 1.0], [0.6, 0.8]]), centroids, tight) == [None,
+                                                                                        None]
 
 
 def test_a_theme_two_read_back_items_share_is_split_between_them() -> None:

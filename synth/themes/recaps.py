@@ -22,8 +22,10 @@ Three shapes are read, all only from the facilitator's talk:
 Which theme an item names is decided by meaning, with the statements' own embedder: an item
 names the closest theme that no other item has named, when it lies closer to it than a quarter
 of that theme's own statements do (the bar the read-backs use); the items most clearly closer
-to one theme than to any other choose first. The rest of the themes keep their generated
-labels, and a meeting without a recap is labelled as before.
+to one theme than to any other choose first. An item left over still names a theme when the two
+are each other's closest, past the bar or not (Whisper's fragments are less alike than typed
+sentences, and their bars too high). The rest of the themes keep their generated labels, and a
+meeting without a recap is labelled as before.
 
 Two items that both lie closest to one theme, past its bar, are two priorities the room read
 back separately and the clustering joined: the theme is split between them, each statement
@@ -166,6 +168,32 @@ def name_themes(items: Sequence[RecapItem], vectors: np.ndarray, centroids: np.n
             if out[int(t)] is None and sims[i, t] >= bars[int(t)]:
                 out[int(t)] = items[i].name
                 break
+    return _mutual_names(items, sims, out)
+
+
+def _mutual_names(items: Sequence[RecapItem], sims: np.ndarray,
+                  out: list[str | None]) -> list[str | None]:
+    """``out`` with each item left over naming the theme it lies closest to, when that theme is
+    unnamed and lies closest to it of all the items, past its bar or not.
+
+    The bar reads how alike a theme's own statements are, and a recording's are less alike
+    than typed sentences: Whisper's fragments ("Bermitts, we might land for a second real
+    thing", "Dr. Burbitts, nobody at the county...") stay further from "Permits" than from each
+    other. On the bundled recording only one of its five read-back names passed its bar, though
+    four were each their theme's closest item and that theme their closest. A pair of closest
+    neighbours both ways is the room's name for that theme whatever the bar says. On the
+    convening transcripts it names a few more themes ("Burnout and secondary trauma" for "Psych
+    nurse", "Workforce housing" for "Duplex", "Lab and scale-up space" for "Space and facilities
+    to grow").
+    """
+    used = {name for name in out if name}
+    for i, item in enumerate(items):
+        if not item.name or item.name in used:
+            continue
+        t = int(np.argmax(sims[i]))
+        if out[t] is None and int(np.argmax(sims[:, t])) == i:
+            out[t] = item.name
+            used.add(item.name)
     return out
 
 
