@@ -52,8 +52,9 @@ REMARK_WORDS = 4
 # jobs and no people"). The clusterer draws such stories together, since they sound alike, and
 # the round table's asides join them: on a dev meeting one such candidate held a supper club's
 # history, the visa lottery and docks in the mud. A turn's last theme is its point, since
-# leaders come to the point at the end. On the ten convening meetings, seeds 0-3, such a theme
-# led in 54-68% of the time; every other theme 28% or less. As for side talk, more than half.
+# leaders come to the point at the end. On the ten convening meetings, seeds 0-3 (the themes as
+# the clusterer draws them, 238 in all), dev3's story theme led in 54-68% of the time and every
+# other theme 34% or less (most under 20%). As for side talk, the bar is more than half.
 LEAD_IN_SHARE = 0.5
 
 
