@@ -71,6 +71,8 @@ def test_an_item_described_rather_than_named_is_kept_without_a_name() -> None:
     assert [i.name for i in items] == ["Cybersecurity", "", ""]
     assert items[1].said.startswith("and this one nobody really named. The phone")
     assert items[2].said == "which came up over and over. Losing people to remote jobs."
+    # what the facilitator calls a described item is its coined name; a named item has none
+    assert [i.coined for i in items] == ["", "Work readiness", ""]
     # it is placed by what was said of it
     lengths = item_vectors(items, lambda texts: np.vstack([[len(t), 1.0] for t in texts]))
     assert lengths.shape == (3, 2)
@@ -182,6 +184,42 @@ def test_closest_both_ways_name_a_theme_below_its_bar() -> None:
     blank = [RecapItem(name="", said="People walking off.", statement_id="c"), items[1]]
     assert name_themes(blank, np.array([[0.0, 1.0], [0.6, 0.8]]), centroids, tight) == [None,
                                                                                         None]
+
+
+def test_what_the_facilitator_calls_a_described_item() -> None:
+    from synth.themes.recaps import _coined
+
+    assert _coined("Gene. I'm going to write \"knowledge transfer from the retiring "
+                   "workforce.\" Is that right?", frozenset()) == (
+        "Knowledge transfer from the retiring workforce")
+    assert _coined("No tech scene. I'm going to call it attracting and keeping experienced "
+                   "tech talent in the region.", frozenset()) == (
+        "Attracting and keeping experienced tech talent in the region")
+    # cut at its comma when long, as a numbered item is
+    assert _coined("I'd call it work readiness, or foundational customer service skills.",
+                   frozenset()) == "Work readiness"
+    # no name: a call to a person, a person's name, or nothing called at all
+    assert _coined("And five, people. Nate, I'm going to call you.", frozenset()) == ""
+    assert _coined("I'd call it the Dale problem.", frozenset({"dale"})) == ""
+    assert _coined("Losing people to remote jobs, spouses.", frozenset()) == ""
+
+
+def test_a_coined_name_names_only_its_closest_theme_both_ways() -> None:
+    centroids = np.array([[1.0, 0.0], [0.0, 1.0]])
+    spread = [np.array([[1.0, 0.1], [0.6, 0.8]]), np.array([[0.1, 1.0], [0.8, 0.6]])]
+    coined = RecapItem(name="", said="The phone, the no-shows.", statement_id="a",
+                       coined="Work readiness")
+    hiring = RecapItem(name="Hiring", said="Hiring", statement_id="b")
+    # past the second theme's bar (0.95 > its statements' 0.6), but the bar pass skips it;
+    # the two are each other's closest, so it names the theme
+    assert name_themes([coined], np.array([[0.31, 0.95]]), centroids, spread) == [
+        None, "Work readiness"]
+    # "Hiring" names the second theme first, past its bar: the coined name finds it taken
+    vectors = np.array([[0.31, 0.95], [0.2, 0.98]])
+    assert name_themes([coined, hiring], vectors, centroids, spread) == [None, "Hiring"]
+    # a described item with no coined name names nothing
+    plain = RecapItem(name="", said="The phone, the no-shows.", statement_id="a")
+    assert name_themes([plain], np.array([[0.31, 0.95]]), centroids, spread) == [None, None]
 
 
 def test_a_theme_two_read_back_items_share_is_split_between_them() -> None:
