@@ -89,10 +89,12 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _NOT_A_NAME = frozenset(
     "and but so or which who that this it i we you they he she there here let".split())
 _LEADING = frozenset("and the".split())
+_JOINING = frozenset("and or of the for in on".split())  # may join a list item's words
+# What the facilitator calls an item they described: "I'd call it work readiness", "I'm going to
+# write 'knowledge transfer from the retiring workforce'".
 _COINED = re.compile(
     r"\b(?:I'd|I would|I'm going to|I'll|let's|we'll)\s+(?:call|write|name)\s+"
     r"(?:(?:it|this|this one|that)\s+)?[\"“']?(?P<name>[^.!?;:\"”]+)", re.IGNORECASE)
-_JOINING = frozenset("and or of the for in on".split())  # may join a list item's words
 
 @dataclass(frozen=True, slots=True)
 class RecapItem:

@@ -81,12 +81,12 @@ def set_aside_side_talk(x: np.ndarray, labels: np.ndarray,
     priority list, or when every theme would go, nothing changes.
     """
     k = int(labels.max()) + 1 if len(labels) else 0
-    if priorities is None or k < 2 or not len(priorities.entries):
+    on = on_topic(x, priorities, OFF_TOPIC_QUANTILE) if k >= 2 else None
+    if on is None:
         return labels
-    xn = normalise(x)
-    off = _off_topic(xn, priorities)
+    off = ~on  # the meeting's least on-topic quarter
     side = [t for t in range(k) if float(np.mean(off[labels == t])) > SIDE_TALK_SHARE]
-    out = _dissolve(xn, labels, side, off)
+    out = _dissolve(normalise(x), labels, side, off)
     if out is not labels:
         log.info("theme finding: %d of %d themes are side talk; %d statements set aside",
                  len(side), k, int(np.sum(out < 0)))
@@ -120,9 +120,9 @@ def dissolve_lead_ins(x: np.ndarray, labels: np.ndarray, turns: Sequence[object]
     for i in np.flatnonzero(lead & np.isin(labels, gone)).tolist():
         if point[turns[i]] not in gone:
             out[i] = point[turns[i]]
+    on = on_topic(x, priorities, OFF_TOPIC_QUANTILE)  # the least on-topic quarter is off
+    off = ~on if on is not None else np.zeros(len(labels), dtype=bool)
     xn = normalise(x)
-    off = (_off_topic(xn, priorities) if priorities is not None and len(priorities.entries)
-           else np.zeros(len(labels), dtype=bool))
     log.info("theme finding: %d of %d themes are lead-ins to other themes' points; dissolved",
              len(gone), len(themes))
     return _dissolve(xn, out, gone, off)
@@ -199,12 +199,6 @@ def set_aside_remarks(x: np.ndarray, labels: np.ndarray, priorities: PriorityLis
     log.info("theme finding: %d off-topic remarks set aside (short turns, the opening)",
              int(remark.sum()))
     return np.where(remark, -1, labels)
-
-
-def _off_topic(xn: np.ndarray, priorities: PriorityList) -> np.ndarray:
-    """Per statement (unit row), whether it is among the meeting's least on-topic quarter."""
-    topical = _topicality(xn, priorities)
-    return topical < np.percentile(topical, OFF_TOPIC_QUANTILE)
 
 
 def _topicality(xn: np.ndarray, priorities: PriorityList) -> np.ndarray:
