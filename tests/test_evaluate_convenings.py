@@ -330,6 +330,57 @@ def test_summary_table_means() -> None:
     assert table[2].split() == ["ref", "1", "0.100", "0.200", "60%"]
 
 
+def test_seed_table_one_line_per_seed_and_their_mean() -> None:
+    def row(seed: int, ari: float, found: float, proc: int) -> dict:
+        return {"method": "synth", "seed": seed, "ari": ari, "ami": ari + 0.1, "found": found,
+                "named": 0.5, "candidates": 6, "person_labels": 0, "procedural": proc}
+
+    rows = [row(0, 0.2, 0.8, 1), row(0, 0.4, 1.0, 0), row(3, 0.5, 0.6, 0), row(3, 0.7, 0.8, 0),
+            {"method": "ref", "ari": 0.9, "ami": 0.9, "found": 1.0}]  # references: no seed
+    table = [line.split() for line in ec.seed_table(rows).splitlines()]
+    assert table[0][0] == "seed"
+    assert table[1] == ["0", "0.300", "0.400", "90%", "50%", "6.0", "0", "1"]
+    assert table[2] == ["3", "0.600", "0.700", "70%", "50%", "6.0", "0", "0"]
+    # the mean of the seeds' means; a procedural count per seed, averaged
+    assert table[3] == ["mean", "0.450", "0.550", "80%", "50%", "6.0", "0", "0.5"]
+
+
+def test_each_seed_reaches_the_clustering_and_references_run_once(tmp_path: Path,
+                                                                  monkeypatch, capsys) -> None:
+    """``--seeds`` runs the evaluation per seed, with that seed in the pipeline's theme settings;
+    the references, which draw no seed of synth's, are scored with the first seed only."""
+    import synth.convening.pipeline as pipeline
+
+    _write_meeting(tmp_path, "dev1", 2, 2)
+    calls: list[tuple[int, bool]] = []
+    seen: list[int] = []
+
+    def fake_evaluate(names, with_references=True, data_dir=ec.DATA_DIR, seed=0):
+        calls.append((seed, with_references))
+        ec.run_synth(ec.load_meeting(names[0], data_dir), seed)
+        return [{"meeting": names[0], "method": "synth", "seed": seed, "ari": 0.1 * seed,
+                 "ami": 0.0, "found": 1.0, "named": 1.0, "candidates": 1,
+                 "person_labels": 0, "procedural": 0}], [f"report {seed}"]
+
+    class Result:  # what run_synth reads of a Convening: no statement, no theme
+        statements: list = []
+        themes = type("Themes", (), {"themes": (), "assignment": {}})()
+
+    def fake_synthesize(inputs, *, roster=(), theme_settings=None, **kwargs):
+        seen.append(theme_settings.seed)
+        return Result()
+
+    monkeypatch.setattr(ec, "evaluate", fake_evaluate)
+    monkeypatch.setattr(pipeline, "synthesize", fake_synthesize)
+    (tmp_path / "dev1.roster.csv").write_text("name,company,role\nRick Alvarado,Mill,business\n",
+                                             encoding="utf-8")
+    assert ec.main(["--data", str(tmp_path), "--seeds", "2", "5"]) == 0
+    assert calls == [(2, True), (5, False)] and seen == [2, 5]
+    out = capsys.readouterr().out
+    assert "# seed 2" in out and "report 5" in out
+    assert out.splitlines()[-1].split()[:2] == ["mean", "0.350"]
+
+
 def test_the_sample_evaluation_counts_a_theme_found_as_the_convening_one_does() -> None:
     import evaluate_sample as es
 
