@@ -318,21 +318,29 @@ def evaluate(names: Sequence[str], with_references: bool = True,
     return rows, report
 
 
+def _figures(sel: Sequence[dict]) -> list[float]:
+    """Means of ARI, AMI and found over ``sel``; for synth's rows also named and candidates
+    (means) and the labels with a person's name and procedural candidates (counts)."""
+    out = [float(np.mean([r[k] for r in sel])) for k in ("ari", "ami", "found")]
+    if "named" in sel[0]:
+        out += [float(np.mean([r[k] for r in sel])) for k in ("named", "candidates")]
+        out += [sum(r[k] for r in sel) for k in ("person_labels", "procedural")]
+    return out
+
+
+def _columns(figures: Sequence[float]) -> str:
+    """:func:`_figures` as the tables' columns (a count averaged over seeds keeps its fraction)."""
+    formats = (">6.3f", ">6.3f", ">6.0%", ">6.0%", ">5.1f", ">6.3g", ">4.3g")
+    return " ".join(format(v, f) for v, f in zip(figures, formats, strict=False))
+
+
 def summary_table(rows: Sequence[dict]) -> str:
     """Mean of each method over the meetings, with synth's label checks."""
     out = [f"{'method':<32} {'n':>2} {'ARI':>6} {'AMI':>6} {'found':>6} {'named':>6} "
            f"{'cands':>5} {'person':>6} {'proc':>4}"]
     for method in dict.fromkeys(r["method"] for r in rows):
         sel = [r for r in rows if r["method"] == method]
-
-        def mean(key: str, sel: list[dict] = sel) -> float:
-            return float(np.mean([r[key] for r in sel]))
-
-        extra = (f" {mean('named'):>6.0%} {mean('candidates'):>5.1f} "
-                 f"{sum(r['person_labels'] for r in sel):>6} {sum(r['procedural'] for r in sel):>4}"
-                 if method == "synth" else "")
-        out.append(f"{method:<32} {len(sel):>2} {mean('ari'):>6.3f} {mean('ami'):>6.3f} "
-                   f"{mean('found'):>6.0%}{extra}")
+        out.append(f"{method:<32} {len(sel):>2} {_columns(_figures(sel))}")
     return "\n".join(out)
 
 
@@ -342,15 +350,10 @@ def seed_table(rows: Sequence[dict]) -> str:
     seeds = list(dict.fromkeys(r["seed"] for r in synth))
     out = [f"{'seed':<6} {'ARI':>6} {'AMI':>6} {'found':>6} {'named':>6} {'cands':>5} "
            f"{'person':>6} {'proc':>4}"]
-    means = []
-    for seed in seeds:
-        sel = [r for r in synth if r["seed"] == seed]
-        means.append([float(np.mean([r[k] for r in sel]))
-                      for k in ("ari", "ami", "found", "named", "candidates")]
-                     + [sum(r[k] for r in sel) for k in ("person_labels", "procedural")])
-    for seed, m in zip([*seeds, "mean"], [*means, list(np.mean(means, axis=0))], strict=True):
-        out.append(f"{seed!s:<6} {m[0]:>6.3f} {m[1]:>6.3f} {m[2]:>6.0%} {m[3]:>6.0%} "
-                   f"{m[4]:>5.1f} {m[5]:>6.3g} {m[6]:>4.3g}")
+    means = [_figures([r for r in synth if r["seed"] == seed]) for seed in seeds]
+    for seed, figures in zip([*seeds, "mean"], [*means, list(np.mean(means, axis=0))],
+                             strict=True):
+        out.append(f"{seed!s:<6} {_columns(figures)}")
     return "\n".join(out)
 
 
